@@ -1,0 +1,69 @@
+'use strict'
+// Argument shapes of MQTT.js' publish/subscribe/unsubscribe.
+
+function noop () {}
+
+/** (opts, cb) | (cb) -> {opts, cb}; cb is always a function. */
+function optsAndCallback (opts, cb) {
+  if (typeof opts === 'function') return { opts: null, cb: opts }
+  return { opts: opts && typeof opts === 'object' ? opts : null, cb: typeof cb === 'function' ? cb : noop }
+}
+
+/** MQTT topic filter rules: '#' only as the whole last level, '+' only as a whole level. */
+function validFilter (topic) {
+  if (typeof topic !== 'string' || topic.length === 0) return false
+  const levels = topic.split('/')
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i]
+    if (level === '+') continue
+    if (level === '#') return i === levels.length - 1
+    if (level.indexOf('+') >= 0 || level.indexOf('#') >= 0) return false
+  }
+  return true
+}
+
+/** The first invalid filter of a list (as MQTT.js reports it), or null. */
+function invalidTopicList (topics) {
+  if (!Array.isArray(topics)) return String(topics)
+  if (topics.length === 0) return 'empty_topic_list'
+  for (let i = 0; i < topics.length; i++) if (!validFilter(topics[i])) return String(topics[i])
+  return null
+}
+
+function validQos (qos) {
+  return qos === 0 || qos === 1 || qos === 2
+}
+
+/**
+ * subscribe()'s first two arguments as a list of {topic, qos[, nl, rap, rh]}.
+ * @returns {{subs: object[]}|{error: string}}
+ */
+function subscriptions (topicObject, opts, v5) {
+  const base = Object.assign({ qos: 0 }, v5 ? { nl: false, rap: false, rh: 0 } : null, opts)
+  let entries
+  if (typeof topicObject === 'string') entries = [[topicObject, base]]
+  else if (Array.isArray(topicObject)) entries = topicObject.map((t) => [t, base])
+  else if (topicObject && typeof topicObject === 'object') {
+    entries = Object.keys(topicObject).map((t) => {
+      const v = topicObject[t]
+      return [t, typeof v === 'number' ? Object.assign({}, base, { qos: v }) : Object.assign({}, base, v)]
+    })
+  } else return { error: String(topicObject) }
+  const bad = invalidTopicList(entries.map((e) => e[0]))
+  if (bad) return { error: bad }
+  const subs = []
+  for (let i = 0; i < entries.length; i++) {
+    const o = entries[i][1]
+    if (!validQos(o.qos)) return { error: entries[i][0] + ' (invalid qos ' + o.qos + ')' }
+    const sub = { topic: entries[i][0], qos: o.qos }
+    if (v5) {
+      sub.nl = !!o.nl
+      sub.rap = !!o.rap
+      sub.rh = o.rh || 0
+    }
+    subs.push(sub)
+  }
+  return { subs }
+}
+
+module.exports = { optsAndCallback, validFilter, invalidTopicList, validQos, subscriptions }

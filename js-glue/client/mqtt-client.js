@@ -1,0 +1,712 @@
+'use strict'
+// MqttClient: MQTT.js' API on top of the sans-IO wasm core. This file owns the
+// core's drive loop, the single timer, the socket and the op callbacks; the
+// protocol itself lives in the core (docs/core-interface.md).
+const EventEmitter = require('./emitter')
+const options = require('./options')
+const url = require('./url')
+const payload = require('./payload')
+const utf8 = require('./utf8')
+const errors = require('./errors')
+const args = require('./args')
+
+// Event kinds of Core.poll_event().
+const EV = {
+  OPEN_TRANSPORT: 1,
+  CLOSE_TRANSPORT: 2,
+  NEED_CREDENTIALS: 3,
+  CONNECTED: 4,
+  MESSAGE: 5,
+  OP_DONE: 6,
+  OP_FAILED: 7,
+  RECONNECTING: 8,
+  CLOSED: 9,
+  ERROR: 10,
+  SERVER_DISCONNECT: 11,
+  AUTH: 12,
+  PACKET_SENT: 13,
+  PACKET_RECEIVED: 14,
+  OUTGOING_EMPTY: 15,
+  ENDED: 16
+}
+
+const CMD = [null, 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp',
+  'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth']
+
+const MAX_DELAY = 0x7fffffff // setTimeout's limit
+
+function noop () {}
+
+// Callbacks are never called synchronously from the method that got them.
+function defer (fn, a, b) {
+  Promise.resolve().then(() => fn(a, b))
+}
+
+// A throwing page listener must not stop the drive loop: report it the way an
+// uncaught error in a timer would be reported.
+function rethrowLater (err) {
+  setTimeout(() => {
+    throw err
+  }, 0)
+}
+
+const defaultEnv = {
+  selectPlatform: (opts) => require('../platform').selectPlatform(opts),
+  loadCore: (platform) => require('../core-loader').loadCore(platform)
+}
+
+class MqttClient extends EventEmitter {
+  /**
+   * @param {object} opts options as mqtt.connect() merges them (protocol, hostname, port, path, ...)
+   * @param {{selectPlatform: Function, loadCore: Function}} [env] where the platform and the core come from
+   */
+  constructor (opts, env) {
+    super()
+    if (typeof opts === 'function') {
+      throw new TypeError('MqttClient(streamBuilder, options) is not supported (there are no streams here): ' +
+        'use mqtt.connect(url, options) or new MqttClient(options)')
+    }
+    this.options = options.normalise(opts)
+    this._coreOptions = options.coreOptions(this.options)
+    this.log = typeof this.options.log === 'function' ? this.options.log : noop
+    this.connected = false
+    this.reconnecting = false
+    this.disconnecting = false
+    this.disconnected = false
+    this._env = env || defaultEnv
+    this._platform = null
+    this._core = null
+    this._loadError = null
+    this._pending = [] // calls made before the core was ready: {run(core, now), fail(err), connect?}
+    this._ops = {} // op id -> {kind, cb, ...}
+    this._timer = null
+    this._deadline = -1
+    this._sock = null
+    this._driving = false
+    this._ended = false
+    this._endCallbacks = []
+    this._deferredReconnect = false
+    this._offline = false
+    this._unwatch = null
+    this._serverIndex = 0
+    this._credentialsAttempt = 0
+    this._packetEvents = false
+    this._resubscribeTopics = {}
+    this._boot()
+    if (!this.options.manualConnect) this.connect()
+  }
+
+  // ---- core lifecycle ------------------------------------------------------
+
+  _boot () {
+    let loading
+    try {
+      this._platform = this._env.selectPlatform(this.options)
+      loading = Promise.resolve(this._env.loadCore(this._platform))
+    } catch (e) {
+      loading = Promise.reject(e)
+    }
+    loading.then((Core) => {
+      let core
+      try {
+        core = new Core(this._coreOptions)
+      } catch (e) {
+        this._onLoadError(e)
+        return
+      }
+      this._core = core
+      this._syncPacketEvents()
+      this._watch()
+      const pending = this._pending
+      this._pending = []
+      const now = Date.now()
+      for (let i = 0; i < pending.length; i++) pending[i].run(core, now)
+      this._drive()
+    }).catch((e) => this._onLoadError(e))
+  }
+
+  // The core reports packetsend/packetreceive only while someone listens.
+  _syncPacketEvents () {
+    const core = this._core
+    if (core && !this._packetEvents && (this.listenerCount('packetsend') || this.listenerCount('packetreceive'))) {
+      this._packetEvents = true
+      core.set_packet_events(true)
+    }
+  }
+
+  on (name, fn) {
+    super.on(name, fn)
+    if (name === 'packetsend' || name === 'packetreceive') this._syncPacketEvents()
+    return this
+  }
+
+  _onLoadError (err) {
+    const e = err instanceof Error ? err : new Error(String(err))
+    this.log('core unavailable: ' + e.message)
+    this._loadError = e
+    const pending = this._pending
+    this._pending = []
+    this.emit('error', e)
+    for (let i = 0; i < pending.length; i++) pending[i].fail(e)
+  }
+
+  /** Runs `run(core, now)` now, or once the core is ready; `fail(err)` if it never will be. */
+  _call (run, fail, isConnect) {
+    if (this._core) {
+      run(this._core, Date.now())
+      this._drive()
+    } else if (this._loadError) {
+      defer(fail, this._loadError)
+    } else {
+      this._pending.push({ run, fail, connect: !!isConnect })
+    }
+  }
+
+  /** Calls into a live core from a socket, timer or lifecycle callback. */
+  _coreCall (fn) {
+    const core = this._core
+    if (!core) return
+    fn(core, Date.now())
+    this._drive()
+  }
+
+  _watch () {
+    if (this._unwatch || !this._platform || typeof this._platform.watchLifecycle !== 'function') return
+    const set = (fn) => () => this._coreCall(fn)
+    this._unwatch = this._platform.watchLifecycle({
+      show: set((c, now) => c.set_suspended(now, false)),
+      hide: set((c, now) => c.set_suspended(now, true)),
+      online: set((c, now) => c.network_changed(now, true)),
+      offline: set((c, now) => c.network_changed(now, false))
+    }) || null
+  }
+
+  _unwatchLifecycle () {
+    const unwatch = this._unwatch
+    this._unwatch = null
+    if (unwatch) unwatch()
+  }
+
+  // ---- drive loop ------------------------------------------------------------
+
+  /**
+   * Sends what the core wants sent, dispatches its events, re-arms the timer.
+   * Page code called from a listener re-enters here; the outer loop picks up
+   * whatever that call queued, so events keep their order.
+   */
+  _drive () {
+    const core = this._core
+    if (!core || this._driving) return
+    this._driving = true
+    try {
+      for (;;) {
+        let bytes
+        while ((bytes = core.poll_transmit()) != null) this._send(bytes)
+        const kind = core.poll_event()
+        if (!kind) break
+        try {
+          this._dispatch(core, kind)
+        } catch (e) {
+          rethrowLater(e)
+        }
+      }
+    } finally {
+      this._driving = false
+    }
+    this._arm(this._ended ? -1 : core.poll_timeout())
+  }
+
+  _arm (deadline) {
+    const none = deadline == null || deadline < 0
+    if (this._timer && deadline === this._deadline) return
+    if (this._timer) clearTimeout(this._timer)
+    this._timer = null
+    this._deadline = -1
+    if (none) return
+    this._deadline = deadline
+    const delay = Math.min(MAX_DELAY, Math.max(0, deadline - Date.now()))
+    this._timer = setTimeout(() => {
+      this._timer = null
+      this._deadline = -1
+      this._coreCall((c, now) => c.handle_timeout(now))
+    }, delay)
+  }
+
+  _dispatch (core, kind) {
+    switch (kind) {
+      case EV.OPEN_TRANSPORT: return this._openSocket(core)
+      case EV.CLOSE_TRANSPORT: return this._closeSocket()
+      case EV.NEED_CREDENTIALS: return this._askCredentials(core.ev_code())
+      case EV.CONNECTED: return this._onConnected(core)
+      case EV.MESSAGE: return this._onMessage(core)
+      case EV.OP_DONE: return this._onOpDone(core)
+      case EV.OP_FAILED: return this._onOpFailed(core)
+      case EV.RECONNECTING:
+        this.reconnecting = true
+        return this.emit('reconnect')
+      case EV.CLOSED: return this._onClosed(core)
+      case EV.ERROR: return this._onError(core)
+      case EV.SERVER_DISCONNECT: return this.emit('disconnect', withProperties({ cmd: 'disconnect', reasonCode: core.ev_code() }, core))
+      case EV.AUTH: return this._onAuth(withProperties({ cmd: 'auth', reasonCode: core.ev_code() }, core))
+      case EV.PACKET_SENT: return this.emit('packetsend', { cmd: CMD[core.ev_code()] })
+      case EV.PACKET_RECEIVED: return this.emit('packetreceive', { cmd: CMD[core.ev_code()] })
+      case EV.OUTGOING_EMPTY: return this.emit('outgoingEmpty')
+      case EV.ENDED: return this._onEnded()
+      default: this.log('ignoring unknown core event ' + kind)
+    }
+  }
+
+  // ---- socket ------------------------------------------------------------------
+
+  _nextUrl () {
+    const o = this.options
+    let protocol = o.protocol
+    let hostname = o.hostname
+    let port = o.port
+    if (o.servers) {
+      const server = o.servers[this._serverIndex % o.servers.length]
+      this._serverIndex++
+      hostname = server.host || server.hostname
+      port = server.port
+      protocol = server.protocol || o.protocol
+    }
+    const built = url.buildUrl(protocol, hostname, port, o.path)
+    return o.transformWsUrl ? o.transformWsUrl(built, o, this) : built
+  }
+
+  _openSocket (core) {
+    this._closeSocket()
+    const sock = { transport: null, error: null }
+    this._sock = sock
+    const live = () => this._sock === sock
+    const o = this.options
+    const handlers = {
+      open: () => {
+        if (live()) this._coreCall((c, now) => c.transport_opened(now))
+      },
+      message: (bytes) => {
+        if (live()) this._coreCall((c, now) => c.handle_bytes(now, bytes))
+      },
+      error: (err) => {
+        if (live()) sock.error = err
+      },
+      close: (code, reason) => {
+        if (!live()) return
+        this._sock = null
+        const why = reason || (sock.error && sock.error.message) || ''
+        this._coreCall((c, now) => c.transport_closed(now, code || 0, String(why)))
+      }
+    }
+    try {
+      const socketOptions = {
+        protocols: [o.protocolId === 'MQIsdp' && o.protocolVersion === 3 ? 'mqttv3.1' : 'mqtt'],
+        headers: o.wsOptions && o.wsOptions.headers,
+        wsOptions: o.wsOptions,
+        my: o.my,
+        wx: o.wx
+      }
+      sock.transport = this._platform.openSocket(this._nextUrl(), socketOptions, handlers)
+    } catch (e) {
+      // A bad URL or a platform refusal is a failed attempt, like a refused socket.
+      if (live()) {
+        this._sock = null
+        core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
+      }
+    }
+  }
+
+  _send (bytes) {
+    const sock = this._sock
+    if (!sock || !sock.transport) return
+    try {
+      sock.transport.send(bytes)
+    } catch (e) {
+      this._sock = null
+      this._core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
+      try {
+        sock.transport.close()
+      } catch (ignored) {}
+    }
+  }
+
+  /** Closes and forgets the current socket; its late events are ignored. */
+  _closeSocket () {
+    const sock = this._sock
+    this._sock = null
+    if (sock && sock.transport) {
+      try {
+        sock.transport.close(1000, '')
+      } catch (e) {
+        this.log('socket close failed: ' + (e && e.message))
+      }
+    }
+  }
+
+  // ---- events ------------------------------------------------------------------------
+
+  _askCredentials (attempt) {
+    this._credentialsAttempt = attempt
+    let settled = false
+    const answer = (err, creds) => {
+      if (settled) return
+      settled = true
+      // An answer for an attempt that was abandoned meanwhile is dropped.
+      if (attempt !== this._credentialsAttempt || this._ended) return
+      this._coreCall((c, now) => {
+        if (err || !creds || typeof creds !== 'object') {
+          const message = err && err.message ? err.message : 'credentialsProvider gave no credentials'
+          c.credentials_failed(now, String(message))
+        } else {
+          if (typeof creds.clientId === 'string') this.options.clientId = creds.clientId
+          const username = creds.username === undefined || creds.username === null ? undefined : String(creds.username)
+          c.provide_credentials(now, username, options.coreBinary(creds.password), typeof creds.clientId === 'string' ? creds.clientId : undefined)
+        }
+      })
+    }
+    try {
+      const result = this.options.credentialsProvider(answer, { attempt, clientId: this.options.clientId })
+      if (result && typeof result.then === 'function') result.then((creds) => answer(null, creds), (e) => answer(e || new Error('credentialsProvider failed')))
+    } catch (e) {
+      answer(e)
+    }
+  }
+
+  _onConnected (core) {
+    const code = core.ev_code()
+    const connack = {
+      cmd: 'connack',
+      retain: false,
+      qos: 0,
+      dup: false,
+      length: 2,
+      topic: null,
+      payload: null,
+      sessionPresent: !!core.ev_session_present()
+    }
+    if (this.options.protocolVersion === 5) {
+      delete connack.length // its properties' size is not known here
+      connack.reasonCode = code
+      withProperties(connack, core)
+    } else {
+      connack.returnCode = code
+    }
+    this.connected = true
+    this.reconnecting = false
+    this.disconnected = false
+    this._offline = false
+    this.emit('connect', connack)
+  }
+
+  _onMessage (core) {
+    const topic = core.ev_topic()
+    const qos = core.ev_qos()
+    const message = payload.toPayload(core.ev_payload())
+    const packet = {
+      cmd: 'publish',
+      retain: !!core.ev_retain(),
+      qos,
+      dup: !!core.ev_dup(),
+      length: 2 + utf8.byteLength(topic) + (qos > 0 ? 2 : 0) + message.length,
+      topic,
+      payload: message
+    }
+    if (qos > 0) packet.messageId = core.ev_message_id()
+    if (this.options.protocolVersion === 5) {
+      delete packet.length
+      withProperties(packet, core)
+    }
+    this.emit('message', topic, message, packet)
+    this.handleMessage(packet, (err) => {
+      if (err) this.emit('error', err)
+    })
+  }
+
+  _takeOp (core) {
+    const id = core.ev_op()
+    const op = this._ops[id]
+    delete this._ops[id]
+    return op
+  }
+
+  _onOpDone (core) {
+    const op = this._takeOp(core)
+    if (!op) return
+    const code = core.ev_code()
+    if (op.kind === 'publish') {
+      if (core.ev_message_id()) op.packet.messageId = core.ev_message_id()
+      if (code >= 0x80) {
+        return op.cb(new errors.ErrorWithReasonCode('Publish error: ' + (errors.ReasonCodes[code] || code), code), op.packet)
+      }
+      return op.packet.qos > 0 ? op.cb(null, op.packet) : op.cb()
+    }
+    const codes = Array.prototype.slice.call(core.ev_codes() || [])
+    const ack = withProperties({ cmd: op.kind === 'subscribe' ? 'suback' : 'unsuback', granted: codes }, core)
+    if (op.kind === 'unsubscribe') return op.cb(null, ack)
+    const granted = op.subs.map((sub, i) => {
+      const g = Object.assign({}, sub, { qos: codes[i] === undefined ? 0x80 : codes[i] })
+      if (g.qos & 0x80) delete this._resubscribeTopics[sub.topic]
+      return g
+    })
+    op.cb(null, granted, ack)
+  }
+
+  _onOpFailed (core) {
+    const op = this._takeOp(core)
+    if (!op) return
+    const code = core.ev_code()
+    const text = core.ev_text() || 'Operation failed'
+    const err = code >= 0x80 ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
+    if (!code && core.ev_error_name()) err.code = core.ev_error_name()
+    if (op.kind === 'subscribe') op.subs.forEach((s) => delete this._resubscribeTopics[s.topic])
+    op.cb(err)
+  }
+
+  _onClosed (core) {
+    const wasConnected = !!core.ev_code()
+    this.connected = false
+    this.emit('close')
+    // MQTT.js emits 'offline' once when it starts trying again, even if it
+    // never connected, and not when reconnecting is disabled or given up.
+    const retrying = core.reconnecting() || (wasConnected && this.options.reconnectPeriod > 0)
+    if (!this.disconnecting && !this._offline && retrying) {
+      this._offline = true
+      this.reconnecting = true
+      this.emit('offline')
+    }
+  }
+
+  _onError (core) {
+    const code = core.ev_code()
+    const name = core.ev_error_name()
+    const text = core.ev_text() || 'MQTT error'
+    // A refused CONNACK carries its return/reason code in err.code, as in
+    // MQTT.js; other failures name their kind ('keepalive_timeout', ...).
+    const err = name === 'connection_refused' ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
+    if (name !== 'connection_refused') err.code = name || code
+    this.emit('error', err)
+  }
+
+  _onAuth (packet) {
+    this.handleAuth(packet, (err, answer) => {
+      if (err) return this.emit('error', err)
+      if (answer) {
+        this._coreCall((c, now) => c.send_auth(now, answer.reasonCode || 0, options.coreProperties(answer.properties)))
+      }
+    })
+  }
+
+  _onEnded () {
+    this._ended = true
+    this.connected = false
+    this.reconnecting = false
+    this.disconnected = true
+    this._closeSocket()
+    this._unwatchLifecycle()
+    this._arm(-1)
+    this._finishEnd()
+  }
+
+  _finishEnd () {
+    const callbacks = this._endCallbacks
+    this._endCallbacks = []
+    this.emit('end')
+    for (let i = 0; i < callbacks.length; i++) callbacks[i]()
+    if (this._deferredReconnect) {
+      this._deferredReconnect = false
+      this.reconnect()
+    }
+  }
+
+  // ---- public API ------------------------------------------------------------------
+
+  /** Starts connecting (done by the constructor unless `manualConnect`). */
+  connect () {
+    this._call((core, now) => core.connect(now), noop, true)
+    return this
+  }
+
+  _startOp (kind, cb, run, extra) {
+    this._call((core, now) => {
+      const id = run(core, now)
+      this._ops[id] = Object.assign({ kind, cb }, extra)
+    }, cb)
+  }
+
+  _refuse (cb, err) {
+    if (cb !== noop) defer(cb, err)
+    else this.emit('error', err)
+    return this
+  }
+
+  /**
+   * publish(topic, message, [opts], [callback])
+   * @returns {MqttClient}
+   */
+  publish (topic, message, opts, callback) {
+    const a = args.optsAndCallback(opts, callback)
+    const o = Object.assign({ qos: 0, retain: false, dup: false }, a.opts)
+    const cb = a.cb
+    if (this.disconnecting) return this._refuse(cb, new Error('client disconnecting'))
+    if (typeof topic !== 'string') return this._refuse(cb, new Error('Invalid topic: publish() needs a string topic'))
+    const bytes = payload.toBytes(message)
+    if (!bytes) {
+      return this._refuse(cb, new TypeError('Invalid message: publish() takes a string, Uint8Array, Buffer or ArrayBuffer, not ' +
+        (Array.isArray(message) ? 'an array' : typeof message)))
+    }
+    const qos = Number(o.qos) || 0
+    const props = this.options.protocolVersion === 5 ? options.coreProperties(o.properties) : undefined
+    const packet = { cmd: 'publish', topic, payload: message, qos, retain: !!o.retain, dup: !!o.dup }
+    if (props) packet.properties = o.properties
+    this._startOp('publish', cb, (core, now) => {
+      const id = core.publish(now, topic, bytes, qos, !!o.retain, !!o.dup, props)
+      if (qos > 0 && typeof o.cbStorePut === 'function') defer(o.cbStorePut)
+      return id
+    }, { packet })
+    return this
+  }
+
+  /**
+   * subscribe(topic | topic[] | {topic: {qos, nl, rap, rh}}, [opts], [callback])
+   * callback(err, granted [{topic, qos}], suback)
+   */
+  subscribe (topicObject, opts, callback) {
+    const a = args.optsAndCallback(opts, callback)
+    const cb = a.cb
+    if (this.disconnecting) return this._refuse(cb, new Error('client disconnecting'))
+    const v5 = this.options.protocolVersion === 5
+    const parsed = args.subscriptions(topicObject, a.opts, v5)
+    if (parsed.error) return this._refuse(cb, new Error('Invalid topic ' + parsed.error))
+    // Like MQTT.js: a topic already subscribed at this QoS or higher is not sent again.
+    const subs = parsed.subs.filter((s) => {
+      const known = this._resubscribeTopics[s.topic]
+      return !known || known.qos < s.qos
+    })
+    if (subs.length === 0) {
+      defer(cb, null, [])
+      return this
+    }
+    if (this.options.resubscribe && this.options.reconnectPeriod > 0) {
+      subs.forEach((s) => { this._resubscribeTopics[s.topic] = { qos: s.qos } })
+    }
+    const filters = subs.map((s) => ({ topic: s.topic, qos: s.qos, nl: !!s.nl, rap: !!s.rap, rh: s.rh || 0 }))
+    const props = v5 ? options.coreProperties(a.opts && a.opts.properties) : undefined
+    this._startOp('subscribe', cb, (core, now) => core.subscribe(now, filters, props), { subs })
+    return this
+  }
+
+  /** unsubscribe(topic | topic[], [opts], [callback]); callback(err, unsuback) */
+  unsubscribe (topic, opts, callback) {
+    const a = args.optsAndCallback(opts, callback)
+    const cb = a.cb
+    if (this.disconnecting) return this._refuse(cb, new Error('client disconnecting'))
+    const topics = typeof topic === 'string' ? [topic] : topic
+    const bad = args.invalidTopicList(topics)
+    if (bad) return this._refuse(cb, new Error('Invalid topic ' + bad))
+    topics.forEach((t) => delete this._resubscribeTopics[t])
+    const props = this.options.protocolVersion === 5 ? options.coreProperties(a.opts && a.opts.properties) : undefined
+    this._startOp('unsubscribe', cb, (core, now) => core.unsubscribe(now, topics.slice(), props))
+    return this
+  }
+
+  /**
+   * end([force], [opts {reasonCode, properties}], [callback]): waits for
+   * in-flight messages unless `force`; emits 'end' then calls back.
+   */
+  end (force, opts, cb) {
+    if (typeof force !== 'boolean') {
+      cb = cb || opts
+      opts = force
+      force = false
+    }
+    if (typeof opts !== 'object' || opts === null) {
+      cb = cb || opts
+      opts = null
+    }
+    const done = typeof cb === 'function' ? cb : noop
+    if (this._ended) {
+      defer(done)
+      return this
+    }
+    this._endCallbacks.push(() => done())
+    if (this.disconnecting) return this
+    this.disconnecting = true
+    this._deferredReconnect = false
+    const reasonCode = opts && typeof opts.reasonCode === 'number' ? opts.reasonCode : 0
+    // Nothing connects once the page asked to end before the core was ready.
+    this._pending = this._pending.filter((p) => !p.connect)
+    this._call((core, now) => core.end(now, !!force, reasonCode), () => {
+      this._ended = true
+      this.disconnected = true
+      this._finishEnd()
+    })
+    return this
+  }
+
+  /** Connects again with the same options; after end() it revives the client. */
+  reconnect () {
+    if (this.disconnecting && !this._ended) {
+      this._deferredReconnect = true
+      return this
+    }
+    if (this._ended) {
+      this._ended = false
+      this.disconnecting = false
+      this.disconnected = false
+      this._offline = false
+      if (this._core) this._watch()
+    }
+    this._call((core, now) => core.reconnect(now), noop)
+    return this
+  }
+
+  /** Drops an in-flight QoS 1/2 publish; its callback gets Error('Message removed'). */
+  removeOutgoingMessage (messageId) {
+    this._call((core, now) => core.remove_outgoing(now, messageId), noop)
+    return this
+  }
+
+  /** The message id given to the last packet that needed one, or null. */
+  getLastMessageId () {
+    return (this._core && this._core.last_message_id()) || null
+  }
+
+  /** Hook called for each incoming PUBLISH after 'message'. Override at will. */
+  handleMessage (packet, callback) {
+    callback()
+  }
+
+  /** Hook for MQTT 5 AUTH packets: callback(err, {reasonCode, properties}) to answer. */
+  handleAuth (packet, callback) {
+    callback()
+  }
+
+  publishAsync (topic, message, opts) {
+    return promised((cb) => this.publish(topic, message, opts || {}, cb))
+  }
+
+  subscribeAsync (topicObject, opts) {
+    return promised((cb) => this.subscribe(topicObject, opts || {}, cb))
+  }
+
+  unsubscribeAsync (topic, opts) {
+    return promised((cb) => this.unsubscribe(topic, opts || {}, cb))
+  }
+
+  endAsync (force, opts) {
+    return promised((cb) => this.end(!!force, opts || {}, cb))
+  }
+}
+
+function promised (start) {
+  return new Promise((resolve, reject) => start((err, value) => (err ? reject(err) : resolve(value))))
+}
+
+function withProperties (packet, core) {
+  const props = core.ev_properties()
+  if (props) packet.properties = props
+  return packet
+}
+
+MqttClient.prototype.addListener = MqttClient.prototype.on
+MqttClient.EV = EV
+module.exports = MqttClient

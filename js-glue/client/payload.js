@@ -1,0 +1,112 @@
+'use strict'
+// Message payloads: what pages hand to publish() and what 'message' hands back.
+// MQTT.js delivers Node Buffers; pages rely on toString() giving UTF-8 text.
+const utf8 = require('./utf8')
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+const HEX = '0123456789abcdef'
+
+function base64 (bytes, start, end) {
+  let s = ''
+  let i = start
+  for (; i + 2 < end; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2]
+    s += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63]
+  }
+  if (i + 1 === end) {
+    const n = bytes[i] << 16
+    s += B64[n >> 18] + B64[(n >> 12) & 63] + '=='
+  } else if (i + 2 === end) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8)
+    s += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + '='
+  }
+  return s
+}
+
+/**
+ * Buffer.prototype.toString(encoding, start, end) for the encodings pages use.
+ * @param {Uint8Array} bytes
+ */
+function bytesToString (bytes, encoding, start, end) {
+  const len = bytes.length
+  let from = start === undefined ? 0 : Math.max(0, start | 0)
+  let to = end === undefined ? len : Math.min(len, end | 0)
+  if (to < from) to = from
+  if (from > len) from = len
+  const enc = encoding === undefined || encoding === null ? 'utf8' : String(encoding).toLowerCase()
+  let s = ''
+  switch (enc) {
+    case 'utf8':
+    case 'utf-8':
+      return utf8.decode(bytes, from, to)
+    case 'hex':
+      for (let i = from; i < to; i++) s += HEX[bytes[i] >> 4] + HEX[bytes[i] & 15]
+      return s
+    case 'base64':
+      return base64(bytes, from, to)
+    case 'ascii':
+      for (let i = from; i < to; i++) s += String.fromCharCode(bytes[i] & 0x7f)
+      return s
+    case 'latin1':
+    case 'binary':
+      for (let i = from; i < to; i++) s += String.fromCharCode(bytes[i])
+      return s
+    default:
+      throw new TypeError('Unknown encoding: ' + encoding)
+  }
+}
+
+// A Uint8Array whose prototype carries the Buffer methods pages call. No
+// subclass constructor: typed-array species methods (map, filter) then make
+// plain Uint8Arrays instead of failing, and transpiling to ES5 cannot break it.
+const proto = Object.create(Uint8Array.prototype)
+proto.toString = function (encoding, start, end) {
+  return bytesToString(this, encoding, start, end)
+}
+proto.toJSON = function () {
+  return { type: 'Buffer', data: Array.prototype.slice.call(this) }
+}
+proto.equals = function (other) {
+  if (!other || other.length !== this.length) return false
+  for (let i = 0; i < this.length; i++) if (this[i] !== other[i]) return false
+  return true
+}
+// Buffer#slice shares memory (unlike Uint8Array#slice); keep Buffer's meaning.
+proto.slice = proto.subarray = function (start, end) {
+  return bufferLike(Uint8Array.prototype.subarray.call(this, start, end))
+}
+
+/**
+ * Gives `bytes` Buffer behaviour in place: a Node Buffer view when Buffer
+ * exists (Node, tests), else the same Uint8Array with Buffer-like methods.
+ * @param {Uint8Array} bytes
+ * @returns {Uint8Array}
+ */
+function toPayload (bytes) {
+  if (typeof Buffer === 'function' && typeof Buffer.from === 'function') {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+  return bufferLike(bytes)
+}
+
+function bufferLike (bytes) {
+  Object.setPrototypeOf(bytes, proto)
+  return bytes
+}
+
+/**
+ * Converts what a page may publish into bytes; `null` for anything else.
+ * null/undefined publish an empty payload, as MQTT.js does.
+ * @param {*} message
+ * @returns {Uint8Array|null}
+ */
+function toBytes (message) {
+  if (message === undefined || message === null) return new Uint8Array(0)
+  if (typeof message === 'string') return utf8.encode(message)
+  if (message instanceof Uint8Array) return message
+  if (message instanceof ArrayBuffer) return new Uint8Array(message)
+  if (ArrayBuffer.isView(message)) return new Uint8Array(message.buffer, message.byteOffset, message.byteLength)
+  return null
+}
+
+module.exports = { toPayload, bufferLike, toBytes, bytesToString }

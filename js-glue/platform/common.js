@@ -1,0 +1,215 @@
+'use strict';
+/**
+ * Pieces shared by the platform modules: byte conversions at the socket boundary, the
+ * per-platform socket budget, a once-only close/error latch and random bytes.
+ */
+
+const { encode: utf8Encode } = require('../shims/text-coding').utf8;
+
+/**
+ * An ArrayBuffer holding exactly `bytes`. A view into a larger buffer (wasm linear memory,
+ * a pooled Buffer) is copied: sending `view.buffer` would put the whole backing store on
+ * the wire, which is what MQTT.js' wx transport gets wrong.
+ * @param {Uint8Array} bytes
+ * @returns {ArrayBuffer}
+ */
+function exactArrayBuffer(bytes) {
+  const buf = bytes.buffer;
+  if (bytes.byteOffset === 0 && bytes.byteLength === buf.byteLength && buf instanceof ArrayBuffer) {
+    return buf;
+  }
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
+}
+
+/**
+ * Normalises whatever a socket API delivered as message data into bytes. Text frames are
+ * not MQTT, but brokers behind odd proxies send them; their UTF-8 bytes reach the parser,
+ * which then reports a protocol error instead of the data vanishing silently.
+ * @param {ArrayBuffer|ArrayBufferView|string} data
+ * @returns {Uint8Array}
+ */
+function toBytes(data) {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof data === 'string') return utf8Encode(data);
+  // Some runtimes hand ArrayBuffers from another realm: instanceof fails, byteLength works.
+  if (data && typeof data.byteLength === 'number' && typeof data.slice === 'function') {
+    return new Uint8Array(data);
+  }
+  throw new TypeError('unsupported socket message data: ' + Object.prototype.toString.call(data));
+}
+
+/** WeChat and Alipay allow at most this many SocketTasks open at once per mini-program. */
+const MINIPROGRAM_SOCKET_LIMIT = 5;
+
+/**
+ * Counts open sockets of one platform so the sixth gets a clear error instead of the
+ * runtime's terse "exceed max task count".
+ * @param {string} label  platform name for messages
+ * @param {number} limit
+ */
+function socketBudget(label, limit) {
+  let inUse = 0;
+  return {
+    /** @returns {(() => void) | null} a release function, or null when the budget is spent */
+    acquire() {
+      if (inUse >= limit) return null;
+      inUse++;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        inUse--;
+      };
+    },
+    get inUse() {
+      return inUse;
+    },
+    exceededError() {
+      return new Error(
+        label + ' allows at most ' + limit + ' open sockets per mini-program and all ' + limit +
+          ' are in use; end() clients you no longer need'
+      );
+    },
+  };
+}
+
+/** How long to wait for the runtime's own close report before reporting it ourselves. */
+const CLOSE_GRACE_MS = 3000;
+
+/**
+ * The per-socket latch that enforces the transport contract: error() at most once, then
+ * exactly one close(); nothing after close. Every platform event goes through it, so a
+ * late event from a replaced socket cannot reach the handlers of its successor.
+ * @param {{open: Function, message: Function, close: Function, error: Function}} on
+ * @param {() => void} release  frees the socket's budget slot
+ */
+function socketLatch(on, release) {
+  let state = 'connecting'; // connecting | open | closing | closed
+  let errored = false;
+  let graceTimer = null;
+  const latch = {
+    get state() {
+      return state;
+    },
+    get live() {
+      return state === 'connecting' || state === 'open';
+    },
+    open() {
+      if (state !== 'connecting') return;
+      state = 'open';
+      on.open();
+    },
+    message(bytes) {
+      if (state !== 'open') return;
+      on.message(bytes);
+    },
+    error(err) {
+      // After a close we asked for, the runtime's complaints about it are noise.
+      if (!latch.live || errored) return;
+      errored = true;
+      on.error(err);
+    },
+    close(code, reason) {
+      if (state === 'closed') return;
+      state = 'closed';
+      if (graceTimer !== null) clearTimeout(graceTimer);
+      graceTimer = null;
+      release();
+      on.close(typeof code === 'number' ? code : 0, reason ? String(reason) : '');
+    },
+    /**
+     * We asked the runtime to close (or it failed): stop delivering data now and report the
+     * close when the runtime confirms it, or after a grace period if it never does.
+     */
+    closing(code, reason, graceMs) {
+      if (state === 'closed') return;
+      if (state !== 'closing') state = 'closing';
+      if (graceTimer === null) {
+        graceTimer = setTimeout(() => {
+          graceTimer = null;
+          latch.close(code, reason);
+        }, graceMs === undefined ? CLOSE_GRACE_MS : graceMs);
+      }
+    },
+  };
+  return latch;
+}
+
+/**
+ * Reports an error and close for a socket that never got going, asynchronously so
+ * openSocket's caller always receives its Transport before any event.
+ */
+function failSoon(latch, err) {
+  setTimeout(() => {
+    latch.error(err);
+    latch.close(0, err.message);
+  }, 0);
+}
+
+/**
+ * Random bytes for client ids and the like (not for keys): crypto.getRandomValues where the
+ * runtime has it (browsers, Node), Math.random elsewhere (WeChat and Alipay have no
+ * synchronous secure source).
+ * @param {number} n
+ * @returns {Uint8Array}
+ */
+function randomBytes(n) {
+  const out = new Uint8Array(n);
+  const c = typeof crypto !== 'undefined' ? crypto : undefined;
+  if (c && typeof c.getRandomValues === 'function') {
+    // getRandomValues refuses more than 65536 bytes per call.
+    for (let i = 0; i < n; i += 65536) c.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+    return out;
+  }
+  for (let i = 0; i < n; i++) out[i] = Math.floor(Math.random() * 256);
+  return out;
+}
+
+/** SocketTask.close accepts only 1000 or 3000-4999; anything else makes the close fail. */
+function closeCode(code) {
+  return code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
+}
+
+/** A close reason may be at most 123 UTF-8 bytes; cut at a character boundary. */
+function closeReason(reason) {
+  let r = reason ? String(reason) : '';
+  while (utf8Encode(r).length > 123) r = r.slice(0, Math.max(0, r.length - 1));
+  return r;
+}
+
+/** Case-insensitive header lookup on a plain object; '' when absent. */
+function headerValue(headers, name) {
+  const lower = name.toLowerCase();
+  const key = Object.keys(headers || {}).filter((k) => k.toLowerCase() === lower)[0];
+  return key === undefined ? '' : String(headers[key]);
+}
+
+/**
+ * Mini-program request bodies: objects go as JSON unless the page chose another content type.
+ * @returns {{headers: object, data: any}}
+ */
+function jsonBody(headers, data) {
+  const h = Object.assign({}, headers);
+  if (data !== null && typeof data === 'object' && !(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
+    if (!headerValue(h, 'content-type')) h['content-type'] = 'application/json';
+  }
+  return { headers: h, data };
+}
+
+module.exports = {
+  exactArrayBuffer,
+  toBytes,
+  MINIPROGRAM_SOCKET_LIMIT,
+  socketBudget,
+  socketLatch,
+  failSoon,
+  randomBytes,
+  headerValue,
+  jsonBody,
+  closeCode,
+  closeReason,
+  CLOSE_GRACE_MS,
+};

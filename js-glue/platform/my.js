@@ -1,0 +1,289 @@
+'use strict';
+/**
+ * Alipay mini-program platform. Sockets: the SocketTask form (`multiple: true`) when the
+ * runtime returns a task, else the legacy global single-socket API. Binary frames travel as
+ * base64 with `isBuffer: true` both ways. Wasm: the standard WebAssembly global with the
+ * bytes embedded in mqtt.wasm.js.
+ */
+
+const base64 = require('./base64');
+const { embeddedWasmBytes, instantiateStandard } = require('./embedded-wasm');
+const {
+  toBytes,
+  MINIPROGRAM_SOCKET_LIMIT,
+  socketBudget,
+  socketLatch,
+  failSoon,
+  randomBytes,
+  jsonBody,
+  closeCode,
+  closeReason,
+  headerValue,
+} = require('./common');
+
+const budget = socketBudget('Alipay', MINIPROGRAM_SOCKET_LIMIT);
+
+/** Hints for Alipay's numeric socket error codes that have a known cause. */
+const ERROR_HINTS = {
+  8: 'the server must accept the Sec-WebSocket-Protocol "mqtt"',
+  20: 'Alipay requires a wss:// URL',
+};
+
+function myErrorMessage(res, fallback) {
+  if (!res) return fallback;
+  const code = res.error !== undefined ? res.error : res.errorCode;
+  const msg = res.errorMessage || res.errMsg || res.message || fallback;
+  if (code === undefined) return String(msg);
+  const hint = ERROR_HINTS[code];
+  return 'error ' + code + ': ' + msg + (hint ? ' (' + hint + ')' : '');
+}
+
+/**
+ * Bytes of an incoming message in any shape Alipay is known to deliver:
+ * `{data: {data, isBuffer}}` (nested), `{data, isBuffer}` (flat) or an ArrayBuffer.
+ * @returns {Uint8Array}
+ */
+function messageBytes(res) {
+  let data = res ? res.data : undefined;
+  let isBuffer = res ? res.isBuffer : undefined;
+  if (data && typeof data === 'object' && !(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data) && 'data' in data) {
+    isBuffer = data.isBuffer;
+    data = data.data;
+  }
+  if (typeof data === 'string' && isBuffer) return base64.decode(data);
+  return toBytes(data);
+}
+
+/** The legacy API has one socket per mini-program; this is the one currently owning it. */
+let legacyOwner = null;
+
+/**
+ * @param {object} options  client options: `my` (the API object, default the global),
+ *   `wasmBytes` (the wasm module's bytes, instead of mqtt.wasm.js)
+ */
+function createMyPlatform(options) {
+  const opts = options || {};
+  const api = opts.my || (typeof my !== 'undefined' ? my : undefined);
+  if (!api || typeof api.connectSocket !== 'function') {
+    throw new Error('mpmqtt: the Alipay platform needs the my API (my.connectSocket); pass it as the my option');
+  }
+
+  function openSocket(url, sockOpts, on) {
+    const so = sockOpts || {};
+    const release = budget.acquire();
+    const latch = socketLatch(on, release || (() => {}));
+    const dead = { send() {}, close() {} };
+    if (!release) {
+      failSoon(latch, budget.exceededError());
+      return dead;
+    }
+    if (legacyOwner !== null) {
+      // Opening another socket while the single legacy one lives makes Android fail (error 3).
+      failSoon(latch, new Error("Alipay's single-socket API is in use by another client; only one connection at a time is possible on this base library"));
+      return dead;
+    }
+    const protocols = so.protocols || ['mqtt'];
+    // Alipay ignores `protocols` on some versions; the explicit header is what servers see.
+    const header = Object.assign({ 'Sec-WebSocket-Protocol': protocols.join(', ') }, so.headers);
+    const onConnectFail = (res) => {
+      latch.error(new Error('my.connectSocket failed: ' + myErrorMessage(res, 'unknown error')));
+      latch.close(0, myErrorMessage(res, 'connect failed'));
+    };
+    let task;
+    try {
+      task = api.connectSocket({ url, multiple: true, protocols, header, fail: onConnectFail });
+    } catch (err) {
+      failSoon(latch, err instanceof Error ? err : new Error(String(err)));
+      return dead;
+    }
+    return task && typeof task.onOpen === 'function' ? taskTransport(task, latch) : legacyTransport(latch);
+  }
+
+  function taskTransport(task, latch) {
+    const fail = (err) => {
+      if (!latch.live) return;
+      latch.error(err);
+      latch.closing(1006, err.message);
+      try {
+        task.close({ code: 1000, reason: 'error' });
+      } catch (_) {
+        // already dead: the grace timer reports the close
+      }
+    };
+    task.onOpen(() => latch.open());
+    task.onMessage((res) => {
+      if (!latch.live) return;
+      let bytes;
+      try {
+        bytes = messageBytes(res);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      latch.message(bytes);
+    });
+    task.onError((res) => fail(new Error('Alipay socket ' + myErrorMessage(res, 'error'))));
+    task.onClose((res) => latch.close(res && res.code, res && res.reason));
+    return {
+      send(bytes) {
+        if (latch.state !== 'open') return;
+        task.send({
+          data: base64.encode(bytes),
+          isBuffer: true,
+          fail: (res) => fail(new Error('Alipay socket send failed: ' + myErrorMessage(res, 'unknown error'))),
+        });
+      },
+      close(code, reason) {
+        if (!latch.live) return;
+        const c = closeCode(code);
+        const r = closeReason(reason);
+        latch.closing(c, r);
+        try {
+          task.close({ code: c, reason: r });
+        } catch (_) {
+          // the grace timer reports the close
+        }
+      },
+    };
+  }
+
+  function legacyTransport(latch) {
+    const token = {};
+    legacyOwner = token;
+    // Global handlers outlive sockets: each checks that its socket still owns the API.
+    const mine = () => legacyOwner === token;
+    const handlers = {
+      Open: () => mine() && latch.open(),
+      Message: (res) => {
+        if (!mine() || !latch.live) return;
+        let bytes;
+        try {
+          bytes = messageBytes(res);
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        latch.message(bytes);
+      },
+      Error: (res) => mine() && fail(new Error('Alipay socket ' + myErrorMessage(res, 'error'))),
+      Close: (res) => {
+        if (mine()) latch.close(res && res.code, res && res.reason);
+      },
+    };
+    Object.keys(handlers).forEach((k) => {
+      if (typeof api['onSocket' + k] === 'function') api['onSocket' + k](handlers[k]);
+    });
+    // A close we asked for but never see confirmed must still free the API for the next socket.
+    const originalClose = latch.close;
+    latch.close = (code, reason) => {
+      finish();
+      originalClose(code, reason);
+    };
+    function finish() {
+      if (!mine()) return;
+      legacyOwner = null;
+      Object.keys(handlers).forEach((k) => {
+        if (typeof api['offSocket' + k] === 'function') api['offSocket' + k](handlers[k]);
+      });
+    }
+    function fail(err) {
+      if (!latch.live) return;
+      latch.error(err);
+      latch.closing(1006, err.message);
+      try {
+        api.closeSocket({});
+      } catch (_) {
+        // the grace timer reports the close
+      }
+    }
+    return {
+      send(bytes) {
+        if (!mine() || latch.state !== 'open') return;
+        api.sendSocketMessage({
+          data: base64.encode(bytes),
+          isBuffer: true,
+          fail: (res) => fail(new Error('Alipay socket send failed: ' + myErrorMessage(res, 'unknown error'))),
+        });
+      },
+      close(code, reason) {
+        if (!mine() || !latch.live) return;
+        // The legacy closeSocket takes no code; keep ours for the report.
+        latch.closing(code || 1000, reason || '');
+        try {
+          api.closeSocket({});
+        } catch (_) {
+          // the grace timer reports the close
+        }
+      },
+    };
+  }
+
+  function instantiateWasm(imports) {
+    const engine = opts.WebAssembly || (typeof WebAssembly !== 'undefined' ? WebAssembly : undefined);
+    if (!engine || typeof engine.instantiate !== 'function') {
+      return Promise.reject(
+        new Error('mpmqtt: this Alipay runtime has no WebAssembly; the JavaScript fallback core is not available yet')
+      );
+    }
+    let bytes;
+    try {
+      bytes = embeddedWasmBytes(opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return instantiateStandard(engine, bytes, imports);
+  }
+
+  function watchLifecycle(hooks) {
+    let active = true;
+    const fns = {
+      AppShow: () => active && hooks.show(),
+      AppHide: () => active && hooks.hide(),
+      NetworkStatusChange: (res) => {
+        if (!active || !res) return;
+        if (res.isConnected) hooks.online();
+        else hooks.offline();
+      },
+    };
+    Object.keys(fns).forEach((k) => {
+      if (typeof api['on' + k] === 'function') api['on' + k](fns[k]);
+    });
+    return () => {
+      if (!active) return;
+      active = false;
+      Object.keys(fns).forEach((k) => {
+        if (typeof api['off' + k] === 'function') api['off' + k](fns[k]);
+      });
+    };
+  }
+
+  function request(req) {
+    return new Promise((resolve, reject) => {
+      const body = jsonBody(req.headers, req.data);
+      const params = {
+        url: req.url,
+        method: req.method || 'GET',
+        headers: body.headers,
+        success(res) {
+          resolve({ status: res.status, headers: res.headers || {}, data: res.data });
+        },
+        fail(res) {
+          reject(new Error('my.request failed: ' + myErrorMessage(res, 'unknown error')));
+        },
+      };
+      if (body.data !== undefined) {
+        // How Alipay serialises object bodies has changed between base libraries; a JSON
+        // string is sent as is everywhere.
+        const isJson = /json/i.test(headerValue(body.headers, 'content-type'));
+        params.data = isJson && params.method !== 'GET' && typeof body.data === 'object' ? JSON.stringify(body.data) : body.data;
+      }
+      if (req.responseType === 'arraybuffer') params.dataType = 'arraybuffer';
+      if (req.timeout) params.timeout = req.timeout;
+      api.request(params);
+    });
+  }
+
+  return { name: 'my', openSocket, instantiateWasm, watchLifecycle, request, randomBytes };
+}
+
+module.exports = { createMyPlatform, messageBytes, _budget: budget };

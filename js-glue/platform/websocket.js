@@ -1,0 +1,200 @@
+'use strict';
+/**
+ * Browsers/H5 and Node: the global WebSocket, or the `ws` package in Node (required lazily
+ * and kept out of the bundle). Wasm: the `mqtt.wasm` file beside the bundle in Node, the
+ * embedded base64 module elsewhere.
+ */
+
+const { exactArrayBuffer, toBytes, socketLatch, failSoon, randomBytes, jsonBody, closeCode, closeReason } = require('./common');
+const { embeddedWasmBytes, instantiateStandard } = require('./embedded-wasm');
+
+function isNode() {
+  return typeof process !== 'undefined' && !!process.versions && !!process.versions.node;
+}
+
+/**
+ * The WebSocket constructor to use and whether it accepts a third options argument (headers).
+ * @returns {{Ctor: Function, node: boolean}}
+ */
+function webSocketClass(opts) {
+  if (typeof opts.WebSocket === 'function') return { Ctor: opts.WebSocket, node: false };
+  if (isNode()) {
+    // `ws` can send headers, which Node's own WebSocket (22+) cannot; prefer it when installed.
+    try {
+      return { Ctor: require('ws'), node: true };
+    } catch (err) {
+      if (typeof WebSocket === 'function') return { Ctor: WebSocket, node: false };
+      throw new Error('mpmqtt: in Node the ws package is needed (npm install ws): ' + err.message);
+    }
+  }
+  if (typeof WebSocket === 'function') return { Ctor: WebSocket, node: false };
+  throw new Error('mpmqtt: no WebSocket implementation in this runtime');
+}
+
+/**
+ * @param {object} options  client options: `WebSocket` (constructor to use), `wasmPath`
+ *   (Node: path of mqtt.wasm), `wasmBytes` (the wasm module's bytes)
+ */
+function createWebSocketPlatform(options) {
+  const opts = options || {};
+
+  function openSocket(url, sockOpts, on) {
+    const so = sockOpts || {};
+    const latch = socketLatch(on, () => {});
+    let socket;
+    try {
+      const { Ctor, node } = webSocketClass(opts);
+      const protocols = so.protocols || ['mqtt'];
+      socket = node
+        ? new Ctor(url, protocols, Object.assign({}, so.wsOptions, so.headers ? { headers: so.headers } : {}))
+        : new Ctor(url, protocols);
+    } catch (err) {
+      failSoon(latch, err instanceof Error ? err : new Error(String(err)));
+      return { send() {}, close() {} };
+    }
+    socket.binaryType = 'arraybuffer';
+    const fail = (err) => {
+      if (!latch.live) return;
+      latch.error(err);
+      latch.closing(1006, err.message);
+      try {
+        socket.close();
+      } catch (_) {
+        // the grace timer reports the close
+      }
+    };
+    socket.onopen = () => latch.open();
+    socket.onmessage = (ev) => {
+      if (!latch.live) return;
+      let bytes;
+      try {
+        bytes = toBytes(ev.data);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      latch.message(bytes);
+    };
+    socket.onerror = (ev) => fail(new Error('WebSocket error' + (ev && ev.message ? ': ' + ev.message : '')));
+    socket.onclose = (ev) => latch.close(ev && ev.code, ev && ev.reason);
+    return {
+      send(bytes) {
+        if (latch.state !== 'open') return;
+        try {
+          socket.send(exactArrayBuffer(bytes));
+        } catch (err) {
+          fail(err instanceof Error ? err : new Error(String(err)));
+        }
+      },
+      close(code, reason) {
+        if (!latch.live) return;
+        const c = closeCode(code);
+        const r = closeReason(reason);
+        latch.closing(c, r);
+        try {
+          socket.close(c, r);
+        } catch (_) {
+          // the grace timer reports the close
+        }
+      },
+    };
+  }
+
+  function nodeWasmBytes() {
+    const fs = require('fs');
+    const path = require('path');
+    const candidates = [];
+    if (opts.wasmPath) candidates.push(opts.wasmPath);
+    // In the bundle __dirname is the folder of mqtt.min.js, where the build puts mqtt.wasm.
+    else if (typeof __dirname === 'string') candidates.push(path.join(__dirname, 'mqtt.wasm'));
+    const failures = [];
+    for (const file of candidates) {
+      try {
+        return fs.readFileSync(file);
+      } catch (err) {
+        failures.push(file + ' (' + (err.code || err.message) + ')');
+      }
+    }
+    throw new Error(
+      'mpmqtt: could not read the WebAssembly core. Tried ' +
+        (failures.length ? failures.join('; ') : 'nothing (no wasmPath and no __dirname)') +
+        '. Keep mqtt.wasm beside mqtt.min.js or pass its path as the wasmPath option'
+    );
+  }
+
+  function instantiateWasm(imports) {
+    const engine = opts.WebAssembly || (typeof WebAssembly !== 'undefined' ? WebAssembly : undefined);
+    if (!engine || typeof engine.instantiate !== 'function') {
+      return Promise.reject(new Error('mpmqtt: this runtime has no WebAssembly'));
+    }
+    let bytes;
+    try {
+      bytes = (opts.wasmBytes || !isNode()) ? embeddedWasmBytes(opts) : nodeWasmBytes();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return instantiateStandard(engine, bytes, imports);
+  }
+
+  function watchLifecycle(hooks) {
+    const doc = typeof document !== 'undefined' ? document : undefined;
+    const win = typeof window !== 'undefined' ? window : undefined;
+    let active = true;
+    const onVisibility = () => {
+      if (!active) return;
+      if (doc.hidden) hooks.hide();
+      else hooks.show();
+    };
+    const onOnline = () => active && hooks.online();
+    const onOffline = () => active && hooks.offline();
+    if (doc && typeof doc.addEventListener === 'function') doc.addEventListener('visibilitychange', onVisibility);
+    if (win && typeof win.addEventListener === 'function') {
+      win.addEventListener('online', onOnline);
+      win.addEventListener('offline', onOffline);
+    }
+    return () => {
+      if (!active) return;
+      active = false;
+      if (doc && typeof doc.removeEventListener === 'function') doc.removeEventListener('visibilitychange', onVisibility);
+      if (win && typeof win.removeEventListener === 'function') {
+        win.removeEventListener('online', onOnline);
+        win.removeEventListener('offline', onOffline);
+      }
+    };
+  }
+
+  function request(req) {
+    const doFetch = opts.fetch || (typeof fetch === 'function' ? fetch : undefined);
+    if (!doFetch) return Promise.reject(new Error('mpmqtt: this runtime has no fetch'));
+    const body = jsonBody(req.headers, req.data);
+    let data = body.data;
+    if (data !== undefined && data !== null && typeof data === 'object' && !(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
+      data = JSON.stringify(data);
+    }
+    const init = { method: req.method || 'GET', headers: body.headers };
+    if (data !== undefined && init.method !== 'GET' && init.method !== 'HEAD') init.body = data;
+    return doFetch(req.url, init).then((res) => {
+      const headers = {};
+      res.headers.forEach((value, key) => {
+        headers[key] = value;
+      });
+      if (req.responseType === 'arraybuffer') {
+        return res.arrayBuffer().then((buf) => ({ status: res.status, headers, data: buf }));
+      }
+      // Parse JSON when possible, as wx.request and my.request do by default.
+      return res.text().then((text) => {
+        let parsed = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch (_) {
+          // not JSON: hand back the text
+        }
+        return { status: res.status, headers, data: parsed };
+      });
+    });
+  }
+
+  return { name: 'websocket', openSocket, instantiateWasm, watchLifecycle, request, randomBytes };
+}
+
+module.exports = { createWebSocketPlatform };

@@ -1,0 +1,228 @@
+'use strict';
+/**
+ * WeChat mini-program platform: wx.connectSocket SocketTasks, WXWebAssembly, wx.request and
+ * the app/network lifecycle.
+ */
+
+const {
+  exactArrayBuffer,
+  toBytes,
+  MINIPROGRAM_SOCKET_LIMIT,
+  socketBudget,
+  socketLatch,
+  failSoon,
+  randomBytes,
+  jsonBody,
+  closeCode,
+  closeReason,
+} = require('./common');
+
+const budget = socketBudget('WeChat', MINIPROGRAM_SOCKET_LIMIT);
+
+/**
+ * Where the compressed wasm is looked for when the page gives no `wasmPath`. WXWebAssembly
+ * takes only a path inside the code package and a module cannot learn its own path, so we
+ * try the layouts people actually use: WeChat's npm build, then files copied beside
+ * mqtt.min.js in the usual folders.
+ */
+const DEFAULT_WASM_PATHS = [
+  '/miniprogram_npm/mpmqtt/mqtt.wasm.br',
+  '/utils/mqtt.wasm.br',
+  '/lib/mqtt.wasm.br',
+  '/libs/mqtt.wasm.br',
+  '/mqtt.wasm.br',
+];
+
+function wxErrorMessage(res, fallback) {
+  if (res && res.errMsg) return String(res.errMsg);
+  if (res && res.message) return String(res.message);
+  return fallback;
+}
+
+/**
+ * @param {object} options  client options: `wx` (the API object, default the global),
+ *   `wasmPath` (path of mqtt.wasm.br inside the code package)
+ */
+function createWxPlatform(options) {
+  const opts = options || {};
+  const api = opts.wx || (typeof wx !== 'undefined' ? wx : undefined);
+  if (!api || typeof api.connectSocket !== 'function') {
+    throw new Error('mpmqtt: the WeChat platform needs the wx API (wx.connectSocket)');
+  }
+
+  function openSocket(url, sockOpts, on) {
+    const so = sockOpts || {};
+    const release = budget.acquire();
+    const latch = socketLatch(on, release || (() => {}));
+    if (!release) {
+      failSoon(latch, budget.exceededError());
+      return { send() {}, close() {} };
+    }
+    const ws = so.wsOptions || {};
+    const req = {
+      url,
+      protocols: so.protocols || ['mqtt'],
+      fail(res) {
+        latch.error(new Error('wx.connectSocket failed: ' + wxErrorMessage(res, 'unknown error')));
+        latch.close(0, wxErrorMessage(res, 'connect failed'));
+      },
+    };
+    if (so.headers) req.header = so.headers;
+    if (ws.timeout !== undefined) req.timeout = ws.timeout;
+    if (ws.tcpNoDelay !== undefined) req.tcpNoDelay = ws.tcpNoDelay;
+    if (ws.perMessageDeflate !== undefined) req.perMessageDeflate = ws.perMessageDeflate;
+
+    let task;
+    try {
+      task = api.connectSocket(req);
+    } catch (err) {
+      failSoon(latch, err instanceof Error ? err : new Error(String(err)));
+      return { send() {}, close() {} };
+    }
+    if (!task || typeof task.onOpen !== 'function') {
+      // Base libraries before 1.7.0 return nothing: only the single global socket exists.
+      failSoon(latch, new Error('wx.connectSocket returned no SocketTask (WeChat base library too old)'));
+      return { send() {}, close() {} };
+    }
+
+    // Attached synchronously, before the runtime can report anything.
+    task.onOpen(() => latch.open());
+    task.onMessage((res) => {
+      if (!latch.live) return;
+      let bytes;
+      try {
+        bytes = toBytes(res && res.data);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      latch.message(bytes);
+    });
+    task.onError((res) => fail(new Error('WeChat socket error: ' + wxErrorMessage(res, 'unknown error'))));
+    task.onClose((res) => latch.close(res && res.code, res && res.reason));
+
+    function fail(err) {
+      if (!latch.live) return;
+      latch.error(err);
+      latch.closing(1006, err.message);
+      try {
+        task.close({ code: 1000, reason: 'error' });
+      } catch (_) {
+        // the task is already dead; the grace timer reports the close
+      }
+    }
+
+    return {
+      send(bytes) {
+        if (latch.state !== 'open') return;
+        task.send({
+          data: exactArrayBuffer(bytes),
+          fail: (res) => fail(new Error('WeChat socket send failed: ' + wxErrorMessage(res, 'unknown error'))),
+        });
+      },
+      close(code, reason) {
+        if (!latch.live) return;
+        const c = closeCode(code);
+        const r = closeReason(reason);
+        latch.closing(c, r);
+        try {
+          task.close({ code: c, reason: r });
+        } catch (_) {
+          // nothing more to do: the grace timer reports the close
+        }
+      },
+    };
+  }
+
+  function instantiateWasm(imports) {
+    const engine = opts.WXWebAssembly || (typeof WXWebAssembly !== 'undefined' ? WXWebAssembly : undefined);
+    if (!engine || typeof engine.instantiate !== 'function') {
+      return Promise.reject(
+        new Error('mpmqtt: WXWebAssembly is not available (needs WeChat base library 2.14.0 or later)')
+      );
+    }
+    const paths = opts.wasmPath ? [opts.wasmPath] : DEFAULT_WASM_PATHS;
+    const failures = [];
+    const attempt = (i) => {
+      if (i >= paths.length) {
+        return Promise.reject(
+          new Error(
+            'mpmqtt: could not load the WebAssembly core. Tried ' +
+              failures.join('; ') +
+              '. Copy mqtt.wasm.br beside mqtt.min.js or pass its code-package path as the wasmPath option'
+          )
+        );
+      }
+      let pending;
+      try {
+        pending = Promise.resolve(engine.instantiate(paths[i], imports));
+      } catch (err) {
+        pending = Promise.reject(err);
+      }
+      return pending.then(
+        (result) => {
+          // Typings promise an Instance; devices return {instance, module}.
+          const instance = result && result.instance ? result.instance : result;
+          if (!instance || !instance.exports) throw new Error('WXWebAssembly.instantiate gave no instance');
+          return instance.exports;
+        },
+        (err) => {
+          failures.push(paths[i] + ' (' + wxErrorMessage(err, String(err)) + ')');
+          return attempt(i + 1);
+        }
+      );
+    };
+    return attempt(0);
+  }
+
+  function watchLifecycle(hooks) {
+    let active = true;
+    const onShow = () => active && hooks.show();
+    const onHide = () => active && hooks.hide();
+    const onNet = (res) => {
+      if (!active || !res) return;
+      if (res.isConnected) hooks.online();
+      else hooks.offline();
+    };
+    const pairs = [
+      ['onAppShow', 'offAppShow', onShow],
+      ['onAppHide', 'offAppHide', onHide],
+      ['onNetworkStatusChange', 'offNetworkStatusChange', onNet],
+    ];
+    pairs.forEach(([onName, , fn]) => {
+      if (typeof api[onName] === 'function') api[onName](fn);
+    });
+    return () => {
+      if (!active) return;
+      active = false;
+      pairs.forEach(([, offName, fn]) => {
+        if (typeof api[offName] === 'function') api[offName](fn);
+      });
+    };
+  }
+
+  function request(req) {
+    return new Promise((resolve, reject) => {
+      const body = jsonBody(req.headers, req.data);
+      const params = {
+        url: req.url,
+        method: req.method || 'GET',
+        header: body.headers,
+        success(res) {
+          resolve({ status: res.statusCode, headers: res.header || {}, data: res.data });
+        },
+        fail(res) {
+          reject(new Error('wx.request failed: ' + wxErrorMessage(res, 'unknown error')));
+        },
+      };
+      if (body.data !== undefined) params.data = body.data;
+      if (req.responseType) params.responseType = req.responseType;
+      if (req.timeout) params.timeout = req.timeout;
+      api.request(params);
+    });
+  }
+
+  return { name: 'wx', openSocket, instantiateWasm, watchLifecycle, request, randomBytes };
+}
+
+module.exports = { createWxPlatform, DEFAULT_WASM_PATHS, _budget: budget };

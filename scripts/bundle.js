@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Builds the shipped files into dist/ (or --out-dir):
+ *
+ *   mqtt.min.js    js-glue + wasm-bindgen's shims, minified ES2017, UMD-like: require() and
+ *                  `import mqtt from` get the callable connect, a <script> defines `mqtt`
+ *   mqtt.wasm.br   the core, brotli-compressed, for WXWebAssembly (WeChat)
+ *   mqtt.wasm      the core for Node
+ *   mqtt.wasm.js   the core deflated, as base64 in a JS module (Alipay, browsers)
+ *   mqtt.min.d.ts  the typings (js-glue/index.d.ts)
+ *
+ * usage: node scripts/bundle.js [--wasm-dir build/wasm] [--out-dir dist] [--entry js-glue/index.js]
+ */
+const fs = require('fs');
+const path = require('path');
+const zlib = require('zlib');
+
+const ROOT = path.resolve(__dirname, '..');
+const BINDGEN_BASENAME = 'mpmqtt_bg';
+/** Global a <script src="mqtt.wasm.js"> defines; js-glue/platform/embedded-wasm.js reads it. */
+const WASM_GLOBAL = 'mpmqttWasm';
+
+function parseArgs(argv) {
+  const opts = {};
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const key = { '--wasm-dir': 'wasmDir', '--out-dir': 'outDir', '--entry': 'entry' }[flag];
+    if (!key || i + 1 >= argv.length) throw new Error('usage: bundle.js [--wasm-dir DIR] [--out-dir DIR] [--entry FILE] (bad argument ' + flag + ')');
+    opts[key] = path.resolve(argv[++i]);
+  }
+  return opts;
+}
+
+/**
+ * esbuild plugin: the core loader's require of the bindgen shims goes to --wasm-dir, and the
+ * embedded-wasm module stays a runtime require resolved beside mqtt.min.js.
+ */
+function mpmqttResolver(wasmDir) {
+  return {
+    name: 'mpmqtt-resolver',
+    setup(build) {
+      build.onResolve({ filter: /(^|\/)build\/wasm\/mpmqtt_bg\.js$/ }, () => ({ path: path.join(wasmDir, BINDGEN_BASENAME + '.js') }));
+      build.onResolve({ filter: /^\.\/mqtt\.wasm\.js$/ }, () => ({ path: './mqtt.wasm.js', external: true }));
+    },
+  };
+}
+
+function packageVersion() {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, 'pkg-template', 'package.json'), 'utf8')).version;
+  } catch (_) {
+    return '0.0.0';
+  }
+}
+
+async function bundleJs(entry, wasmDir) {
+  const esbuild = require('esbuild');
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    minify: true,
+    format: 'iife',
+    globalName: 'mqtt',
+    platform: 'browser',
+    // WeChat base libraries down to iOS 10 / Chrome 53 engines: no object spread, no async
+    // iteration, no optional chaining; esbuild lowers them or fails the build.
+    target: 'es2017',
+    charset: 'utf8',
+    legalComments: 'none',
+    inject: [path.join(ROOT, 'js-glue', 'shims', 'inject-text-coding.mjs')],
+    // Node-only modules, required lazily by the WebSocket platform in Node.
+    external: ['ws', 'fs', 'path'],
+    plugins: [mpmqttResolver(wasmDir)],
+    banner: { js: '/*! mpmqtt ' + packageVersion() + ' | MIT OR Apache-2.0 */' },
+    // The IIFE's `var mqtt` is the <script> global; CommonJS hosts (mini-programs, Node,
+    // bundlers) get it as module.exports, which MQTT.js 5's bundle forgot.
+    footer: { js: 'typeof module=="object"&&module&&module.exports&&(module.exports=mqtt);' },
+    logLevel: 'silent',
+  });
+  for (const w of result.warnings) {
+    // import.meta or a direct eval in the input would be a shipping bug, not a style issue.
+    throw new Error('esbuild warning treated as error: ' + w.text + (w.location ? ' at ' + w.location.file + ':' + w.location.line : ''));
+  }
+  return Buffer.from(literalEmbeddedRequire(result.outputFiles[0].text));
+}
+
+/**
+ * esbuild routes external requires through its `__require` helper; mini-program packagers
+ * (Alipay's, WeChat's npm build) and web bundlers only ship modules they see in a literal
+ * `require("…")`. The embedded wasm module gets one; Node-only modules keep the helper so
+ * web bundlers do not try to resolve fs or ws.
+ */
+function literalEmbeddedRequire(code) {
+  const pattern = /([A-Za-z_$][\w$]*)\("\.\/mqtt\.wasm\.js"\)/g;
+  const hits = code.match(pattern) || [];
+  if (hits.length !== 1) throw new Error('expected one require of ./mqtt.wasm.js in the bundle, found ' + hits.length);
+  return code.replace(pattern, 'require("./mqtt.wasm.js")');
+}
+
+/** The .wasm.br from the wasm build when it decompresses to exactly our .wasm, else fresh. */
+function brotli(wasm, wasmDir) {
+  const prebuilt = path.join(wasmDir, BINDGEN_BASENAME + '.wasm.br');
+  if (fs.existsSync(prebuilt)) {
+    const br = fs.readFileSync(prebuilt);
+    try {
+      if (zlib.brotliDecompressSync(br).equals(wasm)) return br;
+    } catch (_) {
+      // corrupt or stale: recompress below
+    }
+  }
+  return zlib.brotliCompressSync(wasm, {
+    params: {
+      [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_GENERIC,
+      [zlib.constants.BROTLI_PARAM_QUALITY]: zlib.constants.BROTLI_MAX_QUALITY,
+      [zlib.constants.BROTLI_PARAM_LGWIN]: zlib.constants.BROTLI_MAX_WINDOW_BITS,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: wasm.length,
+    },
+  });
+}
+
+/**
+ * A CommonJS module (or, loaded by <script>, a global) holding the wasm deflated and in
+ * base64: {encoding, size, data}, unpacked by js-glue/platform/embedded-wasm.js. Deflate
+ * brings it to well under half of plain base64.
+ */
+function embeddedModule(wasm) {
+  const deflated = zlib.deflateRawSync(wasm, { level: 9, memLevel: 9 });
+  const value = '{encoding:"deflate-raw+base64",size:' + wasm.length + ',data:"' + deflated.toString('base64') + '"}';
+  return (
+    '/*! mpmqtt core (WebAssembly, deflate-raw, base64) */\n' +
+    '(function(g,v){typeof module=="object"&&module&&module.exports?module.exports=v:g.' + WASM_GLOBAL + '=v})(this,' + value + ');\n'
+  );
+}
+
+/**
+ * @param {{wasmDir?: string, outDir?: string, entry?: string, typings?: string, quiet?: boolean}} [options]
+ * @returns {Promise<{files: Object<string, number>, wechatTotal: number}>} sizes in bytes
+ */
+async function bundle(options) {
+  const o = options || {};
+  const wasmDir = o.wasmDir || path.join(ROOT, 'build', 'wasm');
+  const outDir = o.outDir || path.join(ROOT, 'dist');
+  const entry = o.entry || path.join(ROOT, 'js-glue', 'index.js');
+  const wasmFile = path.join(wasmDir, BINDGEN_BASENAME + '.wasm');
+  for (const f of [wasmFile, path.join(wasmDir, BINDGEN_BASENAME + '.js')]) {
+    if (!fs.existsSync(f)) throw new Error('missing ' + path.relative(ROOT, f) + ': run scripts/build-wasm first');
+  }
+  const typings = o.typings || path.join(ROOT, 'js-glue', 'index.d.ts');
+  if (!fs.existsSync(typings)) throw new Error('missing ' + path.relative(ROOT, typings));
+
+  const wasm = fs.readFileSync(wasmFile);
+  const outputs = {
+    'mqtt.min.js': await bundleJs(entry, wasmDir),
+    'mqtt.wasm.br': brotli(wasm, wasmDir),
+    'mqtt.wasm': wasm,
+    'mqtt.wasm.js': Buffer.from(embeddedModule(wasm)),
+    'mqtt.min.d.ts': fs.readFileSync(typings),
+  };
+  fs.mkdirSync(outDir, { recursive: true });
+  const files = {};
+  for (const [name, data] of Object.entries(outputs)) {
+    fs.writeFileSync(path.join(outDir, name), data);
+    files[name] = data.length;
+  }
+  const wechatTotal = files['mqtt.min.js'] + files['mqtt.wasm.br'];
+  if (!o.quiet) {
+    for (const [name, size] of Object.entries(files)) console.log(name.padEnd(14) + String(size).padStart(9) + ' bytes');
+    console.log('WeChat shipment (mqtt.min.js + mqtt.wasm.br): ' + wechatTotal + ' bytes');
+    console.log('Alipay shipment (mqtt.min.js + mqtt.wasm.js): ' + (files['mqtt.min.js'] + files['mqtt.wasm.js']) + ' bytes');
+  }
+  return { files, wechatTotal };
+}
+
+module.exports = { bundle, WASM_GLOBAL };
+
+if (require.main === module) {
+  Promise.resolve()
+    .then(() => bundle(parseArgs(process.argv.slice(2))))
+    .catch((err) => {
+      console.error('bundle: ' + err.message);
+      process.exit(1);
+    });
+}

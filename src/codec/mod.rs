@@ -1,0 +1,260 @@
+//! MQTT 3.1 / 3.1.1 / 5.0 packet codec. The packet model (QoS, v5 property structs) is
+//! mqttbytes 0.6's; the wire format is read and written here, because mqttbytes' readers
+//! cannot report trailing bytes, reject unknown reason codes, lack AUTH and get the cases in
+//! tests/codec_defects.rs wrong (see docs/decisions.md, "Codec").
+
+mod decode;
+mod encode;
+pub mod packet;
+mod properties;
+pub mod validate;
+mod wire;
+
+pub use packet::*;
+
+use alloc::vec::Vec;
+use bytes::{Buf, BytesMut};
+use wire::{Counter, Sink};
+
+/// Why bytes could not be decoded or a packet could not be encoded.
+///
+/// Messages are static so release builds carry no formatting machinery; the glue adds
+/// context (topic, sizes) where the user needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodecError {
+    /// Remaining length longer than 4 bytes or above 268,435,455.
+    MalformedRemainingLength,
+    /// Remaining length not in its shortest form.
+    NonMinimalRemainingLength,
+    /// A whole packet (fixed header included) above the Maximum Packet Size in force.
+    PacketTooLarge,
+    InvalidPacketType,
+    /// Fixed-header flags the spec reserves (PUBREL/SUBSCRIBE/UNSUBSCRIBE must be 0010, others 0000; QoS 3).
+    InvalidFlags,
+    /// The packet's contents do not parse; the str says which part.
+    Malformed(&'static str),
+    /// Bytes left over after the packet's last field.
+    TrailingBytes,
+    InvalidUtf8,
+    /// U+0000 inside a UTF-8 string.
+    NullCharacter,
+    /// A string or binary field longer than 65,535 bytes.
+    FieldTooLong,
+    InvalidTopicName(&'static str),
+    InvalidTopicFilter(&'static str),
+    InvalidQoS,
+    /// SUBSCRIBE or UNSUBSCRIBE with no filter.
+    NoTopicFilters,
+    /// Packet identifier 0 where one is required.
+    PacketIdZero,
+    /// A packet the protocol version in use does not have (AUTH before v5) or a wrong CONNECT.
+    ProtocolError(&'static str),
+}
+
+impl CodecError {
+    /// A fixed English description; never includes packet contents (they may be secrets).
+    pub fn message(&self) -> &'static str {
+        match self {
+            CodecError::MalformedRemainingLength => "malformed remaining length",
+            CodecError::NonMinimalRemainingLength => {
+                "variable byte integer not in its shortest form"
+            }
+            CodecError::PacketTooLarge => "packet too large",
+            CodecError::InvalidPacketType => "invalid packet type",
+            CodecError::InvalidFlags => "invalid fixed header flags",
+            CodecError::Malformed(what) => what,
+            CodecError::TrailingBytes => "bytes after the end of the packet",
+            CodecError::InvalidUtf8 => "invalid UTF-8 string",
+            CodecError::NullCharacter => "U+0000 in a string",
+            CodecError::FieldTooLong => "string or binary field longer than 65535 bytes",
+            CodecError::InvalidTopicName(what) => what,
+            CodecError::InvalidTopicFilter(what) => what,
+            CodecError::InvalidQoS => "invalid QoS",
+            CodecError::NoTopicFilters => "no topic filter",
+            CodecError::PacketIdZero => "packet identifier 0",
+            CodecError::ProtocolError(what) => what,
+        }
+    }
+
+    /// The v5 DISCONNECT reason code for this error: 0x95 Packet too large, 0x82 Protocol
+    /// Error for well-formed packets that break a protocol rule, 0x81 Malformed Packet for
+    /// the rest.
+    pub fn reason_code(&self) -> u8 {
+        match self {
+            CodecError::PacketTooLarge => 0x95,
+            CodecError::ProtocolError(_)
+            | CodecError::PacketIdZero
+            | CodecError::NoTopicFilters
+            | CodecError::InvalidTopicName(_)
+            | CodecError::InvalidTopicFilter(_) => 0x82,
+            _ => 0x81,
+        }
+    }
+}
+
+/// Largest whole packet: 1 type byte, 4 length bytes, 268,435,455 body bytes.
+const MAX_FRAME: usize = 1 + 4 + wire::VARINT_MAX as usize;
+
+/// The fixed header of a buffered frame: first byte, header length, body length.
+struct Frame {
+    byte1: u8,
+    header_len: usize,
+    body_len: usize,
+}
+
+/// Parses the fixed header at the start of `buf`; `Ok(None)` until it is complete.
+/// Rejects an oversized frame as soon as its length is known, before buffering its body.
+fn frame(buf: &[u8], max_packet_size: usize) -> Result<Option<Frame>, CodecError> {
+    let Some(&byte1) = buf.first() else {
+        return Ok(None);
+    };
+    // Reject a reserved type at once rather than after buffering what follows.
+    decode::check_flags(byte1 >> 4, byte1 & 0x0f)?;
+    let Some((body_len, len_len)) = wire::varint(&buf[1..])? else {
+        return Ok(None);
+    };
+    let header_len = 1 + len_len;
+    let body_len = body_len as usize;
+    let total = header_len
+        .checked_add(body_len)
+        .ok_or(CodecError::PacketTooLarge)?;
+    if total > max_packet_size.min(MAX_FRAME) {
+        return Err(CodecError::PacketTooLarge);
+    }
+    Ok(Some(Frame {
+        byte1,
+        header_len,
+        body_len,
+    }))
+}
+
+/// Incremental stream decoder: WebSocket messages may split a packet or carry several.
+pub struct Decoder {
+    buf: BytesMut,
+    version: ProtocolVersion,
+    max_packet_size: usize,
+    /// Set by the first error: the stream cannot be resynchronised, so every later call
+    /// reports it again until `clear()`.
+    failed: Option<CodecError>,
+}
+
+impl Decoder {
+    /// `max_packet_size` bounds a whole packet, fixed header included.
+    pub fn new(version: ProtocolVersion, max_packet_size: usize) -> Decoder {
+        Decoder {
+            buf: BytesMut::new(),
+            version,
+            max_packet_size,
+            failed: None,
+        }
+    }
+
+    pub fn set_version(&mut self, v: ProtocolVersion) {
+        self.version = v;
+    }
+
+    pub fn set_max_packet_size(&mut self, max: usize) {
+        self.max_packet_size = max;
+    }
+
+    /// Appends bytes from the transport. Ignored after an error: nothing more will be read.
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.failed.is_none() {
+            self.buf.extend_from_slice(bytes);
+        }
+    }
+
+    /// Ok(None): need more bytes. Err: the stream is corrupt and the connection must be
+    /// closed (the decoder is then unusable until clear()).
+    pub fn next_packet(&mut self) -> Result<Option<Packet>, CodecError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        match self.try_next() {
+            Err(e) => {
+                self.failed = Some(e);
+                self.buf = BytesMut::new();
+                Err(e)
+            }
+            ok => ok,
+        }
+    }
+
+    fn try_next(&mut self) -> Result<Option<Packet>, CodecError> {
+        let Some(f) = frame(&self.buf, self.max_packet_size)? else {
+            return Ok(None);
+        };
+        let total = f.header_len + f.body_len;
+        if self.buf.len() < total {
+            return Ok(None);
+        }
+        let mut whole = self.buf.split_to(total);
+        whole.advance(f.header_len);
+        decode::packet(f.byte1, whole.freeze(), self.version).map(Some)
+    }
+
+    /// Bytes received but not yet returned as packets.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Drops buffered bytes and any error: ready for a new connection.
+    pub fn clear(&mut self) {
+        self.buf = BytesMut::new();
+        self.failed = None;
+    }
+}
+
+/// Body length of `packet`, validated: the counting pass runs every check `encode` does.
+fn body_len(packet: &Packet, version: ProtocolVersion) -> Result<u32, CodecError> {
+    let mut counter = Counter::default();
+    encode::body(&mut counter, packet, version)?;
+    wire::section_len(counter.0)
+}
+
+/// Appends one encoded packet to `out`; on error nothing is appended.
+pub fn encode(
+    packet: &Packet,
+    version: ProtocolVersion,
+    out: &mut Vec<u8>,
+) -> Result<usize, CodecError> {
+    let byte1 = encode::header_byte(packet)?;
+    let len = body_len(packet, version)?;
+    let start = out.len();
+    out.push(byte1);
+    let written = out
+        .varint(len)
+        .and_then(|()| encode::body(out, packet, version));
+    if let Err(e) = written {
+        out.truncate(start);
+        return Err(e);
+    }
+    Ok(out.len() - start)
+}
+
+/// Exact size `encode` would produce (for Maximum Packet Size checks before queueing).
+pub fn encoded_len(packet: &Packet, version: ProtocolVersion) -> Result<usize, CodecError> {
+    encode::header_byte(packet)?;
+    let len = body_len(packet, version)?;
+    Ok(1 + wire::varint_len(len) + len as usize)
+}
+
+/// Exactly one whole packet, no trailing bytes (CONNECT carries its own version).
+pub fn decode_one(
+    bytes: &[u8],
+    version: ProtocolVersion,
+    max_packet_size: usize,
+) -> Result<Packet, CodecError> {
+    let Some(f) = frame(bytes, max_packet_size)? else {
+        return Err(CodecError::Malformed("incomplete packet"));
+    };
+    let total = f.header_len + f.body_len;
+    if bytes.len() < total {
+        return Err(CodecError::Malformed("incomplete packet"));
+    }
+    if bytes.len() > total {
+        return Err(CodecError::TrailingBytes);
+    }
+    let body = bytes::Bytes::copy_from_slice(&bytes[f.header_len..]);
+    decode::packet(f.byte1, body, version)
+}

@@ -1,0 +1,708 @@
+//! MQTT 5 properties (§2.2.2). mqttbytes 0.6 keeps its property writers private and rejects
+//! nothing (duplicates, properties in the wrong packet, zero where zero is forbidden), so
+//! this module reads and writes them itself, into mqttbytes' public property structs.
+//!
+//! Encoding writes properties in struct-field order, which is also the order MQTT.js lists
+//! them in, so our bytes match mqtt-packet's for the same packet. An empty property set
+//! decodes to `None`, and `Some(empty)` encodes like `None`.
+
+use super::packet::{
+    AckProperties, AuthProperties, ConnAckProperties, ConnectProperties, DisconnectProperties,
+    PublishProperties, SubscribeProperties, WillProperties,
+};
+use super::wire::{section_len, Counter, Reader, Sink};
+use super::CodecError;
+use alloc::string::String;
+use alloc::vec::Vec;
+use bytes::Bytes;
+
+const PAYLOAD_FORMAT_INDICATOR: u8 = 1;
+const MESSAGE_EXPIRY_INTERVAL: u8 = 2;
+const CONTENT_TYPE: u8 = 3;
+const RESPONSE_TOPIC: u8 = 8;
+const CORRELATION_DATA: u8 = 9;
+const SUBSCRIPTION_IDENTIFIER: u8 = 11;
+const SESSION_EXPIRY_INTERVAL: u8 = 17;
+const ASSIGNED_CLIENT_IDENTIFIER: u8 = 18;
+const SERVER_KEEP_ALIVE: u8 = 19;
+const AUTHENTICATION_METHOD: u8 = 21;
+const AUTHENTICATION_DATA: u8 = 22;
+const REQUEST_PROBLEM_INFORMATION: u8 = 23;
+const WILL_DELAY_INTERVAL: u8 = 24;
+const REQUEST_RESPONSE_INFORMATION: u8 = 25;
+const RESPONSE_INFORMATION: u8 = 26;
+const SERVER_REFERENCE: u8 = 28;
+const REASON_STRING: u8 = 31;
+const RECEIVE_MAXIMUM: u8 = 33;
+const TOPIC_ALIAS_MAXIMUM: u8 = 34;
+const TOPIC_ALIAS: u8 = 35;
+const MAXIMUM_QOS: u8 = 36;
+const RETAIN_AVAILABLE: u8 = 37;
+const USER_PROPERTY: u8 = 38;
+const MAXIMUM_PACKET_SIZE: u8 = 39;
+const WILDCARD_SUBSCRIPTION_AVAILABLE: u8 = 40;
+const SUBSCRIPTION_IDENTIFIER_AVAILABLE: u8 = 41;
+const SHARED_SUBSCRIPTION_AVAILABLE: u8 = 42;
+
+/// One decoded property value; the identifier decides the type (§2.2.2.2).
+enum Value {
+    Byte(u8),
+    U16(u16),
+    U32(u32),
+    Var(u32),
+    Str(String),
+    Bin(Bytes),
+    Pair(String, String),
+}
+
+fn read_value(r: &mut Reader, id: u8) -> Result<Value, CodecError> {
+    Ok(match id {
+        PAYLOAD_FORMAT_INDICATOR
+        | REQUEST_PROBLEM_INFORMATION
+        | REQUEST_RESPONSE_INFORMATION
+        | RETAIN_AVAILABLE
+        | WILDCARD_SUBSCRIPTION_AVAILABLE
+        | SUBSCRIPTION_IDENTIFIER_AVAILABLE
+        | SHARED_SUBSCRIPTION_AVAILABLE => match r.u8()? {
+            b @ (0 | 1) => Value::Byte(b),
+            _ => return Err(CodecError::ProtocolError("property must be 0 or 1")),
+        },
+        // The spec allows only 0 or 1 [MQTT-3.2.2-9], but 2 ("everything") is unambiguous and
+        // MQTT.js sends it in its own tests: accepted rather than dropping the connection.
+        MAXIMUM_QOS => match r.u8()? {
+            b @ 0..=2 => Value::Byte(b),
+            _ => return Err(CodecError::ProtocolError("Maximum QoS above 2")),
+        },
+        SERVER_KEEP_ALIVE | RECEIVE_MAXIMUM | TOPIC_ALIAS_MAXIMUM | TOPIC_ALIAS => {
+            Value::U16(r.u16()?)
+        }
+        MESSAGE_EXPIRY_INTERVAL
+        | SESSION_EXPIRY_INTERVAL
+        | WILL_DELAY_INTERVAL
+        | MAXIMUM_PACKET_SIZE => Value::U32(r.u32()?),
+        SUBSCRIPTION_IDENTIFIER => Value::Var(r.varint()?),
+        CONTENT_TYPE
+        | RESPONSE_TOPIC
+        | ASSIGNED_CLIENT_IDENTIFIER
+        | AUTHENTICATION_METHOD
+        | RESPONSE_INFORMATION
+        | SERVER_REFERENCE
+        | REASON_STRING => Value::Str(r.string()?),
+        CORRELATION_DATA | AUTHENTICATION_DATA => Value::Bin(r.binary()?),
+        USER_PROPERTY => {
+            let key = r.string()?;
+            Value::Pair(key, r.string()?)
+        }
+        _ => return Err(CodecError::Malformed("unknown property")),
+    })
+}
+
+/// Reads a property section and hands each property to `apply`. Rejects properties the
+/// packet does not allow and repeats of any property but User Property and (in PUBLISH)
+/// Subscription Identifier [MQTT-2.2.2-1 and the per-packet "more than once" rules].
+/// Returns whether the section had any property.
+fn read_section(
+    r: &mut Reader,
+    allowed: &[u8],
+    mut apply: impl FnMut(u8, Value) -> Result<(), CodecError>,
+) -> Result<bool, CodecError> {
+    let len = r.varint()?;
+    let mut section = Reader::new(r.take(len as usize)?);
+    let mut seen: u64 = 0;
+    let any = !section.is_empty();
+    while !section.is_empty() {
+        let id = section.u8()?;
+        let value = read_value(&mut section, id)?;
+        if !allowed.contains(&id) {
+            return Err(CodecError::ProtocolError(
+                "property not allowed in this packet",
+            ));
+        }
+        let bit = 1u64 << id; // ids are < 64 once read_value accepted them
+        if seen & bit != 0 && id != USER_PROPERTY && id != SUBSCRIPTION_IDENTIFIER {
+            return Err(CodecError::ProtocolError("property repeated"));
+        }
+        seen |= bit;
+        apply(id, value)?;
+    }
+    Ok(any)
+}
+
+fn non_zero_u16(v: u16, what: &'static str) -> Result<u16, CodecError> {
+    if v == 0 {
+        Err(CodecError::ProtocolError(what))
+    } else {
+        Ok(v)
+    }
+}
+
+fn non_zero_u32(v: u32, what: &'static str) -> Result<u32, CodecError> {
+    if v == 0 {
+        Err(CodecError::ProtocolError(what))
+    } else {
+        Ok(v)
+    }
+}
+
+/// The property reader already checked each value's type against its identifier, so a
+/// mismatch here is unreachable; it is still an error rather than a panic.
+const TYPE_MISMATCH: CodecError = CodecError::Malformed("property type");
+
+macro_rules! get {
+    ($value:expr, $variant:ident) => {
+        match $value {
+            Value::$variant(v) => v,
+            _ => return Err(TYPE_MISMATCH),
+        }
+    };
+}
+
+fn user_property(users: &mut Vec<(String, String)>, value: Value) -> Result<(), CodecError> {
+    match value {
+        Value::Pair(k, v) => {
+            users.push((k, v));
+            Ok(())
+        }
+        _ => Err(TYPE_MISMATCH),
+    }
+}
+
+pub fn read_connect(r: &mut Reader) -> Result<Option<ConnectProperties>, CodecError> {
+    let mut p = ConnectProperties {
+        session_expiry_interval: None,
+        receive_maximum: None,
+        max_packet_size: None,
+        topic_alias_max: None,
+        request_response_info: None,
+        request_problem_info: None,
+        user_properties: Vec::new(),
+        authentication_method: None,
+        authentication_data: None,
+    };
+    let allowed = [
+        SESSION_EXPIRY_INTERVAL,
+        RECEIVE_MAXIMUM,
+        MAXIMUM_PACKET_SIZE,
+        TOPIC_ALIAS_MAXIMUM,
+        REQUEST_RESPONSE_INFORMATION,
+        REQUEST_PROBLEM_INFORMATION,
+        USER_PROPERTY,
+        AUTHENTICATION_METHOD,
+        AUTHENTICATION_DATA,
+    ];
+    let any = read_section(r, &allowed, |id, v| {
+        match id {
+            SESSION_EXPIRY_INTERVAL => p.session_expiry_interval = Some(get!(v, U32)),
+            RECEIVE_MAXIMUM => {
+                p.receive_maximum = Some(non_zero_u16(get!(v, U16), "Receive Maximum 0")?)
+            }
+            MAXIMUM_PACKET_SIZE => {
+                p.max_packet_size = Some(non_zero_u32(get!(v, U32), "Maximum Packet Size 0")?)
+            }
+            TOPIC_ALIAS_MAXIMUM => p.topic_alias_max = Some(get!(v, U16)),
+            REQUEST_RESPONSE_INFORMATION => p.request_response_info = Some(get!(v, Byte)),
+            REQUEST_PROBLEM_INFORMATION => p.request_problem_info = Some(get!(v, Byte)),
+            AUTHENTICATION_METHOD => p.authentication_method = Some(get!(v, Str)),
+            AUTHENTICATION_DATA => p.authentication_data = Some(get!(v, Bin)),
+            _ => user_property(&mut p.user_properties, v)?,
+        }
+        Ok(())
+    })?;
+    Ok(if any { Some(p) } else { None })
+}
+
+pub fn read_will(r: &mut Reader) -> Result<Option<WillProperties>, CodecError> {
+    let mut p = WillProperties {
+        delay_interval: None,
+        payload_format_indicator: None,
+        message_expiry_interval: None,
+        content_type: None,
+        response_topic: None,
+        correlation_data: None,
+        user_properties: Vec::new(),
+    };
+    let allowed = [
+        WILL_DELAY_INTERVAL,
+        PAYLOAD_FORMAT_INDICATOR,
+        MESSAGE_EXPIRY_INTERVAL,
+        CONTENT_TYPE,
+        RESPONSE_TOPIC,
+        CORRELATION_DATA,
+        USER_PROPERTY,
+    ];
+    let any = read_section(r, &allowed, |id, v| {
+        match id {
+            WILL_DELAY_INTERVAL => p.delay_interval = Some(get!(v, U32)),
+            PAYLOAD_FORMAT_INDICATOR => p.payload_format_indicator = Some(get!(v, Byte)),
+            MESSAGE_EXPIRY_INTERVAL => p.message_expiry_interval = Some(get!(v, U32)),
+            CONTENT_TYPE => p.content_type = Some(get!(v, Str)),
+            RESPONSE_TOPIC => p.response_topic = Some(response_topic(get!(v, Str))?),
+            CORRELATION_DATA => p.correlation_data = Some(get!(v, Bin)),
+            _ => user_property(&mut p.user_properties, v)?,
+        }
+        Ok(())
+    })?;
+    Ok(if any { Some(p) } else { None })
+}
+
+/// A Response Topic is a Topic Name: no wildcards [MQTT-3.3.2-14].
+fn response_topic(topic: String) -> Result<String, CodecError> {
+    super::validate::topic_name(&topic)?;
+    Ok(topic)
+}
+
+pub fn read_connack(r: &mut Reader) -> Result<Option<ConnAckProperties>, CodecError> {
+    let mut p = ConnAckProperties {
+        session_expiry_interval: None,
+        receive_max: None,
+        max_qos: None,
+        retain_available: None,
+        max_packet_size: None,
+        assigned_client_identifier: None,
+        topic_alias_max: None,
+        reason_string: None,
+        user_properties: Vec::new(),
+        wildcard_subscription_available: None,
+        subscription_identifiers_available: None,
+        shared_subscription_available: None,
+        server_keep_alive: None,
+        response_information: None,
+        server_reference: None,
+        authentication_method: None,
+        authentication_data: None,
+    };
+    let allowed = [
+        SESSION_EXPIRY_INTERVAL,
+        RECEIVE_MAXIMUM,
+        MAXIMUM_QOS,
+        RETAIN_AVAILABLE,
+        MAXIMUM_PACKET_SIZE,
+        ASSIGNED_CLIENT_IDENTIFIER,
+        TOPIC_ALIAS_MAXIMUM,
+        REASON_STRING,
+        USER_PROPERTY,
+        WILDCARD_SUBSCRIPTION_AVAILABLE,
+        SUBSCRIPTION_IDENTIFIER_AVAILABLE,
+        SHARED_SUBSCRIPTION_AVAILABLE,
+        SERVER_KEEP_ALIVE,
+        RESPONSE_INFORMATION,
+        SERVER_REFERENCE,
+        AUTHENTICATION_METHOD,
+        AUTHENTICATION_DATA,
+    ];
+    let any = read_section(r, &allowed, |id, v| {
+        match id {
+            SESSION_EXPIRY_INTERVAL => p.session_expiry_interval = Some(get!(v, U32)),
+            RECEIVE_MAXIMUM => {
+                p.receive_max = Some(non_zero_u16(get!(v, U16), "Receive Maximum 0")?)
+            }
+            MAXIMUM_QOS => p.max_qos = Some(get!(v, Byte)),
+            RETAIN_AVAILABLE => p.retain_available = Some(get!(v, Byte)),
+            MAXIMUM_PACKET_SIZE => {
+                p.max_packet_size = Some(non_zero_u32(get!(v, U32), "Maximum Packet Size 0")?)
+            }
+            ASSIGNED_CLIENT_IDENTIFIER => p.assigned_client_identifier = Some(get!(v, Str)),
+            TOPIC_ALIAS_MAXIMUM => p.topic_alias_max = Some(get!(v, U16)),
+            REASON_STRING => p.reason_string = Some(get!(v, Str)),
+            WILDCARD_SUBSCRIPTION_AVAILABLE => {
+                p.wildcard_subscription_available = Some(get!(v, Byte))
+            }
+            SUBSCRIPTION_IDENTIFIER_AVAILABLE => {
+                p.subscription_identifiers_available = Some(get!(v, Byte))
+            }
+            SHARED_SUBSCRIPTION_AVAILABLE => p.shared_subscription_available = Some(get!(v, Byte)),
+            SERVER_KEEP_ALIVE => p.server_keep_alive = Some(get!(v, U16)),
+            RESPONSE_INFORMATION => p.response_information = Some(get!(v, Str)),
+            SERVER_REFERENCE => p.server_reference = Some(get!(v, Str)),
+            AUTHENTICATION_METHOD => p.authentication_method = Some(get!(v, Str)),
+            AUTHENTICATION_DATA => p.authentication_data = Some(get!(v, Bin)),
+            _ => user_property(&mut p.user_properties, v)?,
+        }
+        Ok(())
+    })?;
+    Ok(if any { Some(p) } else { None })
+}
+
+pub fn read_publish(r: &mut Reader) -> Result<Option<PublishProperties>, CodecError> {
+    let mut p = PublishProperties {
+        payload_format_indicator: None,
+        message_expiry_interval: None,
+        topic_alias: None,
+        response_topic: None,
+        correlation_data: None,
+        user_properties: Vec::new(),
+        subscription_identifiers: Vec::new(),
+        content_type: None,
+    };
+    let allowed = [
+        PAYLOAD_FORMAT_INDICATOR,
+        MESSAGE_EXPIRY_INTERVAL,
+        TOPIC_ALIAS,
+        RESPONSE_TOPIC,
+        CORRELATION_DATA,
+        USER_PROPERTY,
+        SUBSCRIPTION_IDENTIFIER,
+        CONTENT_TYPE,
+    ];
+    let any = read_section(r, &allowed, |id, v| {
+        match id {
+            PAYLOAD_FORMAT_INDICATOR => p.payload_format_indicator = Some(get!(v, Byte)),
+            MESSAGE_EXPIRY_INTERVAL => p.message_expiry_interval = Some(get!(v, U32)),
+            TOPIC_ALIAS => p.topic_alias = Some(non_zero_u16(get!(v, U16), "Topic Alias 0")?),
+            RESPONSE_TOPIC => p.response_topic = Some(response_topic(get!(v, Str))?),
+            CORRELATION_DATA => p.correlation_data = Some(get!(v, Bin)),
+            SUBSCRIPTION_IDENTIFIER => {
+                let sid = non_zero_u32(get!(v, Var), "Subscription Identifier 0")?;
+                p.subscription_identifiers.push(sid as usize);
+            }
+            CONTENT_TYPE => p.content_type = Some(get!(v, Str)),
+            _ => user_property(&mut p.user_properties, v)?,
+        }
+        Ok(())
+    })?;
+    Ok(if any { Some(p) } else { None })
+}
+
+pub fn read_subscribe(r: &mut Reader) -> Result<Option<SubscribeProperties>, CodecError> {
+    let mut p = SubscribeProperties {
+        id: None,
+        user_properties: Vec::new(),
+    };
+    let any = read_section(r, &[SUBSCRIPTION_IDENTIFIER, USER_PROPERTY], |id, v| {
+        if id == SUBSCRIPTION_IDENTIFIER {
+            if p.id.is_some() {
+                return Err(CodecError::ProtocolError("property repeated"));
+            }
+            let sid = non_zero_u32(get!(v, Var), "Subscription Identifier 0")?;
+            p.id = Some(sid as usize);
+            Ok(())
+        } else {
+            user_property(&mut p.user_properties, v)
+        }
+    })?;
+    Ok(if any { Some(p) } else { None })
+}
+
+/// UNSUBSCRIBE allows only User Properties.
+pub fn read_user_only(r: &mut Reader) -> Result<Vec<(String, String)>, CodecError> {
+    let mut users = Vec::new();
+    read_section(r, &[USER_PROPERTY], |_, v| user_property(&mut users, v))?;
+    Ok(users)
+}
+
+pub fn read_ack(r: &mut Reader) -> Result<Option<AckProperties>, CodecError> {
+    let mut p = AckProperties::default();
+    let any = read_section(r, &[REASON_STRING, USER_PROPERTY], |id, v| {
+        if id == REASON_STRING {
+            p.reason_string = Some(get!(v, Str));
+            Ok(())
+        } else {
+            user_property(&mut p.user_properties, v)
+        }
+    })?;
+    Ok(if any { Some(p) } else { None })
+}
+
+pub fn read_disconnect(r: &mut Reader) -> Result<Option<DisconnectProperties>, CodecError> {
+    let mut p = DisconnectProperties::default();
+    let allowed = [
+        SESSION_EXPIRY_INTERVAL,
+        REASON_STRING,
+        USER_PROPERTY,
+        SERVER_REFERENCE,
+    ];
+    let any = read_section(r, &allowed, |id, v| {
+        match id {
+            SESSION_EXPIRY_INTERVAL => p.session_expiry_interval = Some(get!(v, U32)),
+            REASON_STRING => p.reason_string = Some(get!(v, Str)),
+            SERVER_REFERENCE => p.server_reference = Some(get!(v, Str)),
+            _ => user_property(&mut p.user_properties, v)?,
+        }
+        Ok(())
+    })?;
+    Ok(if any { Some(p) } else { None })
+}
+
+pub fn read_auth(r: &mut Reader) -> Result<Option<AuthProperties>, CodecError> {
+    let mut p = AuthProperties::default();
+    let allowed = [
+        AUTHENTICATION_METHOD,
+        AUTHENTICATION_DATA,
+        REASON_STRING,
+        USER_PROPERTY,
+    ];
+    let any = read_section(r, &allowed, |id, v| {
+        match id {
+            AUTHENTICATION_METHOD => p.authentication_method = Some(get!(v, Str)),
+            AUTHENTICATION_DATA => p.authentication_data = Some(get!(v, Bin)),
+            REASON_STRING => p.reason_string = Some(get!(v, Str)),
+            _ => user_property(&mut p.user_properties, v)?,
+        }
+        Ok(())
+    })?;
+    Ok(if any { Some(p) } else { None })
+}
+
+// ---- encoding ----
+
+/// Property writers: each returns the section body; `write_section` adds the length.
+fn byte<S: Sink + ?Sized>(s: &mut S, id: u8, v: Option<u8>) {
+    if let Some(v) = v {
+        s.u8(id);
+        s.u8(v);
+    }
+}
+
+fn two<S: Sink + ?Sized>(s: &mut S, id: u8, v: Option<u16>) {
+    if let Some(v) = v {
+        s.u8(id);
+        s.u16(v);
+    }
+}
+
+fn four<S: Sink + ?Sized>(s: &mut S, id: u8, v: Option<u32>) {
+    if let Some(v) = v {
+        s.u8(id);
+        s.u32(v);
+    }
+}
+
+fn string<S: Sink + ?Sized>(s: &mut S, id: u8, v: &Option<String>) -> Result<(), CodecError> {
+    if let Some(v) = v {
+        s.u8(id);
+        s.string(v)?;
+    }
+    Ok(())
+}
+
+fn binary<S: Sink + ?Sized>(s: &mut S, id: u8, v: &Option<Bytes>) -> Result<(), CodecError> {
+    if let Some(v) = v {
+        s.u8(id);
+        s.binary(v)?;
+    }
+    Ok(())
+}
+
+fn users<S: Sink + ?Sized>(s: &mut S, users: &[(String, String)]) -> Result<(), CodecError> {
+    for (k, v) in users {
+        s.u8(USER_PROPERTY);
+        s.string(k)?;
+        s.string(v)?;
+    }
+    Ok(())
+}
+
+fn sub_id<S: Sink + ?Sized>(s: &mut S, id: usize) -> Result<(), CodecError> {
+    let v = u32::try_from(id)
+        .ok()
+        .filter(|&v| v != 0 && v <= super::wire::VARINT_MAX)
+        .ok_or(CodecError::ProtocolError(
+            "Subscription Identifier out of range",
+        ))?;
+    s.u8(SUBSCRIPTION_IDENTIFIER);
+    s.varint(v)
+}
+
+/// Writes `body`'s properties preceded by their length; counts first so the length is known.
+fn section<S: Sink + ?Sized>(
+    s: &mut S,
+    body: impl Fn(&mut dyn SinkDyn) -> Result<(), CodecError>,
+) -> Result<(), CodecError> {
+    let mut counter = Counter::default();
+    body(&mut counter)?;
+    s.varint(section_len(counter.0)?)?;
+    body(&mut Dyn(s))
+}
+
+/// Object-safe view of `Sink`, so one property-writing closure serves both passes.
+pub trait SinkDyn {
+    fn put_dyn(&mut self, bytes: &[u8]);
+}
+
+impl SinkDyn for Counter {
+    fn put_dyn(&mut self, bytes: &[u8]) {
+        self.put(bytes);
+    }
+}
+
+struct Dyn<'a, S: Sink + ?Sized>(&'a mut S);
+
+impl<S: Sink + ?Sized> SinkDyn for Dyn<'_, S> {
+    fn put_dyn(&mut self, bytes: &[u8]) {
+        self.0.put(bytes);
+    }
+}
+
+impl Sink for dyn SinkDyn + '_ {
+    fn put(&mut self, bytes: &[u8]) {
+        self.put_dyn(bytes);
+    }
+}
+
+/// Writes an empty property section when there are none (a lone 0x00).
+pub fn write_connect<S: Sink + ?Sized>(
+    s: &mut S,
+    p: Option<&ConnectProperties>,
+) -> Result<(), CodecError> {
+    section(s, |s| {
+        if let Some(p) = p {
+            four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
+            two(s, RECEIVE_MAXIMUM, p.receive_maximum);
+            four(s, MAXIMUM_PACKET_SIZE, p.max_packet_size);
+            two(s, TOPIC_ALIAS_MAXIMUM, p.topic_alias_max);
+            byte(s, REQUEST_RESPONSE_INFORMATION, p.request_response_info);
+            byte(s, REQUEST_PROBLEM_INFORMATION, p.request_problem_info);
+            users(s, &p.user_properties)?;
+            string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
+            binary(s, AUTHENTICATION_DATA, &p.authentication_data)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn write_will<S: Sink + ?Sized>(
+    s: &mut S,
+    p: Option<&WillProperties>,
+) -> Result<(), CodecError> {
+    section(s, |s| {
+        if let Some(p) = p {
+            four(s, WILL_DELAY_INTERVAL, p.delay_interval);
+            byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
+            four(s, MESSAGE_EXPIRY_INTERVAL, p.message_expiry_interval);
+            string(s, CONTENT_TYPE, &p.content_type)?;
+            string(s, RESPONSE_TOPIC, &p.response_topic)?;
+            binary(s, CORRELATION_DATA, &p.correlation_data)?;
+            users(s, &p.user_properties)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn write_connack<S: Sink + ?Sized>(
+    s: &mut S,
+    p: Option<&ConnAckProperties>,
+) -> Result<(), CodecError> {
+    section(s, |s| {
+        if let Some(p) = p {
+            four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
+            two(s, RECEIVE_MAXIMUM, p.receive_max);
+            byte(s, MAXIMUM_QOS, p.max_qos);
+            byte(s, RETAIN_AVAILABLE, p.retain_available);
+            four(s, MAXIMUM_PACKET_SIZE, p.max_packet_size);
+            string(s, ASSIGNED_CLIENT_IDENTIFIER, &p.assigned_client_identifier)?;
+            two(s, TOPIC_ALIAS_MAXIMUM, p.topic_alias_max);
+            string(s, REASON_STRING, &p.reason_string)?;
+            users(s, &p.user_properties)?;
+            byte(
+                s,
+                WILDCARD_SUBSCRIPTION_AVAILABLE,
+                p.wildcard_subscription_available,
+            );
+            byte(
+                s,
+                SUBSCRIPTION_IDENTIFIER_AVAILABLE,
+                p.subscription_identifiers_available,
+            );
+            byte(
+                s,
+                SHARED_SUBSCRIPTION_AVAILABLE,
+                p.shared_subscription_available,
+            );
+            two(s, SERVER_KEEP_ALIVE, p.server_keep_alive);
+            string(s, RESPONSE_INFORMATION, &p.response_information)?;
+            string(s, SERVER_REFERENCE, &p.server_reference)?;
+            string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
+            binary(s, AUTHENTICATION_DATA, &p.authentication_data)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn write_publish<S: Sink + ?Sized>(
+    s: &mut S,
+    p: Option<&PublishProperties>,
+) -> Result<(), CodecError> {
+    section(s, |s| {
+        if let Some(p) = p {
+            byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
+            four(s, MESSAGE_EXPIRY_INTERVAL, p.message_expiry_interval);
+            two(s, TOPIC_ALIAS, p.topic_alias);
+            string(s, RESPONSE_TOPIC, &p.response_topic)?;
+            binary(s, CORRELATION_DATA, &p.correlation_data)?;
+            users(s, &p.user_properties)?;
+            for &id in &p.subscription_identifiers {
+                sub_id(s, id)?;
+            }
+            string(s, CONTENT_TYPE, &p.content_type)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn write_subscribe<S: Sink + ?Sized>(
+    s: &mut S,
+    p: Option<&SubscribeProperties>,
+) -> Result<(), CodecError> {
+    section(s, |s| {
+        if let Some(p) = p {
+            if let Some(id) = p.id {
+                sub_id(s, id)?;
+            }
+            users(s, &p.user_properties)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn write_user_only<S: Sink + ?Sized>(
+    s: &mut S,
+    user: &[(String, String)],
+) -> Result<(), CodecError> {
+    section(s, |s| users(s, user))
+}
+
+pub fn write_ack<S: Sink + ?Sized>(s: &mut S, p: Option<&AckProperties>) -> Result<(), CodecError> {
+    section(s, |s| {
+        if let Some(p) = p {
+            string(s, REASON_STRING, &p.reason_string)?;
+            users(s, &p.user_properties)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn write_disconnect<S: Sink + ?Sized>(
+    s: &mut S,
+    p: Option<&DisconnectProperties>,
+) -> Result<(), CodecError> {
+    section(s, |s| {
+        if let Some(p) = p {
+            four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
+            string(s, REASON_STRING, &p.reason_string)?;
+            users(s, &p.user_properties)?;
+            string(s, SERVER_REFERENCE, &p.server_reference)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn write_auth<S: Sink + ?Sized>(
+    s: &mut S,
+    p: Option<&AuthProperties>,
+) -> Result<(), CodecError> {
+    section(s, |s| {
+        if let Some(p) = p {
+            string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
+            binary(s, AUTHENTICATION_DATA, &p.authentication_data)?;
+            string(s, REASON_STRING, &p.reason_string)?;
+            users(s, &p.user_properties)?;
+        }
+        Ok(())
+    })
+}
+
+/// Whether a property set would write anything: acks, DISCONNECT and AUTH may then omit
+/// the section (and the reason code) entirely.
+pub fn ack_is_empty(p: Option<&AckProperties>) -> bool {
+    p.is_none_or(|p| p.reason_string.is_none() && p.user_properties.is_empty())
+}

@@ -1,0 +1,215 @@
+//! MQTT primitive data types (§1.5): a bounds-checked reader over one packet and a byte sink
+//! that either writes or only counts, so `encode` and `encoded_len` share one code path.
+
+use super::validate;
+use super::CodecError;
+use alloc::string::String;
+use alloc::vec::Vec;
+use bytes::Bytes;
+
+/// Largest value a Variable Byte Integer can hold (four bytes).
+pub const VARINT_MAX: u32 = 268_435_455;
+
+/// Decodes a Variable Byte Integer from the start of `buf`.
+///
+/// `Ok(None)`: `buf` ends inside the integer. Rejects a fifth byte and non-minimal forms
+/// (a trailing 0x00 continuation byte), which v5 forbids [MQTT-1.5.5-1] and 3.1.1 never
+/// produces; accepting them would let two byte strings mean one packet.
+pub fn varint(buf: &[u8]) -> Result<Option<(u32, usize)>, CodecError> {
+    let mut value: u32 = 0;
+    for (i, &byte) in buf.iter().enumerate() {
+        if i == 4 {
+            return Err(CodecError::MalformedRemainingLength);
+        }
+        value |= u32::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            if i > 0 && byte == 0 {
+                return Err(CodecError::NonMinimalRemainingLength);
+            }
+            return Ok(Some((value, i + 1)));
+        }
+    }
+    if buf.len() >= 4 {
+        return Err(CodecError::MalformedRemainingLength);
+    }
+    Ok(None)
+}
+
+/// Bytes a Variable Byte Integer of `value` takes.
+pub fn varint_len(value: u32) -> usize {
+    match value {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        16_384..=2_097_151 => 3,
+        _ => 4,
+    }
+}
+
+/// Reads one packet's body; every read fails cleanly past the end.
+pub struct Reader {
+    buf: Bytes,
+    pos: usize,
+}
+
+const SHORT: CodecError = CodecError::Malformed("packet shorter than its fields");
+
+impl Reader {
+    pub fn new(buf: Bytes) -> Reader {
+        Reader { buf, pos: 0 }
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    /// The packet must end here: a field that "ends early" is how a corrupt length shows up.
+    pub fn finish(&self) -> Result<(), CodecError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(CodecError::TrailingBytes)
+        }
+    }
+
+    pub fn take(&mut self, n: usize) -> Result<Bytes, CodecError> {
+        let end = self.pos.checked_add(n).ok_or(SHORT)?;
+        if end > self.buf.len() {
+            return Err(SHORT);
+        }
+        let out = self.buf.slice(self.pos..end);
+        self.pos = end;
+        Ok(out)
+    }
+
+    /// Everything left (PUBLISH payload).
+    pub fn rest(&mut self) -> Bytes {
+        let out = self.buf.slice(self.pos..);
+        self.pos = self.buf.len();
+        out
+    }
+
+    pub fn u8(&mut self) -> Result<u8, CodecError> {
+        let b = *self.buf.get(self.pos).ok_or(SHORT)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    pub fn u16(&mut self) -> Result<u16, CodecError> {
+        let b = self.take(2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    pub fn u32(&mut self) -> Result<u32, CodecError> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    pub fn varint(&mut self) -> Result<u32, CodecError> {
+        match varint(&self.buf[self.pos..])? {
+            Some((value, len)) => {
+                self.pos += len;
+                Ok(value)
+            }
+            None => Err(SHORT),
+        }
+    }
+
+    /// Binary Data: two-byte length, then the bytes.
+    pub fn binary(&mut self) -> Result<Bytes, CodecError> {
+        let len = self.u16()?;
+        self.take(usize::from(len))
+    }
+
+    /// UTF-8 Encoded String: well-formed (no surrogates, by `from_utf8`) and without U+0000.
+    pub fn string(&mut self) -> Result<String, CodecError> {
+        let raw = self.binary()?;
+        let s = core::str::from_utf8(&raw).map_err(|_| CodecError::InvalidUtf8)?;
+        validate::utf8_field(s)?;
+        Ok(String::from(s))
+    }
+
+    /// A packet identifier, which is never 0 [MQTT-2.3.1-1].
+    pub fn pkid(&mut self) -> Result<u16, CodecError> {
+        match self.u16()? {
+            0 => Err(CodecError::PacketIdZero),
+            id => Ok(id),
+        }
+    }
+}
+
+/// Where encoded bytes go: a `Vec<u8>` or a `Counter`.
+pub trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+
+    fn u8(&mut self, b: u8) {
+        self.put(&[b]);
+    }
+
+    fn u16(&mut self, v: u16) {
+        self.put(&v.to_be_bytes());
+    }
+
+    fn u32(&mut self, v: u32) {
+        self.put(&v.to_be_bytes());
+    }
+
+    fn varint(&mut self, v: u32) -> Result<(), CodecError> {
+        if v > VARINT_MAX {
+            return Err(CodecError::MalformedRemainingLength);
+        }
+        let mut x = v;
+        loop {
+            let mut byte = (x & 0x7f) as u8;
+            x >>= 7;
+            if x > 0 {
+                byte |= 0x80;
+            }
+            self.u8(byte);
+            if x == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Binary Data; longer than 65,535 bytes is an error, never a truncated length.
+    fn binary(&mut self, b: &[u8]) -> Result<(), CodecError> {
+        let len = u16::try_from(b.len()).map_err(|_| CodecError::FieldTooLong)?;
+        self.u16(len);
+        self.put(b);
+        Ok(())
+    }
+
+    fn string(&mut self, s: &str) -> Result<(), CodecError> {
+        validate::utf8_field(s)?;
+        self.binary(s.as_bytes())
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Counts what would be written. Saturates: anything near `usize::MAX` is far above the
+/// 268,435,455-byte limit and rejected anyway.
+#[derive(Default)]
+pub struct Counter(pub usize);
+
+impl Sink for Counter {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 = self.0.saturating_add(bytes.len());
+    }
+}
+
+/// Length of a section (properties, packet body) as a Variable Byte Integer.
+pub fn section_len(len: usize) -> Result<u32, CodecError> {
+    u32::try_from(len)
+        .ok()
+        .filter(|&l| l <= VARINT_MAX)
+        .ok_or(CodecError::PacketTooLarge)
+}

@@ -1,0 +1,1684 @@
+//! The MQTT client session, sans-IO: bytes and time in, bytes, events and a deadline out.
+//!
+//! Shape after quinn-proto: `handle_*` feed it, `poll_transmit` / `poll_event` /
+//! `poll_timeout` drain it. It never blocks, reads a clock or touches a socket, so every
+//! behaviour is a deterministic function of the calls made — which is how the tests drive it.
+
+pub mod events;
+mod ids;
+pub mod options;
+mod reconnect;
+
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::string::String;
+use alloc::vec::Vec;
+use bytes::Bytes;
+
+use crate::codec::{
+    self, validate, Ack, AckKind, Auth, AuthProperties, ConnAck, ConnAckProperties, Connect,
+    Decoder, Disconnect, Packet, Publish, PublishProperties, QoS, SubAck, Subscribe,
+    SubscribeFilter, SubscribeProperties, UnsubAck, Unsubscribe, Will,
+};
+pub use events::*;
+use ids::PacketIds;
+pub use options::*;
+use reconnect::ReconnectPolicy;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Not started (manual connect), or stopped reconnecting; `connect`/`reconnect` restart it.
+    Idle,
+    AwaitCredentials,
+    /// OPEN_TRANSPORT emitted; waiting for the socket to open.
+    Opening,
+    AwaitConnAck,
+    Connected,
+    /// Waiting for `reconnect_at`.
+    WaitReconnect,
+    /// Disconnected while the app is hidden or the network is down: no attempts until it returns.
+    Paused,
+    Ended,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OutState {
+    AwaitPubAck,
+    AwaitPubRec,
+    AwaitPubComp,
+}
+
+struct Outgoing {
+    op: OpId,
+    publish: Publish,
+    seq: u64,
+    state: OutState,
+}
+
+enum Request {
+    Subscribe(Subscribe),
+    Unsubscribe(Unsubscribe),
+}
+
+struct PendingAck {
+    op: OpId,
+    request: Request,
+    seq: u64,
+}
+
+enum Queued {
+    Publish(OpId, Publish),
+    Request(OpId, Request),
+}
+
+/// What the broker allows on this connection (v5 CONNACK properties; spec defaults otherwise).
+#[derive(Clone, Copy)]
+struct ServerLimits {
+    receive_maximum: u16,
+    maximum_packet_size: usize,
+    topic_alias_maximum: u16,
+    maximum_qos: u8,
+    retain_available: bool,
+}
+
+const UNLIMITED: ServerLimits = ServerLimits {
+    receive_maximum: 65_535,
+    maximum_packet_size: MAX_PACKET_SIZE,
+    topic_alias_maximum: 0,
+    maximum_qos: 2,
+    retain_available: true,
+};
+
+struct Credentials {
+    username: Option<String>,
+    password: Option<Bytes>,
+    client_id: Option<String>,
+}
+
+pub struct Session {
+    opts: Options,
+    phase: Phase,
+    decoder: Decoder,
+    tx: Vec<u8>,
+    events: VecDeque<Event>,
+    ids: PacketIds,
+    next_op: OpId,
+    next_seq: u64,
+    outgoing: BTreeMap<u16, Outgoing>,
+    requests: BTreeMap<u16, PendingAck>,
+    queue: VecDeque<Queued>,
+    /// QoS 2 ids delivered to the page and not yet released: a duplicate is acknowledged, not delivered.
+    incoming_qos2: BTreeSet<u16>,
+    /// Granted subscriptions, replayed when the broker lost the session (MQTT.js `resubscribe`).
+    subscriptions: BTreeMap<String, SubscribeFilter>,
+    server: ServerLimits,
+    keepalive_ms: u64,
+    last_sent: u64,
+    last_ping: u64,
+    ping_sent_at: Option<u64>,
+    connect_deadline: Option<u64>,
+    reconnect_at: Option<u64>,
+    inbound_aliases: BTreeMap<u16, String>,
+    outbound_aliases: BTreeMap<String, u16>,
+    policy: ReconnectPolicy,
+    failures: u32,
+    attempts: u32,
+    connected_at: Option<u64>,
+    quick_closes: u32,
+    credentials_refreshed: bool,
+    credentials: Option<Credentials>,
+    hidden: bool,
+    offline: bool,
+    ending: Option<u8>,
+    was_empty: bool,
+    packet_events: bool,
+}
+
+impl Session {
+    /// `seed` feeds the reconnect jitter; pass randomness from the platform.
+    pub fn new(opts: Options, seed: u64) -> Result<Session, &'static str> {
+        opts.validate()?;
+        let policy = ReconnectPolicy::new(opts.reconnect_period_ms, opts.backoff.clone(), seed);
+        let decoder = Decoder::new(opts.protocol, opts.max_incoming_packet_size);
+        Ok(Session {
+            opts,
+            phase: Phase::Idle,
+            decoder,
+            tx: Vec::new(),
+            events: VecDeque::new(),
+            ids: PacketIds::new(),
+            next_op: 1,
+            next_seq: 0,
+            outgoing: BTreeMap::new(),
+            requests: BTreeMap::new(),
+            queue: VecDeque::new(),
+            incoming_qos2: BTreeSet::new(),
+            subscriptions: BTreeMap::new(),
+            server: UNLIMITED,
+            keepalive_ms: 0,
+            last_sent: 0,
+            last_ping: 0,
+            ping_sent_at: None,
+            connect_deadline: None,
+            reconnect_at: None,
+            inbound_aliases: BTreeMap::new(),
+            outbound_aliases: BTreeMap::new(),
+            policy,
+            failures: 0,
+            attempts: 0,
+            connected_at: None,
+            quick_closes: 0,
+            credentials_refreshed: false,
+            credentials: None,
+            hidden: false,
+            offline: false,
+            ending: None,
+            was_empty: true,
+            packet_events: false,
+        })
+    }
+
+    // ----- state the glue exposes as MQTT.js properties ---------------------------------
+
+    pub fn is_connected(&self) -> bool {
+        self.phase == Phase::Connected
+    }
+
+    pub fn is_reconnecting(&self) -> bool {
+        matches!(self.phase, Phase::WaitReconnect | Phase::Paused)
+            || (self.attempts > 1
+                && matches!(
+                    self.phase,
+                    Phase::AwaitCredentials | Phase::Opening | Phase::AwaitConnAck
+                ))
+    }
+
+    pub fn is_disconnecting(&self) -> bool {
+        self.ending.is_some()
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.phase == Phase::Ended
+    }
+
+    pub fn last_message_id(&self) -> u16 {
+        self.ids.last_allocated()
+    }
+
+    /// Operations not finished yet: in flight plus queued.
+    pub fn pending_operations(&self) -> usize {
+        self.outgoing.len() + self.requests.len() + self.queue.len()
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.opts.client_id
+    }
+
+    /// PACKET_SENT / PACKET_RECEIVED cost an event per packet: only when someone listens.
+    pub fn set_packet_events(&mut self, on: bool) {
+        self.packet_events = on;
+    }
+
+    // ----- draining ---------------------------------------------------------------------
+
+    /// Everything to write, coalesced into one buffer (one WebSocket frame per flush).
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        if self.tx.is_empty() {
+            None
+        } else {
+            Some(core::mem::take(&mut self.tx))
+        }
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When `handle_timeout` must be called next (ms, the same clock as `now`).
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let mut next: Option<u64> = None;
+        let mut consider = |t: Option<u64>| {
+            if let Some(t) = t {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        };
+        consider(self.connect_deadline);
+        if self.phase == Phase::WaitReconnect {
+            consider(self.reconnect_at);
+        }
+        if self.phase == Phase::Connected && self.keepalive_ms > 0 {
+            consider(Some(match self.ping_sent_at {
+                Some(sent) => sent + self.keepalive_ms,
+                None => self.next_ping_at(),
+            }));
+        }
+        next
+    }
+
+    fn next_ping_at(&self) -> u64 {
+        let base = if self.opts.reschedule_pings {
+            self.last_sent.max(self.last_ping)
+        } else {
+            self.last_ping
+        };
+        base + self.keepalive_ms
+    }
+
+    // ----- connection lifecycle -----------------------------------------------------------
+
+    /// Starts connecting (MQTT.js does this inside `mqtt.connect` unless `manualConnect`).
+    pub fn connect(&mut self, now: u64) {
+        if self.phase == Phase::Idle {
+            self.failures = 0;
+            self.start_attempt(now);
+        }
+    }
+
+    /// MQTT.js `client.reconnect()`: also revives an ended client.
+    pub fn reconnect(&mut self, now: u64) {
+        match self.phase {
+            Phase::Ended => {
+                self.ending = None;
+                self.phase = Phase::Idle;
+            }
+            Phase::Connected | Phase::Opening | Phase::AwaitConnAck | Phase::AwaitCredentials => {
+                self.events.push_back(Event::CloseTransport);
+                self.connection_lost(now, false);
+                if self.phase == Phase::Idle || self.phase == Phase::Ended {
+                    return;
+                }
+            }
+            _ => {}
+        }
+        self.failures = 0;
+        self.events.push_back(Event::Reconnecting);
+        self.start_attempt(now);
+    }
+
+    fn start_attempt(&mut self, now: u64) {
+        if self.hidden || self.offline {
+            self.phase = Phase::Paused;
+            return;
+        }
+        self.attempts += 1;
+        self.reconnect_at = None;
+        self.connect_deadline = Some(now + self.opts.connect_timeout_ms);
+        if self.opts.credentials_provider {
+            self.phase = Phase::AwaitCredentials;
+            self.events.push_back(Event::NeedCredentials {
+                attempt: self.attempts,
+            });
+        } else {
+            self.phase = Phase::Opening;
+            self.events.push_back(Event::OpenTransport);
+        }
+    }
+
+    /// The answer to `NeedCredentials`.
+    pub fn provide_credentials(
+        &mut self,
+        _now: u64,
+        username: Option<String>,
+        password: Option<Bytes>,
+        client_id: Option<String>,
+    ) {
+        if self.phase != Phase::AwaitCredentials {
+            return;
+        }
+        self.credentials = Some(Credentials {
+            username,
+            password,
+            client_id,
+        });
+        self.phase = Phase::Opening;
+        self.events.push_back(Event::OpenTransport);
+    }
+
+    pub fn credentials_failed(&mut self, now: u64, text: &str) {
+        if self.phase != Phase::AwaitCredentials {
+            return;
+        }
+        self.error(
+            ErrorKind::CredentialsFailed,
+            0,
+            text_of(&["Credentials provider failed: ", text]),
+        );
+        self.connection_lost(now, false);
+    }
+
+    pub fn transport_opened(&mut self, now: u64) {
+        if self.phase != Phase::Opening {
+            return;
+        }
+        self.decoder.clear();
+        self.decoder.set_version(self.opts.protocol);
+        self.tx.clear();
+        let connect = self.connect_packet();
+        let limit = connect
+            .properties
+            .as_ref()
+            .and_then(|p| p.max_packet_size)
+            .map_or(self.opts.max_incoming_packet_size, |m| {
+                (m as usize).min(self.opts.max_incoming_packet_size)
+            });
+        self.decoder.set_max_packet_size(limit);
+        self.phase = Phase::AwaitConnAck;
+        if let Err(e) = self.write_packet(now, &Packet::Connect(connect)) {
+            // Only an oversized will or credentials get here: nothing will ever fix it.
+            self.events.push_back(Event::CloseTransport);
+            self.error(
+                ErrorKind::ProtocolError,
+                0,
+                text_of(&["CONNECT cannot be encoded: ", e.message()]),
+            );
+            self.give_up(
+                now,
+                OpError::ConnectionClosed,
+                "Connection closed: CONNECT cannot be encoded",
+            );
+        }
+    }
+
+    fn connect_packet(&self) -> Connect {
+        let o = &self.opts;
+        let creds = self.credentials.as_ref();
+        Connect {
+            protocol: o.protocol,
+            client_id: creds
+                .and_then(|c| c.client_id.clone())
+                .unwrap_or_else(|| o.client_id.clone()),
+            clean_start: o.clean,
+            keep_alive: o.keepalive_s,
+            username: match creds {
+                Some(c) => c.username.clone(),
+                None => o.username.clone(),
+            },
+            password: match creds {
+                Some(c) => c.password.clone(),
+                None => o.password.clone(),
+            },
+            will: o.will.as_ref().map(|w| Will {
+                topic: w.topic.clone(),
+                payload: w.payload.clone(),
+                qos: w.qos,
+                retain: w.retain,
+                properties: w.properties.clone(),
+            }),
+            properties: o.properties.clone(),
+        }
+    }
+
+    /// The socket closed or failed to open; `code`/`reason` are informational.
+    pub fn transport_closed(&mut self, now: u64) {
+        match self.phase {
+            Phase::Opening | Phase::AwaitConnAck | Phase::Connected => {
+                // The socket is gone: nothing queued for it can be delivered any more.
+                self.tx.clear();
+                self.connection_lost(now, true);
+            }
+            _ => {}
+        }
+    }
+
+    /// Everything after a connection (or an attempt) ends, whoever ended it.
+    fn connection_lost(&mut self, now: u64, by_peer: bool) {
+        let was_connected = self.phase == Phase::Connected;
+        self.events.push_back(Event::Closed { was_connected });
+        self.reset_connection_state();
+        // SUBSCRIBE/UNSUBSCRIBE are idempotent: send them again on the next connection.
+        let unanswered: Vec<PendingAck> = {
+            let mut v: Vec<PendingAck> =
+                core::mem::take(&mut self.requests).into_values().collect();
+            v.sort_by_key(|p| p.seq);
+            v
+        };
+        for p in unanswered.into_iter().rev() {
+            self.ids.release(request_pkid(&p.request));
+            if p.op != 0 {
+                self.queue.push_front(Queued::Request(p.op, p.request));
+            }
+        }
+        if self.ending.is_some() {
+            self.finish_end(now);
+            return;
+        }
+        if was_connected && by_peer {
+            let quick = self
+                .connected_at
+                .is_some_and(|t| now.saturating_sub(t) <= self.opts.same_client_id_window_ms);
+            self.quick_closes = if quick { self.quick_closes + 1 } else { 0 };
+            if self.quick_closes >= self.opts.same_client_id_limit {
+                self.client_id_taken(now);
+                return;
+            }
+        }
+        self.schedule_reconnect(now);
+    }
+
+    fn reset_connection_state(&mut self) {
+        self.decoder.clear();
+        self.server = UNLIMITED;
+        self.keepalive_ms = 0;
+        self.ping_sent_at = None;
+        self.connect_deadline = None;
+        self.inbound_aliases.clear();
+        self.outbound_aliases.clear();
+        self.phase = Phase::Idle;
+    }
+
+    fn client_id_taken(&mut self, now: u64) {
+        let mut text = text_of(&[
+            "Client id \"",
+            &self.opts.client_id,
+            "\" is in use by another connection: the broker closed this one ",
+        ]);
+        push_number(&mut text, self.quick_closes.max(1) as u64);
+        text.push_str(" time(s) right after connecting (\"logged in elsewhere\"). Reconnecting stopped; use a unique clientId per device.");
+        self.error(ErrorKind::ClientIdTaken, 0, text);
+        self.give_up(
+            now,
+            OpError::ConnectionClosed,
+            "Connection closed: client id in use elsewhere",
+        );
+    }
+
+    fn schedule_reconnect(&mut self, now: u64) {
+        if !self.policy.enabled() {
+            self.phase = Phase::Idle;
+            return;
+        }
+        self.failures += 1;
+        let max = self.opts.max_reconnect_attempts;
+        if max > 0 && self.failures > max {
+            let mut text = String::from("Gave up reconnecting after ");
+            push_number(&mut text, max as u64);
+            text.push_str(" failed attempts");
+            self.error(ErrorKind::ReconnectExhausted, 0, text);
+            self.give_up(
+                now,
+                OpError::ConnectionClosed,
+                "Connection closed: reconnect attempts exhausted",
+            );
+            return;
+        }
+        if self.hidden || self.offline {
+            self.phase = Phase::Paused;
+            return;
+        }
+        self.phase = Phase::WaitReconnect;
+        self.reconnect_at = Some(now + self.policy.delay_ms(self.failures));
+    }
+
+    /// Stops reconnecting and fails every unfinished operation, so each callback fires once.
+    fn give_up(&mut self, now: u64, error: OpError, text: &str) {
+        let _ = now;
+        self.reset_connection_state();
+        self.fail_everything(error, text);
+        self.phase = Phase::Idle;
+    }
+
+    fn fail_everything(&mut self, error: OpError, text: &str) {
+        let mut outgoing: Vec<Outgoing> =
+            core::mem::take(&mut self.outgoing).into_values().collect();
+        outgoing.sort_by_key(|o| o.seq);
+        for o in outgoing {
+            self.ids.release(o.publish.pkid);
+            self.fail(o.op, error, 0, o.publish.pkid, String::from(text));
+        }
+        let mut requests: Vec<PendingAck> =
+            core::mem::take(&mut self.requests).into_values().collect();
+        requests.sort_by_key(|p| p.seq);
+        for p in requests {
+            self.ids.release(request_pkid(&p.request));
+            // op 0 is an internal resubscription: the page has no callback waiting for it.
+            if p.op != 0 {
+                self.fail(p.op, error, 0, 0, String::from(text));
+            }
+        }
+        while let Some(q) = self.queue.pop_front() {
+            let op = match q {
+                Queued::Publish(op, _) | Queued::Request(op, _) => op,
+            };
+            self.fail(op, error, 0, 0, String::from(text));
+        }
+    }
+
+    /// App hidden (`true`) or shown again (`false`).
+    pub fn set_suspended(&mut self, now: u64, hidden: bool) {
+        self.hidden = hidden;
+        self.availability_changed(now);
+        if !hidden
+            && self.phase == Phase::Connected
+            && self.ping_sent_at.is_none()
+            && self.keepalive_ms > 0
+        {
+            // Timers are throttled in the background: prove the link is alive now, not a keepalive later.
+            self.send_ping(now);
+        }
+    }
+
+    pub fn network_changed(&mut self, now: u64, online: bool) {
+        self.offline = !online;
+        self.availability_changed(now);
+    }
+
+    fn availability_changed(&mut self, now: u64) {
+        let away = self.hidden || self.offline;
+        match self.phase {
+            Phase::WaitReconnect if away => {
+                self.reconnect_at = None;
+                self.phase = Phase::Paused;
+            }
+            Phase::WaitReconnect | Phase::Paused if !away => {
+                self.events.push_back(Event::Reconnecting);
+                self.start_attempt(now);
+            }
+            _ => {}
+        }
+    }
+
+    /// MQTT.js `end(force)`: graceful waits for everything in flight, force drops it.
+    pub fn end(&mut self, now: u64, force: bool, reason: u8) {
+        if self.phase == Phase::Ended {
+            self.events.push_back(Event::Ended);
+            return;
+        }
+        self.ending = Some(reason);
+        self.reconnect_at = None;
+        if force || self.phase != Phase::Connected || self.pending_operations() == 0 {
+            self.finish_end(now);
+        }
+    }
+
+    fn finish_end(&mut self, now: u64) {
+        let reason = self.ending.unwrap_or(0);
+        let had_transport = matches!(
+            self.phase,
+            Phase::Opening | Phase::AwaitConnAck | Phase::Connected
+        );
+        if self.phase == Phase::Connected {
+            let props = None;
+            let _ = self.write_packet(
+                now,
+                &Packet::Disconnect(Disconnect {
+                    reason,
+                    properties: props,
+                }),
+            );
+        }
+        self.reset_connection_state();
+        if had_transport {
+            self.events.push_back(Event::CloseTransport);
+            self.events.push_back(Event::Closed {
+                was_connected: false,
+            });
+        }
+        self.fail_everything(
+            OpError::ConnectionClosed,
+            "Connection closed: the client ended",
+        );
+        self.phase = Phase::Ended;
+        self.events.push_back(Event::Ended);
+    }
+
+    // ----- time -------------------------------------------------------------------------
+
+    pub fn handle_timeout(&mut self, now: u64) {
+        if self.connect_deadline.is_some_and(|d| now >= d)
+            && matches!(
+                self.phase,
+                Phase::AwaitCredentials | Phase::Opening | Phase::AwaitConnAck
+            )
+        {
+            self.events.push_back(Event::CloseTransport);
+            self.error(
+                ErrorKind::ConnectTimeout,
+                0,
+                String::from("Connect timeout: no CONNACK within connectTimeout"),
+            );
+            self.connection_lost(now, false);
+            return;
+        }
+        match self.phase {
+            Phase::WaitReconnect if self.reconnect_at.is_some_and(|t| now >= t) => {
+                self.events.push_back(Event::Reconnecting);
+                self.start_attempt(now);
+            }
+            Phase::Connected if self.keepalive_ms > 0 => {
+                if let Some(sent) = self.ping_sent_at {
+                    if now >= sent + self.keepalive_ms {
+                        self.events.push_back(Event::CloseTransport);
+                        self.error(
+                            ErrorKind::KeepaliveTimeout,
+                            0,
+                            String::from("Keepalive timeout: no answer from the broker to PINGREQ"),
+                        );
+                        self.connection_lost(now, false);
+                    }
+                } else if now >= self.next_ping_at() {
+                    self.send_ping(now);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn send_ping(&mut self, now: u64) {
+        if self.write_packet(now, &Packet::PingReq).is_ok() {
+            self.ping_sent_at = Some(now);
+            self.last_ping = now;
+        }
+    }
+
+    // ----- incoming bytes -------------------------------------------------------------------
+
+    pub fn handle_bytes(&mut self, now: u64, bytes: &[u8]) {
+        if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected) {
+            return;
+        }
+        self.decoder.push(bytes);
+        loop {
+            match self.decoder.next_packet() {
+                Ok(Some(packet)) => {
+                    self.handle_packet(now, packet);
+                    if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected) {
+                        return;
+                    }
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    self.protocol_violation(now, e.reason_code(), e.message());
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The broker broke the protocol: tell it why (v5), close, report, reconnect.
+    fn protocol_violation(&mut self, now: u64, reason: u8, what: &str) {
+        if self.opts.protocol.is_v5() {
+            let _ = self.write_packet(
+                now,
+                &Packet::Disconnect(Disconnect {
+                    reason,
+                    properties: None,
+                }),
+            );
+        }
+        self.events.push_back(Event::CloseTransport);
+        self.error(
+            ErrorKind::ProtocolError,
+            reason,
+            text_of(&["Protocol error from the broker: ", what]),
+        );
+        self.connection_lost(now, false);
+    }
+
+    fn handle_packet(&mut self, now: u64, packet: Packet) {
+        self.ping_sent_at = None;
+        if self.packet_events {
+            self.events.push_back(Event::PacketReceived {
+                packet_type: packet_type(&packet),
+            });
+        }
+        if self.phase == Phase::AwaitConnAck {
+            return match packet {
+                Packet::ConnAck(ack) => self.handle_connack(now, ack),
+                Packet::Auth(auth) if self.opts.protocol.is_v5() => {
+                    self.events.push_back(Event::Auth {
+                        reason: auth.reason,
+                        properties: auth.properties,
+                    })
+                }
+                _ => self.protocol_violation(now, 0x82, "expected CONNACK first"),
+            };
+        }
+        match packet {
+            Packet::Publish(p) => self.handle_publish(now, p),
+            Packet::Ack(ack) => self.handle_ack(now, ack),
+            Packet::SubAck(ack) => self.handle_suback(now, ack),
+            Packet::UnsubAck(ack) => self.handle_unsuback(now, ack),
+            Packet::PingResp => {}
+            Packet::Disconnect(d) => self.handle_server_disconnect(now, d),
+            Packet::Auth(auth) if self.opts.protocol.is_v5() => {
+                self.events.push_back(Event::Auth {
+                    reason: auth.reason,
+                    properties: auth.properties,
+                })
+            }
+            _ => self.protocol_violation(now, 0x82, "a packet a broker must not send to a client"),
+        }
+    }
+
+    fn handle_connack(&mut self, now: u64, ack: ConnAck) {
+        let v5 = self.opts.protocol.is_v5();
+        if ack.code != 0 {
+            self.refused(now, ack.code, v5);
+            return;
+        }
+        self.phase = Phase::Connected;
+        self.connect_deadline = None;
+        self.connected_at = Some(now);
+        self.failures = 0;
+        self.attempts = 0;
+        self.credentials_refreshed = false;
+        self.keepalive_ms = self.opts.keepalive_s as u64 * 1000;
+        if let Some(p) = &ack.properties {
+            self.apply_server_properties(p);
+        }
+        self.last_sent = now;
+        self.last_ping = now;
+        let session_present = ack.session_present;
+        self.events.push_back(Event::Connected {
+            session_present,
+            code: ack.code,
+            properties: ack.properties,
+        });
+        self.resume_session(now, session_present);
+        if self.opts.resubscribe && !session_present && !self.subscriptions.is_empty() {
+            self.resubscribe(now);
+        }
+        self.flush_queue(now);
+        self.check_finished(now);
+    }
+
+    fn refused(&mut self, now: u64, code: u8, v5: bool) {
+        self.events.push_back(Event::CloseTransport);
+        if self.opts.credentials_provider
+            && is_bad_credentials(code, v5)
+            && !self.credentials_refreshed
+        {
+            // Tokens expire: ask the provider once more before reporting the refusal.
+            self.credentials_refreshed = true;
+            self.events.push_back(Event::Closed {
+                was_connected: false,
+            });
+            self.reset_connection_state();
+            self.start_attempt(now);
+            return;
+        }
+        self.error(
+            ErrorKind::ConnectionRefused,
+            code,
+            String::from(connack_reason(code, v5)),
+        );
+        if self.opts.reconnect_on_connack_error {
+            self.connection_lost(now, false);
+        } else {
+            self.events.push_back(Event::Closed {
+                was_connected: false,
+            });
+            self.give_up(now, OpError::ConnectionClosed, connack_reason(code, v5));
+        }
+    }
+
+    fn apply_server_properties(&mut self, p: &ConnAckProperties) {
+        if let Some(v) = p.receive_max {
+            self.server.receive_maximum = v.max(1);
+        }
+        if let Some(v) = p.max_packet_size {
+            self.server.maximum_packet_size = v as usize;
+        }
+        if let Some(v) = p.topic_alias_max {
+            self.server.topic_alias_maximum = v;
+        }
+        if let Some(v) = p.max_qos {
+            self.server.maximum_qos = v;
+        }
+        if let Some(v) = p.retain_available {
+            self.server.retain_available = v != 0;
+        }
+        if let Some(v) = p.server_keep_alive {
+            self.keepalive_ms = v as u64 * 1000;
+        }
+        if let Some(id) = &p.assigned_client_identifier {
+            self.opts.client_id = id.clone();
+        }
+    }
+
+    /// Session present: resend unacknowledged PUBLISH (DUP) and PUBREL in original order with
+    /// original ids [MQTT-4.4.0-1]. Session lost: what the broker confirmed (PUBREC) is done;
+    /// the rest is published again, so nothing the page handed us is lost.
+    fn resume_session(&mut self, now: u64, session_present: bool) {
+        if !session_present {
+            self.incoming_qos2.clear();
+        }
+        let mut order: Vec<(u64, u16)> = self.outgoing.iter().map(|(id, o)| (o.seq, *id)).collect();
+        order.sort_unstable();
+        for (_, pkid) in order {
+            let Some(o) = self.outgoing.get(&pkid) else {
+                continue;
+            };
+            match (o.state, session_present) {
+                (OutState::AwaitPubComp, true) => {
+                    let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
+                }
+                (OutState::AwaitPubComp, false) => {
+                    if let Some(o) = self.outgoing.remove(&pkid) {
+                        self.ids.release(pkid);
+                        self.done(o.op, pkid, 0, Vec::new(), None);
+                    }
+                }
+                _ => {
+                    let mut p = o.publish.clone();
+                    p.dup = true;
+                    if self.write_publish(now, &mut p).is_err() {
+                        if let Some(o) = self.outgoing.remove(&pkid) {
+                            self.ids.release(pkid);
+                            self.fail(
+                                o.op,
+                                OpError::PacketTooLarge,
+                                0,
+                                pkid,
+                                String::from(
+                                    "Message larger than the broker's Maximum Packet Size",
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn resubscribe(&mut self, now: u64) {
+        let filters: Vec<SubscribeFilter> = self.subscriptions.values().cloned().collect();
+        for chunk in filters.chunks(64) {
+            let Some(pkid) = self.ids.allocate() else {
+                return;
+            };
+            let sub = Subscribe {
+                pkid,
+                filters: chunk.to_vec(),
+                properties: None,
+            };
+            if self
+                .write_packet(now, &Packet::Subscribe(sub.clone()))
+                .is_ok()
+            {
+                let seq = self.seq();
+                self.requests.insert(
+                    pkid,
+                    PendingAck {
+                        op: 0,
+                        request: Request::Subscribe(sub),
+                        seq,
+                    },
+                );
+            } else {
+                self.ids.release(pkid);
+            }
+        }
+    }
+
+    fn handle_publish(&mut self, now: u64, mut p: Publish) {
+        if let Some(alias) = p.properties.as_ref().and_then(|pp| pp.topic_alias) {
+            let max = self
+                .opts
+                .properties
+                .as_ref()
+                .and_then(|cp| cp.topic_alias_max)
+                .unwrap_or(0);
+            if alias == 0 || alias > max {
+                return self.protocol_violation(now, 0x94, "topic alias out of range");
+            }
+            if p.topic.is_empty() {
+                match self.inbound_aliases.get(&alias) {
+                    Some(t) => p.topic = t.clone(),
+                    None => return self.protocol_violation(now, 0x82, "unknown topic alias"),
+                }
+            } else {
+                self.inbound_aliases.insert(alias, p.topic.clone());
+            }
+        } else if p.topic.is_empty() {
+            return self.protocol_violation(now, 0x82, "PUBLISH without topic");
+        }
+        match p.qos {
+            QoS::AtMostOnce => self.deliver(p),
+            QoS::AtLeastOnce => {
+                let pkid = p.pkid;
+                self.deliver(p);
+                let _ = self.write_packet(now, &ack_packet(AckKind::PubAck, pkid, 0));
+            }
+            QoS::ExactlyOnce => {
+                let pkid = p.pkid;
+                if !self.incoming_qos2.contains(&pkid) {
+                    let limit = self
+                        .opts
+                        .properties
+                        .as_ref()
+                        .and_then(|cp| cp.receive_maximum)
+                        .unwrap_or(65_535) as usize;
+                    if self.incoming_qos2.len() >= limit {
+                        return self.protocol_violation(now, 0x93, "receive maximum exceeded");
+                    }
+                    self.incoming_qos2.insert(pkid);
+                    self.deliver(p);
+                }
+                let _ = self.write_packet(now, &ack_packet(AckKind::PubRec, pkid, 0));
+            }
+        }
+    }
+
+    fn deliver(&mut self, p: Publish) {
+        self.events.push_back(Event::Message(Message {
+            topic: p.topic,
+            payload: p.payload,
+            qos: p.qos,
+            retain: p.retain,
+            dup: p.dup,
+            pkid: p.pkid,
+            properties: p.properties,
+        }));
+    }
+
+    fn handle_ack(&mut self, now: u64, ack: Ack) {
+        let pkid = ack.pkid;
+        let expected = match ack.kind {
+            AckKind::PubRel => {
+                let known = self.incoming_qos2.remove(&pkid);
+                let reason = if known || !self.opts.protocol.is_v5() {
+                    0
+                } else {
+                    0x92
+                };
+                let _ = self.write_packet(now, &ack_packet(AckKind::PubComp, pkid, reason));
+                return;
+            }
+            AckKind::PubAck => OutState::AwaitPubAck,
+            AckKind::PubRec => OutState::AwaitPubRec,
+            AckKind::PubComp => OutState::AwaitPubComp,
+        };
+        let state = self.outgoing.get(&pkid).map(|o| o.state);
+        match (ack.kind, state) {
+            (_, Some(s)) if s == expected => {}
+            // A repeated PUBREC after we moved on: the PUBREL may have been lost.
+            (AckKind::PubRec, Some(OutState::AwaitPubComp)) => {
+                let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
+                return;
+            }
+            _ => {
+                return self.protocol_violation(
+                    now,
+                    0x82,
+                    "acknowledgement for an unknown packet identifier",
+                )
+            }
+        }
+        if ack.kind == AckKind::PubRec && ack.reason < 0x80 {
+            if let Some(o) = self.outgoing.get_mut(&pkid) {
+                o.state = OutState::AwaitPubComp;
+            }
+            let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
+            return;
+        }
+        let Some(o) = self.outgoing.remove(&pkid) else {
+            return;
+        };
+        self.ids.release(pkid);
+        if ack.reason >= 0x80 {
+            self.fail(
+                o.op,
+                OpError::Refused,
+                ack.reason,
+                pkid,
+                text_of(&["Publish error: ", reason_text(ack.reason)]),
+            );
+        } else {
+            self.done(o.op, pkid, ack.reason, Vec::new(), ack.properties);
+        }
+        self.flush_queue(now);
+        self.check_finished(now);
+    }
+
+    fn handle_suback(&mut self, now: u64, ack: SubAck) {
+        let Some(PendingAck {
+            request: Request::Subscribe(sub),
+            ..
+        }) = self.requests.get(&ack.pkid)
+        else {
+            return self.protocol_violation(now, 0x82, "SUBACK for an unknown packet identifier");
+        };
+        if sub.filters.len() != ack.codes.len() {
+            return self.protocol_violation(now, 0x82, "SUBACK code count differs from SUBSCRIBE");
+        }
+        let Some(p) = self.requests.remove(&ack.pkid) else {
+            return;
+        };
+        self.ids.release(ack.pkid);
+        if let Request::Subscribe(sub) = p.request {
+            for (f, code) in sub.filters.into_iter().zip(ack.codes.iter()) {
+                if *code < 0x80 {
+                    self.subscriptions.insert(f.filter.clone(), f);
+                }
+            }
+        }
+        if p.op != 0 {
+            self.done(p.op, ack.pkid, 0, ack.codes, ack.properties);
+        }
+        self.flush_queue(now);
+        self.check_finished(now);
+    }
+
+    fn handle_unsuback(&mut self, now: u64, ack: UnsubAck) {
+        let Some(PendingAck {
+            request: Request::Unsubscribe(_),
+            ..
+        }) = self.requests.get(&ack.pkid)
+        else {
+            return self.protocol_violation(now, 0x82, "UNSUBACK for an unknown packet identifier");
+        };
+        let Some(p) = self.requests.remove(&ack.pkid) else {
+            return;
+        };
+        self.ids.release(ack.pkid);
+        if let Request::Unsubscribe(unsub) = p.request {
+            for f in &unsub.filters {
+                self.subscriptions.remove(f);
+            }
+        }
+        self.done(p.op, ack.pkid, 0, ack.codes, ack.properties);
+        self.flush_queue(now);
+        self.check_finished(now);
+    }
+
+    fn handle_server_disconnect(&mut self, now: u64, d: Disconnect) {
+        let reason = d.reason;
+        self.events.push_back(Event::ServerDisconnect {
+            reason,
+            properties: d.properties,
+        });
+        self.events.push_back(Event::CloseTransport);
+        if reason == 0x8E {
+            self.quick_closes = self.opts.same_client_id_limit.max(1);
+            self.reset_connection_state();
+            self.events.push_back(Event::Closed {
+                was_connected: true,
+            });
+            self.client_id_taken(now);
+            return;
+        }
+        self.connection_lost(now, true);
+    }
+
+    // ----- operations from the page --------------------------------------------------------
+
+    fn new_op(&mut self) -> OpId {
+        let op = self.next_op;
+        self.next_op = self.next_op.wrapping_add(1).max(1);
+        op
+    }
+
+    fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    /// Returns at once; the outcome arrives as `OpDone`/`OpFailed`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish(
+        &mut self,
+        now: u64,
+        topic: &str,
+        payload: &[u8],
+        qos: u8,
+        retain: bool,
+        dup: bool,
+        properties: Option<PublishProperties>,
+    ) -> OpId {
+        let op = self.new_op();
+        if self.rejects_new_work(op) {
+            return op;
+        }
+        let qos = match qos_of(qos) {
+            Some(q) => q,
+            None => {
+                self.fail(
+                    op,
+                    OpError::InvalidQoS,
+                    0,
+                    0,
+                    String::from("Invalid QoS: must be 0, 1 or 2"),
+                );
+                return op;
+            }
+        };
+        let v5 = self.opts.protocol.is_v5();
+        let properties = if v5 { properties } else { None };
+        let aliased = properties.as_ref().is_some_and(|p| p.topic_alias.is_some());
+        if !(v5 && aliased && topic.is_empty()) && validate::topic_name(topic).is_err() {
+            self.fail(
+                op,
+                OpError::InvalidTopic,
+                0,
+                0,
+                text_of(&["Invalid topic ", topic]),
+            );
+            return op;
+        }
+        let mut publish = Publish {
+            dup: dup && qos != QoS::AtMostOnce,
+            qos,
+            retain,
+            topic: String::from(topic),
+            // Any non-zero id has the same size; the real one is assigned when it is sent.
+            pkid: if qos == QoS::AtMostOnce { 0 } else { 1 },
+            payload: Bytes::copy_from_slice(payload),
+            properties,
+        };
+        let size = codec::encoded_len(&Packet::Publish(publish.clone()), self.opts.protocol);
+        publish.pkid = 0;
+        match size {
+            Ok(len) if len <= MAX_PACKET_SIZE => {}
+            _ => {
+                self.fail(
+                    op,
+                    OpError::PacketTooLarge,
+                    0,
+                    0,
+                    String::from("Message too large for MQTT"),
+                );
+                return op;
+            }
+        }
+        if self.phase == Phase::Connected && self.queue.is_empty() && self.can_send(qos) {
+            self.send_publish(now, op, publish);
+        } else if qos == QoS::AtMostOnce
+            && !self.opts.queue_qos_zero
+            && self.phase != Phase::Connected
+        {
+            self.fail(
+                op,
+                OpError::NoConnection,
+                0,
+                0,
+                String::from("No connection to broker"),
+            );
+        } else {
+            self.enqueue(op, Queued::Publish(op, publish));
+        }
+        op
+    }
+
+    pub fn subscribe(
+        &mut self,
+        now: u64,
+        filters: Vec<SubscribeFilter>,
+        properties: Option<SubscribeProperties>,
+    ) -> OpId {
+        let op = self.new_op();
+        if self.rejects_new_work(op) {
+            return op;
+        }
+        if filters.is_empty() {
+            self.fail(
+                op,
+                OpError::InvalidTopic,
+                0,
+                0,
+                String::from("Invalid topic: no topic to subscribe to"),
+            );
+            return op;
+        }
+        for f in &filters {
+            if validate::topic_filter(&f.filter).is_err() {
+                self.fail(
+                    op,
+                    OpError::InvalidTopic,
+                    0,
+                    0,
+                    text_of(&["Invalid topic ", &f.filter]),
+                );
+                return op;
+            }
+            if f.retain_handling > 2 {
+                self.fail(
+                    op,
+                    OpError::InvalidArgument,
+                    0,
+                    0,
+                    String::from("Invalid retain handling: must be 0, 1 or 2"),
+                );
+                return op;
+            }
+        }
+        let v5 = self.opts.protocol.is_v5();
+        let filters = filters
+            .into_iter()
+            .map(|f| {
+                if v5 {
+                    f
+                } else {
+                    SubscribeFilter {
+                        no_local: false,
+                        retain_as_published: false,
+                        retain_handling: 0,
+                        ..f
+                    }
+                }
+            })
+            .collect();
+        let sub = Subscribe {
+            pkid: 0,
+            filters,
+            properties: if v5 { properties } else { None },
+        };
+        self.request(now, op, Request::Subscribe(sub));
+        op
+    }
+
+    pub fn unsubscribe(
+        &mut self,
+        now: u64,
+        filters: Vec<String>,
+        user_properties: Vec<(String, String)>,
+    ) -> OpId {
+        let op = self.new_op();
+        if self.rejects_new_work(op) {
+            return op;
+        }
+        if filters.is_empty() {
+            self.fail(
+                op,
+                OpError::InvalidTopic,
+                0,
+                0,
+                String::from("Invalid topic: no topic to unsubscribe from"),
+            );
+            return op;
+        }
+        for f in &filters {
+            if validate::topic_filter(f).is_err() {
+                self.fail(
+                    op,
+                    OpError::InvalidTopic,
+                    0,
+                    0,
+                    text_of(&["Invalid topic ", f]),
+                );
+                return op;
+            }
+        }
+        let user_properties = if self.opts.protocol.is_v5() {
+            user_properties
+        } else {
+            Vec::new()
+        };
+        self.request(
+            now,
+            op,
+            Request::Unsubscribe(Unsubscribe {
+                pkid: 0,
+                filters,
+                user_properties,
+            }),
+        );
+        op
+    }
+
+    fn request(&mut self, now: u64, op: OpId, request: Request) {
+        if self.phase == Phase::Connected && self.queue.is_empty() && self.ids.in_flight() < 65_535
+        {
+            self.send_request(now, op, request);
+        } else {
+            self.enqueue(op, Queued::Request(op, request));
+        }
+    }
+
+    /// An operation the driver could not even parse: fails like any other, asynchronously.
+    pub fn reject(&mut self, error: OpError, text: &str) -> OpId {
+        let op = self.new_op();
+        self.fail(op, error, 0, 0, String::from(text));
+        op
+    }
+
+    fn rejects_new_work(&mut self, op: OpId) -> bool {
+        if self.ending.is_some() || self.phase == Phase::Ended {
+            self.fail(
+                op,
+                OpError::Disconnecting,
+                0,
+                0,
+                String::from("client disconnecting"),
+            );
+            return true;
+        }
+        false
+    }
+
+    fn enqueue(&mut self, op: OpId, item: Queued) {
+        if self.queue.len() >= self.opts.queue_limit {
+            let mut text = String::from("Offline queue full (queueLimit ");
+            push_number(&mut text, self.opts.queue_limit as u64);
+            text.push_str("): operation not queued");
+            self.fail(op, OpError::QueueFull, 0, 0, text);
+            return;
+        }
+        self.queue.push_back(item);
+        self.was_empty = false;
+    }
+
+    fn can_send(&self, qos: QoS) -> bool {
+        qos == QoS::AtMostOnce
+            || (self.outgoing.len() < self.server.receive_maximum as usize
+                && self.ids.in_flight() < 65_535)
+    }
+
+    /// Sends queued work in order until flow control says stop.
+    fn flush_queue(&mut self, now: u64) {
+        while self.phase == Phase::Connected {
+            let ready = match self.queue.front() {
+                None => break,
+                Some(Queued::Publish(_, p)) => self.can_send(p.qos),
+                Some(Queued::Request(..)) => self.ids.in_flight() < 65_535,
+            };
+            if !ready {
+                break;
+            }
+            match self.queue.pop_front() {
+                Some(Queued::Publish(op, p)) => self.send_publish(now, op, p),
+                Some(Queued::Request(op, r)) => self.send_request(now, op, r),
+                None => break,
+            }
+        }
+    }
+
+    fn send_publish(&mut self, now: u64, op: OpId, mut publish: Publish) {
+        if publish.qos as u8 > self.server.maximum_qos {
+            let mut text = String::from("QoS not supported by the broker (Maximum QoS ");
+            push_number(&mut text, self.server.maximum_qos as u64);
+            text.push(')');
+            return self.fail(op, OpError::NotSupportedByServer, 0, 0, text);
+        }
+        if publish.retain && !self.server.retain_available {
+            return self.fail(
+                op,
+                OpError::NotSupportedByServer,
+                0,
+                0,
+                String::from("Retain not supported by the broker"),
+            );
+        }
+        if let Some(alias) = publish.properties.as_ref().and_then(|p| p.topic_alias) {
+            if alias == 0 || alias > self.server.topic_alias_maximum {
+                return self.fail(
+                    op,
+                    OpError::NotSupportedByServer,
+                    0,
+                    0,
+                    String::from("Topic alias out of the broker's range (Topic Alias Maximum)"),
+                );
+            }
+        }
+        if publish.qos != QoS::AtMostOnce {
+            match self.ids.allocate() {
+                Some(id) => publish.pkid = id,
+                None => return self.enqueue(op, Queued::Publish(op, publish)),
+            }
+        }
+        let mut wire = publish.clone();
+        if let Err(e) = self.write_publish(now, &mut wire) {
+            self.ids.release(publish.pkid);
+            return self.fail(
+                op,
+                e,
+                0,
+                0,
+                String::from(match e {
+                    OpError::PacketTooLarge => {
+                        "Message larger than the broker's Maximum Packet Size"
+                    }
+                    _ => "Topic alias unknown on this connection",
+                }),
+            );
+        }
+        if publish.qos == QoS::AtMostOnce {
+            self.done(op, 0, 0, Vec::new(), None);
+            self.check_finished(now);
+        } else {
+            let seq = self.seq();
+            let state = if publish.qos == QoS::AtLeastOnce {
+                OutState::AwaitPubAck
+            } else {
+                OutState::AwaitPubRec
+            };
+            self.outgoing.insert(
+                publish.pkid,
+                Outgoing {
+                    op,
+                    publish,
+                    seq,
+                    state,
+                },
+            );
+            self.was_empty = false;
+        }
+    }
+
+    /// Encodes a PUBLISH for this connection: applies topic aliases (v5) and the broker's size limit.
+    fn write_publish(&mut self, now: u64, p: &mut Publish) -> Result<(), OpError> {
+        if self.opts.protocol.is_v5() {
+            self.apply_outbound_alias(p)?;
+        }
+        let packet = Packet::Publish(p.clone());
+        match codec::encoded_len(&packet, self.opts.protocol) {
+            Ok(len) if len <= self.server.maximum_packet_size => {}
+            _ => return Err(OpError::PacketTooLarge),
+        }
+        self.write_packet(now, &packet)
+            .map_err(|_| OpError::PacketTooLarge)
+    }
+
+    fn apply_outbound_alias(&mut self, p: &mut Publish) -> Result<(), OpError> {
+        let explicit = p.properties.as_ref().and_then(|pp| pp.topic_alias);
+        if let Some(alias) = explicit {
+            if p.topic.is_empty() {
+                if !self.outbound_aliases.values().any(|a| *a == alias) {
+                    return Err(OpError::NotSupportedByServer);
+                }
+            } else {
+                self.outbound_aliases.retain(|_, a| *a != alias);
+                self.outbound_aliases.insert(p.topic.clone(), alias);
+            }
+            return Ok(());
+        }
+        if self.server.topic_alias_maximum == 0 || p.topic.is_empty() {
+            return Ok(());
+        }
+        if self.opts.auto_use_topic_alias {
+            if let Some(&alias) = self.outbound_aliases.get(&p.topic) {
+                p.properties
+                    .get_or_insert_with(empty_publish_properties)
+                    .topic_alias = Some(alias);
+                p.topic.clear();
+                return Ok(());
+            }
+        }
+        if self.opts.auto_assign_topic_alias
+            && self.outbound_aliases.len() < self.server.topic_alias_maximum as usize
+        {
+            let alias = self.outbound_aliases.len() as u16 + 1;
+            self.outbound_aliases.insert(p.topic.clone(), alias);
+            p.properties
+                .get_or_insert_with(empty_publish_properties)
+                .topic_alias = Some(alias);
+        }
+        Ok(())
+    }
+
+    fn send_request(&mut self, now: u64, op: OpId, mut request: Request) {
+        let Some(pkid) = self.ids.allocate() else {
+            return self.enqueue(op, Queued::Request(op, request));
+        };
+        let packet = match &mut request {
+            Request::Subscribe(s) => {
+                s.pkid = pkid;
+                Packet::Subscribe(s.clone())
+            }
+            Request::Unsubscribe(u) => {
+                u.pkid = pkid;
+                Packet::Unsubscribe(u.clone())
+            }
+        };
+        let fits = codec::encoded_len(&packet, self.opts.protocol)
+            .is_ok_and(|l| l <= self.server.maximum_packet_size);
+        if !fits || self.write_packet(now, &packet).is_err() {
+            self.ids.release(pkid);
+            return self.fail(
+                op,
+                OpError::PacketTooLarge,
+                0,
+                0,
+                String::from("Request larger than the broker's Maximum Packet Size"),
+            );
+        }
+        let seq = self.seq();
+        self.requests.insert(pkid, PendingAck { op, request, seq });
+        self.was_empty = false;
+    }
+
+    /// MQTT.js `removeOutgoingMessage(messageId)`.
+    pub fn remove_outgoing(&mut self, now: u64, message_id: u16) -> bool {
+        let Some(o) = self.outgoing.remove(&message_id) else {
+            return false;
+        };
+        self.ids.release(message_id);
+        self.fail(
+            o.op,
+            OpError::Removed,
+            0,
+            message_id,
+            String::from("Message removed"),
+        );
+        self.flush_queue(now);
+        self.check_finished(now);
+        true
+    }
+
+    /// v5 AUTH (enhanced authentication / re-authentication).
+    pub fn send_auth(&mut self, now: u64, reason: u8, properties: Option<AuthProperties>) -> bool {
+        if !self.opts.protocol.is_v5()
+            || !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected)
+        {
+            return false;
+        }
+        self.write_packet(now, &Packet::Auth(Auth { reason, properties }))
+            .is_ok()
+    }
+
+    // ----- output helpers -------------------------------------------------------------------
+
+    fn write_packet(&mut self, now: u64, packet: &Packet) -> Result<(), codec::CodecError> {
+        codec::encode(packet, self.opts.protocol, &mut self.tx)?;
+        self.last_sent = now;
+        if self.packet_events {
+            self.events.push_back(Event::PacketSent {
+                packet_type: packet_type(packet),
+            });
+        }
+        Ok(())
+    }
+
+    fn error(&mut self, kind: ErrorKind, code: u8, text: String) {
+        self.events.push_back(Event::Error { kind, code, text });
+    }
+
+    fn done(
+        &mut self,
+        op: OpId,
+        message_id: u16,
+        reason: u8,
+        codes: Vec<u8>,
+        properties: Option<codec::AckProperties>,
+    ) {
+        self.events.push_back(Event::OpDone(OpDone {
+            op,
+            message_id,
+            reason,
+            codes,
+            properties,
+        }));
+    }
+
+    fn fail(&mut self, op: OpId, error: OpError, code: u8, message_id: u16, text: String) {
+        self.events.push_back(Event::OpFailed {
+            op,
+            error,
+            code,
+            message_id,
+            text,
+        });
+    }
+
+    /// OUTGOING_EMPTY once per drain, and a graceful `end` completes when nothing is left.
+    fn check_finished(&mut self, now: u64) {
+        let empty = self.pending_operations() == 0;
+        if empty && !self.was_empty {
+            self.events.push_back(Event::OutgoingEmpty);
+        }
+        self.was_empty = empty;
+        if empty && self.ending.is_some() && self.phase == Phase::Connected {
+            self.finish_end(now);
+        }
+    }
+}
+
+fn qos_of(q: u8) -> Option<QoS> {
+    match q {
+        0 => Some(QoS::AtMostOnce),
+        1 => Some(QoS::AtLeastOnce),
+        2 => Some(QoS::ExactlyOnce),
+        _ => None,
+    }
+}
+
+fn ack_packet(kind: AckKind, pkid: u16, reason: u8) -> Packet {
+    Packet::Ack(Ack {
+        kind,
+        pkid,
+        reason,
+        properties: None,
+    })
+}
+
+fn request_pkid(r: &Request) -> u16 {
+    match r {
+        Request::Subscribe(s) => s.pkid,
+        Request::Unsubscribe(u) => u.pkid,
+    }
+}
+
+fn empty_publish_properties() -> PublishProperties {
+    PublishProperties {
+        payload_format_indicator: None,
+        message_expiry_interval: None,
+        topic_alias: None,
+        response_topic: None,
+        correlation_data: None,
+        user_properties: Vec::new(),
+        subscription_identifiers: Vec::new(),
+        content_type: None,
+    }
+}
+
+/// MQTT control packet type number (1 CONNECT … 15 AUTH), for packetsend/packetreceive.
+pub fn packet_type(p: &Packet) -> u8 {
+    match p {
+        Packet::Connect(_) => 1,
+        Packet::ConnAck(_) => 2,
+        Packet::Publish(_) => 3,
+        Packet::Ack(a) => match a.kind {
+            AckKind::PubAck => 4,
+            AckKind::PubRec => 5,
+            AckKind::PubRel => 6,
+            AckKind::PubComp => 7,
+        },
+        Packet::Subscribe(_) => 8,
+        Packet::SubAck(_) => 9,
+        Packet::Unsubscribe(_) => 10,
+        Packet::UnsubAck(_) => 11,
+        Packet::PingReq => 12,
+        Packet::PingResp => 13,
+        Packet::Disconnect(_) => 14,
+        Packet::Auth(_) => 15,
+    }
+}

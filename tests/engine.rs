@@ -1,0 +1,823 @@
+//! The session engine, driven byte by byte and millisecond by millisecond.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+mod engine_support;
+
+use bytes::Bytes;
+use engine_support::*;
+use mpmqtt::codec::{
+    AckKind, ConnAck, ConnAckProperties, Disconnect, Packet, ProtocolVersion, Publish,
+    PublishProperties, QoS,
+};
+use mpmqtt::engine::{Backoff, ErrorKind, Event, OpError};
+
+fn connack_props() -> ConnAckProperties {
+    ConnAckProperties {
+        session_expiry_interval: None,
+        receive_max: None,
+        max_qos: None,
+        retain_available: None,
+        max_packet_size: None,
+        assigned_client_identifier: None,
+        topic_alias_max: None,
+        reason_string: None,
+        user_properties: Vec::new(),
+        wildcard_subscription_available: None,
+        subscription_identifiers_available: None,
+        shared_subscription_available: None,
+        server_keep_alive: None,
+        response_information: None,
+        server_reference: None,
+        authentication_method: None,
+        authentication_data: None,
+    }
+}
+
+// ----- CONNECT / CONNACK -------------------------------------------------------------------
+
+#[test]
+fn connect_carries_every_option() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.clean = false;
+    o.keepalive_s = 30;
+    o.username = Some("dev&pk".into());
+    o.password = Some(Bytes::from_static(b"s3cret"));
+    o.will = Some(mpmqtt::engine::WillOptions {
+        topic: "status/dev".into(),
+        payload: Bytes::from_static(b"offline"),
+        qos: QoS::AtLeastOnce,
+        retain: true,
+        properties: None,
+    });
+    let mut h = Harness::new(o);
+    h.session.connect(h.now);
+    assert_eq!(h.take_events(), vec![Event::OpenTransport]);
+    h.session.transport_opened(h.now);
+    let sent = h.sent();
+    let Packet::Connect(c) = &sent[0] else { panic!("{sent:?}") };
+    assert_eq!(c.client_id, "test-client");
+    assert!(!c.clean_start);
+    assert_eq!(c.keep_alive, 30);
+    assert_eq!(c.username.as_deref(), Some("dev&pk"));
+    assert_eq!(c.password.as_deref(), Some(&b"s3cret"[..]));
+    let will = c.will.as_ref().unwrap();
+    assert_eq!((will.topic.as_str(), &will.payload[..], will.qos, will.retain), ("status/dev", &b"offline"[..], QoS::AtLeastOnce, true));
+    h.receive(Packet::ConnAck(ConnAck { session_present: false, code: 0, properties: None }));
+    let ev = h.take_events();
+    assert!(ev.iter().any(|e| matches!(e, Event::Connected { session_present: false, code: 0, .. })));
+}
+
+#[test]
+fn refused_connack_reports_a_readable_reason_and_stops_reconnecting() {
+    let mut h = Harness::v4();
+    h.session.connect(h.now);
+    h.take_events();
+    h.session.transport_opened(h.now);
+    h.sent();
+    let op = h.publish("a/b", b"queued", 1);
+    h.receive(Packet::ConnAck(ConnAck { session_present: false, code: 5, properties: None }));
+    let ev = h.take_events();
+    assert_eq!(errors(&ev), vec![(ErrorKind::ConnectionRefused, "Connection refused: not authorized".to_string())]);
+    assert!(ev.contains(&Event::CloseTransport));
+    assert_eq!(failed_ops(&ev).iter().map(|f| f.0).collect::<Vec<_>>(), vec![op], "queued callback still fires");
+    h.run_for(60_000);
+    assert!(!h.take_events().contains(&Event::OpenTransport), "no reconnect after refusal by default");
+}
+
+#[test]
+fn refused_connack_reconnects_when_asked_to() {
+    let mut o = options(ProtocolVersion::V5);
+    o.reconnect_on_connack_error = true;
+    let mut h = Harness::new(o);
+    h.session.connect(h.now);
+    h.take_events();
+    h.session.transport_opened(h.now);
+    h.sent();
+    h.receive(Packet::ConnAck(ConnAck { session_present: false, code: 0x88, properties: None }));
+    let ev = h.take_events();
+    assert_eq!(errors(&ev)[0].1, "Connection refused: server unavailable");
+    h.run_for(1_000);
+    assert_eq!(h.take_events(), vec![Event::Reconnecting, Event::OpenTransport]);
+}
+
+#[test]
+fn connect_timeout_closes_and_retries() {
+    let mut h = Harness::v4();
+    h.session.connect(h.now);
+    h.take_events();
+    h.session.transport_opened(h.now);
+    h.run_for(29_999);
+    assert!(h.take_events().is_empty());
+    h.run_for(1);
+    let ev = h.take_events();
+    assert!(ev.contains(&Event::CloseTransport));
+    assert_eq!(errors(&ev)[0].0, ErrorKind::ConnectTimeout);
+    h.run_for(1_000);
+    assert_eq!(h.take_events(), vec![Event::Reconnecting, Event::OpenTransport]);
+}
+
+// ----- keepalive -----------------------------------------------------------------------------
+
+#[test]
+fn pingreq_goes_out_only_when_the_link_is_idle() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.keepalive_s = 10;
+    let mut h = Harness::connected(o);
+    h.take_events();
+    h.run_for(6_000);
+    h.publish("t", b"x", 0);
+    h.sent();
+    h.run_for(6_000);
+    assert!(h.sent().is_empty(), "a publish 6 s ago reschedules the ping");
+    h.run_for(4_000);
+    assert_eq!(h.sent(), vec![Packet::PingReq]);
+    h.receive(Packet::PingResp);
+    h.run_for(9_999);
+    assert!(h.sent().is_empty());
+    h.run_for(1);
+    assert_eq!(h.sent(), vec![Packet::PingReq]);
+}
+
+#[test]
+fn overdue_pingresp_means_a_dead_link() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.keepalive_s = 5;
+    let mut h = Harness::connected(o);
+    h.take_events();
+    h.run_for(5_000);
+    assert_eq!(h.sent(), vec![Packet::PingReq]);
+    h.run_for(5_000);
+    let ev = h.take_events();
+    assert!(ev.contains(&Event::CloseTransport));
+    assert!(ev.contains(&Event::Closed { was_connected: true }));
+    assert_eq!(errors(&ev)[0].0, ErrorKind::KeepaliveTimeout);
+    h.run_for(1_000);
+    assert!(h.take_events().contains(&Event::OpenTransport));
+}
+
+#[test]
+fn server_keep_alive_overrides_ours() {
+    let mut o = options(ProtocolVersion::V5);
+    o.keepalive_s = 60;
+    let mut h = Harness::new(o);
+    h.establish_with(false, Some(ConnAckProperties { server_keep_alive: Some(3), ..connack_props() }));
+    h.run_for(3_000);
+    assert_eq!(h.sent(), vec![Packet::PingReq]);
+}
+
+// ----- publish flows -------------------------------------------------------------------------
+
+#[test]
+fn qos1_completes_on_puback() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    let op = h.publish("a/b", b"hello", 1);
+    let sent = h.sent();
+    let p = publishes(&sent)[0].clone();
+    assert_eq!((p.qos, p.dup, &p.payload[..]), (QoS::AtLeastOnce, false, &b"hello"[..]));
+    assert!(done_ops(&h.take_events()).is_empty());
+    h.receive(ack(AckKind::PubAck, p.pkid));
+    assert_eq!(done_ops(&h.take_events()), vec![op]);
+}
+
+#[test]
+fn qos2_runs_pubrec_pubrel_pubcomp() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    let op = h.publish("a/b", b"x", 2);
+    let pkid = publishes(&h.sent())[0].pkid;
+    h.receive(ack(AckKind::PubRec, pkid));
+    assert_eq!(h.sent(), vec![ack(AckKind::PubRel, pkid)]);
+    assert!(done_ops(&h.take_events()).is_empty());
+    h.receive(ack(AckKind::PubComp, pkid));
+    let ev = h.take_events();
+    assert_eq!(done_ops(&ev), vec![op]);
+    assert!(ev.contains(&Event::OutgoingEmpty));
+}
+
+#[test]
+fn qos0_completes_when_written() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    let op = h.publish("a/b", b"x", 0);
+    assert_eq!(done_ops(&h.take_events()), vec![op]);
+    assert_eq!(publishes(&h.sent())[0].pkid, 0);
+}
+
+#[test]
+fn v5_failure_reason_fails_the_publish_with_the_reason() {
+    let mut h = Harness::connected(options(ProtocolVersion::V5));
+    h.take_events();
+    let op = h.publish("a/b", b"x", 1);
+    let pkid = publishes(&h.sent())[0].pkid;
+    h.receive(ack_with(AckKind::PubAck, pkid, 0x87));
+    let f = failed_ops(&h.take_events());
+    assert_eq!(f, vec![(op, OpError::Refused, "Publish error: Not authorized".to_string())]);
+    // the id is free again
+    assert!(!h.session.pending_operations() > 0);
+}
+
+#[test]
+fn packet_ids_are_unique_across_publish_subscribe_and_unsubscribe() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    h.publish("a", b"1", 1);
+    h.subscribe("b/#", 1);
+    h.session.unsubscribe(h.now, vec!["c".into()], vec![]);
+    h.publish("d", b"2", 2);
+    let ids: Vec<u16> = h
+        .sent()
+        .iter()
+        .map(|p| match p {
+            Packet::Publish(p) => p.pkid,
+            Packet::Subscribe(s) => s.pkid,
+            Packet::Unsubscribe(u) => u.pkid,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 4, "{ids:?}");
+    assert!(!ids.contains(&0));
+}
+
+// ----- inbound -------------------------------------------------------------------------------
+
+#[test]
+fn inbound_qos1_is_delivered_and_acked() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    h.receive(incoming("x/y", "hi", 1, 7));
+    assert_eq!(messages(&h.take_events()), vec![("x/y".to_string(), b"hi".to_vec())]);
+    assert_eq!(h.sent(), vec![ack(AckKind::PubAck, 7)]);
+}
+
+#[test]
+fn inbound_qos2_is_delivered_exactly_once() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    h.receive(incoming("x", "once", 2, 9));
+    let Packet::Publish(mut dup) = incoming("x", "once", 2, 9) else { unreachable!() };
+    dup.dup = true;
+    h.receive(Packet::Publish(dup));
+    assert_eq!(messages(&h.take_events()).len(), 1);
+    assert_eq!(h.sent(), vec![ack(AckKind::PubRec, 9), ack(AckKind::PubRec, 9)]);
+    h.receive(ack(AckKind::PubRel, 9));
+    assert_eq!(h.sent(), vec![ack(AckKind::PubComp, 9)]);
+    // After release the id may be reused for a new message.
+    h.receive(incoming("x", "second", 2, 9));
+    assert_eq!(messages(&h.take_events()), vec![("x".to_string(), b"second".to_vec())]);
+}
+
+#[test]
+fn unknown_pubrel_is_answered_with_pubcomp() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.receive(ack(AckKind::PubRel, 77));
+    assert_eq!(h.sent(), vec![ack(AckKind::PubComp, 77)]);
+    let mut h5 = Harness::connected(options(ProtocolVersion::V5));
+    h5.receive(ack(AckKind::PubRel, 77));
+    assert_eq!(h5.sent(), vec![ack_with(AckKind::PubComp, 77, 0x92)]);
+    assert!(h5.session.is_connected());
+}
+
+#[test]
+fn inbound_topic_alias_resolves_to_the_topic() {
+    let mut o = options(ProtocolVersion::V5);
+    o.properties = Some(mpmqtt::codec::ConnectProperties {
+        session_expiry_interval: None,
+        receive_maximum: None,
+        max_packet_size: None,
+        topic_alias_max: Some(5),
+        request_response_info: None,
+        request_problem_info: None,
+        user_properties: vec![],
+        authentication_method: None,
+        authentication_data: None,
+    });
+    let mut h = Harness::connected(o);
+    h.take_events();
+    let props = |alias| PublishProperties {
+        payload_format_indicator: None,
+        message_expiry_interval: None,
+        topic_alias: Some(alias),
+        response_topic: None,
+        correlation_data: None,
+        user_properties: vec![],
+        subscription_identifiers: vec![],
+        content_type: None,
+    };
+    let mk = |topic: &str, alias| {
+        Packet::Publish(Publish { dup: false, qos: QoS::AtMostOnce, retain: false, topic: topic.into(), pkid: 0, payload: Bytes::from_static(b"v"), properties: Some(props(alias)) })
+    };
+    h.receive(mk("sensors/t", 2));
+    h.receive(mk("", 2));
+    let got: Vec<String> = messages(&h.take_events()).into_iter().map(|m| m.0).collect();
+    assert_eq!(got, vec!["sensors/t", "sensors/t"]);
+    h.receive(mk("", 6));
+    let ev = h.take_events();
+    assert_eq!(errors(&ev)[0].0, ErrorKind::ProtocolError);
+    assert!(h.sent().iter().any(|p| matches!(p, Packet::Disconnect(Disconnect { reason: 0x94, .. }))));
+}
+
+// ----- session resume ------------------------------------------------------------------------
+
+#[test]
+fn session_present_resends_publish_with_dup_and_pubrel_in_order_with_original_ids() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.clean = false;
+    let mut h = Harness::connected(o);
+    h.take_events();
+    let a = h.publish("q/1", b"a", 1);
+    let b = h.publish("q/2", b"b", 2);
+    let c = h.publish("q/3", b"c", 2);
+    let sent = h.sent();
+    let ids: Vec<u16> = publishes(&sent).iter().map(|p| p.pkid).collect();
+    h.receive(ack(AckKind::PubRec, ids[1]));
+    h.sent();
+    h.drop_link();
+    h.take_events();
+    h.run_for(1_000);
+    let resent = h.open_and_ack(true, None);
+    let tail: Vec<Packet> = resent.into_iter().skip(1).collect();
+    let mut expect_a = publishes(&sent)[0].clone();
+    expect_a.dup = true;
+    let mut expect_c = publishes(&sent)[2].clone();
+    expect_c.dup = true;
+    assert_eq!(tail, vec![Packet::Publish(expect_a), ack(AckKind::PubRel, ids[1]), Packet::Publish(expect_c)]);
+    h.receive(ack(AckKind::PubAck, ids[0]));
+    h.receive(ack(AckKind::PubComp, ids[1]));
+    h.receive(ack(AckKind::PubRec, ids[2]));
+    h.receive(ack(AckKind::PubComp, ids[2]));
+    assert_eq!(done_ops(&h.take_events()), vec![a, b, c]);
+}
+
+#[test]
+fn session_lost_republishes_unconfirmed_and_completes_confirmed_qos2() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.clean = false;
+    let mut h = Harness::connected(o);
+    h.subscribe("s/#", 1);
+    let sub_id = match &h.sent()[0] {
+        Packet::Subscribe(s) => s.pkid,
+        p => panic!("{p:?}"),
+    };
+    h.receive(suback(sub_id, vec![1]));
+    h.take_events();
+    let q1 = h.publish("q/1", b"a", 1);
+    let q2 = h.publish("q/2", b"b", 2);
+    let ids: Vec<u16> = publishes(&h.sent()).iter().map(|p| p.pkid).collect();
+    h.receive(ack(AckKind::PubRec, ids[1]));
+    h.sent();
+    h.drop_link();
+    h.run_for(1_000);
+    let sent = h.open_and_ack(false, None);
+    let ev = h.take_events();
+    assert_eq!(done_ops(&ev), vec![q2], "PUBREC means the broker has it: done");
+    let again: Vec<(u16, bool)> = publishes(&sent).iter().map(|p| (p.pkid, p.dup)).collect();
+    assert_eq!(again, vec![(ids[0], true)], "only the unconfirmed QoS 1 goes out again");
+    h.receive(ack(AckKind::PubAck, ids[0]));
+    assert_eq!(done_ops(&h.take_events()), vec![q1]);
+}
+
+#[test]
+fn resubscribes_when_the_broker_lost_the_session() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.subscribe("a/+", 1);
+    h.subscribe("b/#", 0);
+    let ids: Vec<u16> = h.sent().iter().map(|p| if let Packet::Subscribe(s) = p { s.pkid } else { 0 }).collect();
+    h.receive(suback(ids[0], vec![1]));
+    h.receive(suback(ids[1], vec![0]));
+    h.take_events();
+    h.drop_link();
+    h.run_for(1_000);
+    let sent = h.open_and_ack(false, None);
+    let Some(Packet::Subscribe(s)) = sent.get(1) else { panic!("{sent:?}") };
+    let filters: Vec<&str> = s.filters.iter().map(|f| f.filter.as_str()).collect();
+    assert_eq!(filters, vec!["a/+", "b/#"]);
+    // Resubscription is internal: no operation completes for it.
+    h.receive(suback(s.pkid, vec![1, 0]));
+    assert!(done_ops(&h.take_events()).is_empty());
+}
+
+#[test]
+fn unanswered_subscribe_is_sent_again_after_reconnect() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    let op = h.subscribe("a", 1);
+    h.sent();
+    h.drop_link();
+    h.run_for(1_000);
+    let sent = h.open_and_ack(false, None);
+    let Some(Packet::Subscribe(s)) = sent.get(1) else { panic!("{sent:?}") };
+    h.receive(suback(s.pkid, vec![1]));
+    assert_eq!(done_ops(&h.take_events()), vec![op]);
+}
+
+// ----- v5 flow control -------------------------------------------------------------------------
+
+#[test]
+fn receive_maximum_limits_publishes_in_flight() {
+    let mut h = Harness::v5();
+    h.establish_with(false, Some(ConnAckProperties { receive_max: Some(2), ..connack_props() }));
+    h.take_events();
+    for i in 0..5u8 {
+        h.publish("t", &[i], 1);
+    }
+    let first = publishes(&h.sent()).iter().map(|p| (p.pkid, p.payload[0])).collect::<Vec<_>>();
+    assert_eq!(first.len(), 2);
+    h.receive(ack(AckKind::PubAck, first[0].0));
+    let next = publishes(&h.sent()).iter().map(|p| p.payload[0]).collect::<Vec<_>>();
+    assert_eq!(next, vec![2], "one slot freed, the next queued message (in order) goes");
+}
+
+#[test]
+fn maximum_packet_size_maximum_qos_and_retain_available_are_enforced() {
+    let mut h = Harness::v5();
+    h.establish_with(
+        false,
+        Some(ConnAckProperties { max_packet_size: Some(64), max_qos: Some(1), retain_available: Some(0), ..connack_props() }),
+    );
+    h.take_events();
+    let big = h.publish("t", &[0u8; 100], 0);
+    let q2 = h.publish("t", b"x", 2);
+    let retained = h.session.publish(h.now, "t", b"x", 0, true, false, None);
+    let ok = h.publish("t", b"x", 1);
+    let f = failed_ops(&h.take_events());
+    let kinds: Vec<(u32, OpError)> = f.iter().map(|f| (f.0, f.1)).collect();
+    assert_eq!(kinds, vec![(big, OpError::PacketTooLarge), (q2, OpError::NotSupportedByServer), (retained, OpError::NotSupportedByServer)]);
+    assert_eq!(publishes(&h.sent()).len(), 1);
+    let _ = ok;
+}
+
+#[test]
+fn auto_topic_alias_assigns_then_uses_aliases() {
+    let mut o = options(ProtocolVersion::V5);
+    o.auto_assign_topic_alias = true;
+    o.auto_use_topic_alias = true;
+    let mut h = Harness::new(o);
+    h.establish_with(false, Some(ConnAckProperties { topic_alias_max: Some(10), ..connack_props() }));
+    h.publish("long/topic/name", b"1", 0);
+    h.publish("long/topic/name", b"2", 0);
+    let sent = h.sent();
+    let p = publishes(&sent);
+    assert_eq!(p[0].topic, "long/topic/name");
+    assert_eq!(p[0].properties.as_ref().and_then(|x| x.topic_alias), Some(1));
+    assert_eq!(p[1].topic, "");
+    assert_eq!(p[1].properties.as_ref().and_then(|x| x.topic_alias), Some(1));
+}
+
+#[test]
+fn server_disconnect_is_reported_with_its_reason_then_reconnects() {
+    let mut h = Harness::connected(options(ProtocolVersion::V5));
+    h.take_events();
+    h.receive(Packet::Disconnect(Disconnect { reason: 0x89, properties: None }));
+    let ev = h.take_events();
+    assert!(ev.contains(&Event::ServerDisconnect { reason: 0x89, properties: None }));
+    assert!(ev.contains(&Event::CloseTransport));
+    h.run_for(1_000);
+    assert!(h.take_events().contains(&Event::OpenTransport));
+}
+
+#[test]
+fn session_taken_over_stops_reconnecting_with_a_distinct_error() {
+    let mut h = Harness::connected(options(ProtocolVersion::V5));
+    h.take_events();
+    h.receive(Packet::Disconnect(Disconnect { reason: 0x8E, properties: None }));
+    let ev = h.take_events();
+    assert_eq!(errors(&ev)[0].0, ErrorKind::ClientIdTaken);
+    h.run_for(60_000);
+    assert!(!h.take_events().contains(&Event::OpenTransport));
+}
+
+// ----- offline queue ---------------------------------------------------------------------------
+
+#[test]
+fn work_before_connect_is_queued_and_flushed_in_order() {
+    let mut h = Harness::v4();
+    let a = h.publish("t/1", b"a", 0);
+    let s = h.subscribe("t/#", 1);
+    let b = h.publish("t/2", b"b", 1);
+    assert!(h.take_events().is_empty(), "nothing completes before a connection");
+    let sent = h.establish(false);
+    let kinds: Vec<&str> = sent
+        .iter()
+        .map(|p| match p {
+            Packet::Connect(_) => "connect",
+            Packet::Publish(p) if p.topic == "t/1" => "a",
+            Packet::Publish(p) if p.topic == "t/2" => "b",
+            Packet::Subscribe(_) => "sub",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, vec!["connect", "a", "sub", "b"]);
+    assert_eq!(done_ops(&h.take_events()), vec![a]);
+    let _ = (s, b);
+}
+
+#[test]
+fn full_queue_fails_clearly_and_keeps_what_it_holds() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.queue_limit = 3;
+    let mut h = Harness::new(o);
+    let ops: Vec<u32> = (0..5u8).map(|i| h.publish("t", &[i], 1)).collect();
+    let f = failed_ops(&h.take_events());
+    assert_eq!(f.iter().map(|f| f.0).collect::<Vec<_>>(), ops[3..].to_vec());
+    assert_eq!(f[0].1, OpError::QueueFull);
+    assert_eq!(f[0].2, "Offline queue full (queueLimit 3): operation not queued");
+    let sent = h.establish(false);
+    let payloads: Vec<u8> = publishes(&sent).iter().map(|p| p.payload[0]).collect();
+    assert_eq!(payloads, vec![0, 1, 2]);
+}
+
+#[test]
+fn queue_qos_zero_false_refuses_offline_qos0() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.queue_qos_zero = false;
+    let mut h = Harness::new(o);
+    let op = h.publish("t", b"x", 0);
+    assert_eq!(failed_ops(&h.take_events()), vec![(op, OpError::NoConnection, "No connection to broker".to_string())]);
+}
+
+// ----- reconnect decisions -----------------------------------------------------------------------
+
+#[test]
+fn backoff_doubles_the_delay_up_to_its_cap() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.backoff = Some(Backoff { initial_ms: 100, max_ms: 1_000, multiplier: 2.0, jitter: 0.0 });
+    let mut h = Harness::new(o);
+    h.session.connect(h.now);
+    let mut opened_at = vec![];
+    for _ in 0..7 {
+        assert!(h.take_events().contains(&Event::OpenTransport));
+        opened_at.push(h.now);
+        h.session.transport_closed(h.now);
+        let next = h.session.poll_timeout().expect("a reconnect is scheduled");
+        h.now = next;
+        h.session.handle_timeout(h.now);
+    }
+    let gaps: Vec<u64> = opened_at.windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(gaps, vec![100, 200, 400, 800, 1_000, 1_000]);
+}
+
+#[test]
+fn max_attempts_reports_exhaustion_and_fails_queued_work_once() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.max_reconnect_attempts = 2;
+    let mut h = Harness::new(o);
+    let op = h.publish("t", b"x", 1);
+    h.session.connect(h.now);
+    let mut ev = Vec::new();
+    for _ in 0..5 {
+        let now = h.take_events();
+        if now.contains(&Event::OpenTransport) {
+            h.session.transport_closed(h.now);
+        }
+        ev.extend(now);
+        h.run_for(1_000);
+    }
+    ev.extend(h.take_events());
+    assert_eq!(ev.iter().filter(|e| **e == Event::OpenTransport).count(), 3);
+    assert_eq!(errors(&ev), vec![(ErrorKind::ReconnectExhausted, "Gave up reconnecting after 2 failed attempts".to_string())]);
+    assert_eq!(failed_ops(&ev).iter().map(|f| f.0).collect::<Vec<_>>(), vec![op]);
+}
+
+#[test]
+fn same_client_id_loop_is_detected_not_flapped_forever() {
+    let mut h = Harness::v4();
+    h.establish(false);
+    for _ in 0..2 {
+        h.advance(100);
+        h.drop_link();
+        h.run_for(1_000);
+        h.open_and_ack(false, None);
+    }
+    h.advance(100);
+    h.drop_link();
+    let ev = h.take_events();
+    let e = errors(&ev);
+    assert_eq!(e[0].0, ErrorKind::ClientIdTaken);
+    assert!(e[0].1.contains("\"test-client\" is in use by another connection"), "{}", e[0].1);
+    h.run_for(60_000);
+    assert!(!h.take_events().contains(&Event::OpenTransport));
+}
+
+#[test]
+fn a_long_lived_connection_dropping_is_not_a_takeover() {
+    let mut h = Harness::v4();
+    h.establish(false);
+    for _ in 0..5 {
+        h.run_for(10_000);
+        h.sent();
+        h.receive(Packet::PingResp);
+        h.drop_link();
+        h.run_for(1_000);
+        h.open_and_ack(false, None);
+    }
+    assert!(errors(&h.take_events()).is_empty());
+}
+
+#[test]
+fn no_attempts_while_hidden_and_one_at_once_when_shown() {
+    let mut h = Harness::v4();
+    h.establish(false);
+    h.take_events();
+    h.session.set_suspended(h.now, true);
+    h.run_for(100);
+    h.drop_link();
+    h.run_for(60_000);
+    let ev = h.take_events();
+    assert!(!ev.contains(&Event::OpenTransport), "{ev:?}");
+    h.session.set_suspended(h.now, false);
+    assert_eq!(h.take_events(), vec![Event::Reconnecting, Event::OpenTransport]);
+}
+
+#[test]
+fn network_back_online_reconnects_at_once() {
+    let mut h = Harness::v4();
+    h.establish(false);
+    h.session.network_changed(h.now, false);
+    h.drop_link();
+    h.run_for(10_000);
+    assert!(!h.take_events().contains(&Event::OpenTransport));
+    h.session.network_changed(h.now, true);
+    assert_eq!(h.take_events(), vec![Event::Reconnecting, Event::OpenTransport]);
+}
+
+// ----- credentials provider ----------------------------------------------------------------------
+
+#[test]
+fn provider_is_asked_before_every_attempt_and_its_answer_is_used() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.credentials_provider = true;
+    let mut h = Harness::new(o);
+    h.session.connect(h.now);
+    assert_eq!(h.take_events(), vec![Event::NeedCredentials { attempt: 1 }]);
+    h.session.provide_credentials(h.now, Some("u".into()), Some(Bytes::from_static(b"token-1")), None);
+    assert_eq!(h.take_events(), vec![Event::OpenTransport]);
+    h.session.transport_opened(h.now);
+    let Packet::Connect(c) = &h.sent()[0] else { panic!() };
+    assert_eq!(c.password.as_deref(), Some(&b"token-1"[..]));
+    h.receive(Packet::ConnAck(ConnAck { session_present: false, code: 0, properties: None }));
+    h.drop_link();
+    h.run_for(1_000);
+    assert!(h.take_events().iter().any(|e| matches!(e, Event::NeedCredentials { .. })), "asked again on reconnect");
+    h.session.provide_credentials(h.now, Some("u".into()), Some(Bytes::from_static(b"token-2")), Some("new-id".into()));
+    h.take_events();
+    h.session.transport_opened(h.now);
+    let Packet::Connect(c) = &h.sent()[0] else { panic!() };
+    assert_eq!((c.password.as_deref(), c.client_id.as_str()), (Some(&b"token-2"[..]), "new-id"));
+}
+
+#[test]
+fn bad_credentials_refresh_exactly_once_before_the_error() {
+    let mut o = options(ProtocolVersion::V3_1_1);
+    o.credentials_provider = true;
+    let mut h = Harness::new(o);
+    h.session.connect(h.now);
+    let mut asked = 0;
+    let mut ev_all = Vec::new();
+    for _ in 0..4 {
+        let ev = h.take_events();
+        if ev.iter().any(|e| matches!(e, Event::NeedCredentials { .. })) {
+            asked += 1;
+            h.session.provide_credentials(h.now, Some("u".into()), Some(Bytes::from_static(b"stale")), None);
+            h.take_events();
+            h.session.transport_opened(h.now);
+            h.sent();
+            h.receive(Packet::ConnAck(ConnAck { session_present: false, code: 4, properties: None }));
+        }
+        ev_all.extend(ev);
+        h.run_for(5_000);
+    }
+    ev_all.extend(h.take_events());
+    assert_eq!(asked, 2, "one refresh, then give up");
+    assert_eq!(errors(&ev_all).len(), 1);
+    assert_eq!(errors(&ev_all)[0].1, "Connection refused: bad user name or password");
+}
+
+// ----- validation and end ----------------------------------------------------------------------------
+
+#[test]
+fn invalid_input_fails_the_operation_and_leaves_the_session_intact() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    let bad = [
+        h.publish("a/+/b", b"x", 0),
+        h.publish("", b"x", 0),
+        h.publish("a\u{0}b", b"x", 0),
+        h.publish("ok", b"x", 3),
+        h.subscribe("a/#/b", 0),
+        h.subscribe("a+", 0),
+        h.session.subscribe(h.now, vec![], None),
+        h.session.unsubscribe(h.now, vec!["#/x".into()], vec![]),
+    ];
+    let f = failed_ops(&h.take_events());
+    assert_eq!(f.iter().map(|f| f.0).collect::<Vec<_>>(), bad.to_vec());
+    assert_eq!(f[0].2, "Invalid topic a/+/b");
+    assert_eq!(f[3].1, OpError::InvalidQoS);
+    assert!(h.sent().is_empty(), "nothing invalid reached the wire");
+    let good = h.publish("ok", b"x", 1);
+    let pkid = publishes(&h.sent())[0].pkid;
+    h.receive(ack(AckKind::PubAck, pkid));
+    assert_eq!(done_ops(&h.take_events()), vec![good]);
+}
+
+#[test]
+fn graceful_end_waits_for_in_flight_then_disconnects() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    let op = h.publish("t", b"x", 1);
+    let pkid = publishes(&h.sent())[0].pkid;
+    h.session.end(h.now, false, 0);
+    assert!(h.sent().is_empty());
+    let late = h.publish("t", b"late", 0);
+    assert_eq!(failed_ops(&h.take_events()), vec![(late, OpError::Disconnecting, "client disconnecting".to_string())]);
+    h.receive(ack(AckKind::PubAck, pkid));
+    assert!(matches!(h.sent()[..], [Packet::Disconnect(_)]));
+    let ev = h.take_events();
+    assert_eq!(done_ops(&ev), vec![op]);
+    assert!(ev.contains(&Event::CloseTransport));
+    assert_eq!(ev.last(), Some(&Event::Ended));
+    h.run_for(120_000);
+    assert!(h.take_events().is_empty(), "no timers after end");
+    assert_eq!(h.session.poll_timeout(), None);
+}
+
+#[test]
+fn forced_end_fails_everything_pending_exactly_once() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    let a = h.publish("t", b"x", 1);
+    let b = h.subscribe("s", 1);
+    h.sent();
+    h.session.end(h.now, true, 0);
+    let ev = h.take_events();
+    let f: Vec<u32> = failed_ops(&ev).iter().map(|f| f.0).collect();
+    assert_eq!(f, vec![a, b]);
+    assert_eq!(ev.last(), Some(&Event::Ended));
+    assert_eq!(h.session.pending_operations(), 0);
+}
+
+#[test]
+fn end_during_connect_ends_cleanly() {
+    let mut h = Harness::v4();
+    h.session.connect(h.now);
+    h.take_events();
+    h.session.transport_opened(h.now);
+    h.sent();
+    h.session.end(h.now, false, 0);
+    let ev = h.take_events();
+    assert!(ev.contains(&Event::CloseTransport));
+    assert_eq!(ev.last(), Some(&Event::Ended));
+    // a late CONNACK from the old socket must change nothing
+    h.receive(Packet::ConnAck(ConnAck { session_present: false, code: 0, properties: None }));
+    assert!(!h.session.is_connected());
+}
+
+#[test]
+fn garbage_from_the_broker_closes_with_a_reason_and_recovers() {
+    let mut h = Harness::connected(options(ProtocolVersion::V5));
+    h.take_events();
+    h.receive_bytes(&[0x62, 0x02, 0x00, 0x01]); // PUBREL with flags 0010 is fine…
+    h.sent();
+    h.receive_bytes(&[0x60, 0x02, 0x00, 0x01]); // …with flags 0000 it is malformed
+    let ev = h.take_events();
+    assert_eq!(errors(&ev)[0].0, ErrorKind::ProtocolError);
+    assert!(h.sent().iter().any(|p| matches!(p, Packet::Disconnect(Disconnect { reason: 0x81, .. }))));
+    h.run_for(1_000);
+    h.open_and_ack(false, None);
+    assert!(h.session.is_connected());
+}
+
+#[test]
+fn packets_split_and_joined_across_messages_are_handled() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    let mut bytes = Vec::new();
+    for (i, t) in ["a", "b", "c"].iter().enumerate() {
+        mpmqtt::codec::encode(&incoming(t, "payload", 1, i as u16 + 1), ProtocolVersion::V3_1_1, &mut bytes).unwrap();
+    }
+    for chunk in bytes.chunks(5) {
+        h.receive_bytes(chunk);
+    }
+    let got: Vec<String> = messages(&h.take_events()).into_iter().map(|m| m.0).collect();
+    assert_eq!(got, vec!["a", "b", "c"]);
+    assert_eq!(h.sent().len(), 3);
+}
+
+#[test]
+fn remove_outgoing_fails_that_publish_only() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    let a = h.publish("t", b"a", 1);
+    let b = h.publish("t", b"b", 1);
+    let ids: Vec<u16> = publishes(&h.sent()).iter().map(|p| p.pkid).collect();
+    assert!(h.session.remove_outgoing(h.now, ids[0]));
+    assert!(!h.session.remove_outgoing(h.now, 999));
+    assert_eq!(failed_ops(&h.take_events()), vec![(a, OpError::Removed, "Message removed".to_string())]);
+    h.receive(ack(AckKind::PubAck, ids[1]));
+    assert_eq!(done_ops(&h.take_events()), vec![b]);
+}

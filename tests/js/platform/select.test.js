@@ -1,0 +1,53 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert');
+const { selectPlatform } = require('../../../js-glue/platform');
+const { fakeWx, fakeMy } = require('./helpers');
+
+function withGlobals(globals, fn) {
+  const saved = {};
+  for (const k of Object.keys(globals)) {
+    saved[k] = Object.getOwnPropertyDescriptor(global, k);
+    global[k] = globals[k];
+  }
+  try {
+    return fn();
+  } finally {
+    for (const k of Object.keys(globals)) {
+      if (saved[k]) Object.defineProperty(global, k, saved[k]);
+      else delete global[k];
+    }
+  }
+}
+
+test('options.my selects Alipay even where wx exists', () => {
+  withGlobals({ wx: fakeWx() }, () => assert.strictEqual(selectPlatform({ my: fakeMy() }).name, 'my'));
+});
+
+test('a global my with connectSocket selects Alipay, a global wx WeChat', () => {
+  withGlobals({ my: fakeMy() }, () => assert.strictEqual(selectPlatform({}).name, 'my'));
+  withGlobals({ wx: fakeWx() }, () => assert.strictEqual(selectPlatform({}).name, 'wx'));
+  withGlobals({ wx: fakeWx() }, () => assert.strictEqual(selectPlatform().name, 'wx'));
+});
+
+test('globals without connectSocket do not count; WebSocket is the fallback', () => {
+  withGlobals({ my: {}, wx: { request() {} } }, () => assert.strictEqual(selectPlatform({}).name, 'websocket'));
+  assert.strictEqual(selectPlatform({}).name, 'websocket');
+});
+
+test('the selected WeChat platform uses the api given as options.wx', () => {
+  const api = fakeWx();
+  const platform = selectPlatform({ wx: api });
+  assert.strictEqual(platform.name, 'wx');
+  platform.openSocket('wss://h', {}, { open() {}, message() {}, close() {}, error() {} });
+  assert.strictEqual(api.connects.length, 1);
+  api.tasks[0].fire('Close', { code: 1000, reason: '' });
+});
+
+test('every platform implements the whole interface', () => {
+  for (const p of [selectPlatform({ my: fakeMy() }), selectPlatform({ wx: fakeWx() }), selectPlatform({})]) {
+    for (const fn of ['openSocket', 'instantiateWasm', 'watchLifecycle', 'request', 'randomBytes']) {
+      assert.strictEqual(typeof p[fn], 'function', p.name + '.' + fn);
+    }
+  }
+});

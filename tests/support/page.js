@@ -1,0 +1,80 @@
+'use strict';
+/**
+ * Helpers to run mini-program pages against test brokers.
+ *
+ *  - installDist(distDir, projectDir): copies the built package (mqtt.min.js and every file
+ *    beside it) into the project's utils/, as a developer does.
+ *  - seedProject(name, distDir): a throw-away project (temp dir) holding seed page `name`
+ *    ('seed000' Alipay, 'seed001' WeChat) unchanged as pages/index/index.js, the dist in
+ *    utils/ and, for seed 001, utils/hex_hmac_sha1.js from the WeChat example.
+ *  - originRewrite(pageUrl, localUrl): the test URL rewrite mapping the page's wss://host
+ *    (any path kept) onto a local ws://host:port.
+ */
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const REPO = path.resolve(__dirname, '..', '..');
+const EXAMPLES = path.join(REPO, 'example-miniapp');
+const SEED_PAGES = path.join(REPO, 'tests', 'emulation', 'seed-pages');
+/** MQTT.js 4.2.1's browserify bundle: the last release that connects in a WeChat-like vm. */
+const MQTTJS4_DIST = path.join(REPO, 'node_modules', 'mqtt4', 'dist');
+
+const tempDirs = new Set();
+process.on('exit', () => {
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/**
+ * Runtime files of the package that go into a mini-program (scripts/bundle.js' outputs):
+ * not the typings, packed tarballs or source maps, and not mqtt.wasm, which is for Node only.
+ */
+const SKIP_IN_MINIPROGRAM = /(\.d\.ts|\.tgz|\.map)$|^mqtt\.wasm$/;
+
+/** Copies distDir's runtime files into projectDir/utils; returns the copied names. */
+function installDist(distDir, projectDir) {
+  if (!fs.existsSync(path.join(distDir, 'mqtt.min.js'))) throw new Error(`${distDir}/mqtt.min.js not found: build first`);
+  const utils = path.join(projectDir, 'utils');
+  fs.mkdirSync(utils, { recursive: true });
+  const copied = [];
+  for (const name of fs.readdirSync(distDir)) {
+    const src = path.join(distDir, name);
+    // MQTT.js' dist also holds unminified and ESM variants; only the files beside ours matter.
+    if (distDir === MQTTJS4_DIST && name !== 'mqtt.min.js') continue;
+    if (SKIP_IN_MINIPROGRAM.test(name)) continue;
+    fs.cpSync(src, path.join(utils, name), { recursive: true });
+    copied.push(name);
+  }
+  return copied;
+}
+
+function seedProject(name, distDir) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mpmqtt-${name}-`));
+  tempDirs.add(dir);
+  fs.mkdirSync(path.join(dir, 'pages', 'index'), { recursive: true });
+  if (name === 'seed000') {
+    fs.copyFileSync(path.join(SEED_PAGES, 'seed000-alipay-index.js'), path.join(dir, 'pages', 'index', 'index.js'));
+    fs.writeFileSync(path.join(dir, 'mini.project.json'), JSON.stringify({ format: 2, compileType: 'mini' }));
+    fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ pages: ['pages/index/index'] }));
+  } else if (name === 'seed001') {
+    fs.copyFileSync(path.join(SEED_PAGES, 'seed001-wechat-index.js'), path.join(dir, 'pages', 'index', 'index.js'));
+    fs.writeFileSync(path.join(dir, 'project.config.json'), JSON.stringify({ compileType: 'miniprogram' }));
+    fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ pages: ['pages/index/index'] }));
+    fs.mkdirSync(path.join(dir, 'utils'));
+    fs.copyFileSync(path.join(EXAMPLES, 'wechat', 'utils', 'hex_hmac_sha1.js'), path.join(dir, 'utils', 'hex_hmac_sha1.js'));
+  } else {
+    throw new Error(`unknown seed ${name}`);
+  }
+  installDist(distDir, dir);
+  return dir;
+}
+
+/** {'wss://host': 'ws://127.0.0.1:port'} for a page URL such as wxs://host/path or wss://host. */
+function originRewrite(pageUrl, localUrl) {
+  const host = /^[a-z]+:\/\/([^/:?#]+)/i.exec(pageUrl);
+  const local = /^(wss?:\/\/[^/?#]+)/i.exec(localUrl);
+  if (!host || !local) throw new Error(`cannot map ${pageUrl} onto ${localUrl}`);
+  return { [`wss://${host[1]}:443`]: local[1], [`wss://${host[1]}`]: local[1] };
+}
+
+module.exports = { installDist, seedProject, originRewrite, REPO, EXAMPLES, SEED_PAGES, MQTTJS4_DIST };
