@@ -99,6 +99,38 @@ function literalEmbeddedRequire(code) {
   return code.replace(pattern, 'require("./mqtt.wasm.js")');
 }
 
+/** Globals every target runtime has (ES2017 plus what wasm-bindgen's shims reach through). */
+const ES2017_GLOBALS = new Set(
+  ('Array ArrayBuffer Boolean DataView Date Error EvalError RangeError ReferenceError SyntaxError TypeError URIError ' +
+    'Float32Array Float64Array Int8Array Int16Array Int32Array Uint8Array Uint8ClampedArray Uint16Array Uint32Array ' +
+    'JSON Map Math NaN Infinity Number Object Promise Proxy Reflect RegExp Set String Symbol WeakMap WeakSet ' +
+    'decodeURIComponent encodeURIComponent isFinite isNaN parseFloat parseInt undefined arguments toString').split(' ')
+);
+/** Free globals of the shims that the bundle replaces (esbuild inject). */
+const INJECTED_GLOBALS = new Set(['TextEncoder', 'TextDecoder']);
+
+/**
+ * Checks the free globals wasm-bindgen's shims use (scripts/build-wasm lists them in
+ * mpmqtt_bg.globals.json): each must be injected, guarded by a typeof test, or present in
+ * every target runtime. BigInt only warns — it is reached only when a 64-bit integer crosses
+ * the boundary — and the platform tests fail on it.
+ * @returns {string[]} warnings
+ */
+function checkShimGlobals(wasmDir) {
+  const file = path.join(wasmDir, BINDGEN_BASENAME + '.globals.json');
+  if (!fs.existsSync(file)) return ['no ' + path.basename(file) + ': free globals of the shims not checked'];
+  const { uses } = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const warnings = [];
+  const missing = [];
+  for (const [name, use] of Object.entries(uses)) {
+    if (ES2017_GLOBALS.has(name) || INJECTED_GLOBALS.has(name) || use.guarded) continue;
+    if (name === 'BigInt') warnings.push('the shims use BigInt (an i64/u64 crosses the wasm boundary): absent before WeChat base library 3.6.0 and in Alipay\'s simulator');
+    else missing.push(name);
+  }
+  if (missing.length) throw new Error('the wasm-bindgen shims use globals mini-programs lack: ' + missing.join(', '));
+  return warnings;
+}
+
 /** The .wasm.br from the wasm build when it decompresses to exactly our .wasm, else fresh. */
 function brotli(wasm, wasmDir) {
   const prebuilt = path.join(wasmDir, BINDGEN_BASENAME + '.wasm.br');
@@ -136,7 +168,7 @@ function embeddedModule(wasm) {
 
 /**
  * @param {{wasmDir?: string, outDir?: string, entry?: string, typings?: string, quiet?: boolean}} [options]
- * @returns {Promise<{files: Object<string, number>, wechatTotal: number}>} sizes in bytes
+ * @returns {Promise<{files: Object<string, number>, wechatTotal: number, warnings: string[]}>} sizes in bytes
  */
 async function bundle(options) {
   const o = options || {};
@@ -150,6 +182,7 @@ async function bundle(options) {
   const typings = o.typings || path.join(ROOT, 'js-glue', 'index.d.ts');
   if (!fs.existsSync(typings)) throw new Error('missing ' + path.relative(ROOT, typings));
 
+  const warnings = checkShimGlobals(wasmDir);
   const wasm = fs.readFileSync(wasmFile);
   const outputs = {
     'mqtt.min.js': await bundleJs(entry, wasmDir),
@@ -166,11 +199,12 @@ async function bundle(options) {
   }
   const wechatTotal = files['mqtt.min.js'] + files['mqtt.wasm.br'];
   if (!o.quiet) {
+    for (const w of warnings) console.warn('warning: ' + w);
     for (const [name, size] of Object.entries(files)) console.log(name.padEnd(14) + String(size).padStart(9) + ' bytes');
     console.log('WeChat shipment (mqtt.min.js + mqtt.wasm.br): ' + wechatTotal + ' bytes');
     console.log('Alipay shipment (mqtt.min.js + mqtt.wasm.js): ' + (files['mqtt.min.js'] + files['mqtt.wasm.js']) + ' bytes');
   }
-  return { files, wechatTotal };
+  return { files, wechatTotal, warnings };
 }
 
 module.exports = { bundle, WASM_GLOBAL };

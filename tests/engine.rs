@@ -56,17 +56,38 @@ fn connect_carries_every_option() {
     assert_eq!(h.take_events(), vec![Event::OpenTransport]);
     h.session.transport_opened(h.now);
     let sent = h.sent();
-    let Packet::Connect(c) = &sent[0] else { panic!("{sent:?}") };
+    let Packet::Connect(c) = &sent[0] else {
+        panic!("{sent:?}")
+    };
     assert_eq!(c.client_id, "test-client");
     assert!(!c.clean_start);
     assert_eq!(c.keep_alive, 30);
     assert_eq!(c.username.as_deref(), Some("dev&pk"));
     assert_eq!(c.password.as_deref(), Some(&b"s3cret"[..]));
     let will = c.will.as_ref().unwrap();
-    assert_eq!((will.topic.as_str(), &will.payload[..], will.qos, will.retain), ("status/dev", &b"offline"[..], QoS::AtLeastOnce, true));
-    h.receive(Packet::ConnAck(ConnAck { session_present: false, code: 0, properties: None }));
+    assert_eq!(
+        (
+            will.topic.as_str(),
+            &will.payload[..],
+            will.qos,
+            will.retain
+        ),
+        ("status/dev", &b"offline"[..], QoS::AtLeastOnce, true)
+    );
+    h.receive(Packet::ConnAck(ConnAck {
+        session_present: false,
+        code: 0,
+        properties: None,
+    }));
     let ev = h.take_events();
-    assert!(ev.iter().any(|e| matches!(e, Event::Connected { session_present: false, code: 0, .. })));
+    assert!(ev.iter().any(|e| matches!(
+        e,
+        Event::Connected {
+            session_present: false,
+            code: 0,
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -77,13 +98,30 @@ fn refused_connack_reports_a_readable_reason_and_stops_reconnecting() {
     h.session.transport_opened(h.now);
     h.sent();
     let op = h.publish("a/b", b"queued", 1);
-    h.receive(Packet::ConnAck(ConnAck { session_present: false, code: 5, properties: None }));
+    h.receive(Packet::ConnAck(ConnAck {
+        session_present: false,
+        code: 5,
+        properties: None,
+    }));
     let ev = h.take_events();
-    assert_eq!(errors(&ev), vec![(ErrorKind::ConnectionRefused, "Connection refused: not authorized".to_string())]);
+    assert_eq!(
+        errors(&ev),
+        vec![(
+            ErrorKind::ConnectionRefused,
+            "Connection refused: not authorized".to_string()
+        )]
+    );
     assert!(ev.contains(&Event::CloseTransport));
-    assert_eq!(failed_ops(&ev).iter().map(|f| f.0).collect::<Vec<_>>(), vec![op], "queued callback still fires");
+    assert_eq!(
+        failed_ops(&ev).iter().map(|f| f.0).collect::<Vec<_>>(),
+        vec![op],
+        "queued callback still fires"
+    );
     h.run_for(60_000);
-    assert!(!h.take_events().contains(&Event::OpenTransport), "no reconnect after refusal by default");
+    assert!(
+        !h.take_events().contains(&Event::OpenTransport),
+        "no reconnect after refusal by default"
+    );
 }
 
 #[test]
@@ -95,11 +133,18 @@ fn refused_connack_reconnects_when_asked_to() {
     h.take_events();
     h.session.transport_opened(h.now);
     h.sent();
-    h.receive(Packet::ConnAck(ConnAck { session_present: false, code: 0x88, properties: None }));
+    h.receive(Packet::ConnAck(ConnAck {
+        session_present: false,
+        code: 0x88,
+        properties: None,
+    }));
     let ev = h.take_events();
     assert_eq!(errors(&ev)[0].1, "Connection refused: server unavailable");
     h.run_for(1_000);
-    assert_eq!(h.take_events(), vec![Event::Reconnecting, Event::OpenTransport]);
+    assert_eq!(
+        h.take_events(),
+        vec![Event::Reconnecting, Event::OpenTransport]
+    );
 }
 
 #[test]
@@ -115,7 +160,10 @@ fn connect_timeout_closes_and_retries() {
     assert!(ev.contains(&Event::CloseTransport));
     assert_eq!(errors(&ev)[0].0, ErrorKind::ConnectTimeout);
     h.run_for(1_000);
-    assert_eq!(h.take_events(), vec![Event::Reconnecting, Event::OpenTransport]);
+    assert_eq!(
+        h.take_events(),
+        vec![Event::Reconnecting, Event::OpenTransport]
+    );
 }
 
 // ----- keepalive -----------------------------------------------------------------------------
@@ -130,7 +178,10 @@ fn pingreq_goes_out_only_when_the_link_is_idle() {
     h.publish("t", b"x", 0);
     h.sent();
     h.run_for(6_000);
-    assert!(h.sent().is_empty(), "a publish 6 s ago reschedules the ping");
+    assert!(
+        h.sent().is_empty(),
+        "a publish 6 s ago reschedules the ping"
+    );
     h.run_for(4_000);
     assert_eq!(h.sent(), vec![Packet::PingReq]);
     h.receive(Packet::PingResp);
@@ -151,7 +202,9 @@ fn overdue_pingresp_means_a_dead_link() {
     h.run_for(5_000);
     let ev = h.take_events();
     assert!(ev.contains(&Event::CloseTransport));
-    assert!(ev.contains(&Event::Closed { was_connected: true }));
+    assert!(ev.contains(&Event::Closed {
+        was_connected: true
+    }));
     assert_eq!(errors(&ev)[0].0, ErrorKind::KeepaliveTimeout);
     h.run_for(1_000);
     assert!(h.take_events().contains(&Event::OpenTransport));
@@ -162,7 +215,13 @@ fn server_keep_alive_overrides_ours() {
     let mut o = options(ProtocolVersion::V5);
     o.keepalive_s = 60;
     let mut h = Harness::new(o);
-    h.establish_with(false, Some(ConnAckProperties { server_keep_alive: Some(3), ..connack_props() }));
+    h.establish_with(
+        false,
+        Some(ConnAckProperties {
+            server_keep_alive: Some(3),
+            ..connack_props()
+        }),
+    );
     h.run_for(3_000);
     assert_eq!(h.sent(), vec![Packet::PingReq]);
 }
@@ -176,7 +235,10 @@ fn qos1_completes_on_puback() {
     let op = h.publish("a/b", b"hello", 1);
     let sent = h.sent();
     let p = publishes(&sent)[0].clone();
-    assert_eq!((p.qos, p.dup, &p.payload[..]), (QoS::AtLeastOnce, false, &b"hello"[..]));
+    assert_eq!(
+        (p.qos, p.dup, &p.payload[..]),
+        (QoS::AtLeastOnce, false, &b"hello"[..])
+    );
     assert!(done_ops(&h.take_events()).is_empty());
     h.receive(ack(AckKind::PubAck, p.pkid));
     assert_eq!(done_ops(&h.take_events()), vec![op]);
@@ -214,7 +276,14 @@ fn v5_failure_reason_fails_the_publish_with_the_reason() {
     let pkid = publishes(&h.sent())[0].pkid;
     h.receive(ack_with(AckKind::PubAck, pkid, 0x87));
     let f = failed_ops(&h.take_events());
-    assert_eq!(f, vec![(op, OpError::Refused, "Publish error: Not authorized".to_string())]);
+    assert_eq!(
+        f,
+        vec![(
+            op,
+            OpError::Refused,
+            "Publish error: Not authorized".to_string()
+        )]
+    );
     // the id is free again
     assert!(!h.session.pending_operations() > 0);
 }
@@ -251,7 +320,10 @@ fn inbound_qos1_is_delivered_and_acked() {
     let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
     h.take_events();
     h.receive(incoming("x/y", "hi", 1, 7));
-    assert_eq!(messages(&h.take_events()), vec![("x/y".to_string(), b"hi".to_vec())]);
+    assert_eq!(
+        messages(&h.take_events()),
+        vec![("x/y".to_string(), b"hi".to_vec())]
+    );
     assert_eq!(h.sent(), vec![ack(AckKind::PubAck, 7)]);
 }
 
@@ -260,16 +332,24 @@ fn inbound_qos2_is_delivered_exactly_once() {
     let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
     h.take_events();
     h.receive(incoming("x", "once", 2, 9));
-    let Packet::Publish(mut dup) = incoming("x", "once", 2, 9) else { unreachable!() };
+    let Packet::Publish(mut dup) = incoming("x", "once", 2, 9) else {
+        unreachable!()
+    };
     dup.dup = true;
     h.receive(Packet::Publish(dup));
     assert_eq!(messages(&h.take_events()).len(), 1);
-    assert_eq!(h.sent(), vec![ack(AckKind::PubRec, 9), ack(AckKind::PubRec, 9)]);
+    assert_eq!(
+        h.sent(),
+        vec![ack(AckKind::PubRec, 9), ack(AckKind::PubRec, 9)]
+    );
     h.receive(ack(AckKind::PubRel, 9));
     assert_eq!(h.sent(), vec![ack(AckKind::PubComp, 9)]);
     // After release the id may be reused for a new message.
     h.receive(incoming("x", "second", 2, 9));
-    assert_eq!(messages(&h.take_events()), vec![("x".to_string(), b"second".to_vec())]);
+    assert_eq!(
+        messages(&h.take_events()),
+        vec![("x".to_string(), b"second".to_vec())]
+    );
 }
 
 #[test]
@@ -310,16 +390,30 @@ fn inbound_topic_alias_resolves_to_the_topic() {
         content_type: None,
     };
     let mk = |topic: &str, alias| {
-        Packet::Publish(Publish { dup: false, qos: QoS::AtMostOnce, retain: false, topic: topic.into(), pkid: 0, payload: Bytes::from_static(b"v"), properties: Some(props(alias)) })
+        Packet::Publish(Publish {
+            dup: false,
+            qos: QoS::AtMostOnce,
+            retain: false,
+            topic: topic.into(),
+            pkid: 0,
+            payload: Bytes::from_static(b"v"),
+            properties: Some(props(alias)),
+        })
     };
     h.receive(mk("sensors/t", 2));
     h.receive(mk("", 2));
-    let got: Vec<String> = messages(&h.take_events()).into_iter().map(|m| m.0).collect();
+    let got: Vec<String> = messages(&h.take_events())
+        .into_iter()
+        .map(|m| m.0)
+        .collect();
     assert_eq!(got, vec!["sensors/t", "sensors/t"]);
     h.receive(mk("", 6));
     let ev = h.take_events();
     assert_eq!(errors(&ev)[0].0, ErrorKind::ProtocolError);
-    assert!(h.sent().iter().any(|p| matches!(p, Packet::Disconnect(Disconnect { reason: 0x94, .. }))));
+    assert!(h
+        .sent()
+        .iter()
+        .any(|p| matches!(p, Packet::Disconnect(Disconnect { reason: 0x94, .. }))));
 }
 
 // ----- session resume ------------------------------------------------------------------------
@@ -346,7 +440,14 @@ fn session_present_resends_publish_with_dup_and_pubrel_in_order_with_original_id
     expect_a.dup = true;
     let mut expect_c = publishes(&sent)[2].clone();
     expect_c.dup = true;
-    assert_eq!(tail, vec![Packet::Publish(expect_a), ack(AckKind::PubRel, ids[1]), Packet::Publish(expect_c)]);
+    assert_eq!(
+        tail,
+        vec![
+            Packet::Publish(expect_a),
+            ack(AckKind::PubRel, ids[1]),
+            Packet::Publish(expect_c)
+        ]
+    );
     h.receive(ack(AckKind::PubAck, ids[0]));
     h.receive(ack(AckKind::PubComp, ids[1]));
     h.receive(ack(AckKind::PubRec, ids[2]));
@@ -375,9 +476,17 @@ fn session_lost_republishes_unconfirmed_and_completes_confirmed_qos2() {
     h.run_for(1_000);
     let sent = h.open_and_ack(false, None);
     let ev = h.take_events();
-    assert_eq!(done_ops(&ev), vec![q2], "PUBREC means the broker has it: done");
+    assert_eq!(
+        done_ops(&ev),
+        vec![q2],
+        "PUBREC means the broker has it: done"
+    );
     let again: Vec<(u16, bool)> = publishes(&sent).iter().map(|p| (p.pkid, p.dup)).collect();
-    assert_eq!(again, vec![(ids[0], true)], "only the unconfirmed QoS 1 goes out again");
+    assert_eq!(
+        again,
+        vec![(ids[0], true)],
+        "only the unconfirmed QoS 1 goes out again"
+    );
     h.receive(ack(AckKind::PubAck, ids[0]));
     assert_eq!(done_ops(&h.take_events()), vec![q1]);
 }
@@ -387,14 +496,26 @@ fn resubscribes_when_the_broker_lost_the_session() {
     let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
     h.subscribe("a/+", 1);
     h.subscribe("b/#", 0);
-    let ids: Vec<u16> = h.sent().iter().map(|p| if let Packet::Subscribe(s) = p { s.pkid } else { 0 }).collect();
+    let ids: Vec<u16> = h
+        .sent()
+        .iter()
+        .map(|p| {
+            if let Packet::Subscribe(s) = p {
+                s.pkid
+            } else {
+                0
+            }
+        })
+        .collect();
     h.receive(suback(ids[0], vec![1]));
     h.receive(suback(ids[1], vec![0]));
     h.take_events();
     h.drop_link();
     h.run_for(1_000);
     let sent = h.open_and_ack(false, None);
-    let Some(Packet::Subscribe(s)) = sent.get(1) else { panic!("{sent:?}") };
+    let Some(Packet::Subscribe(s)) = sent.get(1) else {
+        panic!("{sent:?}")
+    };
     let filters: Vec<&str> = s.filters.iter().map(|f| f.filter.as_str()).collect();
     assert_eq!(filters, vec!["a/+", "b/#"]);
     // Resubscription is internal: no operation completes for it.
@@ -411,7 +532,9 @@ fn unanswered_subscribe_is_sent_again_after_reconnect() {
     h.drop_link();
     h.run_for(1_000);
     let sent = h.open_and_ack(false, None);
-    let Some(Packet::Subscribe(s)) = sent.get(1) else { panic!("{sent:?}") };
+    let Some(Packet::Subscribe(s)) = sent.get(1) else {
+        panic!("{sent:?}")
+    };
     h.receive(suback(s.pkid, vec![1]));
     assert_eq!(done_ops(&h.take_events()), vec![op]);
 }
@@ -421,16 +544,32 @@ fn unanswered_subscribe_is_sent_again_after_reconnect() {
 #[test]
 fn receive_maximum_limits_publishes_in_flight() {
     let mut h = Harness::v5();
-    h.establish_with(false, Some(ConnAckProperties { receive_max: Some(2), ..connack_props() }));
+    h.establish_with(
+        false,
+        Some(ConnAckProperties {
+            receive_max: Some(2),
+            ..connack_props()
+        }),
+    );
     h.take_events();
     for i in 0..5u8 {
         h.publish("t", &[i], 1);
     }
-    let first = publishes(&h.sent()).iter().map(|p| (p.pkid, p.payload[0])).collect::<Vec<_>>();
+    let first = publishes(&h.sent())
+        .iter()
+        .map(|p| (p.pkid, p.payload[0]))
+        .collect::<Vec<_>>();
     assert_eq!(first.len(), 2);
     h.receive(ack(AckKind::PubAck, first[0].0));
-    let next = publishes(&h.sent()).iter().map(|p| p.payload[0]).collect::<Vec<_>>();
-    assert_eq!(next, vec![2], "one slot freed, the next queued message (in order) goes");
+    let next = publishes(&h.sent())
+        .iter()
+        .map(|p| p.payload[0])
+        .collect::<Vec<_>>();
+    assert_eq!(
+        next,
+        vec![2],
+        "one slot freed, the next queued message (in order) goes"
+    );
 }
 
 #[test]
@@ -438,7 +577,12 @@ fn maximum_packet_size_maximum_qos_and_retain_available_are_enforced() {
     let mut h = Harness::v5();
     h.establish_with(
         false,
-        Some(ConnAckProperties { max_packet_size: Some(64), max_qos: Some(1), retain_available: Some(0), ..connack_props() }),
+        Some(ConnAckProperties {
+            max_packet_size: Some(64),
+            max_qos: Some(1),
+            retain_available: Some(0),
+            ..connack_props()
+        }),
     );
     h.take_events();
     let big = h.publish("t", &[0u8; 100], 0);
@@ -447,7 +591,14 @@ fn maximum_packet_size_maximum_qos_and_retain_available_are_enforced() {
     let ok = h.publish("t", b"x", 1);
     let f = failed_ops(&h.take_events());
     let kinds: Vec<(u32, OpError)> = f.iter().map(|f| (f.0, f.1)).collect();
-    assert_eq!(kinds, vec![(big, OpError::PacketTooLarge), (q2, OpError::NotSupportedByServer), (retained, OpError::NotSupportedByServer)]);
+    assert_eq!(
+        kinds,
+        vec![
+            (big, OpError::PacketTooLarge),
+            (q2, OpError::NotSupportedByServer),
+            (retained, OpError::NotSupportedByServer)
+        ]
+    );
     assert_eq!(publishes(&h.sent()).len(), 1);
     let _ = ok;
 }
@@ -458,24 +609,42 @@ fn auto_topic_alias_assigns_then_uses_aliases() {
     o.auto_assign_topic_alias = true;
     o.auto_use_topic_alias = true;
     let mut h = Harness::new(o);
-    h.establish_with(false, Some(ConnAckProperties { topic_alias_max: Some(10), ..connack_props() }));
+    h.establish_with(
+        false,
+        Some(ConnAckProperties {
+            topic_alias_max: Some(10),
+            ..connack_props()
+        }),
+    );
     h.publish("long/topic/name", b"1", 0);
     h.publish("long/topic/name", b"2", 0);
     let sent = h.sent();
     let p = publishes(&sent);
     assert_eq!(p[0].topic, "long/topic/name");
-    assert_eq!(p[0].properties.as_ref().and_then(|x| x.topic_alias), Some(1));
+    assert_eq!(
+        p[0].properties.as_ref().and_then(|x| x.topic_alias),
+        Some(1)
+    );
     assert_eq!(p[1].topic, "");
-    assert_eq!(p[1].properties.as_ref().and_then(|x| x.topic_alias), Some(1));
+    assert_eq!(
+        p[1].properties.as_ref().and_then(|x| x.topic_alias),
+        Some(1)
+    );
 }
 
 #[test]
 fn server_disconnect_is_reported_with_its_reason_then_reconnects() {
     let mut h = Harness::connected(options(ProtocolVersion::V5));
     h.take_events();
-    h.receive(Packet::Disconnect(Disconnect { reason: 0x89, properties: None }));
+    h.receive(Packet::Disconnect(Disconnect {
+        reason: 0x89,
+        properties: None,
+    }));
     let ev = h.take_events();
-    assert!(ev.contains(&Event::ServerDisconnect { reason: 0x89, properties: None }));
+    assert!(ev.contains(&Event::ServerDisconnect {
+        reason: 0x89,
+        properties: None
+    }));
     assert!(ev.contains(&Event::CloseTransport));
     h.run_for(1_000);
     assert!(h.take_events().contains(&Event::OpenTransport));
@@ -485,7 +654,10 @@ fn server_disconnect_is_reported_with_its_reason_then_reconnects() {
 fn session_taken_over_stops_reconnecting_with_a_distinct_error() {
     let mut h = Harness::connected(options(ProtocolVersion::V5));
     h.take_events();
-    h.receive(Packet::Disconnect(Disconnect { reason: 0x8E, properties: None }));
+    h.receive(Packet::Disconnect(Disconnect {
+        reason: 0x8E,
+        properties: None,
+    }));
     let ev = h.take_events();
     assert_eq!(errors(&ev)[0].0, ErrorKind::ClientIdTaken);
     h.run_for(60_000);
@@ -500,7 +672,10 @@ fn work_before_connect_is_queued_and_flushed_in_order() {
     let a = h.publish("t/1", b"a", 0);
     let s = h.subscribe("t/#", 1);
     let b = h.publish("t/2", b"b", 1);
-    assert!(h.take_events().is_empty(), "nothing completes before a connection");
+    assert!(
+        h.take_events().is_empty(),
+        "nothing completes before a connection"
+    );
     let sent = h.establish(false);
     let kinds: Vec<&str> = sent
         .iter()
@@ -526,7 +701,10 @@ fn full_queue_fails_clearly_and_keeps_what_it_holds() {
     let f = failed_ops(&h.take_events());
     assert_eq!(f.iter().map(|f| f.0).collect::<Vec<_>>(), ops[3..].to_vec());
     assert_eq!(f[0].1, OpError::QueueFull);
-    assert_eq!(f[0].2, "Offline queue full (queueLimit 3): operation not queued");
+    assert_eq!(
+        f[0].2,
+        "Offline queue full (queueLimit 3): operation not queued"
+    );
     let sent = h.establish(false);
     let payloads: Vec<u8> = publishes(&sent).iter().map(|p| p.payload[0]).collect();
     assert_eq!(payloads, vec![0, 1, 2]);
@@ -538,7 +716,14 @@ fn queue_qos_zero_false_refuses_offline_qos0() {
     o.queue_qos_zero = false;
     let mut h = Harness::new(o);
     let op = h.publish("t", b"x", 0);
-    assert_eq!(failed_ops(&h.take_events()), vec![(op, OpError::NoConnection, "No connection to broker".to_string())]);
+    assert_eq!(
+        failed_ops(&h.take_events()),
+        vec![(
+            op,
+            OpError::NoConnection,
+            "No connection to broker".to_string()
+        )]
+    );
 }
 
 // ----- reconnect decisions -----------------------------------------------------------------------
@@ -546,7 +731,12 @@ fn queue_qos_zero_false_refuses_offline_qos0() {
 #[test]
 fn backoff_doubles_the_delay_up_to_its_cap() {
     let mut o = options(ProtocolVersion::V3_1_1);
-    o.backoff = Some(Backoff { initial_ms: 100, max_ms: 1_000, multiplier: 2.0, jitter: 0.0 });
+    o.backoff = Some(Backoff {
+        initial_ms: 100,
+        max_ms: 1_000,
+        multiplier: 2.0,
+        jitter: 0.0,
+    });
     let mut h = Harness::new(o);
     h.session.connect(h.now);
     let mut opened_at = vec![];
@@ -580,8 +770,17 @@ fn max_attempts_reports_exhaustion_and_fails_queued_work_once() {
     }
     ev.extend(h.take_events());
     assert_eq!(ev.iter().filter(|e| **e == Event::OpenTransport).count(), 3);
-    assert_eq!(errors(&ev), vec![(ErrorKind::ReconnectExhausted, "Gave up reconnecting after 2 failed attempts".to_string())]);
-    assert_eq!(failed_ops(&ev).iter().map(|f| f.0).collect::<Vec<_>>(), vec![op]);
+    assert_eq!(
+        errors(&ev),
+        vec![(
+            ErrorKind::ReconnectExhausted,
+            "Gave up reconnecting after 2 failed attempts".to_string()
+        )]
+    );
+    assert_eq!(
+        failed_ops(&ev).iter().map(|f| f.0).collect::<Vec<_>>(),
+        vec![op]
+    );
 }
 
 #[test]
@@ -599,7 +798,12 @@ fn same_client_id_loop_is_detected_not_flapped_forever() {
     let ev = h.take_events();
     let e = errors(&ev);
     assert_eq!(e[0].0, ErrorKind::ClientIdTaken);
-    assert!(e[0].1.contains("\"test-client\" is in use by another connection"), "{}", e[0].1);
+    assert!(
+        e[0].1
+            .contains("\"test-client\" is in use by another connection"),
+        "{}",
+        e[0].1
+    );
     h.run_for(60_000);
     assert!(!h.take_events().contains(&Event::OpenTransport));
 }
@@ -631,7 +835,10 @@ fn no_attempts_while_hidden_and_one_at_once_when_shown() {
     let ev = h.take_events();
     assert!(!ev.contains(&Event::OpenTransport), "{ev:?}");
     h.session.set_suspended(h.now, false);
-    assert_eq!(h.take_events(), vec![Event::Reconnecting, Event::OpenTransport]);
+    assert_eq!(
+        h.take_events(),
+        vec![Event::Reconnecting, Event::OpenTransport]
+    );
 }
 
 #[test]
@@ -643,7 +850,10 @@ fn network_back_online_reconnects_at_once() {
     h.run_for(10_000);
     assert!(!h.take_events().contains(&Event::OpenTransport));
     h.session.network_changed(h.now, true);
-    assert_eq!(h.take_events(), vec![Event::Reconnecting, Event::OpenTransport]);
+    assert_eq!(
+        h.take_events(),
+        vec![Event::Reconnecting, Event::OpenTransport]
+    );
 }
 
 // ----- credentials provider ----------------------------------------------------------------------
@@ -655,20 +865,46 @@ fn provider_is_asked_before_every_attempt_and_its_answer_is_used() {
     let mut h = Harness::new(o);
     h.session.connect(h.now);
     assert_eq!(h.take_events(), vec![Event::NeedCredentials { attempt: 1 }]);
-    h.session.provide_credentials(h.now, Some("u".into()), Some(Bytes::from_static(b"token-1")), None);
+    h.session.provide_credentials(
+        h.now,
+        Some("u".into()),
+        Some(Bytes::from_static(b"token-1")),
+        None,
+    );
     assert_eq!(h.take_events(), vec![Event::OpenTransport]);
     h.session.transport_opened(h.now);
-    let Packet::Connect(c) = &h.sent()[0] else { panic!() };
+    let Packet::Connect(c) = &h.sent()[0] else {
+        panic!()
+    };
     assert_eq!(c.password.as_deref(), Some(&b"token-1"[..]));
-    h.receive(Packet::ConnAck(ConnAck { session_present: false, code: 0, properties: None }));
+    h.receive(Packet::ConnAck(ConnAck {
+        session_present: false,
+        code: 0,
+        properties: None,
+    }));
     h.drop_link();
     h.run_for(1_000);
-    assert!(h.take_events().iter().any(|e| matches!(e, Event::NeedCredentials { .. })), "asked again on reconnect");
-    h.session.provide_credentials(h.now, Some("u".into()), Some(Bytes::from_static(b"token-2")), Some("new-id".into()));
+    assert!(
+        h.take_events()
+            .iter()
+            .any(|e| matches!(e, Event::NeedCredentials { .. })),
+        "asked again on reconnect"
+    );
+    h.session.provide_credentials(
+        h.now,
+        Some("u".into()),
+        Some(Bytes::from_static(b"token-2")),
+        Some("new-id".into()),
+    );
     h.take_events();
     h.session.transport_opened(h.now);
-    let Packet::Connect(c) = &h.sent()[0] else { panic!() };
-    assert_eq!((c.password.as_deref(), c.client_id.as_str()), (Some(&b"token-2"[..]), "new-id"));
+    let Packet::Connect(c) = &h.sent()[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (c.password.as_deref(), c.client_id.as_str()),
+        (Some(&b"token-2"[..]), "new-id")
+    );
 }
 
 #[test]
@@ -681,13 +917,25 @@ fn bad_credentials_refresh_exactly_once_before_the_error() {
     let mut ev_all = Vec::new();
     for _ in 0..4 {
         let ev = h.take_events();
-        if ev.iter().any(|e| matches!(e, Event::NeedCredentials { .. })) {
+        if ev
+            .iter()
+            .any(|e| matches!(e, Event::NeedCredentials { .. }))
+        {
             asked += 1;
-            h.session.provide_credentials(h.now, Some("u".into()), Some(Bytes::from_static(b"stale")), None);
+            h.session.provide_credentials(
+                h.now,
+                Some("u".into()),
+                Some(Bytes::from_static(b"stale")),
+                None,
+            );
             h.take_events();
             h.session.transport_opened(h.now);
             h.sent();
-            h.receive(Packet::ConnAck(ConnAck { session_present: false, code: 4, properties: None }));
+            h.receive(Packet::ConnAck(ConnAck {
+                session_present: false,
+                code: 4,
+                properties: None,
+            }));
         }
         ev_all.extend(ev);
         h.run_for(5_000);
@@ -695,7 +943,10 @@ fn bad_credentials_refresh_exactly_once_before_the_error() {
     ev_all.extend(h.take_events());
     assert_eq!(asked, 2, "one refresh, then give up");
     assert_eq!(errors(&ev_all).len(), 1);
-    assert_eq!(errors(&ev_all)[0].1, "Connection refused: bad user name or password");
+    assert_eq!(
+        errors(&ev_all)[0].1,
+        "Connection refused: bad user name or password"
+    );
 }
 
 // ----- validation and end ----------------------------------------------------------------------------
@@ -734,7 +985,14 @@ fn graceful_end_waits_for_in_flight_then_disconnects() {
     h.session.end(h.now, false, 0);
     assert!(h.sent().is_empty());
     let late = h.publish("t", b"late", 0);
-    assert_eq!(failed_ops(&h.take_events()), vec![(late, OpError::Disconnecting, "client disconnecting".to_string())]);
+    assert_eq!(
+        failed_ops(&h.take_events()),
+        vec![(
+            late,
+            OpError::Disconnecting,
+            "client disconnecting".to_string()
+        )]
+    );
     h.receive(ack(AckKind::PubAck, pkid));
     assert!(matches!(h.sent()[..], [Packet::Disconnect(_)]));
     let ev = h.take_events();
@@ -773,7 +1031,11 @@ fn end_during_connect_ends_cleanly() {
     assert!(ev.contains(&Event::CloseTransport));
     assert_eq!(ev.last(), Some(&Event::Ended));
     // a late CONNACK from the old socket must change nothing
-    h.receive(Packet::ConnAck(ConnAck { session_present: false, code: 0, properties: None }));
+    h.receive(Packet::ConnAck(ConnAck {
+        session_present: false,
+        code: 0,
+        properties: None,
+    }));
     assert!(!h.session.is_connected());
 }
 
@@ -786,7 +1048,10 @@ fn garbage_from_the_broker_closes_with_a_reason_and_recovers() {
     h.receive_bytes(&[0x60, 0x02, 0x00, 0x01]); // …with flags 0000 it is malformed
     let ev = h.take_events();
     assert_eq!(errors(&ev)[0].0, ErrorKind::ProtocolError);
-    assert!(h.sent().iter().any(|p| matches!(p, Packet::Disconnect(Disconnect { reason: 0x81, .. }))));
+    assert!(h
+        .sent()
+        .iter()
+        .any(|p| matches!(p, Packet::Disconnect(Disconnect { reason: 0x81, .. }))));
     h.run_for(1_000);
     h.open_and_ack(false, None);
     assert!(h.session.is_connected());
@@ -798,12 +1063,20 @@ fn packets_split_and_joined_across_messages_are_handled() {
     h.take_events();
     let mut bytes = Vec::new();
     for (i, t) in ["a", "b", "c"].iter().enumerate() {
-        mpmqtt::codec::encode(&incoming(t, "payload", 1, i as u16 + 1), ProtocolVersion::V3_1_1, &mut bytes).unwrap();
+        mpmqtt::codec::encode(
+            &incoming(t, "payload", 1, i as u16 + 1),
+            ProtocolVersion::V3_1_1,
+            &mut bytes,
+        )
+        .unwrap();
     }
     for chunk in bytes.chunks(5) {
         h.receive_bytes(chunk);
     }
-    let got: Vec<String> = messages(&h.take_events()).into_iter().map(|m| m.0).collect();
+    let got: Vec<String> = messages(&h.take_events())
+        .into_iter()
+        .map(|m| m.0)
+        .collect();
     assert_eq!(got, vec!["a", "b", "c"]);
     assert_eq!(h.sent().len(), 3);
 }
@@ -817,7 +1090,10 @@ fn remove_outgoing_fails_that_publish_only() {
     let ids: Vec<u16> = publishes(&h.sent()).iter().map(|p| p.pkid).collect();
     assert!(h.session.remove_outgoing(h.now, ids[0]));
     assert!(!h.session.remove_outgoing(h.now, 999));
-    assert_eq!(failed_ops(&h.take_events()), vec![(a, OpError::Removed, "Message removed".to_string())]);
+    assert_eq!(
+        failed_ops(&h.take_events()),
+        vec![(a, OpError::Removed, "Message removed".to_string())]
+    );
     h.receive(ack(AckKind::PubAck, ids[1]));
     assert_eq!(done_ops(&h.take_events()), vec![b]);
 }

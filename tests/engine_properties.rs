@@ -71,17 +71,30 @@ impl BrokerModel {
                         "new PUBLISH reused id {} still in flight as {prev:?}",
                         p.pkid
                     );
-                    let kind = if p.qos as u8 == 1 { Outstanding::Qos1 } else { Outstanding::Qos2Rec };
+                    let kind = if p.qos as u8 == 1 {
+                        Outstanding::Qos1
+                    } else {
+                        Outstanding::Qos2Rec
+                    };
                     if prev != Some(Outstanding::Qos2Comp) {
                         self.outstanding.insert(p.pkid, kind);
                     }
                 }
                 Packet::Subscribe(s) => {
-                    assert!(!self.outstanding.contains_key(&s.pkid), "SUBSCRIBE reused id {}", s.pkid);
-                    self.outstanding.insert(s.pkid, Outstanding::Sub(s.filters.len()));
+                    assert!(
+                        !self.outstanding.contains_key(&s.pkid),
+                        "SUBSCRIBE reused id {}",
+                        s.pkid
+                    );
+                    self.outstanding
+                        .insert(s.pkid, Outstanding::Sub(s.filters.len()));
                 }
                 Packet::Unsubscribe(u) => {
-                    assert!(!self.outstanding.contains_key(&u.pkid), "UNSUBSCRIBE reused id {}", u.pkid);
+                    assert!(
+                        !self.outstanding.contains_key(&u.pkid),
+                        "UNSUBSCRIBE reused id {}",
+                        u.pkid
+                    );
                     self.outstanding.insert(u.pkid, Outstanding::Unsub);
                 }
                 Packet::Ack(a) if a.kind == AckKind::PubRel => {
@@ -93,7 +106,10 @@ impl BrokerModel {
     }
 
     fn answer(&mut self, n: usize) -> Option<Packet> {
-        let (&id, &kind) = self.outstanding.iter().nth(n % self.outstanding.len().max(1))?;
+        let (&id, &kind) = self
+            .outstanding
+            .iter()
+            .nth(n % self.outstanding.len().max(1))?;
         Some(match kind {
             Outstanding::Qos1 => {
                 self.outstanding.remove(&id);
@@ -117,7 +133,12 @@ impl BrokerModel {
 
     /// A lost link forgets SUBSCRIBE/UNSUBSCRIBE (the client sends them again with new ids).
     fn link_lost(&mut self, session_kept: bool) {
-        self.outstanding.retain(|_, k| matches!(k, Outstanding::Qos1 | Outstanding::Qos2Rec | Outstanding::Qos2Comp));
+        self.outstanding.retain(|_, k| {
+            matches!(
+                k,
+                Outstanding::Qos1 | Outstanding::Qos2Rec | Outstanding::Qos2Comp
+            )
+        });
         if !session_kept {
             self.outstanding.clear();
             self.delivered_qos2.clear();
@@ -134,7 +155,9 @@ fn run(steps: Vec<Step>) {
     let mut completed: BTreeMap<u32, u32> = BTreeMap::new();
     let mut delivered: BTreeMap<u16, u32> = BTreeMap::new();
     let mut linked = false;
-    let mut record = |ev: Vec<Event>, completed: &mut BTreeMap<u32, u32>, delivered: &mut BTreeMap<u16, u32>| {
+    let record = |ev: Vec<Event>,
+                  completed: &mut BTreeMap<u32, u32>,
+                  delivered: &mut BTreeMap<u16, u32>| {
         for e in ev {
             match e {
                 Event::OpDone(d) => *completed.entry(d.op).or_default() += 1,
@@ -183,7 +206,11 @@ fn run(steps: Vec<Step>) {
                     h.session.transport_opened(h.now);
                     let connect = h.sent();
                     broker.observe(&connect);
-                    h.receive(Packet::ConnAck(ConnAck { session_present: present, code: 0, properties: None }));
+                    h.receive(Packet::ConnAck(ConnAck {
+                        session_present: present,
+                        code: 0,
+                        properties: None,
+                    }));
                     linked = h.session.is_connected();
                 }
             }
@@ -209,7 +236,11 @@ fn run(steps: Vec<Step>) {
     let finished: BTreeSet<u32> = completed.keys().copied().collect();
     assert_eq!(finished, issued, "every operation completes, once");
     assert!(completed.values().all(|n| *n == 1));
-    assert_eq!(h.session.pending_operations(), 0, "nothing retained after end");
+    assert_eq!(
+        h.session.pending_operations(),
+        0,
+        "nothing retained after end"
+    );
     assert_eq!(h.session.poll_timeout(), None);
 }
 

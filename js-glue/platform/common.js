@@ -90,6 +90,9 @@ function socketLatch(on, release) {
   let state = 'connecting'; // connecting | open | closing | closed
   let errored = false;
   let graceTimer = null;
+  // After a failure we close the socket ourselves and the runtime may then echo our polite
+  // 1000: the failure's 1006 and message say more. A code of the runtime's own wins.
+  let failure = null;
   const latch = {
     get state() {
       return state;
@@ -118,11 +121,13 @@ function socketLatch(on, release) {
       if (graceTimer !== null) clearTimeout(graceTimer);
       graceTimer = null;
       release();
-      on.close(typeof code === 'number' ? code : 0, reason ? String(reason) : '');
+      const own = typeof code === 'number' && code !== 0 && code !== 1000;
+      if (failure && !own) on.close(failure.code, failure.reason);
+      else on.close(typeof code === 'number' ? code : 0, reason ? String(reason) : '');
     },
     /**
-     * We asked the runtime to close (or it failed): stop delivering data now and report the
-     * close when the runtime confirms it, or after a grace period if it never does.
+     * We asked the runtime to close: stop delivering data now and report the close when the
+     * runtime confirms it, or after a grace period if it never does.
      */
     closing(code, reason, graceMs) {
       if (state === 'closed') return;
@@ -134,6 +139,14 @@ function socketLatch(on, release) {
         }, graceMs === undefined ? CLOSE_GRACE_MS : graceMs);
       }
     },
+  };
+  /** The socket failed: report `err`, then close with 1006 once the runtime has let go. */
+  latch.fail = (err) => {
+    if (!latch.live) return false;
+    latch.error(err);
+    failure = { code: 1006, reason: err.message };
+    latch.closing(1006, err.message);
+    return true;
   };
   return latch;
 }

@@ -85,10 +85,8 @@ function createMyPlatform(options) {
     const protocols = so.protocols || ['mqtt'];
     // Alipay ignores `protocols` on some versions; the explicit header is what servers see.
     const header = Object.assign({ 'Sec-WebSocket-Protocol': protocols.join(', ') }, so.headers);
-    const onConnectFail = (res) => {
-      latch.error(new Error('my.connectSocket failed: ' + myErrorMessage(res, 'unknown error')));
-      latch.close(0, myErrorMessage(res, 'connect failed'));
-    };
+    // May run before connectSocket returns: failSoon reports it afterwards.
+    const onConnectFail = (res) => failSoon(latch, new Error('my.connectSocket failed: ' + myErrorMessage(res, 'unknown error')));
     let task;
     try {
       task = api.connectSocket({ url, multiple: true, protocols, header, fail: onConnectFail });
@@ -101,9 +99,7 @@ function createMyPlatform(options) {
 
   function taskTransport(task, latch) {
     const fail = (err) => {
-      if (!latch.live) return;
-      latch.error(err);
-      latch.closing(1006, err.message);
+      if (!latch.fail(err)) return;
       try {
         task.close({ code: 1000, reason: 'error' });
       } catch (_) {
@@ -187,9 +183,7 @@ function createMyPlatform(options) {
       });
     }
     function fail(err) {
-      if (!latch.live) return;
-      latch.error(err);
-      latch.closing(1006, err.message);
+      if (!latch.fail(err)) return;
       try {
         api.closeSocket({});
       } catch (_) {

@@ -54,9 +54,7 @@ function createWebSocketPlatform(options) {
     }
     socket.binaryType = 'arraybuffer';
     const fail = (err) => {
-      if (!latch.live) return;
-      latch.error(err);
-      latch.closing(1006, err.message);
+      if (!latch.fail(err)) return;
       try {
         socket.close();
       } catch (_) {

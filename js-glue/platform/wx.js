@@ -62,10 +62,8 @@ function createWxPlatform(options) {
     const req = {
       url,
       protocols: so.protocols || ['mqtt'],
-      fail(res) {
-        latch.error(new Error('wx.connectSocket failed: ' + wxErrorMessage(res, 'unknown error')));
-        latch.close(0, wxErrorMessage(res, 'connect failed'));
-      },
+      // Some base libraries call fail before connectSocket returns: report it afterwards.
+      fail: (res) => failSoon(latch, new Error('wx.connectSocket failed: ' + wxErrorMessage(res, 'unknown error'))),
     };
     if (so.headers) req.header = so.headers;
     if (ws.timeout !== undefined) req.timeout = ws.timeout;
@@ -102,9 +100,7 @@ function createWxPlatform(options) {
     task.onClose((res) => latch.close(res && res.code, res && res.reason));
 
     function fail(err) {
-      if (!latch.live) return;
-      latch.error(err);
-      latch.closing(1006, err.message);
+      if (!latch.fail(err)) return;
       try {
         task.close({ code: 1000, reason: 'error' });
       } catch (_) {

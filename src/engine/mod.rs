@@ -41,10 +41,11 @@ enum Phase {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where an outgoing QoS 1/2 PUBLISH stands: waiting for PUBACK, PUBREC, or (after PUBREL) PUBCOMP.
 enum OutState {
-    AwaitPubAck,
-    AwaitPubRec,
-    AwaitPubComp,
+    Qos1Sent,
+    Qos2Sent,
+    Qos2Released,
 }
 
 struct Outgoing {
@@ -849,10 +850,10 @@ impl Session {
                 continue;
             };
             match (o.state, session_present) {
-                (OutState::AwaitPubComp, true) => {
+                (OutState::Qos2Released, true) => {
                     let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
                 }
-                (OutState::AwaitPubComp, false) => {
+                (OutState::Qos2Released, false) => {
                     if let Some(o) = self.outgoing.remove(&pkid) {
                         self.ids.release(pkid);
                         self.done(o.op, pkid, 0, Vec::new(), None);
@@ -984,15 +985,15 @@ impl Session {
                 let _ = self.write_packet(now, &ack_packet(AckKind::PubComp, pkid, reason));
                 return;
             }
-            AckKind::PubAck => OutState::AwaitPubAck,
-            AckKind::PubRec => OutState::AwaitPubRec,
-            AckKind::PubComp => OutState::AwaitPubComp,
+            AckKind::PubAck => OutState::Qos1Sent,
+            AckKind::PubRec => OutState::Qos2Sent,
+            AckKind::PubComp => OutState::Qos2Released,
         };
         let state = self.outgoing.get(&pkid).map(|o| o.state);
         match (ack.kind, state) {
             (_, Some(s)) if s == expected => {}
             // A repeated PUBREC after we moved on: the PUBREL may have been lost.
-            (AckKind::PubRec, Some(OutState::AwaitPubComp)) => {
+            (AckKind::PubRec, Some(OutState::Qos2Released)) => {
                 let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
                 return;
             }
@@ -1006,7 +1007,7 @@ impl Session {
         }
         if ack.kind == AckKind::PubRec && ack.reason < 0x80 {
             if let Some(o) = self.outgoing.get_mut(&pkid) {
-                o.state = OutState::AwaitPubComp;
+                o.state = OutState::Qos2Released;
             }
             let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
             return;
@@ -1437,9 +1438,9 @@ impl Session {
         } else {
             let seq = self.seq();
             let state = if publish.qos == QoS::AtLeastOnce {
-                OutState::AwaitPubAck
+                OutState::Qos1Sent
             } else {
-                OutState::AwaitPubRec
+                OutState::Qos2Sent
             };
             self.outgoing.insert(
                 publish.pkid,

@@ -107,7 +107,11 @@ impl Options {
                 .map_err(|_| "will.topic is not a valid topic name")?;
         }
         if let Some(b) = &self.backoff {
-            if !(b.multiplier >= 1.0) || !(0.0..=1.0).contains(&b.jitter) || b.initial_ms == 0 {
+            if !b.multiplier.is_finite()
+                || b.multiplier < 1.0
+                || !(0.0..=1.0).contains(&b.jitter)
+                || b.initial_ms == 0
+            {
                 return Err("backoff needs initial > 0, multiplier >= 1 and 0 <= jitter <= 1");
             }
         }

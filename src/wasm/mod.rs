@@ -96,6 +96,8 @@ impl Core {
         self.session.poll_timeout().map_or(-1.0, |t| t as f64)
     }
 
+    // Flat arguments on purpose: the hot path builds no JS object per publish.
+    #[allow(clippy::too_many_arguments)]
     pub fn publish(
         &mut self,
         now: f64,

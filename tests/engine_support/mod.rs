@@ -5,8 +5,8 @@
 
 use bytes::Bytes;
 use mpmqtt::codec::{
-    self, Ack, AckKind, ConnAck, ConnAckProperties, Decoder, Packet, ProtocolVersion, Publish,
-    QoS, SubAck, SubscribeFilter, UnsubAck,
+    self, Ack, AckKind, ConnAck, ConnAckProperties, Decoder, Packet, ProtocolVersion, Publish, QoS,
+    SubAck, SubscribeFilter, UnsubAck,
 };
 use mpmqtt::engine::{Event, OpId, Options, Session};
 
@@ -53,18 +53,36 @@ impl Harness {
         self.establish_with(session_present, None)
     }
 
-    pub fn establish_with(&mut self, session_present: bool, props: Option<ConnAckProperties>) -> Vec<Packet> {
+    pub fn establish_with(
+        &mut self,
+        session_present: bool,
+        props: Option<ConnAckProperties>,
+    ) -> Vec<Packet> {
         self.session.connect(self.now);
         self.open_and_ack(session_present, props)
     }
 
     /// After OPEN_TRANSPORT was asked for: open the socket and accept CONNECT.
-    pub fn open_and_ack(&mut self, session_present: bool, props: Option<ConnAckProperties>) -> Vec<Packet> {
-        assert!(self.take_events().contains(&Event::OpenTransport), "expected OPEN_TRANSPORT");
+    pub fn open_and_ack(
+        &mut self,
+        session_present: bool,
+        props: Option<ConnAckProperties>,
+    ) -> Vec<Packet> {
+        assert!(
+            self.take_events().contains(&Event::OpenTransport),
+            "expected OPEN_TRANSPORT"
+        );
         self.session.transport_opened(self.now);
         let sent = self.sent();
-        assert!(matches!(sent.first(), Some(Packet::Connect(_))), "expected CONNECT first, got {sent:?}");
-        self.receive(Packet::ConnAck(ConnAck { session_present, code: 0, properties: props }));
+        assert!(
+            matches!(sent.first(), Some(Packet::Connect(_))),
+            "expected CONNECT first, got {sent:?}"
+        );
+        self.receive(Packet::ConnAck(ConnAck {
+            session_present,
+            code: 0,
+            properties: props,
+        }));
         assert!(self.session.is_connected());
         let mut all = sent;
         all.extend(self.sent());
@@ -125,11 +143,13 @@ impl Harness {
     }
 
     pub fn publish(&mut self, topic: &str, payload: &[u8], qos: u8) -> OpId {
-        self.session.publish(self.now, topic, payload, qos, false, false, None)
+        self.session
+            .publish(self.now, topic, payload, qos, false, false, None)
     }
 
     pub fn subscribe(&mut self, filter: &str, qos: u8) -> OpId {
-        self.session.subscribe(self.now, vec![filter_of(filter, qos)], None)
+        self.session
+            .subscribe(self.now, vec![filter_of(filter, qos)], None)
     }
 
     pub fn drop_link(&mut self) {
@@ -168,37 +188,72 @@ pub fn incoming(topic: &str, payload: &str, qos: u8, pkid: u16) -> Packet {
 }
 
 pub fn ack(kind: AckKind, pkid: u16) -> Packet {
-    Packet::Ack(Ack { kind, pkid, reason: 0, properties: None })
+    Packet::Ack(Ack {
+        kind,
+        pkid,
+        reason: 0,
+        properties: None,
+    })
 }
 
 pub fn ack_with(kind: AckKind, pkid: u16, reason: u8) -> Packet {
-    Packet::Ack(Ack { kind, pkid, reason, properties: None })
+    Packet::Ack(Ack {
+        kind,
+        pkid,
+        reason,
+        properties: None,
+    })
 }
 
 pub fn suback(pkid: u16, codes: Vec<u8>) -> Packet {
-    Packet::SubAck(SubAck { pkid, codes, properties: None })
+    Packet::SubAck(SubAck {
+        pkid,
+        codes,
+        properties: None,
+    })
 }
 
 pub fn unsuback(pkid: u16, codes: Vec<u8>) -> Packet {
-    Packet::UnsubAck(UnsubAck { pkid, codes, properties: None })
+    Packet::UnsubAck(UnsubAck {
+        pkid,
+        codes,
+        properties: None,
+    })
 }
 
 pub fn publishes(packets: &[Packet]) -> Vec<&Publish> {
     packets
         .iter()
-        .filter_map(|p| if let Packet::Publish(p) = p { Some(p) } else { None })
+        .filter_map(|p| {
+            if let Packet::Publish(p) = p {
+                Some(p)
+            } else {
+                None
+            }
+        })
         .collect()
 }
 
 pub fn done_ops(events: &[Event]) -> Vec<OpId> {
-    events.iter().filter_map(|e| if let Event::OpDone(d) = e { Some(d.op) } else { None }).collect()
+    events
+        .iter()
+        .filter_map(|e| {
+            if let Event::OpDone(d) = e {
+                Some(d.op)
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 pub fn failed_ops(events: &[Event]) -> Vec<(OpId, mpmqtt::engine::OpError, String)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::OpFailed { op, error, text, .. } => Some((*op, *error, text.clone())),
+            Event::OpFailed {
+                op, error, text, ..
+            } => Some((*op, *error, text.clone())),
             _ => None,
         })
         .collect()
@@ -207,13 +262,25 @@ pub fn failed_ops(events: &[Event]) -> Vec<(OpId, mpmqtt::engine::OpError, Strin
 pub fn messages(events: &[Event]) -> Vec<(String, Vec<u8>)> {
     events
         .iter()
-        .filter_map(|e| if let Event::Message(m) = e { Some((m.topic.clone(), m.payload.to_vec())) } else { None })
+        .filter_map(|e| {
+            if let Event::Message(m) = e {
+                Some((m.topic.clone(), m.payload.to_vec()))
+            } else {
+                None
+            }
+        })
         .collect()
 }
 
 pub fn errors(events: &[Event]) -> Vec<(mpmqtt::engine::ErrorKind, String)> {
     events
         .iter()
-        .filter_map(|e| if let Event::Error { kind, text, .. } = e { Some((*kind, text.clone())) } else { None })
+        .filter_map(|e| {
+            if let Event::Error { kind, text, .. } = e {
+                Some((*kind, text.clone()))
+            } else {
+                None
+            }
+        })
         .collect()
 }

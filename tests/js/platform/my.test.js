@@ -72,11 +72,12 @@ test('a bad base64 message is an error that closes the socket', () => {
   assert.deepStrictEqual(rec.kinds(), ['open', 'error', 'close']);
 });
 
-test('Alipay error codes get their known cause in the message', () => {
+test('Alipay error codes get their known cause in the message', async () => {
   const api = fakeMy();
   const rec = recorder();
   createMyPlatform({ my: api }).openSocket('ws://h', {}, rec.on);
   api.connects[0].fail({ error: 20, errorMessage: 'invalid url' });
+  await tick();
   assert.strictEqual(rec.events[0][0], 'error');
   assert.match(rec.events[0][1], /error 20: invalid url \(Alipay requires a wss:\/\/ URL\)/);
   assert.strictEqual(rec.events[1][0], 'close');

@@ -71,12 +71,12 @@ function fakeSocketApi(connects) {
   };
 }
 
-async function until(cond, what) {
+async function until(cond, what, errors) {
   for (let i = 0; i < 300; i++) {
     if (cond()) return;
     await new Promise((r) => setTimeout(r, 10));
   }
-  throw new Error('timed out waiting for ' + what);
+  throw new Error('timed out waiting for ' + what + (errors && errors.length ? '; client errors: ' + errors.join(' | ') : ''));
 }
 
 test('WeChat: loads in a stripped realm, core from /utils/mqtt.wasm.br, client opens a socket and sends CONNECT', async () => {
@@ -97,13 +97,15 @@ test('WeChat: loads in a stripped realm, core from /utils/mqtt.wasm.br, client o
   assert.strictEqual(typeof mqtt, 'function');
   assert.strictEqual(mqtt.connect, mqtt);
   const client = mqtt.connect('wxs://broker.example.com/mqtt', { clientId: 'stripped-1', reconnectPeriod: 0 });
-  await until(() => connects.length === 1, 'wx.connectSocket');
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  await until(() => connects.length === 1, 'wx.connectSocket', errors);
   assert.deepStrictEqual(wasmCalls, ['/miniprogram_npm/mpmqtt/mqtt.wasm.br', '/utils/mqtt.wasm.br']);
   const task = connects[0];
   assert.strictEqual(task.options.url, 'wss://broker.example.com/mqtt');
   assert.deepStrictEqual(Array.from(task.options.protocols), ['mqtt']);
   task.handlers.Open({});
-  await until(() => task.sent.length > 0, 'CONNECT');
+  await until(() => task.sent.length > 0, 'CONNECT', errors);
   const connect = new Uint8Array(task.sent[0].data);
   assert.strictEqual(connect[0], 0x10, 'a CONNECT packet');
   assert.ok(Buffer.from(connect).includes(Buffer.from('stripped-1')), 'carrying the client id');
@@ -118,11 +120,13 @@ test('Alipay: loads in a stripped realm with WebAssembly, core from the embedded
     './mqtt.wasm.js': () => loadModule(ctx, path.join(outDir, 'mqtt.wasm.js'), {}),
   });
   const client = mqtt.connect('alis://broker.example.com/mqtt', { clientId: 'stripped-2', reconnectPeriod: 0 });
-  await until(() => connects.length === 1, 'my.connectSocket');
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  await until(() => connects.length === 1, 'my.connectSocket', errors);
   const task = connects[0];
   assert.strictEqual(task.options.multiple, true);
   task.handlers.Open({});
-  await until(() => task.sent.length > 0, 'CONNECT');
+  await until(() => task.sent.length > 0, 'CONNECT', errors);
   assert.strictEqual(task.sent[0].isBuffer, true);
   assert.strictEqual(Buffer.from(task.sent[0].data, 'base64')[0], 0x10);
   client.end(true);

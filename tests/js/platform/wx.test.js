@@ -78,14 +78,33 @@ test('an error is reported once, then exactly one close; the task is closed', ()
   assert.deepStrictEqual(rec.events, [['open'], ['error', 'WeChat socket error: socket fail'], ['close', 1006, 'abnormal']]);
 });
 
-test('a failed connectSocket reports error and close', () => {
+test('after a failure, a close echoing our own 1000 is reported as 1006 with the failure', () => {
   const api = fakeWx();
-  const { rec } = open(api);
-  api.connects[0].fail({ errMsg: 'connectSocket:fail url not in domain list' });
+  const { task, rec } = open(api);
+  task.fire('Open', {});
+  task.fire('Message', { data: 42 });
+  assert.deepStrictEqual(task.closed, [{ code: 1000, reason: 'error' }]);
+  task.fire('Close', { code: 1000, reason: 'error' });
   assert.deepStrictEqual(rec.events, [
-    ['error', 'wx.connectSocket failed: connectSocket:fail url not in domain list'],
-    ['close', 0, 'connectSocket:fail url not in domain list'],
+    ['open'],
+    ['error', 'unsupported socket message data: [object Number]'],
+    ['close', 1006, 'unsupported socket message data: [object Number]'],
   ]);
+});
+
+test('a failed connectSocket reports error and close, after openSocket returned even when fail runs inside it', async () => {
+  const api = fakeWx();
+  const connect = api.connectSocket;
+  api.connectSocket = (o) => {
+    const task = connect(o);
+    o.fail({ errMsg: 'connectSocket:fail url not in domain list' });
+    return task;
+  };
+  const { rec } = open(api);
+  assert.deepStrictEqual(rec.events, []);
+  await tick();
+  const msg = 'wx.connectSocket failed: connectSocket:fail url not in domain list';
+  assert.deepStrictEqual(rec.events, [['error', msg], ['close', 0, msg]]);
 });
 
 test('a send failure is an error that closes the socket', () => {
