@@ -3,5 +3,6 @@ extern crate alloc;
 
 pub mod codec;
 pub mod engine;
+#[cfg(feature = "clouds")]
 pub mod signing;
 pub mod wasm;

@@ -1,3 +1,4 @@
+#![cfg(feature = "clouds")]
 //! Credential signing against the clouds' published examples and the computed vectors of
 //! `signing.md` (Python `hmac`, cross-checked with openssl), plus the edge cases around them.
 

@@ -553,7 +553,8 @@ class MqttClient extends EventEmitter {
       return this._refuse(cb, new TypeError('Invalid message: publish() takes a string, Uint8Array, Buffer or ArrayBuffer, not ' +
         (Array.isArray(message) ? 'an array' : typeof message)))
     }
-    const qos = Number(o.qos) || 0
+    const qos = o.qos
+    if (!args.validQos(qos)) return this._refuse(cb, new Error('Invalid QoS ' + qos + ': use 0, 1 or 2'))
     const props = this.options.protocolVersion === 5 ? options.coreProperties(o.properties) : undefined
     const packet = { cmd: 'publish', topic, payload: message, qos, retain: !!o.retain, dup: !!o.dup }
     if (props) packet.properties = o.properties

@@ -96,7 +96,7 @@ function freeGlobals(file) {
   };
   visit(sf);
   const names = [...uses.keys()].sort();
-  return { file, globals: names, uses: Object.fromEntries(names.map((n) => [n, uses.get(n)])) };
+  return { file: path.basename(file), globals: names, uses: Object.fromEntries(names.map((n) => [n, uses.get(n)])) };
 }
 
 module.exports = { freeGlobals };

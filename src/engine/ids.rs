@@ -4,28 +4,76 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-pub struct PacketIds {
-    in_use: Vec<u64>,
-    next: u16,
+/// A set of 16-bit ids in 8 KiB: constant-time, and no map code in the wasm.
+pub struct IdSet {
+    bits: Vec<u64>,
     count: usize,
+}
+
+impl IdSet {
+    pub fn new() -> IdSet {
+        IdSet {
+            bits: vec![0; 1024],
+            count: 0,
+        }
+    }
+
+    pub fn contains(&self, id: u16) -> bool {
+        self.bits[(id >> 6) as usize] & (1 << (id & 63)) != 0
+    }
+
+    /// False if it was already there.
+    pub fn insert(&mut self, id: u16) -> bool {
+        if self.contains(id) {
+            return false;
+        }
+        self.bits[(id >> 6) as usize] |= 1 << (id & 63);
+        self.count += 1;
+        true
+    }
+
+    /// False if it was not there.
+    pub fn remove(&mut self, id: u16) -> bool {
+        if !self.contains(id) {
+            return false;
+        }
+        self.bits[(id >> 6) as usize] &= !(1 << (id & 63));
+        self.count -= 1;
+        true
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn clear(&mut self) {
+        if self.count > 0 {
+            self.bits.iter_mut().for_each(|w| *w = 0);
+            self.count = 0;
+        }
+    }
+}
+
+pub struct PacketIds {
+    in_use: IdSet,
+    next: u16,
 }
 
 impl PacketIds {
     pub fn new() -> PacketIds {
         PacketIds {
-            in_use: vec![0; 1024],
+            in_use: IdSet::new(),
             next: 1,
-            count: 0,
         }
     }
 
     pub fn is_used(&self, id: u16) -> bool {
-        self.in_use[(id >> 6) as usize] & (1 << (id & 63)) != 0
+        self.in_use.contains(id)
     }
 
     /// The next free id after the last one handed out, or None when all 65,535 are in flight.
     pub fn allocate(&mut self) -> Option<u16> {
-        if self.count >= 65_535 {
+        if self.in_use.len() >= 65_535 {
             return None;
         }
         let mut id = self.next;
@@ -41,23 +89,15 @@ impl PacketIds {
 
     /// Claims a specific id (a resumed session keeps its ids); false if already taken.
     pub fn mark(&mut self, id: u16) -> bool {
-        if id == 0 || self.is_used(id) {
-            return false;
-        }
-        self.in_use[(id >> 6) as usize] |= 1 << (id & 63);
-        self.count += 1;
-        true
+        id != 0 && self.in_use.insert(id)
     }
 
     pub fn release(&mut self, id: u16) {
-        if id != 0 && self.is_used(id) {
-            self.in_use[(id >> 6) as usize] &= !(1 << (id & 63));
-            self.count -= 1;
-        }
+        self.in_use.remove(id);
     }
 
     pub fn in_flight(&self) -> usize {
-        self.count
+        self.in_use.len()
     }
 
     pub fn last_allocated(&self) -> u16 {

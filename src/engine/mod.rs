@@ -8,8 +8,9 @@ pub mod events;
 mod ids;
 pub mod options;
 mod reconnect;
+mod small_map;
 
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -20,9 +21,10 @@ use crate::codec::{
     SubscribeFilter, SubscribeProperties, UnsubAck, Unsubscribe, Will,
 };
 pub use events::*;
-use ids::PacketIds;
+use ids::{IdSet, PacketIds};
 pub use options::*;
 use reconnect::ReconnectPolicy;
+use small_map::SmallMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -105,12 +107,12 @@ pub struct Session {
     next_op: OpId,
     next_seq: u64,
     outgoing: BTreeMap<u16, Outgoing>,
-    requests: BTreeMap<u16, PendingAck>,
+    requests: SmallMap<u16, PendingAck>,
     queue: VecDeque<Queued>,
     /// QoS 2 ids delivered to the page and not yet released: a duplicate is acknowledged, not delivered.
-    incoming_qos2: BTreeSet<u16>,
+    incoming_qos2: IdSet,
     /// Granted subscriptions, replayed when the broker lost the session (MQTT.js `resubscribe`).
-    subscriptions: BTreeMap<String, SubscribeFilter>,
+    subscriptions: SmallMap<String, SubscribeFilter>,
     server: ServerLimits,
     keepalive_ms: u64,
     last_sent: u64,
@@ -118,8 +120,8 @@ pub struct Session {
     ping_sent_at: Option<u64>,
     connect_deadline: Option<u64>,
     reconnect_at: Option<u64>,
-    inbound_aliases: BTreeMap<u16, String>,
-    outbound_aliases: BTreeMap<String, u16>,
+    inbound_aliases: SmallMap<u16, String>,
+    outbound_aliases: SmallMap<String, u16>,
     policy: ReconnectPolicy,
     failures: u32,
     attempts: u32,
@@ -150,10 +152,10 @@ impl Session {
             next_op: 1,
             next_seq: 0,
             outgoing: BTreeMap::new(),
-            requests: BTreeMap::new(),
+            requests: SmallMap::new(),
             queue: VecDeque::new(),
-            incoming_qos2: BTreeSet::new(),
-            subscriptions: BTreeMap::new(),
+            incoming_qos2: IdSet::new(),
+            subscriptions: SmallMap::new(),
             server: UNLIMITED,
             keepalive_ms: 0,
             last_sent: 0,
@@ -161,8 +163,8 @@ impl Session {
             ping_sent_at: None,
             connect_deadline: None,
             reconnect_at: None,
-            inbound_aliases: BTreeMap::new(),
-            outbound_aliases: BTreeMap::new(),
+            inbound_aliases: SmallMap::new(),
+            outbound_aliases: SmallMap::new(),
             policy,
             failures: 0,
             attempts: 0,
@@ -427,8 +429,7 @@ impl Session {
         self.reset_connection_state();
         // SUBSCRIBE/UNSUBSCRIBE are idempotent: send them again on the next connection.
         let unanswered: Vec<PendingAck> = {
-            let mut v: Vec<PendingAck> =
-                core::mem::take(&mut self.requests).into_values().collect();
+            let mut v: Vec<PendingAck> = self.requests.take_values();
             v.sort_by_key(|p| p.seq);
             v
         };
@@ -525,8 +526,7 @@ impl Session {
             self.ids.release(o.publish.pkid);
             self.fail(o.op, error, 0, o.publish.pkid, String::from(text));
         }
-        let mut requests: Vec<PendingAck> =
-            core::mem::take(&mut self.requests).into_values().collect();
+        let mut requests: Vec<PendingAck> = self.requests.take_values();
         requests.sort_by_key(|p| p.seq);
         for p in requests {
             self.ids.release(request_pkid(&p.request));
@@ -942,7 +942,7 @@ impl Session {
             }
             QoS::ExactlyOnce => {
                 let pkid = p.pkid;
-                if !self.incoming_qos2.contains(&pkid) {
+                if !self.incoming_qos2.contains(pkid) {
                     let limit = self
                         .opts
                         .properties
@@ -976,7 +976,7 @@ impl Session {
         let pkid = ack.pkid;
         let expected = match ack.kind {
             AckKind::PubRel => {
-                let known = self.incoming_qos2.remove(&pkid);
+                let known = self.incoming_qos2.remove(pkid);
                 let reason = if known || !self.opts.protocol.is_v5() {
                     0
                 } else {

@@ -3,10 +3,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
-use core::fmt;
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::codec::{
@@ -15,374 +12,433 @@ use crate::codec::{
 };
 use crate::engine::{Backoff, Options, WillOptions};
 
-/// A string (UTF-8 encoded) or any byte container: MQTT.js accepts both for passwords and payloads.
-#[derive(Default)]
-pub struct Binary(pub Vec<u8>);
+// Options and properties are read field by field with js-sys rather than through serde:
+// one small generic reader instead of a deserializer per struct keeps the wasm within the
+// WeChat size budget (docs/performance.md). Every error names its field.
 
-impl<'de> Deserialize<'de> for Binary {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Binary, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Binary;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or a Uint8Array")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Binary, E> {
-                Ok(Binary(v.as_bytes().to_vec()))
-            }
-            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Binary, E> {
-                Ok(Binary(v.to_vec()))
-            }
-            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Binary, E> {
-                Ok(Binary(v))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Binary, A::Error> {
-                let mut out = Vec::new();
-                while let Some(b) = seq.next_element::<u8>()? {
-                    out.push(b);
-                }
-                Ok(Binary(out))
-            }
-        }
-        d.deserialize_any(V)
+type Field<T> = Result<Option<T>, &'static str>;
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    if obj.is_object() {
+        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
     }
 }
 
-/// MQTT.js `userProperties`: `{name: value | [values]}`, order kept.
-#[derive(Default)]
-pub struct UserProperties(pub Vec<(String, String)>);
-
-impl<'de> Deserialize<'de> for UserProperties {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<UserProperties, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum OneOrMany {
-            One(String),
-            Many(Vec<String>),
-        }
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = UserProperties;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object of string or string[] values")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UserProperties, A::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, OneOrMany>()? {
-                    match v {
-                        OneOrMany::One(s) => out.push((k, s)),
-                        OneOrMany::Many(list) => {
-                            for s in list {
-                                out.push((k.clone(), s));
-                            }
-                        }
-                    }
-                }
-                Ok(UserProperties(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
+fn absent(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null()
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub struct JsConnectProperties {
-    session_expiry_interval: Option<u32>,
-    receive_maximum: Option<u16>,
-    maximum_packet_size: Option<u32>,
-    topic_alias_maximum: Option<u16>,
-    request_response_information: Option<bool>,
-    request_problem_information: Option<bool>,
-    user_properties: Option<UserProperties>,
-    authentication_method: Option<String>,
-    authentication_data: Option<Binary>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub struct JsPublishProperties {
-    payload_format_indicator: Option<bool>,
-    message_expiry_interval: Option<u32>,
-    topic_alias: Option<u16>,
-    response_topic: Option<String>,
-    correlation_data: Option<Binary>,
-    user_properties: Option<UserProperties>,
-    subscription_identifier: Option<u32>,
-    content_type: Option<String>,
-    will_delay_interval: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JsWill {
-    topic: String,
-    #[serde(default)]
-    payload: Binary,
-    #[serde(default)]
-    qos: u8,
-    #[serde(default)]
-    retain: bool,
-    #[serde(default)]
-    properties: Option<JsPublishProperties>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JsBackoff {
-    initial: Option<u32>,
-    max: Option<u32>,
-    multiplier: Option<f64>,
-    jitter: Option<f64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub struct JsOptions {
-    protocol_version: Option<u8>,
-    client_id: Option<String>,
-    clean: Option<bool>,
-    keepalive: Option<u16>,
-    username: Option<String>,
-    password: Option<Binary>,
-    will: Option<JsWill>,
-    properties: Option<JsConnectProperties>,
-    connect_timeout: Option<u32>,
-    reconnect_period: Option<u32>,
-    backoff: Option<JsBackoff>,
-    max_reconnect_attempts: Option<u32>,
-    reconnect_on_connack_error: Option<bool>,
-    resubscribe: Option<bool>,
-    #[serde(rename = "queueQoSZero")]
-    queue_qos_zero: Option<bool>,
-    queue_limit: Option<u32>,
-    max_incoming_packet_size: Option<u32>,
-    reschedule_pings: Option<bool>,
-    auto_use_topic_alias: Option<bool>,
-    auto_assign_topic_alias: Option<bool>,
-    credentials_provider: Option<bool>,
-    same_client_id_window: Option<u32>,
-    same_client_id_limit: Option<u32>,
-}
-
-fn qos(q: u8) -> Result<QoS, &'static str> {
-    match q {
-        0 => Ok(QoS::AtMostOnce),
-        1 => Ok(QoS::AtLeastOnce),
-        2 => Ok(QoS::ExactlyOnce),
-        _ => Err("will.qos must be 0, 1 or 2"),
-    }
-}
-
-impl JsOptions {
-    pub fn into_options(self) -> Result<Options, &'static str> {
-        let mut o = Options::new(self.client_id.as_deref().unwrap_or(""));
-        o.protocol = match self.protocol_version.unwrap_or(4) {
-            3 => ProtocolVersion::V3_1,
-            4 => ProtocolVersion::V3_1_1,
-            5 => ProtocolVersion::V5,
-            _ => return Err("protocolVersion must be 3, 4 or 5"),
-        };
-        let v5 = o.protocol.is_v5();
-        if let Some(v) = self.clean {
-            o.clean = v;
-        }
-        if let Some(v) = self.keepalive {
-            o.keepalive_s = v;
-        }
-        o.username = self.username;
-        o.password = self.password.map(|b| Bytes::from(b.0));
-        if let Some(w) = self.will {
-            o.will = Some(WillOptions {
-                topic: w.topic,
-                payload: Bytes::from(w.payload.0),
-                qos: qos(w.qos)?,
-                retain: w.retain,
-                properties: if v5 {
-                    w.properties.map(will_properties)
-                } else {
-                    None
-                },
-            });
-        }
-        if v5 {
-            o.properties = self.properties.map(connect_properties);
-        }
-        macro_rules! set {
-            ($field:ident, $src:expr) => {
-                if let Some(v) = $src {
-                    o.$field = v.into();
-                }
-            };
-        }
-        set!(connect_timeout_ms, self.connect_timeout);
-        set!(reconnect_period_ms, self.reconnect_period);
-        set!(max_reconnect_attempts, self.max_reconnect_attempts);
-        set!(reconnect_on_connack_error, self.reconnect_on_connack_error);
-        set!(resubscribe, self.resubscribe);
-        set!(queue_qos_zero, self.queue_qos_zero);
-        set!(reschedule_pings, self.reschedule_pings);
-        set!(auto_use_topic_alias, self.auto_use_topic_alias);
-        set!(auto_assign_topic_alias, self.auto_assign_topic_alias);
-        set!(credentials_provider, self.credentials_provider);
-        set!(same_client_id_window_ms, self.same_client_id_window);
-        set!(same_client_id_limit, self.same_client_id_limit);
-        if let Some(v) = self.queue_limit {
-            o.queue_limit = v as usize;
-        }
-        if let Some(v) = self.max_incoming_packet_size {
-            o.max_incoming_packet_size = v as usize;
-        }
-        if let Some(b) = self.backoff {
-            o.backoff = Some(Backoff {
-                initial_ms: b.initial.unwrap_or(1000) as u64,
-                max_ms: b.max.unwrap_or(30_000) as u64,
-                multiplier: b.multiplier.unwrap_or(2.0),
-                jitter: b.jitter.unwrap_or(0.5),
-            });
-        }
-        Ok(o)
-    }
-}
-
-fn user(u: Option<UserProperties>) -> Vec<(String, String)> {
-    u.map(|u| u.0).unwrap_or_default()
-}
-
-fn connect_properties(p: JsConnectProperties) -> ConnectProperties {
-    ConnectProperties {
-        session_expiry_interval: p.session_expiry_interval,
-        receive_maximum: p.receive_maximum,
-        max_packet_size: p.maximum_packet_size,
-        topic_alias_max: p.topic_alias_maximum,
-        request_response_info: p.request_response_information.map(u8::from),
-        request_problem_info: p.request_problem_information.map(u8::from),
-        user_properties: user(p.user_properties),
-        authentication_method: p.authentication_method,
-        authentication_data: p.authentication_data.map(|b| Bytes::from(b.0)),
-    }
-}
-
-fn will_properties(p: JsPublishProperties) -> WillProperties {
-    WillProperties {
-        delay_interval: p.will_delay_interval,
-        payload_format_indicator: p.payload_format_indicator.map(u8::from),
-        message_expiry_interval: p.message_expiry_interval,
-        content_type: p.content_type,
-        response_topic: p.response_topic,
-        correlation_data: p.correlation_data.map(|b| Bytes::from(b.0)),
-        user_properties: user(p.user_properties),
-    }
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(
-    v: JsValue,
-    what: &'static str,
-) -> Result<Option<T>, &'static str> {
-    if v.is_undefined() || v.is_null() {
+fn string(obj: &JsValue, key: &str, err: &'static str) -> Field<String> {
+    let v = get(obj, key);
+    if absent(&v) {
         return Ok(None);
     }
-    serde_wasm_bindgen::from_value(v)
-        .map(Some)
-        .map_err(|_| what)
+    v.as_string().map(Some).ok_or(err)
 }
 
-pub fn publish_properties(v: JsValue) -> Result<Option<PublishProperties>, &'static str> {
-    let p: Option<JsPublishProperties> = parse(v, "publish: invalid properties")?;
-    Ok(p.map(|p| PublishProperties {
-        payload_format_indicator: p.payload_format_indicator.map(u8::from),
-        message_expiry_interval: p.message_expiry_interval,
-        topic_alias: p.topic_alias,
-        response_topic: p.response_topic,
-        correlation_data: p.correlation_data.map(|b| Bytes::from(b.0)),
-        user_properties: user(p.user_properties),
-        subscription_identifiers: p
-            .subscription_identifier
-            .map(|i| alloc::vec![i as usize])
-            .unwrap_or_default(),
-        content_type: p.content_type,
-    }))
+fn boolean(obj: &JsValue, key: &str) -> Option<bool> {
+    let v = get(obj, key);
+    if absent(&v) {
+        None
+    } else {
+        Some(v.is_truthy())
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct JsSubscribeProperties {
-    subscription_identifier: Option<u32>,
-    user_properties: Option<UserProperties>,
+/// A whole number within 0..=max.
+fn number(obj: &JsValue, key: &str, max: f64, err: &'static str) -> Field<u32> {
+    let v = get(obj, key);
+    if absent(&v) {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(n) if n >= 0.0 && n <= max && n == (n as u64) as f64 => Ok(Some(n as u32)),
+        _ => Err(err),
+    }
 }
 
-pub fn subscribe_properties(v: JsValue) -> Result<Option<SubscribeProperties>, &'static str> {
-    let p: Option<JsSubscribeProperties> = parse(v, "subscribe: invalid properties")?;
-    Ok(p.map(|p| SubscribeProperties {
-        id: p.subscription_identifier.map(|i| i as usize),
-        user_properties: user(p.user_properties),
-    }))
+fn u16_field(obj: &JsValue, key: &str, err: &'static str) -> Field<u16> {
+    Ok(number(obj, key, 65_535.0, err)?.map(|n| n as u16))
 }
 
-pub fn user_properties_of(v: JsValue) -> Result<Vec<(String, String)>, &'static str> {
-    let p: Option<JsSubscribeProperties> = parse(v, "unsubscribe: invalid properties")?;
-    Ok(p.map(|p| user(p.user_properties)).unwrap_or_default())
+fn u32_field(obj: &JsValue, key: &str, err: &'static str) -> Field<u32> {
+    number(obj, key, 4_294_967_295.0, err)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct JsAuthProperties {
-    authentication_method: Option<String>,
-    authentication_data: Option<Binary>,
-    reason_string: Option<String>,
-    user_properties: Option<UserProperties>,
-}
-
-pub fn auth_properties(v: JsValue) -> Result<Option<AuthProperties>, &'static str> {
-    let p: Option<JsAuthProperties> = parse(v, "auth: invalid properties")?;
-    Ok(p.map(|p| AuthProperties {
-        authentication_method: p.authentication_method,
-        authentication_data: p.authentication_data.map(|b| Bytes::from(b.0)),
-        reason_string: p.reason_string,
-        user_properties: user(p.user_properties),
-    }))
-}
-
-/// A password given as string or bytes; undefined/null → none.
+/// A string (UTF-8 encoded) or any byte view: MQTT.js accepts both for passwords and payloads.
 pub fn binary_of(v: &JsValue) -> Option<Vec<u8>> {
     if let Some(s) = v.as_string() {
         return Some(s.into_bytes());
     }
-    v.dyn_ref::<Uint8Array>().map(|a| a.to_vec())
+    if let Some(a) = v.dyn_ref::<Uint8Array>() {
+        return Some(a.to_vec());
+    }
+    if v.is_instance_of::<js_sys::ArrayBuffer>() {
+        return Some(Uint8Array::new(v).to_vec());
+    }
+    None
 }
 
-#[derive(Deserialize)]
-pub struct JsFilter {
-    topic: String,
-    #[serde(default)]
-    qos: u8,
-    #[serde(default)]
-    nl: bool,
-    #[serde(default)]
-    rap: bool,
-    #[serde(default)]
-    rh: u8,
+fn binary(obj: &JsValue, key: &str, err: &'static str) -> Field<Bytes> {
+    let v = get(obj, key);
+    if absent(&v) {
+        return Ok(None);
+    }
+    binary_of(&v).map(|b| Some(Bytes::from(b))).ok_or(err)
 }
 
-impl JsFilter {
-    /// Callers check `qos_is_valid` first.
-    pub fn into_filter(self) -> SubscribeFilter {
-        SubscribeFilter {
-            filter: self.topic,
-            qos: match self.qos {
-                0 => QoS::AtMostOnce,
-                1 => QoS::AtLeastOnce,
-                _ => QoS::ExactlyOnce,
-            },
-            no_local: self.nl,
-            retain_as_published: self.rap,
-            retain_handling: self.rh,
+/// MQTT.js `userProperties`: `{name: value | [values]}`, order kept.
+fn user_properties(obj: &JsValue) -> Result<Vec<(String, String)>, &'static str> {
+    const ERR: &str = "userProperties must map names to strings or string arrays";
+    let v = get(obj, "userProperties");
+    let mut out = Vec::new();
+    if absent(&v) {
+        return Ok(out);
+    }
+    let Some(o) = v.dyn_ref::<Object>() else {
+        return Err(ERR);
+    };
+    for entry in Object::entries(o).iter() {
+        let pair: Array = entry.unchecked_into();
+        let name = pair.get(0).as_string().ok_or(ERR)?;
+        let value = pair.get(1);
+        if let Some(list) = value.dyn_ref::<Array>() {
+            for item in list.iter() {
+                out.push((name.clone(), item.as_string().ok_or(ERR)?));
+            }
+        } else {
+            out.push((name, value.as_string().ok_or(ERR)?));
         }
     }
+    Ok(out)
+}
 
-    pub fn qos_is_valid(&self) -> bool {
-        self.qos <= 2
+fn flag(obj: &JsValue, key: &str) -> Option<u8> {
+    boolean(obj, key).map(u8::from)
+}
+
+fn qos(q: Option<u32>, err: &'static str) -> Result<QoS, &'static str> {
+    match q.unwrap_or(0) {
+        0 => Ok(QoS::AtMostOnce),
+        1 => Ok(QoS::AtLeastOnce),
+        2 => Ok(QoS::ExactlyOnce),
+        _ => Err(err),
     }
+}
+
+fn connect_properties(p: &JsValue) -> Result<ConnectProperties, &'static str> {
+    Ok(ConnectProperties {
+        session_expiry_interval: u32_field(
+            p,
+            "sessionExpiryInterval",
+            "properties.sessionExpiryInterval must be a whole number",
+        )?,
+        receive_maximum: u16_field(
+            p,
+            "receiveMaximum",
+            "properties.receiveMaximum must be 1..65535",
+        )?,
+        max_packet_size: u32_field(
+            p,
+            "maximumPacketSize",
+            "properties.maximumPacketSize must be a whole number",
+        )?,
+        topic_alias_max: u16_field(
+            p,
+            "topicAliasMaximum",
+            "properties.topicAliasMaximum must be 0..65535",
+        )?,
+        request_response_info: flag(p, "requestResponseInformation"),
+        request_problem_info: flag(p, "requestProblemInformation"),
+        user_properties: user_properties(p)?,
+        authentication_method: string(
+            p,
+            "authenticationMethod",
+            "properties.authenticationMethod must be a string",
+        )?,
+        authentication_data: binary(
+            p,
+            "authenticationData",
+            "properties.authenticationData must be bytes",
+        )?,
+    })
+}
+
+fn will_properties(p: &JsValue) -> Result<WillProperties, &'static str> {
+    Ok(WillProperties {
+        delay_interval: u32_field(
+            p,
+            "willDelayInterval",
+            "will.properties.willDelayInterval must be a whole number",
+        )?,
+        payload_format_indicator: flag(p, "payloadFormatIndicator"),
+        message_expiry_interval: u32_field(
+            p,
+            "messageExpiryInterval",
+            "will.properties.messageExpiryInterval must be a whole number",
+        )?,
+        content_type: string(
+            p,
+            "contentType",
+            "will.properties.contentType must be a string",
+        )?,
+        response_topic: string(
+            p,
+            "responseTopic",
+            "will.properties.responseTopic must be a string",
+        )?,
+        correlation_data: binary(
+            p,
+            "correlationData",
+            "will.properties.correlationData must be bytes",
+        )?,
+        user_properties: user_properties(p)?,
+    })
+}
+
+/// The glue's normalised options (docs/core-interface.md) → engine options.
+pub fn options(js: &JsValue) -> Result<Options, &'static str> {
+    if !js.is_object() {
+        return Err("options must be an object");
+    }
+    let client_id = string(js, "clientId", "clientId must be a string")?.unwrap_or_default();
+    let mut o = Options::new(&client_id);
+    o.protocol = match number(
+        js,
+        "protocolVersion",
+        255.0,
+        "protocolVersion must be 3, 4 or 5",
+    )?
+    .unwrap_or(4)
+    {
+        3 => ProtocolVersion::V3_1,
+        4 => ProtocolVersion::V3_1_1,
+        5 => ProtocolVersion::V5,
+        _ => return Err("protocolVersion must be 3, 4 or 5"),
+    };
+    let v5 = o.protocol.is_v5();
+    if let Some(v) = boolean(js, "clean") {
+        o.clean = v;
+    }
+    if let Some(v) = u16_field(js, "keepalive", "keepalive must be 0..65535 seconds")? {
+        o.keepalive_s = v;
+    }
+    o.username = string(js, "username", "username must be a string")?;
+    o.password = binary(js, "password", "password must be a string or bytes")?;
+    let will = get(js, "will");
+    if !absent(&will) {
+        let topic = string(&will, "topic", "will.topic must be a string")?
+            .ok_or("will.topic is required")?;
+        let props = get(&will, "properties");
+        o.will = Some(WillOptions {
+            topic,
+            payload: binary(&will, "payload", "will.payload must be a string or bytes")?
+                .unwrap_or_default(),
+            qos: qos(
+                number(&will, "qos", 255.0, "will.qos must be 0, 1 or 2")?,
+                "will.qos must be 0, 1 or 2",
+            )?,
+            retain: boolean(&will, "retain").unwrap_or(false),
+            properties: if v5 && !absent(&props) {
+                Some(will_properties(&props)?)
+            } else {
+                None
+            },
+        });
+    }
+    let props = get(js, "properties");
+    if v5 && !absent(&props) {
+        o.properties = Some(connect_properties(&props)?);
+    }
+    let ms = |key: &str, err: &'static str| -> Field<u64> {
+        Ok(u32_field(js, key, err)?.map(u64::from))
+    };
+    if let Some(v) = ms(
+        "connectTimeout",
+        "connectTimeout must be a whole number of ms",
+    )? {
+        o.connect_timeout_ms = v;
+    }
+    if let Some(v) = ms(
+        "reconnectPeriod",
+        "reconnectPeriod must be a whole number of ms",
+    )? {
+        o.reconnect_period_ms = v;
+    }
+    if let Some(v) = ms(
+        "sameClientIdWindow",
+        "sameClientIdWindow must be a whole number of ms",
+    )? {
+        o.same_client_id_window_ms = v;
+    }
+    if let Some(v) = u32_field(
+        js,
+        "maxReconnectAttempts",
+        "maxReconnectAttempts must be a whole number",
+    )? {
+        o.max_reconnect_attempts = v;
+    }
+    if let Some(v) = u32_field(
+        js,
+        "sameClientIdLimit",
+        "sameClientIdLimit must be a whole number",
+    )? {
+        o.same_client_id_limit = v;
+    }
+    if let Some(v) = u32_field(js, "queueLimit", "queueLimit must be a whole number")? {
+        o.queue_limit = v as usize;
+    }
+    if let Some(v) = u32_field(
+        js,
+        "maxIncomingPacketSize",
+        "maxIncomingPacketSize must be a whole number",
+    )? {
+        o.max_incoming_packet_size = v as usize;
+    }
+    let flags: [(&str, &mut bool); 8] = [
+        ("reconnectOnConnackError", &mut o.reconnect_on_connack_error),
+        ("resubscribe", &mut o.resubscribe),
+        ("queueQoSZero", &mut o.queue_qos_zero),
+        ("reschedulePings", &mut o.reschedule_pings),
+        ("autoUseTopicAlias", &mut o.auto_use_topic_alias),
+        ("autoAssignTopicAlias", &mut o.auto_assign_topic_alias),
+        ("credentialsProvider", &mut o.credentials_provider),
+        ("clean", &mut o.clean),
+    ];
+    for (key, slot) in flags {
+        if let Some(v) = boolean(js, key) {
+            *slot = v;
+        }
+    }
+    let backoff = get(js, "backoff");
+    if !absent(&backoff) {
+        let num = |key: &str| get(&backoff, key).as_f64();
+        o.backoff = Some(Backoff {
+            initial_ms: num("initial").unwrap_or(1000.0).max(0.0) as u64,
+            max_ms: num("max").unwrap_or(30_000.0).max(0.0) as u64,
+            multiplier: num("multiplier").unwrap_or(2.0),
+            jitter: num("jitter").unwrap_or(0.5),
+        });
+    }
+    Ok(o)
+}
+
+pub fn publish_properties(p: &JsValue) -> Result<Option<PublishProperties>, &'static str> {
+    if absent(p) {
+        return Ok(None);
+    }
+    let sub_id = u32_field(
+        p,
+        "subscriptionIdentifier",
+        "properties.subscriptionIdentifier must be a whole number",
+    )?;
+    Ok(Some(PublishProperties {
+        payload_format_indicator: flag(p, "payloadFormatIndicator"),
+        message_expiry_interval: u32_field(
+            p,
+            "messageExpiryInterval",
+            "properties.messageExpiryInterval must be a whole number",
+        )?,
+        topic_alias: u16_field(p, "topicAlias", "properties.topicAlias must be 1..65535")?,
+        response_topic: string(
+            p,
+            "responseTopic",
+            "properties.responseTopic must be a string",
+        )?,
+        correlation_data: binary(
+            p,
+            "correlationData",
+            "properties.correlationData must be bytes",
+        )?,
+        user_properties: user_properties(p)?,
+        subscription_identifiers: sub_id.map(|i| alloc::vec![i as usize]).unwrap_or_default(),
+        content_type: string(p, "contentType", "properties.contentType must be a string")?,
+    }))
+}
+
+pub fn subscribe_properties(p: &JsValue) -> Result<Option<SubscribeProperties>, &'static str> {
+    if absent(p) {
+        return Ok(None);
+    }
+    Ok(Some(SubscribeProperties {
+        id: u32_field(
+            p,
+            "subscriptionIdentifier",
+            "properties.subscriptionIdentifier must be a whole number",
+        )?
+        .map(|i| i as usize),
+        user_properties: user_properties(p)?,
+    }))
+}
+
+pub fn user_properties_of(p: &JsValue) -> Result<Vec<(String, String)>, &'static str> {
+    user_properties(p)
+}
+
+pub fn auth_properties(p: &JsValue) -> Result<Option<AuthProperties>, &'static str> {
+    if absent(p) {
+        return Ok(None);
+    }
+    Ok(Some(AuthProperties {
+        authentication_method: string(
+            p,
+            "authenticationMethod",
+            "properties.authenticationMethod must be a string",
+        )?,
+        authentication_data: binary(
+            p,
+            "authenticationData",
+            "properties.authenticationData must be bytes",
+        )?,
+        reason_string: string(
+            p,
+            "reasonString",
+            "properties.reasonString must be a string",
+        )?,
+        user_properties: user_properties(p)?,
+    }))
+}
+
+/// `[{topic, qos, nl, rap, rh}]` → filters; `Err` names what is wrong.
+pub fn filters(
+    list: &JsValue,
+) -> Result<Vec<SubscribeFilter>, (crate::engine::OpError, &'static str)> {
+    use crate::engine::OpError;
+    const SHAPE: &str = "subscribe: filters must be [{topic, qos}]";
+    let arr = list
+        .dyn_ref::<Array>()
+        .ok_or((OpError::InvalidArgument, SHAPE))?;
+    let mut out = Vec::new();
+    for f in arr.iter() {
+        let topic = string(&f, "topic", SHAPE)
+            .map_err(|e| (OpError::InvalidArgument, e))?
+            .ok_or((OpError::InvalidArgument, SHAPE))?;
+        let q = number(&f, "qos", 255.0, "Invalid QoS: must be 0, 1 or 2")
+            .map_err(|e| (OpError::InvalidQoS, e))?;
+        let rh = number(
+            &f,
+            "rh",
+            255.0,
+            "Invalid retain handling: must be 0, 1 or 2",
+        )
+        .map_err(|e| (OpError::InvalidArgument, e))?;
+        out.push(SubscribeFilter {
+            filter: topic,
+            qos: qos(q, "Invalid QoS: must be 0, 1 or 2").map_err(|e| (OpError::InvalidQoS, e))?,
+            no_local: boolean(&f, "nl").unwrap_or(false),
+            retain_as_published: boolean(&f, "rap").unwrap_or(false),
+            retain_handling: rh.unwrap_or(0).min(255) as u8,
+        });
+    }
+    Ok(out)
+}
+
+/// `string[]` → topics.
+pub fn topics(list: &JsValue) -> Option<Vec<String>> {
+    let arr = list.dyn_ref::<Array>()?;
+    arr.iter().map(|t| t.as_string()).collect()
 }
 
 // ----- engine → JS --------------------------------------------------------------------------

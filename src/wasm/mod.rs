@@ -2,6 +2,8 @@
 //! path (bytes in, bytes out, messages) creates no JS object per packet; options and v5
 //! properties, which are rare, cross as plain objects through serde-wasm-bindgen.
 
+#[cfg(feature = "clouds")]
+mod clouds;
 mod convert;
 
 use alloc::string::String;
@@ -9,9 +11,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 use wasm_bindgen::prelude::*;
 
-use crate::codec::SubscribeFilter;
 use crate::engine::{Event, OpError, Session};
-use convert::{JsFilter, JsOptions};
 
 /// Event kinds returned by `poll_event` (0 = none).
 mod kind {
@@ -52,9 +52,7 @@ impl Core {
     /// `options`: see docs/core-interface.md. Throws with a message naming the bad field.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Core, JsError> {
-        let js: JsOptions =
-            serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&e.to_string()))?;
-        let opts = js.into_options().map_err(JsError::new)?;
+        let opts = convert::options(&options).map_err(JsError::new)?;
         let session = Session::new(opts, random_seed()).map_err(JsError::new)?;
         Ok(Core {
             session,
@@ -108,7 +106,7 @@ impl Core {
         dup: bool,
         properties: JsValue,
     ) -> u32 {
-        match convert::publish_properties(properties) {
+        match convert::publish_properties(&properties) {
             Ok(props) => self
                 .session
                 .publish(ms(now), topic, payload, qos, retain, dup, props),
@@ -118,35 +116,27 @@ impl Core {
 
     /// `filters`: `[{topic, qos, nl, rap, rh}]`.
     pub fn subscribe(&mut self, now: f64, filters: JsValue, properties: JsValue) -> u32 {
-        let parsed: Result<Vec<JsFilter>, _> = serde_wasm_bindgen::from_value(filters);
-        let props = convert::subscribe_properties(properties);
-        match (parsed, props) {
-            (Ok(filters), _) if !filters.iter().all(JsFilter::qos_is_valid) => self
-                .session
-                .reject(OpError::InvalidQoS, "Invalid QoS: must be 0, 1 or 2"),
-            (Ok(filters), Ok(props)) => {
-                let filters: Vec<SubscribeFilter> =
-                    filters.into_iter().map(JsFilter::into_filter).collect();
-                self.session.subscribe(ms(now), filters, props)
-            }
-            (Err(_), _) => self.session.reject(
-                OpError::InvalidArgument,
-                "subscribe: filters must be [{topic, qos}]",
-            ),
-            (_, Err(e)) => self.session.reject(OpError::InvalidArgument, e),
+        let props = match convert::subscribe_properties(&properties) {
+            Ok(p) => p,
+            Err(e) => return self.session.reject(OpError::InvalidArgument, e),
+        };
+        match convert::filters(&filters) {
+            Ok(filters) => self.session.subscribe(ms(now), filters, props),
+            Err((kind, text)) => self.session.reject(kind, text),
         }
     }
 
     pub fn unsubscribe(&mut self, now: f64, topics: JsValue, properties: JsValue) -> u32 {
-        let parsed: Result<Vec<String>, _> = serde_wasm_bindgen::from_value(topics);
-        let user = convert::user_properties_of(properties);
-        match (parsed, user) {
-            (Ok(topics), Ok(user)) => self.session.unsubscribe(ms(now), topics, user),
-            (Err(_), _) => self.session.reject(
+        let user = match convert::user_properties_of(&properties) {
+            Ok(u) => u,
+            Err(e) => return self.session.reject(OpError::InvalidArgument, e),
+        };
+        match convert::topics(&topics) {
+            Some(topics) => self.session.unsubscribe(ms(now), topics, user),
+            None => self.session.reject(
                 OpError::InvalidArgument,
                 "unsubscribe: topics must be strings",
             ),
-            (_, Err(e)) => self.session.reject(OpError::InvalidArgument, e),
         }
     }
 
@@ -176,7 +166,7 @@ impl Core {
     }
 
     pub fn send_auth(&mut self, now: f64, reason_code: u8, properties: JsValue) -> bool {
-        match convert::auth_properties(properties) {
+        match convert::auth_properties(&properties) {
             Ok(p) => self.session.send_auth(ms(now), reason_code, p),
             Err(_) => false,
         }

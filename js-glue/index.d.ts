@@ -1,0 +1,348 @@
+// Type definitions for mpmqtt: MQTT.js' API (mqtt.min.js) for WeChat/Alipay mini-programs.
+
+/** A payload as delivered to 'message': a Uint8Array behaving like Node's Buffer. */
+export interface BufferLike extends Uint8Array {
+  /** 'utf8' (default), 'utf-8', 'hex', 'base64', 'ascii', 'latin1', 'binary'. */
+  toString(encoding?: string, start?: number, end?: number): string
+  toJSON(): { type: 'Buffer'; data: number[] }
+  equals(other: Uint8Array): boolean
+  // slice/subarray also return Buffer-like views sharing memory (like Buffer#slice);
+  // they keep Uint8Array's signatures so this type stays assignable to Uint8Array.
+}
+
+export type QoS = 0 | 1 | 2
+export type BinaryLike = string | Uint8Array | ArrayBuffer | ArrayBufferView
+export type UserProperties = { [key: string]: string | string[] }
+
+export interface IConnectPacketProperties {
+  sessionExpiryInterval?: number
+  receiveMaximum?: number
+  maximumPacketSize?: number
+  topicAliasMaximum?: number
+  requestResponseInformation?: boolean
+  requestProblemInformation?: boolean
+  userProperties?: UserProperties
+  authenticationMethod?: string
+  authenticationData?: BinaryLike
+}
+
+export interface IPublishProperties {
+  payloadFormatIndicator?: boolean
+  messageExpiryInterval?: number
+  topicAlias?: number
+  responseTopic?: string
+  correlationData?: BinaryLike
+  userProperties?: UserProperties
+  subscriptionIdentifier?: number | number[]
+  contentType?: string
+}
+
+export interface IWillOptions {
+  topic: string
+  payload: BinaryLike
+  qos?: QoS
+  retain?: boolean
+  properties?: {
+    willDelayInterval?: number
+    payloadFormatIndicator?: boolean
+    messageExpiryInterval?: number
+    contentType?: string
+    responseTopic?: string
+    correlationData?: BinaryLike
+    userProperties?: UserProperties
+  }
+}
+
+export interface ICredentials {
+  username?: string
+  password?: string | Uint8Array
+  /** Replaces the client id for this and later connections. */
+  clientId?: string
+}
+
+export interface ICredentialsInfo {
+  /** Connection attempt number, from 1. */
+  attempt: number
+  clientId: string
+}
+
+/**
+ * Called before every connection attempt. Either return a Promise of the
+ * credentials or call `callback(err, credentials)`. Cloud helpers are providers.
+ */
+export type CredentialsProvider = (
+  callback: (err: Error | null | undefined, credentials?: ICredentials) => void,
+  info: ICredentialsInfo
+) => Promise<ICredentials> | void
+
+export interface IBackoffOptions {
+  /** First delay, ms. */
+  initial?: number
+  /** Largest delay, ms. */
+  max?: number
+  multiplier?: number
+  /** 0..1: random spread applied to each delay. */
+  jitter?: number
+}
+
+export interface IServer {
+  host: string
+  port?: number
+  protocol?: 'wss' | 'ws' | 'wxs' | 'wx' | 'alis' | 'ali'
+}
+
+export interface IClientOptions {
+  /** Only WebSocket schemes: mqtt/tcp/mqtts/ssl/tls throw. */
+  protocol?: 'wss' | 'ws' | 'wxs' | 'wx' | 'alis' | 'ali'
+  host?: string
+  hostname?: string
+  port?: number
+  path?: string
+  servers?: IServer[]
+  /** Default 60 (seconds); 0 disables keepalive. */
+  keepalive?: number
+  reschedulePings?: boolean
+  /** Default 'mqttjs_' + 8 hex digits. */
+  clientId?: string
+  protocolId?: 'MQTT' | 'MQIsdp'
+  /** Default 4. */
+  protocolVersion?: 3 | 4 | 5
+  /** Default true; false needs a clientId. */
+  clean?: boolean
+  /** Default 1000 ms; 0 disables reconnecting. */
+  reconnectPeriod?: number
+  /** Default 30000 ms. */
+  connectTimeout?: number
+  username?: string
+  password?: string | Uint8Array
+  will?: IWillOptions
+  properties?: IConnectPacketProperties
+  /** Default true. */
+  resubscribe?: boolean
+  /** Default true. */
+  queueQoSZero?: boolean
+  manualConnect?: boolean
+  /** Default false: a refused CONNACK stops reconnecting. */
+  reconnectOnConnackError?: boolean
+  autoUseTopicAlias?: boolean
+  autoAssignTopicAlias?: boolean
+  transformWsUrl?: (url: string, options: IClientOptions, client: MqttClient) => string
+  wsOptions?: { headers?: { [name: string]: string }; [key: string]: unknown }
+  log?: (...args: unknown[]) => void
+  /** Accepted for MQTT.js compatibility; the core keeps its own in-flight state. */
+  incomingStore?: Store
+  outgoingStore?: Store
+  /** Alipay: the `my` object (detected automatically when global). */
+  my?: object
+  /** WeChat: the `wx` object (detected automatically when global). */
+  wx?: object
+  // mpmqtt extensions
+  credentialsProvider?: CredentialsProvider
+  backoff?: IBackoffOptions
+  /** 0 = unlimited. */
+  maxReconnectAttempts?: number
+  /** Offline queue bound (operations), default 1000. */
+  queueLimit?: number
+  maxIncomingPacketSize?: number
+  /** ms; default 2000. */
+  sameClientIdWindow?: number
+  /** Default 3. */
+  sameClientIdLimit?: number
+  [key: string]: unknown
+}
+
+export interface IClientPublishOptions {
+  qos?: QoS
+  retain?: boolean
+  dup?: boolean
+  properties?: IPublishProperties
+  cbStorePut?: () => void
+}
+
+export interface IClientSubscribeOptions {
+  qos?: QoS
+  /** No Local (v5). */
+  nl?: boolean
+  /** Retain As Published (v5). */
+  rap?: boolean
+  /** Retain Handling (v5). */
+  rh?: 0 | 1 | 2
+  properties?: { subscriptionIdentifier?: number; userProperties?: UserProperties }
+}
+
+export interface IClientSubscribeProperties {
+  properties?: { subscriptionIdentifier?: number; userProperties?: UserProperties }
+}
+
+export interface IClientUnsubscribeOptions {
+  properties?: { userProperties?: UserProperties }
+}
+
+export interface IClientEndOptions {
+  /** v5 DISCONNECT reason code. */
+  reasonCode?: number
+  properties?: { [key: string]: unknown }
+}
+
+export interface ISubscriptionMap {
+  [topic: string]: IClientSubscribeOptions | QoS
+}
+
+export interface ISubscriptionGrant {
+  topic: string
+  /** Granted QoS, or a failure code (128, or a v5 reason code >= 0x80). */
+  qos: number
+  nl?: boolean
+  rap?: boolean
+  rh?: number
+}
+
+export interface IConnackPacket {
+  cmd: 'connack'
+  retain: boolean
+  qos: number
+  dup: boolean
+  length?: number
+  topic: null
+  payload: null
+  sessionPresent: boolean
+  /** MQTT 3.1/3.1.1 */
+  returnCode?: number
+  /** MQTT 5 */
+  reasonCode?: number
+  properties?: { [key: string]: unknown }
+}
+
+export interface IPublishPacket {
+  cmd: 'publish'
+  topic: string
+  payload: BufferLike | BinaryLike
+  qos: QoS
+  retain: boolean
+  dup: boolean
+  length?: number
+  messageId?: number
+  properties?: IPublishProperties
+}
+
+export interface IAckPacket {
+  cmd: 'suback' | 'unsuback'
+  granted: number[]
+  properties?: { reasonString?: string; userProperties?: UserProperties }
+}
+
+export interface IDisconnectPacket {
+  cmd: 'disconnect'
+  reasonCode: number
+  properties?: { [key: string]: unknown }
+}
+
+export interface IAuthPacket {
+  cmd: 'auth'
+  reasonCode: number
+  properties?: { authenticationMethod?: string; authenticationData?: Uint8Array; [key: string]: unknown }
+}
+
+/** The `{cmd}` given to packetsend/packetreceive. */
+export interface IPacketInfo {
+  cmd: string
+}
+
+export type Packet = IConnackPacket | IPublishPacket | IAckPacket | IDisconnectPacket | IAuthPacket | IPacketInfo
+
+export type PacketCallback = (error?: Error | null, packet?: IPublishPacket) => void
+export type ClientSubscribeCallback = (err: Error | null, granted?: ISubscriptionGrant[], suback?: IAckPacket) => void
+export type ClientUnsubscribeCallback = (err?: Error | null, unsuback?: IAckPacket) => void
+export type CloseCallback = (error?: Error) => void
+export type OnMessageCallback = (topic: string, payload: BufferLike, packet: IPublishPacket) => void
+
+export declare class Store {
+  constructor(options?: object)
+  put(packet: { messageId?: number }, cb?: () => void): this
+  get(packet: { messageId?: number }, cb: (err: Error | null, packet?: object) => void): this
+  del(packet: { messageId?: number }, cb?: (err: Error | null, packet?: object) => void): this
+  createStream(): { on(event: 'data' | 'end', fn: (...args: any[]) => void): unknown; destroy(): unknown }
+  close(cb?: () => void): void
+}
+
+export declare class ErrorWithReasonCode extends Error {
+  code: number
+  constructor(message: string, code: number)
+}
+
+export declare const ReasonCodes: { [code: number]: string }
+
+export declare class MqttClient {
+  /** A copy of the options given, with defaults applied. */
+  options: IClientOptions
+  connected: boolean
+  reconnecting: boolean
+  disconnecting: boolean
+  disconnected: boolean
+
+  constructor(options?: IClientOptions)
+
+  on(event: 'connect', cb: (connack: IConnackPacket) => void): this
+  on(event: 'message', cb: OnMessageCallback): this
+  on(event: 'error', cb: (error: Error & { code?: number | string }) => void): this
+  on(event: 'disconnect', cb: (packet: IDisconnectPacket) => void): this
+  on(event: 'packetsend' | 'packetreceive', cb: (packet: IPacketInfo) => void): this
+  on(event: 'reconnect' | 'close' | 'offline' | 'end' | 'outgoingEmpty', cb: () => void): this
+  on(event: string, cb: (...args: any[]) => void): this
+  once(event: 'connect', cb: (connack: IConnackPacket) => void): this
+  once(event: 'message', cb: OnMessageCallback): this
+  once(event: string, cb: (...args: any[]) => void): this
+  addListener(event: string, cb: (...args: any[]) => void): this
+  off(event: string, cb: (...args: any[]) => void): this
+  removeListener(event: string, cb: (...args: any[]) => void): this
+  removeAllListeners(event?: string): this
+  emit(event: string, ...args: any[]): boolean
+  listeners(event: string): Array<(...args: any[]) => void>
+  listenerCount(event: string): number
+  eventNames(): string[]
+  setMaxListeners(n: number): this
+
+  /** Starts connecting; only needed with `manualConnect`. */
+  connect(): this
+  publish(topic: string, message: BinaryLike, opts?: IClientPublishOptions, callback?: PacketCallback): this
+  publish(topic: string, message: BinaryLike, callback?: PacketCallback): this
+  publishAsync(topic: string, message: BinaryLike, opts?: IClientPublishOptions): Promise<IPublishPacket | undefined>
+  subscribe(topic: string | string[] | ISubscriptionMap, opts?: IClientSubscribeOptions, callback?: ClientSubscribeCallback): this
+  subscribe(topic: string | string[] | ISubscriptionMap, callback?: ClientSubscribeCallback): this
+  subscribeAsync(topic: string | string[] | ISubscriptionMap, opts?: IClientSubscribeOptions): Promise<ISubscriptionGrant[]>
+  unsubscribe(topic: string | string[], opts?: IClientUnsubscribeOptions, callback?: ClientUnsubscribeCallback): this
+  unsubscribe(topic: string | string[], callback?: ClientUnsubscribeCallback): this
+  unsubscribeAsync(topic: string | string[], opts?: IClientUnsubscribeOptions): Promise<IAckPacket>
+  end(force?: boolean, opts?: IClientEndOptions, cb?: CloseCallback): this
+  end(force?: boolean, cb?: CloseCallback): this
+  end(opts?: IClientEndOptions, cb?: CloseCallback): this
+  end(cb?: CloseCallback): this
+  endAsync(force?: boolean, opts?: IClientEndOptions): Promise<void>
+  reconnect(): this
+  removeOutgoingMessage(messageId: number): this
+  getLastMessageId(): number | null
+  /** Called after 'message' for every incoming PUBLISH; override at will. */
+  handleMessage(packet: IPublishPacket, callback: (error?: Error) => void): void
+  /** MQTT 5 AUTH from the broker; answer with callback(null, {reasonCode, properties}). */
+  handleAuth(packet: IAuthPacket, callback: (error?: Error | null, answer?: { reasonCode?: number; properties?: object }) => void): void
+}
+
+export { MqttClient as Client }
+
+export declare function connect(brokerUrl: string, opts?: IClientOptions): MqttClient
+export declare function connect(opts: IClientOptions): MqttClient
+export declare function connectAsync(brokerUrl: string, opts?: IClientOptions, allowRetries?: boolean): Promise<MqttClient>
+export declare function connectAsync(opts: IClientOptions): Promise<MqttClient>
+
+declare const mqtt: {
+  (brokerUrl: string, opts?: IClientOptions): MqttClient
+  (opts: IClientOptions): MqttClient
+  connect: typeof connect
+  connectAsync: typeof connectAsync
+  MqttClient: typeof MqttClient
+  Client: typeof MqttClient
+  Store: typeof Store
+  ReasonCodes: typeof ReasonCodes
+  ErrorWithReasonCode: typeof ErrorWithReasonCode
+}
+export default mqtt

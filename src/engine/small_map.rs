@@ -1,0 +1,87 @@
+//! An insertion-ordered map over a `Vec`, for the engine's small tables (requests awaiting
+//! SUBACK/UNSUBACK, subscriptions, topic aliases). Linear search beats `BTreeMap` here: the
+//! tables hold a handful of entries, and each `BTreeMap` instantiation costs kilobytes of
+//! wasm that WeChat pages pay for (docs/performance.md).
+
+use alloc::vec::Vec;
+
+pub struct SmallMap<K, V> {
+    entries: Vec<(K, V)>,
+}
+
+impl<K: PartialEq, V> SmallMap<K, V> {
+    pub fn new() -> Self {
+        SmallMap {
+            entries: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn get<Q: PartialEq<K> + ?Sized>(&self, key: &Q) -> Option<&V> {
+        self.entries.iter().find(|(k, _)| key == k).map(|(_, v)| v)
+    }
+
+    /// Replaces the value of an existing key in place (its position is kept).
+    pub fn insert(&mut self, key: K, value: V) {
+        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.entries.push((key, value)),
+        }
+    }
+
+    pub fn remove<Q: PartialEq<K> + ?Sized>(&mut self, key: &Q) -> Option<V> {
+        let i = self.entries.iter().position(|(k, _)| key == k)?;
+        Some(self.entries.remove(i).1)
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &V) -> bool) {
+        self.entries.retain(|(k, v)| keep(k, v));
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// All values in insertion order, leaving the map empty.
+    pub fn take_values(&mut self) -> Vec<V> {
+        core::mem::take(&mut self.entries)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use alloc::string::String;
+
+    #[test]
+    fn insert_replaces_in_place_and_keeps_order() {
+        let mut m: SmallMap<String, u16> = SmallMap::new();
+        m.insert("a".into(), 1);
+        m.insert("b".into(), 2);
+        m.insert("a".into(), 3);
+        assert_eq!(m.values().copied().collect::<Vec<_>>(), [3, 2]);
+        assert_eq!(m.get("a"), Some(&3));
+        assert_eq!(m.remove("a"), Some(3));
+        assert_eq!(m.remove("a"), None);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.take_values(), [2]);
+        assert!(m.is_empty());
+    }
+}
