@@ -12,6 +12,7 @@
 const IMPORT_MODULE = './mpmqtt_bg.js';
 
 let cached = null;
+let loaded = null;
 
 /** The wasm-bindgen shims, inlined by scripts/bundle.js (an ES module, so bundled use only). */
 function bundledBindgen() {
@@ -41,6 +42,7 @@ function loadCore(platform, bindgen) {
       return platform.instantiateWasm(imports).then((exports) => {
         bg.__wbg_set_wasm(exports);
         if (typeof exports.__wbindgen_start === 'function') exports.__wbindgen_start();
+        loaded = bg;
         return bg.Core;
       });
     });
@@ -52,9 +54,16 @@ function loadCore(platform, bindgen) {
   return attempt;
 }
 
+/** The loaded shims module (cloud signing lives there too); throws before loadCore resolved. */
+function loadedBindings() {
+  if (!loaded) throw new Error('mpmqtt: the core is not loaded yet');
+  return loaded;
+}
+
 /** Forgets the loaded core. Tests only: a real process keeps one instance for its lifetime. */
 function resetCoreForTests() {
   cached = null;
+  loaded = null;
 }
 
-module.exports = { loadCore, resetCoreForTests, IMPORT_MODULE };
+module.exports = { loadCore, loadedBindings, resetCoreForTests, IMPORT_MODULE };

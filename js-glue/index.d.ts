@@ -148,7 +148,73 @@ export interface IClientOptions {
   sameClientIdWindow?: number
   /** Default 3. */
   sameClientIdLimit?: number
+  /** Built-in credentials, signed before every connection attempt (set at most one cloud). */
+  aliyun?: IAliyunOptions
+  tencent?: ITencentOptions
+  huawei?: IHuaweiOptions
+  onenet?: IOneNetOptions
+  easemob?: IEasemobOptions
   [key: string]: unknown
+}
+
+export type SignMethod = 'hmacsha1' | 'hmacsha256' | 'hmacmd5'
+
+export interface IAliyunOptions {
+  productKey: string
+  deviceName: string
+  /** Ships with the page: only for a per-device page (docs/clouds.md). */
+  deviceSecret: string
+  /** Default `${productKey}.${deviceName}`. */
+  clientId?: string
+  /** Default 'hmacsha1'; the method named is the one computed. */
+  signMethod?: SignMethod
+  /** securemode 2 (wss, default) or 3. */
+  tls?: boolean
+}
+
+export interface ITencentOptions {
+  productId: string
+  deviceName: string
+  /** base64, as the console shows it. */
+  devicePsk: string
+  sdkappid?: number
+  /** Signature lifetime in seconds, default 3600. */
+  lifetime?: number
+  signMethod?: 'hmacsha1' | 'hmacsha256'
+}
+
+export interface IHuaweiOptions {
+  deviceId: string
+  secret: string
+  /** Default true (clientId `…_0_1_YYYYMMDDHH`). */
+  checkTimestamp?: boolean
+}
+
+export interface IOneNetOptions {
+  productId: string
+  deviceName: string
+  /** base64 device key. */
+  key: string
+  /** Default `products/{productId}/devices/{deviceName}`. */
+  res?: string
+  lifetime?: number
+  signMethod?: SignMethod
+}
+
+export interface IEasemobOptions {
+  deviceId: string
+  appId: string
+  username: string
+  /** Default `${deviceId}@${appId}`. */
+  clientId?: string
+  /** Recommended: ask your own server for the user token. */
+  userToken?: (who: { username: string; clientId: string }) => string | Promise<string>
+  /** The documented two-step flow; the app secret then ships with the page (development only). */
+  restApiUrl?: string
+  appClientId?: string
+  appClientSecret?: string
+  /** User token lifetime in seconds. */
+  expiresIn?: number
 }
 
 export interface IClientPublishOptions {

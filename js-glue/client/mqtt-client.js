@@ -9,6 +9,7 @@ const payload = require('./payload')
 const utf8 = require('./utf8')
 const errors = require('./errors')
 const args = require('./args')
+const clouds = require('./clouds')
 
 // Event kinds of Core.poll_event().
 const EV = {
@@ -52,7 +53,8 @@ function rethrowLater (err) {
 
 const defaultEnv = {
   selectPlatform: (opts) => require('../platform').selectPlatform(opts),
-  loadCore: (platform) => require('../core-loader').loadCore(platform)
+  loadCore: (platform) => require('../core-loader').loadCore(platform),
+  bindings: () => require('../core-loader').loadedBindings()
 }
 
 class MqttClient extends EventEmitter {
@@ -67,6 +69,10 @@ class MqttClient extends EventEmitter {
         'use mqtt.connect(url, options) or new MqttClient(options)')
     }
     this.options = options.normalise(opts)
+    if (!this.options.credentialsProvider) {
+      const provider = clouds.providerFor(this.options, () => this._platform, () => this._env.bindings())
+      if (provider) this.options.credentialsProvider = provider
+    }
     this._coreOptions = options.coreOptions(this.options)
     this.log = typeof this.options.log === 'function' ? this.options.log : noop
     this.connected = false
@@ -307,10 +313,12 @@ class MqttClient extends EventEmitter {
       }
       sock.transport = this._platform.openSocket(this._nextUrl(), socketOptions, handlers)
     } catch (e) {
-      // A bad URL or a platform refusal is a failed attempt, like a refused socket.
+      // A bad URL or a platform refusal (no socket API, too many sockets) is a
+      // failed attempt; unlike a refused connection the page must hear why.
       if (live()) {
         this._sock = null
         core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
+        this.emit('error', e instanceof Error ? e : new Error(String(e)))
       }
     }
   }

@@ -3,6 +3,9 @@
 // MQTT.js delivers Node Buffers; pages rely on toString() giving UTF-8 text.
 const utf8 = require('./utf8')
 
+// Node (and tests) get real Buffers; mini-programs have no Buffer.
+const NodeBuffer = typeof Buffer === 'function' && typeof Buffer.from === 'function' ? Buffer : null
+
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 const HEX = '0123456789abcdef'
 
@@ -83,9 +86,7 @@ proto.slice = proto.subarray = function (start, end) {
  * @returns {Uint8Array}
  */
 function toPayload (bytes) {
-  if (typeof Buffer === 'function' && typeof Buffer.from === 'function') {
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  }
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   return bufferLike(bytes)
 }
 

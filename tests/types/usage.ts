@@ -78,3 +78,14 @@ client.publish('t', 42)
 // @ts-expect-error only WebSocket schemes exist here
 const bad: IClientOptions = { protocol: 'mqtt' }
 console.log(bad)
+
+// Built-in cloud credentials (one cloud at a time).
+const aliyunClient: MqttClient = mqtt.connect('wxs://a1Pk.iot-as-mqtt.cn-shanghai.aliyuncs.com', {
+  aliyun: { productKey: 'a1Pk', deviceName: 'dev1', deviceSecret: 'secret', signMethod: 'hmacsha256' },
+  keepalive: 60
+})
+aliyunClient.end()
+const easemobClient: MqttClient = mqtt.connect('alis://app.cn1.mqtt.chat/mqtt', {
+  easemob: { deviceId: 'd1', appId: 'app', username: 'u', userToken: async ({ clientId }) => 'token-for-' + clientId }
+})
+easemobClient.end()

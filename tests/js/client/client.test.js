@@ -408,8 +408,11 @@ test('socket URL: servers rotate, transformWsUrl sees (url, options, client), mq
 test('a socket that cannot be opened counts as a closed transport', async () => {
   const t = make('wss://h/mqtt')
   t.platform.openSocket = () => { throw new Error('too many sockets') }
+  const errs = []
+  t.client.on('error', (e) => errs.push(e.message))
   await tick()
   assert.deepStrictEqual(t.core().calls.pop(), ['transport_closed', 0, 'too many sockets'])
+  assert.deepStrictEqual(errs, ['too many sockets'])
 })
 
 test('timer: one timer re-armed from poll_timeout, handle_timeout when due', async () => {

@@ -3,7 +3,6 @@
 const test = require('node:test')
 const assert = require('node:assert')
 const fs = require('fs')
-const os = require('os')
 const path = require('path')
 const http = require('http')
 const { execFileSync } = require('child_process')
@@ -17,7 +16,9 @@ let outDir
 
 function loadBundle () {
   if (mqtt) return mqtt
-  outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpmqtt-client-'))
+  // Inside the repository so the bundle's runtime require('ws') resolves.
+  fs.mkdirSync(path.join(ROOT, 'build'), { recursive: true })
+  outDir = fs.mkdtempSync(path.join(ROOT, 'build', 'client-test-'))
   execFileSync(process.execPath, [path.join(ROOT, 'scripts/bundle.js'), '--out-dir', outDir], { stdio: 'pipe' })
   mqtt = require(path.join(outDir, 'mqtt.min.js'))
   return mqtt
@@ -100,6 +101,19 @@ test('real core: unreachable broker gives close, offline, reconnect; end stops e
   await new Promise((resolve) => setTimeout(resolve, 150))
   assert.strictEqual(events.length, count, 'nothing happens after end')
   assert.strictEqual(client._timer, null)
+})
+
+test('real core: connectAsync resolves with the client; without retries it rejects', { skip }, async () => {
+  const m = loadBundle()
+  const broker = await startBroker()
+  try {
+    const client = await m.connectAsync(broker.url, { clientId: 'real-async' })
+    assert.strictEqual(client.connected, true)
+    await client.endAsync()
+  } finally {
+    await broker.close()
+  }
+  await assert.rejects(m.connectAsync('ws://127.0.0.1:9/mqtt', { reconnectPeriod: 50 }, false), /Couldn't connect to server/)
 })
 
 test.after(() => {

@@ -1,0 +1,9 @@
+//! A scripted broker, clock and page against the session; the checks live in tests/fuzz_harness.
+#![no_main]
+
+#[path = "../../tests/fuzz_harness/mod.rs"]
+mod fuzz_harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    fuzz_harness::engine_target::run(data);
+});

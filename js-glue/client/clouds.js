@@ -1,0 +1,78 @@
+'use strict'
+/**
+ * Built-in credentials providers for the clouds mini-programs use. A cloud option is just a
+ * credentials provider: it runs before every connection attempt, so timestamps, signatures
+ * and tokens are fresh on each reconnect (the signing itself is Rust, src/signing).
+ *
+ *   mqtt.connect(url, { aliyun: { productKey, deviceName, deviceSecret, signMethod } })
+ *   mqtt.connect(url, { tencent: { productId, deviceName, devicePsk } })
+ *   mqtt.connect(url, { huawei: { deviceId, secret } })
+ *   mqtt.connect(url, { onenet: { productId, deviceName, key } })
+ *   mqtt.connect(url, { easemob: { restApiUrl, deviceId, appId, username, userToken } })
+ */
+
+const SIGNED = ['aliyun', 'tencent', 'huawei', 'onenet']
+const CLOUDS = SIGNED.concat(['easemob'])
+
+/** The cloud option the page set, if any (at most one may be set). */
+function cloudOf (o) {
+  const set = CLOUDS.filter((name) => o[name] !== undefined && o[name] !== null)
+  if (set.length > 1) throw new Error('Set at most one of ' + CLOUDS.join(', ') + ' (got ' + set.join(' and ') + ')')
+  if (set.length === 1 && typeof o[set[0]] !== 'object') throw new TypeError(set[0] + ' must be an object')
+  return set[0]
+}
+
+/** The response body as text, whatever shape the platform's request returned. */
+function bodyText (data) {
+  if (typeof data === 'string') return data
+  if (data === undefined || data === null) return ''
+  try {
+    return JSON.stringify(data)
+  } catch (e) {
+    return ''
+  }
+}
+
+/**
+ * Easemob's documented two-step flow (app token, then user token) or, better, a page-supplied
+ * `userToken({username, clientId})` that asks the app's own server: the app secret must not
+ * ship in a mini-program (docs/clouds.md).
+ */
+function easemobProvider (cfg, platform, bindings) {
+  const clientId = cfg.clientId || (cfg.deviceId + '@' + cfg.appId)
+  return () => {
+    const b = bindings()
+    let token
+    if (typeof cfg.userToken === 'function') {
+      token = Promise.resolve(cfg.userToken({ username: cfg.username, clientId }))
+    } else {
+      const ask = (req) => platform().request(req).then((res) => b.easemob_parse_token_response(res.status, bodyText(res.data)))
+      token = ask(b.easemob_app_token_request(cfg.restApiUrl, cfg.appClientId, cfg.appClientSecret))
+        .then((appToken) => ask(b.easemob_user_token_request(cfg.restApiUrl, appToken, cfg.username, clientId, cfg.expiresIn)))
+    }
+    return token.then((password) => {
+      if (typeof password !== 'string' || !password) throw new Error('easemob: no user token')
+      return { clientId, username: cfg.username, password }
+    })
+  }
+}
+
+/**
+ * @param {object} o normalised options
+ * @param {() => object} platform the selected platform (request, randomBytes)
+ * @param {() => object} bindings the loaded core's wasm-bindgen module
+ * @returns {Function|null} a credentials provider, or null when no cloud option is set
+ */
+function providerFor (o, platform, bindings) {
+  const name = cloudOf(o)
+  if (!name) return null
+  const cfg = o[name]
+  if (name === 'easemob') return easemobProvider(cfg, platform, bindings)
+  return (done) => {
+    const b = bindings()
+    if (typeof b.cloud_credentials !== 'function') throw new Error(name + ': this build of the core has no cloud signing')
+    done(null, b.cloud_credentials(name, cfg, Date.now(), platform().randomBytes(5)))
+  }
+}
+
+module.exports = { providerFor, cloudOf, CLOUDS }
