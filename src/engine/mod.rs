@@ -250,7 +250,7 @@ impl Session {
         }
         if self.phase == Phase::Connected && self.keepalive_ms > 0 {
             consider(Some(match self.ping_sent_at {
-                Some(sent) => sent + self.keepalive_ms,
+                Some(sent) => sent.saturating_add(self.keepalive_ms),
                 None => self.next_ping_at(),
             }));
         }
@@ -263,7 +263,7 @@ impl Session {
         } else {
             self.last_ping
         };
-        base + self.keepalive_ms
+        base.saturating_add(self.keepalive_ms)
     }
 
     // ----- connection lifecycle -----------------------------------------------------------
@@ -304,7 +304,7 @@ impl Session {
         }
         self.attempts += 1;
         self.reconnect_at = None;
-        self.connect_deadline = Some(now + self.opts.connect_timeout_ms);
+        self.connect_deadline = Some(now.saturating_add(self.opts.connect_timeout_ms));
         if self.opts.credentials_provider {
             self.phase = Phase::AwaitCredentials;
             self.events.push_back(Event::NeedCredentials {
@@ -507,7 +507,7 @@ impl Session {
             return;
         }
         self.phase = Phase::WaitReconnect;
-        self.reconnect_at = Some(now + self.policy.delay_ms(self.failures));
+        self.reconnect_at = Some(now.saturating_add(self.policy.delay_ms(self.failures)));
     }
 
     /// Stops reconnecting and fails every unfinished operation, so each callback fires once.
@@ -646,7 +646,7 @@ impl Session {
             }
             Phase::Connected if self.keepalive_ms > 0 => {
                 if let Some(sent) = self.ping_sent_at {
-                    if now >= sent + self.keepalive_ms {
+                    if now >= sent.saturating_add(self.keepalive_ms) {
                         self.events.push_back(Event::CloseTransport);
                         self.error(
                             ErrorKind::KeepaliveTimeout,
