@@ -484,8 +484,8 @@ fn session_lost_republishes_unconfirmed_and_completes_confirmed_qos2() {
     let again: Vec<(u16, bool)> = publishes(&sent).iter().map(|p| (p.pkid, p.dup)).collect();
     assert_eq!(
         again,
-        vec![(ids[0], true)],
-        "only the unconfirmed QoS 1 goes out again"
+        vec![(ids[0], false)],
+        "only the unconfirmed QoS 1 goes out again, as new to the broker (DUP 0)"
     );
     h.receive(ack(AckKind::PubAck, ids[0]));
     assert_eq!(done_ops(&h.take_events()), vec![q1]);

@@ -861,7 +861,8 @@ impl Session {
                 }
                 _ => {
                     let mut p = o.publish.clone();
-                    p.dup = true;
+                    // A redelivery only when the broker kept the session; otherwise it is new to it.
+                    p.dup = session_present;
                     if self.write_publish(now, &mut p).is_err() {
                         if let Some(o) = self.outgoing.remove(&pkid) {
                             self.ids.release(pkid);

@@ -316,8 +316,9 @@ pub fn options(js: &JsValue) -> Result<Options, &'static str> {
     if !absent(&backoff) {
         let num = |key: &str| get(&backoff, key).as_f64();
         o.backoff = Some(Backoff {
-            initial_ms: num("initial").unwrap_or(1000.0).max(0.0) as u64,
-            max_ms: num("max").unwrap_or(30_000.0).max(0.0) as u64,
+            // Clamped to setTimeout's range: Infinity or 1e300 must not become u64::MAX.
+            initial_ms: ms_clamped(num("initial").unwrap_or(1000.0)),
+            max_ms: ms_clamped(num("max").unwrap_or(30_000.0)),
             multiplier: num("multiplier").unwrap_or(2.0),
             jitter: num("jitter").unwrap_or(0.5),
         });
@@ -399,6 +400,17 @@ pub fn auth_properties(p: &JsValue) -> Result<Option<AuthProperties>, &'static s
         )?,
         user_properties: user_properties(p)?,
     }))
+}
+
+/// A JS number of milliseconds within 0..=2^31-1 (setTimeout's limit); NaN → 0.
+fn ms_clamped(v: f64) -> u64 {
+    if v.is_nan() || v <= 0.0 {
+        0
+    } else if v >= 2_147_483_647.0 {
+        2_147_483_647
+    } else {
+        v as u64
+    }
 }
 
 /// `[{topic, qos, nl, rap, rh}]` → filters; `Err` names what is wrong.

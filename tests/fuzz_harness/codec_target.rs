@@ -37,7 +37,7 @@ fn max_size(class: u8, input: &mut Input) -> usize {
 #[derive(Debug, PartialEq)]
 enum Outcome {
     /// A packet and the length of the frame it came from.
-    Packet(Packet, usize),
+    Packet(Box<Packet>, usize),
     Error(CodecError),
 }
 
@@ -109,7 +109,7 @@ fn decode_stream(
                     );
                     check_packet(&p, version, frame, max);
                     consumed += frame_len;
-                    out.push(Outcome::Packet(p, frame_len));
+                    out.push(Outcome::Packet(Box::new(p), frame_len));
                 }
                 Ok(None) => {
                     assert!(failed.is_none(), "Ok(None) after an error");

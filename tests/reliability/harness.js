@@ -60,62 +60,96 @@ const once = (emitter, name, timeout = 5000) =>
     });
   });
 
+/** Per-sequence-number counters in a growable byte array (compact for long soaks). */
+class Counts {
+  constructor() {
+    this.a = new Uint8Array(1024);
+    this.max = -1;
+  }
+  inc(i) {
+    if (i >= this.a.length) {
+      const b = new Uint8Array(Math.max(this.a.length * 2, i + 1));
+      b.set(this.a);
+      this.a = b;
+    }
+    if (this.a[i] < 255) this.a[i]++;
+    this.max = Math.max(this.max, i);
+    return this.a[i];
+  }
+  get(i) {
+    return i < this.a.length ? this.a[i] : 0;
+  }
+}
+
 /**
- * Counts one stream of numbered messages: what was published, whether each publish callback
- * fired exactly once and without error, and how often each message arrived.
+ * Counts one stream of messages numbered 0, 1, 2...: what was published, whether each publish
+ * callback fired exactly once and without error, and how often each message arrived.
  */
 class Ledger {
   constructor(name) {
     this.name = name;
     this.sent = 0;
-    this.callbacks = new Map(); // seq -> calls
+    this.sentSeqs = new Counts();
+    this.callbacks = new Counts();
+    this.arrivals = new Counts();
     this.callbackErrors = [];
-    this.arrivals = new Map(); // seq -> times received
     this.outOfOrder = 0;
     this.lastSeen = -1;
+    this.unknown = 0;
   }
 
-  /** Returns the callback to hand to publish() for message `seq`. */
+  /** Records that message `seq` is published; returns the callback to hand to publish(). */
   published(seq) {
     this.sent++;
-    this.callbacks.set(seq, 0);
+    this.sentSeqs.inc(seq);
     return (err) => {
-      this.callbacks.set(seq, (this.callbacks.get(seq) || 0) + 1);
-      if (err) this.callbackErrors.push(`${seq}: ${err.message}`);
+      this.callbacks.inc(seq);
+      if (err && this.callbackErrors.length < 100) this.callbackErrors.push(`${seq}: ${err.message}`);
     };
   }
 
   received(seq) {
-    this.arrivals.set(seq, (this.arrivals.get(seq) || 0) + 1);
+    if (!Number.isInteger(seq) || seq < 0 || !this.sentSeqs.get(seq)) {
+      this.unknown++;
+      return;
+    }
+    this.arrivals.inc(seq);
     if (seq < this.lastSeen) this.outOfOrder++;
     this.lastSeen = Math.max(this.lastSeen, seq);
   }
 
   get pendingCallbacks() {
     let n = 0;
-    for (const c of this.callbacks.values()) if (c === 0) n++;
+    for (let i = 0; i <= this.sentSeqs.max; i++) if (this.sentSeqs.get(i) && !this.callbacks.get(i)) n++;
     return n;
   }
 
   summary() {
+    let received = 0;
     let lost = 0;
     let duplicated = 0;
-    let extraCallbacks = 0;
-    for (const seq of this.callbacks.keys()) if (!this.arrivals.has(seq)) lost++;
-    for (const n of this.arrivals.values()) if (n > 1) duplicated += n - 1;
-    for (const c of this.callbacks.values()) if (c > 1) extraCallbacks += c - 1;
-    let unknown = 0;
-    for (const seq of this.arrivals.keys()) if (!this.callbacks.has(seq)) unknown++;
+    let callbacksMissing = 0;
+    let callbacksExtra = 0;
+    for (let i = 0; i <= this.sentSeqs.max; i++) {
+      if (!this.sentSeqs.get(i)) continue;
+      const n = this.arrivals.get(i);
+      if (n) received++;
+      else lost++;
+      if (n > 1) duplicated += n - 1;
+      const c = this.callbacks.get(i);
+      if (!c) callbacksMissing++;
+      if (c > 1) callbacksExtra += c - 1;
+    }
     return {
       stream: this.name,
       sent: this.sent,
-      received: this.arrivals.size,
+      received,
       lost,
       duplicated,
-      unknown,
+      unknown: this.unknown,
       outOfOrder: this.outOfOrder,
-      callbacksMissing: this.pendingCallbacks,
-      callbacksExtra: extraCallbacks,
+      callbacksMissing,
+      callbacksExtra,
       callbackErrors: this.callbackErrors.length,
     };
   }
