@@ -148,6 +148,14 @@ export interface IClientOptions {
   sameClientIdWindow?: number
   /** Default 3. */
   sameClientIdLimit?: number
+  /** Use the wasm2js core (mqtt.fallback.js) even where WebAssembly exists. */
+  forceFallback?: boolean
+  /** The fallback core module itself, when it cannot be found beside mqtt.min.js. */
+  fallback?: { format: 'wasm2js'; instantiate(imports: object): object }
+  /** WeChat: where mqtt.wasm.br lives in the code package, instead of the search list. */
+  wasmPath?: string
+  /** The wasm bytes, instead of mqtt.wasm.js / mqtt.wasm. */
+  wasmBytes?: ArrayBuffer | ArrayBufferView
   /** Built-in credentials, signed before every connection attempt (set at most one cloud). */
   aliyun?: IAliyunOptions
   tencent?: ITencentOptions

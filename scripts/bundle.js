@@ -42,6 +42,18 @@ function mpmqttResolver(wasmDir) {
     setup(build) {
       build.onResolve({ filter: /(^|\/)build\/wasm\/mpmqtt_bg\.js$/ }, () => ({ path: path.join(wasmDir, BINDGEN_BASENAME + '.js') }));
       build.onResolve({ filter: /^\.\/mqtt\.wasm\.js$/ }, () => ({ path: './mqtt.wasm.js', external: true }));
+      // --- no-WebAssembly fallback (scripts/build-fallback) ---
+      // mqtt.fallback.js stays a runtime require beside mqtt.min.js, like mqtt.wasm.js.
+      build.onResolve({ filter: /^\.\/mqtt\.fallback\.js$/ }, () => ({ path: './mqtt.fallback.js', external: true }));
+      // The shims must renew their heap views when the heap's buffer changes, which the
+      // wasm2js core's memory.grow does without detaching the old one.
+      const shimFile = path.join(wasmDir, BINDGEN_BASENAME + '.js');
+      build.onLoad({ filter: /\/mpmqtt_bg\.js$/ }, (args) => {
+        if (path.resolve(args.path) !== shimFile) return undefined;
+        const { patchShimsForWasm2js } = require('./build-fallback');
+        return { contents: patchShimsForWasm2js(fs.readFileSync(shimFile, 'utf8')), loader: 'js', resolveDir: wasmDir };
+      });
+      // --- end fallback ---
     },
   };
 }
@@ -93,10 +105,14 @@ async function bundleJs(entry, wasmDir) {
  * web bundlers do not try to resolve fs or ws.
  */
 function literalEmbeddedRequire(code) {
-  const pattern = /([A-Za-z_$][\w$]*)\("\.\/mqtt\.wasm\.js"\)/g;
-  const hits = code.match(pattern) || [];
-  if (hits.length !== 1) throw new Error('expected one require of ./mqtt.wasm.js in the bundle, found ' + hits.length);
-  return code.replace(pattern, 'require("./mqtt.wasm.js")');
+  // mqtt.fallback.js (the no-WebAssembly core) is required the same way as mqtt.wasm.js.
+  for (const name of ['mqtt.wasm.js', 'mqtt.fallback.js']) {
+    const pattern = new RegExp('([A-Za-z_$][\\w$]*)\\("\\./' + name.replace(/\./g, '\\.') + '"\\)', 'g');
+    const hits = code.match(pattern) || [];
+    if (hits.length !== 1) throw new Error('expected one require of ./' + name + ' in the bundle, found ' + hits.length);
+    code = code.replace(pattern, 'require("./' + name + '")');
+  }
+  return code;
 }
 
 /** Globals every target runtime has (ES2017 plus what wasm-bindgen's shims reach through). */

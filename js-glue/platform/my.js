@@ -8,6 +8,8 @@
 
 const base64 = require('./base64');
 const { embeddedWasmBytes, instantiateStandard } = require('./embedded-wasm');
+// --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
+const { wantsFallback, instantiateFallback } = require('./fallback');
 const {
   toBytes,
   MINIPROGRAM_SOCKET_LIMIT,
@@ -214,10 +216,9 @@ function createMyPlatform(options) {
 
   function instantiateWasm(imports) {
     const engine = opts.WebAssembly || (typeof WebAssembly !== 'undefined' ? WebAssembly : undefined);
-    if (!engine || typeof engine.instantiate !== 'function') {
-      return Promise.reject(
-        new Error('mpmqtt: this Alipay runtime has no WebAssembly; the JavaScript fallback core is not available yet')
-      );
+    // --- no-WebAssembly fallback hook: the simulator and runtimes without WebAssembly ---
+    if (wantsFallback(opts, engine)) {
+      return instantiateFallback(opts, imports, opts.forceFallback ? '' : 'this Alipay runtime has no WebAssembly');
     }
     let bytes;
     try {

@@ -7,6 +7,8 @@
 
 const { exactArrayBuffer, toBytes, socketLatch, failSoon, randomBytes, jsonBody, closeCode, closeReason } = require('./common');
 const { embeddedWasmBytes, instantiateStandard } = require('./embedded-wasm');
+// --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
+const { wantsFallback, instantiateFallback } = require('./fallback');
 
 function isNode() {
   return typeof process !== 'undefined' && !!process.versions && !!process.versions.node;
@@ -122,8 +124,9 @@ function createWebSocketPlatform(options) {
 
   function instantiateWasm(imports) {
     const engine = opts.WebAssembly || (typeof WebAssembly !== 'undefined' ? WebAssembly : undefined);
-    if (!engine || typeof engine.instantiate !== 'function') {
-      return Promise.reject(new Error('mpmqtt: this runtime has no WebAssembly'));
+    // --- no-WebAssembly fallback hook: node --jitless, engines without WebAssembly ---
+    if (wantsFallback(opts, engine)) {
+      return instantiateFallback(opts, imports, opts.forceFallback ? '' : 'this runtime has no WebAssembly');
     }
     let bytes;
     try {

@@ -16,6 +16,8 @@ const {
   closeCode,
   closeReason,
 } = require('./common');
+// --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
+const { wantsFallback, instantiateFallback } = require('./fallback');
 
 const budget = socketBudget('WeChat', MINIPROGRAM_SOCKET_LIMIT);
 
@@ -132,10 +134,9 @@ function createWxPlatform(options) {
 
   function instantiateWasm(imports) {
     const engine = opts.WXWebAssembly || (typeof WXWebAssembly !== 'undefined' ? WXWebAssembly : undefined);
-    if (!engine || typeof engine.instantiate !== 'function') {
-      return Promise.reject(
-        new Error('mpmqtt: WXWebAssembly is not available (needs WeChat base library 2.14.0 or later)')
-      );
+    // --- no-WebAssembly fallback hook: base libraries before 2.13.0, or forceFallback ---
+    if (wantsFallback(opts, engine)) {
+      return instantiateFallback(opts, imports, opts.forceFallback ? '' : 'WXWebAssembly is not available (needs WeChat base library 2.14.0 or later)');
     }
     const paths = opts.wasmPath ? [opts.wasmPath] : DEFAULT_WASM_PATHS;
     const failures = [];

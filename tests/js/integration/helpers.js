@@ -85,20 +85,26 @@ function firstConnect(client, failures, describe, timeout = 8000) {
   });
 }
 
-/** Connects with our bundle; resolves {client, connack, errors} on the first 'connect'. */
+/**
+ * Connects with our bundle; resolves {client, connack, errors, got} on the first 'connect'.
+ * `got` collects messages from the start: a resumed session's queued messages can be
+ * dispatched right behind the CONNACK, before an await after this call would resume.
+ */
 async function connectOurs(url, opts = {}) {
   const client = ours().connect(url, Object.assign({ reconnectPeriod: 0, connectTimeout: 5000 }, opts));
   const errors = [];
   client.on('error', (e) => errors.push(e));
+  const got = collect(client);
   const connack = await firstConnect(client, ['close'], () => 'our client closed before connecting: ' + errors.map((e) => e.message).join('; '));
-  return { client, connack, errors };
+  return { client, connack, errors, got };
 }
 
-/** Connects an MQTT.js 5.16.0 peer; resolves {client, connack}. */
+/** Connects an MQTT.js 5.16.0 peer; resolves {client, connack, got}. */
 async function connectPeer(url, opts = {}) {
   const client = mqttjs().connect(url, Object.assign({ reconnectPeriod: 0, connectTimeout: 5000 }, opts));
+  const got = collect(client);
   const connack = await firstConnect(client, ['error'], (f, e) => 'MQTT.js peer failed to connect: ' + (e && e.message));
-  return { client, connack };
+  return { client, connack, got };
 }
 
 /** Resolves with `promise`'s value, or with `fallback` after `ms` (no timer left behind). */
@@ -221,28 +227,117 @@ function mosquittoPub(port, topic, payload, { qos = 0, extra = [] } = {}) {
 }
 
 /**
- * A TCP proxy on 127.0.0.1 in front of `targetPort`. `cut()` destroys every link at once
- * (the broker sees the socket die without DISCONNECT); `blackhole('down'|'up')` silently drops
- * what the broker sends to the client (down) or the client to the broker (up) until `cut()`.
+ * Walks the broker-to-client side of a WebSocket connection: the HTTP upgrade response,
+ * then frames (unmasked, as servers send them), and inside the binary frames the MQTT packet
+ * stream (fixed header only). `push(chunk)` returns complete WebSocket frames, each with the
+ * MQTT packet types that finished in it.
+ */
+function downstreamWalker() {
+  let pending = Buffer.alloc(0);
+  let upgraded = false;
+  let mqtt = Buffer.alloc(0);
+  function mqttTypes(payload) {
+    mqtt = Buffer.concat([mqtt, payload]);
+    const types = [];
+    for (;;) {
+      if (mqtt.length < 2) break;
+      let len = 0;
+      let mul = 1;
+      let i = 1;
+      let done = false;
+      for (; i < 5 && i < mqtt.length; i++) {
+        len += (mqtt[i] & 0x7f) * mul;
+        mul *= 128;
+        if (!(mqtt[i] & 0x80)) {
+          done = true;
+          break;
+        }
+      }
+      if (!done || mqtt.length < i + 1 + len) break;
+      types.push(mqtt[0] >> 4);
+      mqtt = mqtt.subarray(i + 1 + len);
+    }
+    return types;
+  }
+  return {
+    push(chunk) {
+      pending = Buffer.concat([pending, chunk]);
+      const out = [];
+      if (!upgraded) {
+        const end = pending.indexOf('\r\n\r\n');
+        if (end < 0) return out;
+        out.push({ bytes: pending.subarray(0, end + 4), types: [] });
+        pending = pending.subarray(end + 4);
+        upgraded = true;
+      }
+      for (;;) {
+        if (pending.length < 2) break;
+        const opcode = pending[0] & 0x0f;
+        let len = pending[1] & 0x7f;
+        let off = 2;
+        if (len === 126) {
+          if (pending.length < 4) break;
+          len = pending.readUInt16BE(2);
+          off = 4;
+        } else if (len === 127) {
+          if (pending.length < 10) break;
+          len = Number(pending.readBigUInt64BE(2));
+          off = 10;
+        }
+        if (pending.length < off + len) break;
+        const payload = pending.subarray(off, off + len);
+        out.push({ bytes: pending.subarray(0, off + len), types: opcode === 2 || opcode === 0 ? mqttTypes(payload) : [] });
+        pending = pending.subarray(off + len);
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of `targetPort` (a WebSocket listener). `cut()` destroys
+ * every link at once (the broker sees the socket die without DISCONNECT);
+ * `blackhole('down'|'up')` silently drops what the broker sends to the client (down) or the
+ * client to the broker (up) until `cut()`; `refuse(true)` closes new connections at once (the
+ * broker looks unreachable); `cutOnDown(type)` cuts the link instead of delivering the first
+ * WebSocket frame from the broker that completes an MQTT packet of that type (7 = PUBCOMP...).
  */
 async function tcpProxy(targetPort) {
   const links = new Set();
   let drop = null;
+  let refusing = false;
+  let cutOn = null;
+  let accepted = 0;
+  const cutLink = (l) => {
+    links.delete(l);
+    l.client.destroy();
+    l.upstream.destroy();
+  };
   const server = net.createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
+    accepted++;
     const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
     const link = { client, upstream };
+    const walker = downstreamWalker();
     links.add(link);
     client.on('data', (d) => {
       if (drop !== 'up') upstream.write(d);
     });
     upstream.on('data', (d) => {
-      if (drop !== 'down') client.write(d);
+      for (const frame of walker.push(d)) {
+        if (!links.has(link)) return;
+        if (cutOn !== null && frame.types.includes(cutOn)) {
+          cutOn = null;
+          cutLink(link);
+          return;
+        }
+        if (drop !== 'down') client.write(frame.bytes);
+      }
     });
-    const close = () => {
-      links.delete(link);
-      client.destroy();
-      upstream.destroy();
-    };
+    const close = () => cutLink(link);
     client.on('close', close);
     upstream.on('close', close);
     client.on('error', close);
@@ -258,16 +353,26 @@ async function tcpProxy(targetPort) {
     get links() {
       return links.size;
     },
+    /** Connections forwarded so far. */
+    get accepted() {
+      return accepted;
+    },
+    /** True until an armed cutOnDown has fired. */
+    get armed() {
+      return cutOn !== null;
+    },
+    refuse(on) {
+      refusing = !!on;
+    },
     blackhole(direction) {
       drop = direction;
     },
+    cutOnDown(type) {
+      cutOn = type;
+    },
     cut() {
       drop = null;
-      for (const l of [...links]) {
-        l.client.destroy();
-        l.upstream.destroy();
-      }
-      links.clear();
+      for (const l of [...links]) cutLink(l);
     },
     stop() {
       this.cut();
