@@ -1097,3 +1097,35 @@ fn remove_outgoing_fails_that_publish_only() {
     h.receive(ack(AckKind::PubAck, ids[1]));
     assert_eq!(done_ops(&h.take_events()), vec![b]);
 }
+
+#[test]
+fn closes_caused_by_hiding_the_app_are_not_a_takeover() {
+    let mut h = Harness::v4();
+    h.establish(false);
+    for _ in 0..5 {
+        h.advance(100);
+        h.session.set_suspended(h.now, true);
+        h.drop_link(); // WeChat closes sockets of hidden apps ("interrupted")
+        h.advance(3_000);
+        h.session.set_suspended(h.now, false);
+        h.open_and_ack(false, None);
+    }
+    assert!(errors(&h.take_events()).is_empty());
+    assert!(h.session.is_connected());
+}
+
+#[test]
+fn takeover_reported_by_the_broker_says_so() {
+    let mut h = Harness::connected(options(ProtocolVersion::V5));
+    h.take_events();
+    h.receive(Packet::Disconnect(Disconnect {
+        reason: 0x8E,
+        properties: None,
+    }));
+    let e = errors(&h.take_events());
+    assert!(
+        e[0].1.contains("reported \"session taken over\""),
+        "{}",
+        e[0].1
+    );
+}

@@ -9,9 +9,17 @@ function optsAndCallback (opts, cb) {
   return { opts: opts && typeof opts === 'object' ? opts : null, cb: typeof cb === 'function' ? cb : noop }
 }
 
+// An unpaired surrogate cannot be encoded as UTF-8: the string would reach the broker altered.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(^|[^\ud800-\udbff])[\udc00-\udfff]/
+
+/** A string that UTF-8 encodes without loss. */
+function wellFormed (s) {
+  return typeof s === 'string' && !LONE_SURROGATE.test(s)
+}
+
 /** MQTT topic filter rules: '#' only as the whole last level, '+' only as a whole level. */
 function validFilter (topic) {
-  if (typeof topic !== 'string' || topic.length === 0) return false
+  if (typeof topic !== 'string' || topic.length === 0 || !wellFormed(topic)) return false
   const levels = topic.split('/')
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i]
@@ -66,4 +74,4 @@ function subscriptions (topicObject, opts, v5) {
   return { subs }
 }
 
-module.exports = { optsAndCallback, validFilter, invalidTopicList, validQos, subscriptions }
+module.exports = { noop, wellFormed, optsAndCallback, validFilter, invalidTopicList, validQos, subscriptions }

@@ -36,7 +36,20 @@ const CMD = [null, 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel'
 
 const MAX_DELAY = 0x7fffffff // setTimeout's limit
 
-function noop () {}
+// The same function args.js hands out for "no callback", so `cb === noop` means exactly that.
+const noop = args.noop
+
+/** The error for a socket that failed before it opened, with the one hint pages need most. */
+function connectionFailed (why, socketUrl, platform) {
+  let text = 'Connection failed' + (why ? ': ' + why : '')
+  const miniProgram = platform && (platform.name === 'wx' || platform.name === 'my')
+  if (miniProgram && /^ws:/i.test(String(socketUrl || ''))) {
+    text += ' (mini-programs only connect to wss://: use wxs:// on WeChat or alis:// on Alipay, and register the domain)'
+  }
+  const err = new Error(text)
+  err.code = 'connection_failed'
+  return err
+}
 
 // Callbacks are never called synchronously from the method that got them.
 function defer (fn, a, b) {
@@ -97,6 +110,7 @@ class MqttClient extends EventEmitter {
     this._serverIndex = 0
     this._credentialsAttempt = 0
     this._packetEvents = false
+    this._inPageCall = false
     this._resubscribeTopics = {}
     this._boot()
     if (!this.options.manualConnect) this.connect()
@@ -159,8 +173,14 @@ class MqttClient extends EventEmitter {
   /** Runs `run(core, now)` now, or once the core is ready; `fail(err)` if it never will be. */
   _call (run, fail, isConnect) {
     if (this._core) {
-      run(this._core, Date.now())
-      this._drive()
+      const outer = this._inPageCall
+      this._inPageCall = true
+      try {
+        run(this._core, Date.now())
+        this._drive()
+      } finally {
+        this._inPageCall = outer
+      }
     } else if (this._loadError) {
       defer(fail, this._loadError)
     } else {
@@ -288,6 +308,7 @@ class MqttClient extends EventEmitter {
     const o = this.options
     const handlers = {
       open: () => {
+        sock.opened = true
         if (live()) this._coreCall((c, now) => c.transport_opened(now))
       },
       message: (bytes) => {
@@ -300,6 +321,9 @@ class MqttClient extends EventEmitter {
         if (!live()) return
         this._sock = null
         const why = reason || (sock.error && sock.error.message) || ''
+        // A socket that never opened is a failed attempt the page must hear about (MQTT.js
+        // emits ECONNREFUSED and the like); a dropped connection is reported by 'close'.
+        if (!sock.opened && sock.error) this.emit('error', connectionFailed(String(why), sock.url, this._platform))
         this._coreCall((c, now) => c.transport_closed(now, code || 0, String(why)))
       }
     }
@@ -311,7 +335,8 @@ class MqttClient extends EventEmitter {
         my: o.my,
         wx: o.wx
       }
-      sock.transport = this._platform.openSocket(this._nextUrl(), socketOptions, handlers)
+      sock.url = this._nextUrl()
+      sock.transport = this._platform.openSocket(sock.url, socketOptions, handlers)
     } catch (e) {
       // A bad URL or a platform refusal (no socket API, too many sockets) is a
       // failed attempt; unlike a refused connection the page must hear why.
@@ -429,6 +454,18 @@ class MqttClient extends EventEmitter {
     })
   }
 
+  /**
+   * Calls an operation's callback exactly once, never inside the page's own call (callbacks
+   * stay asynchronous like MQTT.js'); an error nobody asked a callback for goes to 'error'.
+   */
+  _complete (cb, ...args) {
+    const run = cb === noop
+      ? () => { if (args[0] instanceof Error) this.emit('error', args[0]) }
+      : () => cb.apply(null, args)
+    if (this._inPageCall) Promise.resolve().then(run)
+    else run()
+  }
+
   _takeOp (core) {
     const id = core.ev_op()
     const op = this._ops[id]
@@ -443,19 +480,19 @@ class MqttClient extends EventEmitter {
     if (op.kind === 'publish') {
       if (core.ev_message_id()) op.packet.messageId = core.ev_message_id()
       if (code >= 0x80) {
-        return op.cb(new errors.ErrorWithReasonCode('Publish error: ' + (errors.ReasonCodes[code] || code), code), op.packet)
+        return this._complete(op.cb, new errors.ErrorWithReasonCode('Publish error: ' + (errors.ReasonCodes[code] || code), code), op.packet)
       }
-      return op.packet.qos > 0 ? op.cb(null, op.packet) : op.cb()
+      return op.packet.qos > 0 ? this._complete(op.cb, null, op.packet) : this._complete(op.cb)
     }
     const codes = Array.prototype.slice.call(core.ev_codes() || [])
     const ack = withProperties({ cmd: op.kind === 'subscribe' ? 'suback' : 'unsuback', granted: codes }, core)
-    if (op.kind === 'unsubscribe') return op.cb(null, ack)
+    if (op.kind === 'unsubscribe') return this._complete(op.cb, null, ack)
     const granted = op.subs.map((sub, i) => {
       const g = Object.assign({}, sub, { qos: codes[i] === undefined ? 0x80 : codes[i] })
       if (g.qos & 0x80) delete this._resubscribeTopics[sub.topic]
       return g
     })
-    op.cb(null, granted, ack)
+    this._complete(op.cb, null, granted, ack)
   }
 
   _onOpFailed (core) {
@@ -466,7 +503,7 @@ class MqttClient extends EventEmitter {
     const err = code >= 0x80 ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
     if (!code && core.ev_error_name()) err.code = core.ev_error_name()
     if (op.kind === 'subscribe') op.subs.forEach((s) => delete this._resubscribeTopics[s.topic])
-    op.cb(err)
+    this._complete(op.cb, err)
   }
 
   _onClosed (core) {
@@ -556,6 +593,7 @@ class MqttClient extends EventEmitter {
     const cb = a.cb
     if (this.disconnecting) return this._refuse(cb, new Error('client disconnecting'))
     if (typeof topic !== 'string') return this._refuse(cb, new Error('Invalid topic: publish() needs a string topic'))
+    if (!args.wellFormed(topic)) return this._refuse(cb, new Error('Invalid topic: it contains an unpaired UTF-16 surrogate, which UTF-8 cannot carry'))
     const bytes = payload.toBytes(message)
     if (!bytes) {
       return this._refuse(cb, new TypeError('Invalid message: publish() takes a string, Uint8Array, Buffer or ArrayBuffer, not ' +

@@ -443,13 +443,14 @@ impl Session {
             self.finish_end(now);
             return;
         }
-        if was_connected && by_peer {
+        // Closes the app or the network caused (hidden, offline) say nothing about the client id.
+        if was_connected && by_peer && !self.hidden && !self.offline {
             let quick = self
                 .connected_at
                 .is_some_and(|t| now.saturating_sub(t) <= self.opts.same_client_id_window_ms);
             self.quick_closes = if quick { self.quick_closes + 1 } else { 0 };
             if self.quick_closes >= self.opts.same_client_id_limit {
-                self.client_id_taken(now);
+                self.client_id_taken(now, false);
                 return;
             }
         }
@@ -467,14 +468,22 @@ impl Session {
         self.phase = Phase::Idle;
     }
 
-    fn client_id_taken(&mut self, now: u64) {
+    /// `taken_over`: the broker said so (v5 DISCONNECT 0x8E); otherwise it was inferred from
+    /// closes right after CONNACK.
+    fn client_id_taken(&mut self, now: u64, taken_over: bool) {
         let mut text = text_of(&[
             "Client id \"",
             &self.opts.client_id,
-            "\" is in use by another connection: the broker closed this one ",
+            "\" is in use by another connection: ",
         ]);
-        push_number(&mut text, self.quick_closes.max(1) as u64);
-        text.push_str(" time(s) right after connecting (\"logged in elsewhere\"). Reconnecting stopped; use a unique clientId per device.");
+        if taken_over {
+            text.push_str("the broker reported \"session taken over\" (logged in elsewhere)");
+        } else {
+            text.push_str("the broker closed this one ");
+            push_number(&mut text, self.quick_closes as u64);
+            text.push_str(" times in a row right after connecting (\"logged in elsewhere\")");
+        }
+        text.push_str(". Reconnecting stopped; use a unique clientId per device.");
         self.error(ErrorKind::ClientIdTaken, 0, text);
         self.give_up(
             now,
@@ -564,6 +573,8 @@ impl Session {
 
     fn availability_changed(&mut self, now: u64) {
         let away = self.hidden || self.offline;
+        // The platform may report hide/offline after the close it caused: start counting afresh.
+        self.quick_closes = 0;
         match self.phase {
             Phase::WaitReconnect if away => {
                 self.reconnect_at = None;
@@ -1091,12 +1102,11 @@ impl Session {
         });
         self.events.push_back(Event::CloseTransport);
         if reason == 0x8E {
-            self.quick_closes = self.opts.same_client_id_limit.max(1);
             self.reset_connection_state();
             self.events.push_back(Event::Closed {
                 was_connected: true,
             });
-            self.client_id_taken(now);
+            self.client_id_taken(now, true);
             return;
         }
         self.connection_lost(now, true);
