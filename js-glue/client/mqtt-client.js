@@ -492,6 +492,13 @@ class MqttClient extends EventEmitter {
       if (g.qos & 0x80) delete this._resubscribeTopics[sub.topic]
       return g
     })
+    // MQTT.js 5: a v5 failure code is an error (with granted and the SUBACK); 3.1.1's 0x80
+    // is reported in granted only, as MQTT.js 4 does.
+    const refused = this.options.protocolVersion === 5 ? codes.find((c) => c >= 0x80) : undefined
+    if (refused !== undefined) {
+      const err = new errors.ErrorWithReasonCode('Subscribe error: ' + (errors.ReasonCodes[refused] || refused), refused)
+      return this._complete(op.cb, err, granted, ack)
+    }
     this._complete(op.cb, null, granted, ack)
   }
 
@@ -528,6 +535,9 @@ class MqttClient extends EventEmitter {
     // MQTT.js; other failures name their kind ('keepalive_timeout', ...).
     const err = name === 'connection_refused' ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
     if (name !== 'connection_refused') err.code = name || code
+    // Errors that stop reconnecting (refusal, client id taken, attempts exhausted) end the
+    // 'reconnecting' state MQTT.js pages poll.
+    this.reconnecting = core.reconnecting()
     this.emit('error', err)
   }
 
