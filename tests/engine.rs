@@ -1129,3 +1129,20 @@ fn takeover_reported_by_the_broker_says_so() {
         e[0].1
     );
 }
+
+#[test]
+fn borrowed_transmit_matches_poll_transmit_and_is_cleared() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.publish("t", b"x", 0);
+    let borrowed = h.session.pending_transmit().to_vec();
+    assert!(!borrowed.is_empty());
+    h.session.transmitted();
+    assert!(h.session.pending_transmit().is_empty());
+    assert_eq!(h.session.poll_transmit(), None);
+    h.publish("t", b"x", 0);
+    assert_eq!(
+        h.session.poll_transmit(),
+        Some(borrowed),
+        "same bytes either way"
+    );
+}

@@ -232,6 +232,21 @@ impl Session {
         }
     }
 
+    /// What `poll_transmit` would return, borrowed: a driver that copies it out itself
+    /// (the wasm boundary) then calls `transmitted`, and the buffer keeps its capacity.
+    pub fn pending_transmit(&self) -> &[u8] {
+        &self.tx
+    }
+
+    /// The bytes of `pending_transmit` were taken.
+    pub fn transmitted(&mut self) {
+        self.tx.clear();
+        // Keep the buffer for the next flush, but not a large one a single big message left.
+        if self.tx.capacity() > 1 << 20 {
+            self.tx = Vec::new();
+        }
+    }
+
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }

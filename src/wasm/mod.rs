@@ -85,8 +85,15 @@ impl Core {
     }
 
     /// Pending bytes as one buffer, or undefined.
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.session.poll_transmit()
+    pub fn poll_transmit(&mut self) -> Option<js_sys::Uint8Array> {
+        let pending = self.session.pending_transmit();
+        if pending.is_empty() {
+            return None;
+        }
+        // One copy straight into a JS buffer; the wasm-side buffer is reused for the next flush.
+        let out = js_sys::Uint8Array::from(pending);
+        self.session.transmitted();
+        Some(out)
     }
 
     /// Next deadline in ms, or -1.
@@ -290,10 +297,10 @@ impl Core {
         }
     }
 
-    pub fn ev_payload(&self) -> Vec<u8> {
+    pub fn ev_payload(&self) -> js_sys::Uint8Array {
         match &self.current {
-            Some(Event::Message(m)) => m.payload.to_vec(),
-            _ => Vec::new(),
+            Some(Event::Message(m)) => js_sys::Uint8Array::from(&m.payload[..]),
+            _ => js_sys::Uint8Array::new_with_length(0),
         }
     }
 
