@@ -33,6 +33,16 @@ function bodyText (data) {
   }
 }
 
+/** The core's signing functions, or a clear error when this build left them out. */
+function signing (bindings, name) {
+  const b = bindings()
+  if (typeof b.cloud_credentials !== 'function') {
+    throw new Error(name + ': this build has no built-in cloud signing; use the files of dist/clouds/ ' +
+      '(its mqtt.min.js with its mqtt.wasm.br / mqtt.wasm.js), or compute the credentials yourself in credentialsProvider')
+  }
+  return b
+}
+
 /**
  * Easemob's documented two-step flow (app token, then user token) or, better, a page-supplied
  * `userToken({username, clientId})` that asks the app's own server: the app secret must not
@@ -41,11 +51,11 @@ function bodyText (data) {
 function easemobProvider (cfg, platform, bindings) {
   const clientId = cfg.clientId || (cfg.deviceId + '@' + cfg.appId)
   return () => {
-    const b = bindings()
     let token
     if (typeof cfg.userToken === 'function') {
       token = Promise.resolve(cfg.userToken({ username: cfg.username, clientId }))
     } else {
+      const b = signing(bindings, 'easemob')
       const ask = (req) => platform().request(req).then((res) => b.easemob_parse_token_response(res.status, bodyText(res.data)))
       token = ask(b.easemob_app_token_request(cfg.restApiUrl, cfg.appClientId, cfg.appClientSecret))
         .then((appToken) => ask(b.easemob_user_token_request(cfg.restApiUrl, appToken, cfg.username, clientId, cfg.expiresIn)))
@@ -69,8 +79,7 @@ function providerFor (o, platform, bindings) {
   const cfg = o[name]
   if (name === 'easemob') return easemobProvider(cfg, platform, bindings)
   return (done) => {
-    const b = bindings()
-    if (typeof b.cloud_credentials !== 'function') throw new Error(name + ': this build of the core has no cloud signing')
+    const b = signing(bindings, name)
     done(null, b.cloud_credentials(name, cfg, Date.now(), platform().randomBytes(5)))
   }
 }

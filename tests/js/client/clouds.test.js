@@ -1,7 +1,7 @@
 'use strict'
-// Built-in cloud credentials and the credentials provider, end to end: the shipped bundle
-// (dist/, built by the test command before this runs) against an aedes broker that checks
-// what the clouds check.
+// Built-in cloud credentials and the credentials provider, end to end: the shipped bundles
+// (dist/clouds/ with the signers, dist/ without; built by the test command before this runs)
+// against an aedes broker that checks what the clouds check.
 const test = require('node:test')
 const assert = require('node:assert')
 const fs = require('fs')
@@ -12,11 +12,12 @@ const { startAedes } = require('../../support/aedes')
 const { aliyunVerifier } = require('../../support/aliyun')
 const { startEasemob } = require('../../support/easemob')
 
-const DIST = path.resolve(__dirname, '../../../dist/mqtt.min.js')
+const DIST = path.resolve(__dirname, '../../../dist/clouds/mqtt.min.js')
+const CORE_DIST = path.resolve(__dirname, '../../../dist/mqtt.min.js')
 
-function loadDist () {
-  assert.ok(fs.existsSync(DIST), 'dist/mqtt.min.js is missing: run `node scripts/bundle.js` (scripts/test does)')
-  return require(DIST)
+function loadDist (file = DIST) {
+  assert.ok(fs.existsSync(file), file + ' is missing: run scripts/build-wasm [--variant clouds] and scripts/bundle.js (scripts/test does)')
+  return require(file)
 }
 
 const once = (emitter, name) => new Promise((resolve) => emitter.once(name, (...a) => resolve(a)))
@@ -126,4 +127,25 @@ test('cloud signing refuses bad parameters with a clear error and no secret in i
   assert.match(err.message, /aliyun: productKey/)
   assert.ok(!err.message.includes(secret))
   await client.endAsync(true)
+})
+
+test('the core build (dist/) has no signers: a cloud option says where they are', { timeout: 20000 }, async () => {
+  const mqtt = loadDist(CORE_DIST)
+  const client = mqtt.connect('ws://127.0.0.1:9/', { aliyun: { productKey: 'p', deviceName: 'd', deviceSecret: 's' }, reconnectPeriod: 0 })
+  const [err] = await once(client, 'error')
+  assert.match(err.message, /no built-in cloud signing; use the files of dist\/clouds\//)
+  await client.endAsync(true)
+})
+
+test('a credentials provider needs no signers: the core build connects with it', { timeout: 20000 }, async () => {
+  const mqtt = loadDist(CORE_DIST)
+  const broker = await startAedes({ authenticate: (client, username, password) => password === 'from-my-server' })
+  try {
+    const client = mqtt.connect(broker.url, { credentialsProvider: async () => ({ username: 'u', password: 'from-my-server' }) })
+    const [connack] = await once(client, 'connect')
+    assert.strictEqual(connack.returnCode, 0)
+    await client.endAsync()
+  } finally {
+    await broker.stop()
+  }
 })

@@ -21,6 +21,18 @@ const distMissing = !fs.existsSync(path.join(DIST, 'mqtt.min.js')) && 'dist/ not
 
 const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
+/**
+ * Closes the page after its sockets. The seeds never end their client, so a socket closed by
+ * page.close() makes the client schedule a reconnect; realm.dispose() (tests/emulation/realm.js)
+ * only clears timers that exist when it runs, so that timer would keep the process alive.
+ * Dropping the sockets first and letting their close events run lets dispose() clear it.
+ */
+async function shutdown(page, device) {
+  device.dispose();
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+  page.close();
+}
+
 /** The seed as published, its copy in the project, and every file the page loads from utils/. */
 function fingerprint(root, seedFile) {
   const files = {};
@@ -35,7 +47,8 @@ test('seed 001 (WeChat, Aliyun HMAC-SHA1 in the page, wxs://) unchanged on our d
   assert.strictEqual(before.page, before.seed, 'the project holds the seed byte for byte');
   assert.ok(before.utils['mqtt.min.js'] && before.utils['mqtt.wasm.br'], 'our dist is what the page loads: ' + Object.keys(before.utils));
   assert.strictEqual(before.utils['mqtt.min.js'], sha256(path.join(DIST, 'mqtt.min.js')));
-  const page = await runPage(root, 'pages/index/index', { rewrite: originRewrite('wxs://productKey.iot-as-mqtt.cn-shanghai.aliyuncs.com', b.url) });
+  const device = new Device({ rewrite: originRewrite('wxs://productKey.iot-as-mqtt.cn-shanghai.aliyuncs.com', b.url) });
+  const page = await runPage(root, 'pages/index/index', { device });
   try {
     await page.waitForConsole(/连接服务器成功/, { timeout: 8000 });
     await page.waitForConsole(/订阅成功/, { timeout: 5000 });
@@ -59,7 +72,7 @@ test('seed 001 (WeChat, Aliyun HMAC-SHA1 in the page, wxs://) unchanged on our d
     assert.deepStrictEqual(received, ['收到消息:来自云端', '收到消息:{"temp":23.5,"单位":"℃"}'], 'each message once, message.toString() is UTF-8');
     assert.ok(!page.console.some((e) => e.level === 'error'), 'no errors: ' + JSON.stringify(page.console.filter((e) => e.level === 'error')));
   } finally {
-    page.close();
+    await shutdown(page, device);
     await b.stop();
   }
   assert.deepStrictEqual(fingerprint(root, 'seed001-wechat-index.js'), before, 'nothing in the project changed');
@@ -113,8 +126,7 @@ test('seed 000 (Alipay, Easemob tokens via my.request, alis://, options.my) unch
     await page.waitFor(() => toasts().includes('取消订阅Topic0成功'), { timeout: 5000, what: 'the unsubscribe toast' });
     assert.ok(!page.console.some((x) => x.level === 'error'), 'no errors: ' + JSON.stringify(page.console.filter((x) => x.level === 'error')));
   } finally {
-    page.close();
-    device.dispose();
+    await shutdown(page, device);
     await b.stop();
     await e.stop();
   }

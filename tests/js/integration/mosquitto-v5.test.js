@@ -104,7 +104,7 @@ function dynsecConfig() {
   return { dir, extraConfig: `plugin /usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so\nplugin_opt_config_file ${file}` };
 }
 
-test('v5 refused subscription: SUBACK reason 0x87 reaches the callback as MQTT.js 5.16.0 reports it', { skip: h.distMissing, timeout: 15000 }, async (t) => {
+test('v5 refused subscription: SUBACK reason 0x87 reaches the callback as MQTT.js 5.16.0 reports it', { skip: h.distMissing, timeout: 15000 }, async () => {
   const dynsec = dynsecConfig();
   const m = await startMosquitto({ extraConfig: dynsec.extraConfig });
   let c;
@@ -119,10 +119,8 @@ test('v5 refused subscription: SUBACK reason 0x87 reaches the callback as MQTT.j
     assert.deepStrictEqual(Array.from(peerR.suback.granted), [1, 0x87], 'the broker refused closed/x');
     assert.strictEqual(peerR.err && peerR.err.message, 'Subscribe error: Not authorized', 'MQTT.js 5.16.0 reports an error');
     assert.deepStrictEqual(Array.from(oursR.suback.granted), [1, 0x87], 'our suback carries the codes');
-    await t.test('the callback gets Error("Subscribe error: Not authorized") as with MQTT.js 5.16.0', { todo: 'js-glue/client/mqtt-client.js _onOpDone calls back cb(null, granted, suback) for v5 codes >= 0x80' }, () => {
-      assert.ok(oursR.err, 'ours reports an error');
-      assert.strictEqual(oursR.err.message, peerR.err.message);
-    });
+    assert.ok(oursR.err, 'ours reports an error too, as MQTT.js 5.16.0 does');
+    assert.strictEqual(oursR.err.message, peerR.err.message);
     // The granted topic works.
     await h.call(peer, 'publish', 'open/x', 'ok', { qos: 1 });
     await h.waitFor(() => got.length === 1, 'delivery on the granted topic');
@@ -280,7 +278,7 @@ for (const [label, flags, todo] of [
 }
 
 for (const [label, version] of [['v5', V5], ['v3.1.1', {}]]) {
-  test(`${label} session takeover: Mosquitto 2.0.11 just closes the old socket; a peer that keeps taking the id back makes ours give up with client_id_taken`, { skip: h.distMissing, timeout: 15000 }, async (t) => {
+  test(`${label} session takeover: Mosquitto 2.0.11 just closes the old socket; a peer that keeps taking the id back makes ours give up with client_id_taken`, { skip: h.distMissing, timeout: 15000 }, async () => {
     const m = await startMosquitto();
     let c;
     let peer;
@@ -299,14 +297,12 @@ for (const [label, version] of [['v5', V5], ['v3.1.1', {}]]) {
       assert.strictEqual(seen.length, before, 'nothing after giving up: ' + seen.join(' '));
       // Three connections lost within 2 s of their CONNACK (the default sameClientIdLimit).
       assert.deepStrictEqual(seen.filter((s) => s === 'connect').length, 2, seen.join(' '));
-      // The broker sends no DISCONNECT 0x8E (it would end ours at once, see the scripted test).
+      // Mosquitto 2.0.11 sends no DISCONNECT 0x8E on a takeover, to v5 clients either (on
+      // one, the core would stop at once: src/engine/mod.rs handle_server_disconnect).
       assert.ok(!seen.some((s) => s.startsWith('disconnect')), seen.join(' '));
       assert.strictEqual(c.connected, false, 'connected');
       await h.waitFor(() => peer.connected, 'the peer holding the id');
-      const reconnecting = c.reconnecting;
-      await t.test('client.reconnecting is false once it has stopped trying', { todo: 'js-glue/client/mqtt-client.js leaves reconnecting = true after the core gives up (client_id_taken)' }, () => {
-        assert.strictEqual(reconnecting, false);
-      });
+      assert.strictEqual(c.reconnecting, false, 'reconnecting: false once it has stopped trying');
     } finally {
       await h.endQuietly(c);
       await h.endQuietly(peer);
