@@ -1146,3 +1146,39 @@ fn borrowed_transmit_matches_poll_transmit_and_is_cleared() {
         "same bytes either way"
     );
 }
+
+#[test]
+fn auto_assign_alone_reuses_aliases_and_never_binds_one_alias_twice() {
+    let mut o = options(ProtocolVersion::V5);
+    o.auto_assign_topic_alias = true;
+    let mut h = Harness::new(o);
+    h.establish_with(
+        false,
+        Some(ConnAckProperties {
+            topic_alias_max: Some(2),
+            ..connack_props()
+        }),
+    );
+    for t in ["a/one", "a/one", "a/two", "a/two", "a/three", "a/one"] {
+        h.publish(t, b"x", 0);
+    }
+    let sent = h.sent();
+    let wire: Vec<(String, Option<u16>)> = publishes(&sent)
+        .iter()
+        .map(|p| {
+            (
+                p.topic.clone(),
+                p.properties.as_ref().and_then(|x| x.topic_alias),
+            )
+        })
+        .collect();
+    let expect: Vec<(String, Option<u16>)> = vec![
+        ("a/one".into(), Some(1)),
+        ("".into(), Some(1)),
+        ("a/two".into(), Some(2)),
+        ("".into(), Some(2)),
+        ("a/three".into(), None), // the broker's two aliases are taken
+        ("".into(), Some(1)),
+    ];
+    assert_eq!(wire, expect);
+}

@@ -1511,23 +1511,26 @@ impl Session {
         if self.server.topic_alias_maximum == 0 || p.topic.is_empty() {
             return Ok(());
         }
-        if self.opts.auto_use_topic_alias {
-            if let Some(&alias) = self.outbound_aliases.get(&p.topic) {
-                p.properties
-                    .get_or_insert_with(empty_publish_properties)
-                    .topic_alias = Some(alias);
-                p.topic.clear();
-                return Ok(());
-            }
+        // autoAssignTopicAlias implies reuse (as in MQTT.js); autoUseTopicAlias alone reuses
+        // aliases the page set explicitly.
+        if !(self.opts.auto_use_topic_alias || self.opts.auto_assign_topic_alias) {
+            return Ok(());
         }
-        if self.opts.auto_assign_topic_alias
-            && self.outbound_aliases.len() < self.server.topic_alias_maximum as usize
-        {
-            let alias = self.outbound_aliases.len() as u16 + 1;
-            self.outbound_aliases.insert(p.topic.clone(), alias);
+        if let Some(&alias) = self.outbound_aliases.get(&p.topic) {
             p.properties
                 .get_or_insert_with(empty_publish_properties)
                 .topic_alias = Some(alias);
+            p.topic.clear();
+            return Ok(());
+        }
+        if self.opts.auto_assign_topic_alias {
+            let taken = |a: u16| self.outbound_aliases.values().any(|v| *v == a);
+            if let Some(alias) = (1..=self.server.topic_alias_maximum).find(|a| !taken(*a)) {
+                self.outbound_aliases.insert(p.topic.clone(), alias);
+                p.properties
+                    .get_or_insert_with(empty_publish_properties)
+                    .topic_alias = Some(alias);
+            }
         }
         Ok(())
     }

@@ -30,26 +30,38 @@ const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file
 async function shutdown(page, device) {
   device.dispose();
   for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
-  page.close();
+  if (page) page.close();
 }
 
-/** The seed as published, its copy in the project, and every file the page loads from utils/. */
+/** Every file under dir (relative path -> sha256). */
+function hashTree(dir, prefix = '') {
+  const out = {};
+  for (const ent of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const rel = prefix + ent.name;
+    if (ent.isDirectory()) Object.assign(out, hashTree(path.join(dir, ent.name), rel + '/'));
+    else out[rel] = sha256(path.join(dir, ent.name));
+  }
+  return out;
+}
+
+/** The seed as published, its copy in the project, and every file the page can load from utils/. */
 function fingerprint(root, seedFile) {
-  const files = {};
-  for (const name of fs.readdirSync(path.join(root, 'utils')).sort()) files[name] = sha256(path.join(root, 'utils', name));
-  return { seed: sha256(path.join(SEED_PAGES, seedFile)), page: sha256(path.join(root, 'pages', 'index', 'index.js')), utils: files };
+  return { seed: sha256(path.join(SEED_PAGES, seedFile)), page: sha256(path.join(root, 'pages', 'index', 'index.js')), utils: hashTree(path.join(root, 'utils')) };
 }
 
 test('seed 001 (WeChat, Aliyun HMAC-SHA1 in the page, wxs://) unchanged on our dist: signs, connects, subscribes, receives', { skip: distMissing, timeout: 20000 }, async () => {
   const b = await startAedes({ path: '/', authenticate: (c, u, p) => aliyunVerifier({ '替换/替换': '替换' })(c.id, u, p) });
-  const root = seedProject('seed001', DIST);
-  const before = fingerprint(root, 'seed001-wechat-index.js');
-  assert.strictEqual(before.page, before.seed, 'the project holds the seed byte for byte');
-  assert.ok(before.utils['mqtt.min.js'] && before.utils['mqtt.wasm.br'], 'our dist is what the page loads: ' + Object.keys(before.utils));
-  assert.strictEqual(before.utils['mqtt.min.js'], sha256(path.join(DIST, 'mqtt.min.js')));
   const device = new Device({ rewrite: originRewrite('wxs://productKey.iot-as-mqtt.cn-shanghai.aliyuncs.com', b.url) });
-  const page = await runPage(root, 'pages/index/index', { device });
+  let page;
+  let root;
+  let before;
   try {
+    root = seedProject('seed001', DIST);
+    before = fingerprint(root, 'seed001-wechat-index.js');
+    assert.strictEqual(before.page, before.seed, 'the project holds the seed byte for byte');
+    assert.ok(before.utils['mqtt.min.js'] && before.utils['mqtt.wasm.br'], 'our dist is what the page loads: ' + Object.keys(before.utils));
+    assert.strictEqual(before.utils['mqtt.min.js'], sha256(path.join(DIST, 'mqtt.min.js')));
+    page = await runPage(root, 'pages/index/index', { device });
     await page.waitForConsole(/连接服务器成功/, { timeout: 8000 });
     await page.waitForConsole(/订阅成功/, { timeout: 5000 });
     const auth = b.events.filter((e) => e.type === 'authenticated' || e.type === 'refused');
@@ -89,14 +101,17 @@ test('seed 000 (Alipay, Easemob tokens via my.request, alis://, options.my) unch
       return ok;
     },
   });
-  const root = seedProject('seed000', DIST);
-  const before = fingerprint(root, 'seed000-alipay-index.js');
-  assert.strictEqual(before.page, before.seed, 'the project holds the seed byte for byte');
-  assert.ok(before.utils['mqtt.min.js'] && before.utils['mqtt.wasm.js'], 'our dist is what the page loads: ' + Object.keys(before.utils));
   const device = new Device({ rewrite: originRewrite('alis://ytlbe0.cn1.mqtt.chat', b.url), requestRewrite: { 'https://api.cn1.mqtt.chat/app/ytlbe0': e.restApiUrl } });
-  const page = await runPage(root, 'pages/index/index', { device });
+  let page;
+  let root;
+  let before;
   const toasts = () => page.ui.filter((u) => u.api === 'showToast').map((u) => u.content);
   try {
+    root = seedProject('seed000', DIST);
+    before = fingerprint(root, 'seed000-alipay-index.js');
+    assert.strictEqual(before.page, before.seed, 'the project holds the seed byte for byte');
+    assert.ok(before.utils['mqtt.min.js'] && before.utils['mqtt.wasm.js'], 'our dist is what the page loads: ' + Object.keys(before.utils));
+    page = await runPage(root, 'pages/index/index', { device });
     page.call('getAppToken');
     await page.waitFor((d) => d.options.password !== '', { timeout: 5000, what: 'the user token' });
     assert.deepStrictEqual(e.requests.map((r) => r.path), ['/app/ytlbe0/openapi/rm/app/token', '/app/ytlbe0/openapi/rm/user/token']);
