@@ -41,8 +41,9 @@ function installDist(distDir, projectDir) {
     const src = path.join(distDir, name);
     // MQTT.js' dist also holds unminified and ESM variants; only the files beside ours matter.
     if (distDir === MQTTJS4_DIST && name !== 'mqtt.min.js') continue;
-    if (SKIP_IN_MINIPROGRAM.test(name)) continue;
-    fs.cpSync(src, path.join(utils, name), { recursive: true });
+    // Variant folders (dist/clouds/) are another build, not files beside this one.
+    if (SKIP_IN_MINIPROGRAM.test(name) || fs.statSync(src).isDirectory()) continue;
+    fs.copyFileSync(src, path.join(utils, name));
     copied.push(name);
   }
   return copied;
