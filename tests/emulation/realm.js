@@ -59,8 +59,12 @@ function createRealm(opts) {
   // guarantee no page timer outlives a test.
   const timers = new Map();
   let nextTimer = 1;
+  let disposed = false;
   const addTimer = (repeat) => (fn, ms, ...args) => {
     const id = nextTimer++;
+    // A disposed page is gone: late callbacks (socket closes) must not start timers that
+    // would keep the test process alive.
+    if (disposed) return id;
     const run = () => {
       if (!repeat) timers.delete(id);
       if (typeof fn === 'function') fn(...args);
@@ -105,6 +109,7 @@ function createRealm(opts) {
     run: (code, filename) => vm.runInContext(code, ctx, { filename }),
     pendingTimers: () => timers.size,
     dispose() {
+      disposed = true;
       for (const id of [...timers.keys()]) clear(id);
     },
   };
