@@ -10,6 +10,7 @@ const net = require('net');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
+const { waitFor: pollUntil } = require('../../reliability/harness');
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const DIST = path.join(REPO, 'dist', 'mqtt.min.js');
@@ -26,21 +27,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves when pred() is truthy (polled every 10 ms); rejects naming `what` after timeout. */
 function waitFor(pred, what = 'condition', timeout = 5000) {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const tick = () => {
-      let r;
-      try {
-        r = pred();
-      } catch (e) {
-        return reject(e);
-      }
-      if (r) return resolve(r);
-      if (Date.now() - start > timeout) return reject(new Error(`timed out after ${timeout} ms waiting for ${what}`));
-      setTimeout(tick, 10);
-    };
-    tick();
-  });
+  // One polling loop for all test helpers (tests/reliability/harness.js), other argument order.
+  return pollUntil(pred, timeout, what)
 }
 
 /** The next `event` of `emitter` (its arguments as an array); rejects after timeout. */
