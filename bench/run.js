@@ -6,7 +6,7 @@
  * the section's other anchor (MQTT.js 4.2.1, the bare ws limit or mqtt-packet), with the
  * ratios ours ÷ anchor. Normally started by scripts/bench (which builds dist/ first).
  *
- *   node bench/run.js [--quick] [--only size,throughput,latency,codec,memory,coldstart] [--json FILE]
+ *   node bench/run.js [--quick] [--only size,throughput,fallback,latency,codec,memory,coldstart] [--json FILE]
  */
 const fs = require('fs');
 const os = require('os');
@@ -14,10 +14,10 @@ const { startBroker } = require('./lib/broker');
 const { summarize, fmtSummary, fmtRatio } = require('./lib/stats');
 const { LABELS } = require('./lib/impls');
 
-const BENCHMARKS = ['size', 'throughput', 'latency', 'codec', 'memory', 'coldstart'];
-const NEEDS_BROKER = new Set(['throughput', 'latency']);
+const BENCHMARKS = ['size', 'throughput', 'fallback', 'latency', 'codec', 'memory', 'coldstart'];
+const NEEDS_BROKER = new Set(['throughput', 'fallback', 'latency']);
 /** The third column of each section. */
-const OTHER_ANCHOR = { size: 'mqttjs4', throughput: 'raw', latency: 'raw', codec: 'mqtt-packet', memory: null, coldstart: 'mqttjs4' };
+const OTHER_ANCHOR = { size: 'mqttjs4', throughput: 'raw', fallback: 'wasm', latency: 'raw', codec: 'mqtt-packet', memory: null, coldstart: 'mqttjs4' };
 
 function parseArgs(argv) {
   const o = { quick: false, only: BENCHMARKS, json: null };
@@ -101,7 +101,8 @@ async function main() {
       const rows = await require('./' + name).run(ctx);
       groups.push({ name, other: OTHER_ANCHOR[name], rows });
       log(name + ' done in ' + ((Date.now() - t) / 1000).toFixed(1) + ' s');
-      if (name === 'latency' || (name === 'throughput' && !opts.only.includes('latency'))) await stop();
+      // The broker goes as soon as the last benchmark that needs it is done.
+      if (!BENCHMARKS.slice(BENCHMARKS.indexOf(name) + 1).some((b) => opts.only.includes(b) && NEEDS_BROKER.has(b))) await stop();
     }
   } finally {
     await stop();

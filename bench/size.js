@@ -5,10 +5,11 @@
  * MQTT.js' dist/mqtt.min.js: 4.2.1 (the WeChat anchor: the last 4.x that connects in
  * WeChat unchanged) and 5.16.0.
  *
- * WeChat ships mqtt.min.js + mqtt.wasm.br (WXWebAssembly loads .wasm.br itself); Alipay and
- * H5 ship mqtt.min.js + mqtt.wasm.js (deflated, base64 in a module); Node installs read
- * mqtt.min.js + mqtt.wasm. mqtt.wasm.br and mqtt.wasm.js are already compressed, so their
- * "compressed" size is counted as stored where recompressing would not shrink them.
+ * WeChat pages ship the WeChat build wx/mqtt.min.js + wx/mqtt.wasm.br (WXWebAssembly loads
+ * .wasm.br itself); Alipay pages the Alipay build my/mqtt.min.js + my/mqtt.wasm.js (deflated,
+ * base64 in a module), or + my/mqtt.fallback.js where there is no WebAssembly; H5 pages the
+ * universal mqtt.min.js + mqtt.wasm.js; Node installs read mqtt.min.js + mqtt.wasm.
+ * mqtt.wasm.br is already compressed, so its "compressed" size is counted as stored.
  */
 const fs = require('fs');
 const path = require('path');
@@ -39,18 +40,19 @@ function sum(parts) {
 function sizes() {
   const d = (f) => path.join(DIST, f);
   const js = measure(d('mqtt.min.js'));
-  const wasmBr = measure(d('mqtt.wasm.br'), true);
   const wasm = measure(d('mqtt.wasm'));
-  const wasmJs = measure(d('mqtt.wasm.js'));
   const out = {
-    wechat: sum([js, wasmBr]),
-    alipay: sum([js, wasmJs]),
+    wechat: sum([measure(d('wx/mqtt.min.js')), measure(d('wx/mqtt.wasm.br'), true)]),
+    alipay: sum([measure(d('my/mqtt.min.js')), measure(d('my/mqtt.wasm.js'))]),
+    h5: sum([js, measure(d('mqtt.wasm.js'))]),
     node: sum([js, wasm]),
     'mqtt.min.js': js,
     'mqtt.wasm': wasm,
     mqttjs4: measure(path.join(ROOT, 'node_modules', 'mqtt4', 'dist', 'mqtt.min.js')),
     mqttjs5: measure(path.join(ROOT, 'node_modules', 'mqtt', 'dist', 'mqtt.min.js')),
   };
+  // The fallback is built by scripts/build-fallback, not by the bundle scripts/bench runs.
+  if (fs.existsSync(d('my/mqtt.fallback.js'))) out.alipayFallback = sum([measure(d('my/mqtt.min.js')), measure(d('my/mqtt.fallback.js'))]);
   return out;
 }
 
@@ -58,13 +60,16 @@ async function run() {
   const s = sizes();
   const rows = [];
   const cases = [
-    ['WeChat page: mqtt.min.js + mqtt.wasm.br', 'wechat', ['raw', 'gzip', 'br']],
-    ['Alipay / H5 page: mqtt.min.js + mqtt.wasm.js', 'alipay', ['raw', 'gzip', 'br']],
+    ['WeChat page: wx/mqtt.min.js + wx/mqtt.wasm.br', 'wechat', ['raw', 'gzip', 'br']],
+    ['Alipay page: my/mqtt.min.js + my/mqtt.wasm.js', 'alipay', ['raw', 'gzip', 'br']],
+    ['Alipay page without WebAssembly: my/mqtt.min.js + my/mqtt.fallback.js', 'alipayFallback', ['raw', 'gzip', 'br']],
+    ['H5 page: mqtt.min.js + mqtt.wasm.js', 'h5', ['raw', 'br']],
     ['Node install: mqtt.min.js + mqtt.wasm', 'node', ['raw']],
-    ['of which mqtt.min.js (the JS glue)', 'mqtt.min.js', ['raw', 'br']],
+    ['of which mqtt.min.js (the universal JS glue)', 'mqtt.min.js', ['raw', 'br']],
     ['of which mqtt.wasm (the core)', 'mqtt.wasm', ['raw', 'br']],
   ];
   for (const [name, key, kinds] of cases) {
+    if (!s[key]) continue;
     for (const kind of kinds) {
       rows.push({
         section: 'Shipping size, bytes (anchors: MQTT.js dist/mqtt.min.js, same compression)',

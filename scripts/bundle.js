@@ -10,6 +10,13 @@
  *   mqtt.wasm.js   the core deflated, as base64 in a JS module (Alipay, browsers)
  *   mqtt.min.d.ts  the typings (js-glue/index.d.ts)
  *
+ * and the one-platform builds a mini-program page ships (each with only its platform module,
+ * README "Which files"):
+ *
+ *   wx/  mqtt.min.js (WeChat only), mqtt.wasm.br, mqtt.min.d.ts
+ *   my/  mqtt.min.js (Alipay only), mqtt.wasm.js, mqtt.min.d.ts (scripts/build-fallback adds
+ *        mqtt.fallback.js for Alipay runtimes without WebAssembly)
+ *
  * usage: node scripts/bundle.js [--wasm-dir build/wasm] [--out-dir dist] [--entry js-glue/index.js]
  */
 const fs = require('fs');
@@ -20,6 +27,17 @@ const ROOT = path.resolve(__dirname, '..');
 const BINDGEN_BASENAME = 'mpmqtt_bg';
 /** Global a <script src="mqtt.wasm.js"> defines; js-glue/platform/embedded-wasm.js reads it. */
 const WASM_GLOBAL = 'mpmqttWasm';
+
+/**
+ * The one-platform builds: `select` replaces js-glue/platform/index.js, `core` is the core
+ * file the page ships beside mqtt.min.js, `requires` the runtime requires the bundle keeps.
+ */
+const PLATFORM_BUILDS = {
+  wx: { select: 'js-glue/platform/wx-only.js', core: 'mqtt.wasm.br', requires: ['mqtt.fallback.js'] },
+  my: { select: 'js-glue/platform/my-only.js', core: 'mqtt.wasm.js', requires: ['mqtt.wasm.js', 'mqtt.fallback.js'] },
+};
+/** The universal build's runtime requires. */
+const UNIVERSAL_REQUIRES = ['mqtt.wasm.js', 'mqtt.fallback.js'];
 
 function parseArgs(argv) {
   const opts = {};
@@ -36,10 +54,17 @@ function parseArgs(argv) {
  * esbuild plugin: the core loader's require of the bindgen shims goes to --wasm-dir, and the
  * embedded-wasm module stays a runtime require resolved beside mqtt.min.js.
  */
-function mpmqttResolver(wasmDir) {
+function mpmqttResolver(wasmDir, platformSelect) {
   return {
     name: 'mpmqtt-resolver',
     setup(build) {
+      if (platformSelect) {
+        const index = path.join(ROOT, 'js-glue', 'platform', 'index.js');
+        build.onResolve({ filter: /^\.\.\/platform$/ }, (args) => {
+          const target = path.resolve(args.resolveDir, args.path, 'index.js');
+          return target === index ? { path: path.join(ROOT, platformSelect) } : undefined;
+        });
+      }
       build.onResolve({ filter: /(^|\/)build\/wasm\/mpmqtt_bg\.js$/ }, () => ({ path: path.join(wasmDir, BINDGEN_BASENAME + '.js') }));
       build.onResolve({ filter: /^\.\/mqtt\.wasm\.js$/ }, () => ({ path: './mqtt.wasm.js', external: true }));
       // --- no-WebAssembly fallback (scripts/build-fallback) ---
@@ -66,7 +91,13 @@ function packageVersion() {
   }
 }
 
-async function bundleJs(entry, wasmDir) {
+/**
+ * @param {string} entry
+ * @param {string} wasmDir
+ * @param {string} [platform]  'wx' or 'my' for a one-platform build
+ */
+async function bundleJs(entry, wasmDir, platform) {
+  const build = platform ? PLATFORM_BUILDS[platform] : null;
   const esbuild = require('esbuild');
   const result = await esbuild.build({
     entryPoints: [entry],
@@ -84,7 +115,9 @@ async function bundleJs(entry, wasmDir) {
     inject: [path.join(ROOT, 'js-glue', 'shims', 'inject-text-coding.mjs')],
     // Node-only modules, required lazily by the WebSocket platform in Node.
     external: ['ws', 'fs', 'path'],
-    plugins: [mpmqttResolver(wasmDir)],
+    plugins: [mpmqttResolver(wasmDir, build && build.select)],
+    // Private members (`_name`) get short names; nothing outside the bundle reads them.
+    mangleProps: /^_[a-z]/,
     banner: { js: '/*! mpmqtt ' + packageVersion() + ' | MIT OR Apache-2.0 */' },
     // The IIFE's `var mqtt` is the <script> global; CommonJS hosts (mini-programs, Node,
     // bundlers) get it as module.exports, which MQTT.js 5's bundle forgot.
@@ -95,7 +128,7 @@ async function bundleJs(entry, wasmDir) {
     // import.meta or a direct eval in the input would be a shipping bug, not a style issue.
     throw new Error('esbuild warning treated as error: ' + w.text + (w.location ? ' at ' + w.location.file + ':' + w.location.line : ''));
   }
-  return Buffer.from(literalEmbeddedRequire(result.outputFiles[0].text));
+  return Buffer.from(literalEmbeddedRequire(result.outputFiles[0].text, build ? build.requires : UNIVERSAL_REQUIRES));
 }
 
 /**
@@ -104,9 +137,9 @@ async function bundleJs(entry, wasmDir) {
  * `require("…")`. The embedded wasm module gets one; Node-only modules keep the helper so
  * web bundlers do not try to resolve fs or ws.
  */
-function literalEmbeddedRequire(code) {
+function literalEmbeddedRequire(code, names) {
   // mqtt.fallback.js (the no-WebAssembly core) is required the same way as mqtt.wasm.js.
-  for (const name of ['mqtt.wasm.js', 'mqtt.fallback.js']) {
+  for (const name of names) {
     const pattern = new RegExp('([A-Za-z_$][\\w$]*)\\("\\./' + name.replace(/\./g, '\\.') + '"\\)', 'g');
     const hits = code.match(pattern) || [];
     if (hits.length !== 1) throw new Error('expected one require of ./' + name + ' in the bundle, found ' + hits.length);
@@ -207,23 +240,28 @@ async function bundle(options) {
     'mqtt.wasm.js': Buffer.from(embeddedModule(wasm)),
     'mqtt.min.d.ts': fs.readFileSync(typings),
   };
-  fs.mkdirSync(outDir, { recursive: true });
+  for (const [platform, build] of Object.entries(PLATFORM_BUILDS)) {
+    outputs[platform + '/mqtt.min.js'] = await bundleJs(entry, wasmDir, platform);
+    outputs[platform + '/' + build.core] = outputs[build.core];
+    outputs[platform + '/mqtt.min.d.ts'] = outputs['mqtt.min.d.ts'];
+  }
   const files = {};
   for (const [name, data] of Object.entries(outputs)) {
+    fs.mkdirSync(path.dirname(path.join(outDir, name)), { recursive: true });
     fs.writeFileSync(path.join(outDir, name), data);
     files[name] = data.length;
   }
-  const wechatTotal = files['mqtt.min.js'] + files['mqtt.wasm.br'];
+  const wechatTotal = files['wx/mqtt.min.js'] + files['wx/mqtt.wasm.br'];
   if (!o.quiet) {
     for (const w of warnings) console.warn('warning: ' + w);
-    for (const [name, size] of Object.entries(files)) console.log(name.padEnd(14) + String(size).padStart(9) + ' bytes');
-    console.log('WeChat shipment (mqtt.min.js + mqtt.wasm.br): ' + wechatTotal + ' bytes');
-    console.log('Alipay shipment (mqtt.min.js + mqtt.wasm.js): ' + (files['mqtt.min.js'] + files['mqtt.wasm.js']) + ' bytes');
+    for (const [name, size] of Object.entries(files)) console.log(name.padEnd(18) + String(size).padStart(9) + ' bytes');
+    console.log('WeChat shipment (wx/mqtt.min.js + wx/mqtt.wasm.br): ' + wechatTotal + ' bytes');
+    console.log('Alipay shipment (my/mqtt.min.js + my/mqtt.wasm.js): ' + (files['my/mqtt.min.js'] + files['my/mqtt.wasm.js']) + ' bytes');
   }
   return { files, wechatTotal, warnings };
 }
 
-module.exports = { bundle, WASM_GLOBAL };
+module.exports = { bundle, WASM_GLOBAL, PLATFORM_BUILDS };
 
 if (require.main === module) {
   Promise.resolve()

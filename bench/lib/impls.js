@@ -6,7 +6,10 @@
  *   ours     dist/mqtt.min.js (the shipped bundle; in Node it reads dist/mqtt.wasm, sockets via `ws`)
  *   mqttjs5  MQTT.js 5.16.0 (node_modules/mqtt), over ws as well
  *   raw      bench/lib/raw.js: a bare `ws` client writing pre-encoded frames (the limit)
+ *   fallback the same bundle on the no-WebAssembly core (dist/mqtt.fallback.js, forceFallback):
+ *            a copy of the bundle of its own, since a process loads one core per bundle
  */
+const fs = require('fs');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -18,7 +21,26 @@ const LABELS = {
   mqttjs4: 'MQTT.js 4.2.1',
   raw: 'bare ws (limit)',
   'mqtt-packet': 'mqtt-packet 9',
+  fallback: 'mpmqtt wasm2js',
+  wasm: 'mpmqtt WebAssembly',
 };
+
+let fallbackModule = null;
+/**
+ * dist/mqtt.min.js with mqtt.fallback.js beside it and no mqtt.wasm, under build/ so that its
+ * runtime require('ws') resolves to the repository's node_modules.
+ */
+function loadFallbackBundle() {
+  if (fallbackModule) return fallbackModule;
+  const src = path.join(DIST, 'mqtt.fallback.js');
+  if (!fs.existsSync(src)) throw new Error('dist/mqtt.fallback.js missing: run scripts/build-fallback');
+  fs.mkdirSync(path.join(ROOT, 'build'), { recursive: true });
+  const dir = fs.mkdtempSync(path.join(ROOT, 'build', 'bench-fallback-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const f of ['mqtt.min.js', 'mqtt.fallback.js']) fs.copyFileSync(path.join(DIST, f), path.join(dir, f));
+  fallbackModule = require(path.join(dir, 'mqtt.min.js'));
+  return fallbackModule;
+}
 
 let unique = 0;
 /** A client id / topic segment no other trial of this run uses. */
@@ -33,6 +55,7 @@ function mqttModule(impl) {
   if (impl === 'mqttjs5') return require('mqtt');
   if (impl === 'mqttjs4') return require('mqtt4');
   if (impl === 'raw') return require('./raw');
+  if (impl === 'fallback') return loadFallbackBundle();
   throw new Error('unknown client ' + impl);
 }
 
@@ -46,7 +69,7 @@ function baseOptions(extra) {
  * @returns {Promise<object>} the client
  */
 function connectClient(impl, url, extra) {
-  const client = mqttModule(impl).connect(url, baseOptions(extra));
+  const client = mqttModule(impl).connect(url, baseOptions(impl === 'fallback' ? Object.assign({ forceFallback: true }, extra) : extra));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(LABELS[impl] + ': no CONNACK within 10 s')), 10000);
     function fail(err) {

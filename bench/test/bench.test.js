@@ -85,6 +85,7 @@ test('size-budget fails only on a ceiling, reports the target as a gap', () => {
 test('the shipped budget file is valid and has the 48 KB WeChat target', () => {
   const b = JSON.parse(fs.readFileSync(path.join(ROOT, 'bench', 'budget.json'), 'utf8'));
   assert.strictEqual(b.targets.wechat.bytes, 48 * 1024);
-  assert.deepStrictEqual(b.shipments.wechat.files, ['mqtt.min.js', 'mqtt.wasm.br']);
+  assert.deepStrictEqual(b.shipments.wechat.files, ['wx/mqtt.min.js', 'wx/mqtt.wasm.br'], 'the WeChat page ships the one-platform build');
+  assert.strictEqual(b.targets['alipay-fallback'].bytes, 191491);
   for (const v of Object.values(b.ceilings)) assert.ok(Number.isInteger(v) && v > 0);
 });

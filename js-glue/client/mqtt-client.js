@@ -315,7 +315,11 @@ class MqttClient extends EventEmitter {
         if (live()) this._coreCall((c, now) => c.handle_bytes(now, bytes))
       },
       error: (err) => {
-        if (live()) sock.error = err
+        if (!live()) return
+        sock.error = err
+        // Network errors of an open socket surface as 'close', like MQTT.js; a platform error
+        // with a `code` is a diagnosis (a text frame: wrong endpoint) the page must see.
+        if (sock.opened && err && typeof err.code === 'string') this.emit('error', err)
       },
       close: (code, reason) => {
         if (!live()) return

@@ -24,16 +24,23 @@ function exactArrayBuffer(bytes) {
 }
 
 /**
- * Normalises whatever a socket API delivered as message data into bytes. Text frames are
- * not MQTT, but brokers behind odd proxies send them; their UTF-8 bytes reach the parser,
- * which then reports a protocol error instead of the data vanishing silently.
+ * Normalises whatever a socket API delivered as message data into bytes. A text frame is
+ * not MQTT (MQTT over WebSocket is binary frames only): it usually means the URL reaches a
+ * web server or proxy, not the broker's MQTT endpoint, so it fails the connection with that
+ * diagnosis rather than being parsed as a mystery protocol error. Its content is not quoted:
+ * it is the server's, not ours, and may be large.
  * @param {ArrayBuffer|ArrayBufferView|string} data
  * @returns {Uint8Array}
+ * @throws {Error} on a text frame or data of an unknown type
  */
 function toBytes(data) {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (typeof data === 'string') return utf8Encode(data);
+  if (typeof data === 'string') {
+    const err = new Error('the server sent a text WebSocket frame (' + data.length + ' characters), but MQTT over WebSocket uses binary frames only: does the URL point at the broker\'s MQTT WebSocket endpoint?');
+    err.code = 'text_frame';
+    throw err;
+  }
   // Some runtimes hand ArrayBuffers from another realm: instanceof fails, byteLength works.
   if (data && typeof data.byteLength === 'number' && typeof data.slice === 'function') {
     return new Uint8Array(data);

@@ -35,7 +35,8 @@ async function miniProgram(cfg, platform, webAssembly) {
   const { runPage } = require('../emulation/runner');
   const root = path.join(cfg.work, 'project');
   const shipped = platform === 'wx' ? ['mqtt.min.js', 'mqtt.wasm.br'] : webAssembly ? ['mqtt.min.js', 'mqtt.wasm.js'] : ['mqtt.min.js', 'mqtt.fallback.js'];
-  copyInto(path.join(root, 'utils'), cfg.dist, shipped);
+  // A mini-program page ships its platform's one-platform build (dist/wx/, dist/my/).
+  copyInto(path.join(root, 'utils'), path.join(cfg.dist, platform), shipped);
   fs.copyFileSync(ROUNDTRIP, path.join(root, 'utils', 'roundtrip.js'));
   const files = {
     'app.json': JSON.stringify({ pages: ['pages/index/index'], behavior: { connectSocketDefaultMultiple: true } }),
@@ -66,7 +67,7 @@ async function miniProgram(cfg, platform, webAssembly) {
   try {
     await page.waitFor((d) => d.result, { timeout: TIMEOUT + 2000, what: 'the round trip' });
     const r = JSON.parse(page.data.result);
-    r.detail = 'shipped ' + shipped.join(' + ');
+    r.detail = 'shipped ' + platform + '/' + shipped.join(' + ' + platform + '/');
     return r;
   } finally {
     page.close();

@@ -2,8 +2,8 @@
 /**
  * Helpers to run mini-program pages against test brokers.
  *
- *  - installDist(distDir, projectDir): copies the built package (mqtt.min.js and every file
- *    beside it) into the project's utils/, as a developer does.
+ *  - installDist(distDir, projectDir): copies what a page of the project's platform ships
+ *    (our dist/wx/ or dist/my/, or MQTT.js' mqtt.min.js) into its utils/, as a developer does.
  *  - seedProject(name, distDir): a throw-away project (temp dir) holding seed page `name`
  *    ('seed000' Alipay, 'seed001' WeChat) unchanged as pages/index/index.js, the dist in
  *    utils/ and, for seed 001, utils/hex_hmac_sha1.js from the WeChat example.
@@ -31,17 +31,37 @@ process.on('exit', () => {
  */
 const SKIP_IN_MINIPROGRAM = /(\.d\.ts|\.tgz|\.map)$|^mqtt\.wasm$/;
 
-/** Copies distDir's runtime files into projectDir/utils; returns the copied names. */
+/** 'wx' or 'my' from a project's config file (project.config.json / mini.project.json), else null. */
+function projectPlatform(projectDir) {
+  if (fs.existsSync(path.join(projectDir, 'project.config.json'))) return 'wx';
+  if (fs.existsSync(path.join(projectDir, 'mini.project.json'))) return 'my';
+  return null;
+}
+
+/**
+ * The folder a page installs from: for our dist the one-platform build of the project's
+ * platform (dist/wx/, dist/my/: what README tells a page to ship), for MQTT.js' dist itself.
+ */
+function shippedFolder(distDir, projectDir) {
+  const platform = projectPlatform(projectDir);
+  if (distDir === MQTTJS4_DIST || !platform) return distDir;
+  const own = path.join(distDir, platform);
+  if (!fs.existsSync(path.join(own, 'mqtt.min.js'))) throw new Error(`${own}/mqtt.min.js not found: node scripts/bundle.js builds it`);
+  return own;
+}
+
+/** Copies the runtime files a page of projectDir's platform ships into projectDir/utils; returns the copied names. */
 function installDist(distDir, projectDir) {
   if (!fs.existsSync(path.join(distDir, 'mqtt.min.js'))) throw new Error(`${distDir}/mqtt.min.js not found: build first`);
+  const from = shippedFolder(distDir, projectDir);
   const utils = path.join(projectDir, 'utils');
   fs.mkdirSync(utils, { recursive: true });
   const copied = [];
-  for (const name of fs.readdirSync(distDir)) {
-    const src = path.join(distDir, name);
+  for (const name of fs.readdirSync(from)) {
+    const src = path.join(from, name);
     // MQTT.js' dist also holds unminified and ESM variants; only the files beside ours matter.
-    if (distDir === MQTTJS4_DIST && name !== 'mqtt.min.js') continue;
-    // Variant folders (dist/clouds/) are another build, not files beside this one.
+    if (from === MQTTJS4_DIST && name !== 'mqtt.min.js') continue;
+    // Variant folders (dist/clouds/, dist/wx/) are other builds, not files beside this one.
     if (SKIP_IN_MINIPROGRAM.test(name) || fs.statSync(src).isDirectory()) continue;
     fs.copyFileSync(src, path.join(utils, name));
     copied.push(name);
@@ -78,4 +98,4 @@ function originRewrite(pageUrl, localUrl) {
   return { [`wss://${host[1]}:443`]: local[1], [`wss://${host[1]}`]: local[1] };
 }
 
-module.exports = { installDist, seedProject, originRewrite, REPO, EXAMPLES, SEED_PAGES, MQTTJS4_DIST };
+module.exports = { installDist, shippedFolder, seedProject, originRewrite, REPO, EXAMPLES, SEED_PAGES, MQTTJS4_DIST };

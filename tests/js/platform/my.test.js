@@ -6,6 +6,16 @@ const { recorder, fakeMy, tinyWasm, tick } = require('./helpers');
 
 const b64 = (arr) => Buffer.from(arr).toString('base64');
 
+/** An open SocketTask of a fresh platform, with a recorder of what the core would get. */
+function openTask() {
+  const api = fakeMy();
+  const rec = recorder();
+  createMyPlatform({ my: api }).openSocket('wss://h', {}, rec.on);
+  const task = api.tasks[0];
+  task.fire('Open', {});
+  return { task, rec };
+}
+
 test('SocketTask form: multiple, protocols and the explicit Sec-WebSocket-Protocol header', () => {
   const api = fakeMy();
   const platform = createMyPlatform({ my: api });
@@ -33,26 +43,29 @@ test('SocketTask form: sends base64 with isBuffer, exact bytes of a view', () =>
   task.fire('Close', { code: 1000, reason: '' });
 });
 
-test('incoming messages in both shapes, ArrayBuffer and text', () => {
-  const api = fakeMy();
-  const platform = createMyPlatform({ my: api });
-  const rec = recorder();
-  platform.openSocket('wss://h', {}, rec.on);
-  const task = api.tasks[0];
-  task.fire('Open', {});
+test('incoming messages in both shapes and as an ArrayBuffer', () => {
+  const { task, rec } = openTask();
   task.fire('Message', { data: { data: b64([0x20, 0x02, 0x00, 0x00]), isBuffer: true } }); // nested
   task.fire('Message', { data: b64([0xd0, 0x00]), isBuffer: true }); // flat
   task.fire('Message', { data: new Uint8Array([0x90, 0x03]).buffer });
-  task.fire('Message', { data: { data: 'AB', isBuffer: false } }); // a text frame stays text
   task.fire('Close', { code: 1000, reason: 'bye' });
   assert.deepStrictEqual(rec.events, [
     ['open'],
     ['message', [0x20, 0x02, 0x00, 0x00]],
     ['message', [0xd0, 0x00]],
     ['message', [0x90, 0x03]],
-    ['message', [0x41, 0x42]],
     ['close', 1000, 'bye'],
   ]);
+});
+
+test('a text frame (isBuffer false) fails the socket with a diagnosis, its bytes never reach the core', () => {
+  const { task, rec } = openTask();
+  task.fire('Message', { data: { data: 'AB', isBuffer: false } });
+  task.fire('Message', { data: new Uint8Array([0x90, 0x03]).buffer }); // after the failure: dropped
+  task.fire('Close', { code: 1000, reason: '' });
+  assert.deepStrictEqual(rec.kinds(), ['open', 'error', 'close']);
+  assert.match(rec.events[1][1], /text WebSocket frame \(2 characters\).*binary frames only/);
+  assert.strictEqual(rec.events[2][1], 1006, 'closed as a failure, not a normal close');
 });
 
 test('messageBytes rejects data it cannot read', () => {

@@ -79,10 +79,10 @@ async function until(cond, what, errors) {
   throw new Error('timed out waiting for ' + what + (errors && errors.length ? '; client errors: ' + errors.join(' | ') : ''));
 }
 
-test('WeChat: loads in a stripped realm, core from /utils/mqtt.wasm.br, client opens a socket and sends CONNECT', async () => {
+for (const build of ['', 'wx/']) test(`WeChat (${build || 'universal '}mqtt.min.js): loads in a stripped realm, core from /utils/mqtt.wasm.br, client opens a socket and sends CONNECT`, async () => {
   const connects = [];
   const wasmCalls = [];
-  const codePackage = { '/utils/mqtt.wasm.br': path.join(outDir, 'mqtt.wasm.br') };
+  const codePackage = { '/utils/mqtt.wasm.br': path.join(outDir, build, 'mqtt.wasm.br') };
   const ctx = strippedRealm((W, U8) => ({
     wx: fakeSocketApi(connects),
     WXWebAssembly: {
@@ -93,7 +93,7 @@ test('WeChat: loads in a stripped realm, core from /utils/mqtt.wasm.br, client o
       },
     },
   }));
-  const mqtt = loadModule(ctx, path.join(outDir, 'mqtt.min.js'), {});
+  const mqtt = loadModule(ctx, path.join(outDir, build, 'mqtt.min.js'), {});
   assert.strictEqual(typeof mqtt, 'function');
   assert.strictEqual(mqtt.connect, mqtt);
   const client = mqtt.connect('wxs://broker.example.com/mqtt', { clientId: 'stripped-1', reconnectPeriod: 0 });
@@ -112,12 +112,12 @@ test('WeChat: loads in a stripped realm, core from /utils/mqtt.wasm.br, client o
   client.end(true);
 });
 
-test('Alipay: loads in a stripped realm with WebAssembly, core from the embedded mqtt.wasm.js', async () => {
+for (const build of ['', 'my/']) test(`Alipay (${build || 'universal '}mqtt.min.js): loads in a stripped realm with WebAssembly, core from the embedded mqtt.wasm.js`, async () => {
   const connects = [];
   // Alipay's logic layer has the standard WebAssembly, undocumented.
   const ctx = strippedRealm(() => ({ my: fakeSocketApi(connects) }), ['WebAssembly']);
-  const mqtt = loadModule(ctx, path.join(outDir, 'mqtt.min.js'), {
-    './mqtt.wasm.js': () => loadModule(ctx, path.join(outDir, 'mqtt.wasm.js'), {}),
+  const mqtt = loadModule(ctx, path.join(outDir, build, 'mqtt.min.js'), {
+    './mqtt.wasm.js': () => loadModule(ctx, path.join(outDir, build, 'mqtt.wasm.js'), {}),
   });
   const client = mqtt.connect('alis://broker.example.com/mqtt', { clientId: 'stripped-2', reconnectPeriod: 0 });
   const errors = [];
@@ -130,6 +130,31 @@ test('Alipay: loads in a stripped realm with WebAssembly, core from the embedded
   assert.strictEqual(task.sent[0].isBuffer, true);
   assert.strictEqual(Buffer.from(task.sent[0].data, 'base64')[0], 0x10);
   client.end(true);
+});
+
+test('a one-platform build on the other platform fails with an error naming the right files', async () => {
+  for (const [build, realm, url] of [['wx/', () => ({ my: fakeSocketApi([]) }), 'alis://broker.example.com/mqtt'], ['my/', () => ({ wx: fakeSocketApi([]) }), 'wxs://broker.example.com/mqtt']]) {
+    const ctx = strippedRealm(realm, ['WebAssembly']);
+    const mqtt = loadModule(ctx, path.join(outDir, build, 'mqtt.min.js'), { './mqtt.wasm.js': () => loadModule(ctx, path.join(outDir, 'mqtt.wasm.js'), {}) });
+    const client = mqtt.connect(url, { clientId: 'wrong-build', reconnectPeriod: 0 });
+    const errors = [];
+    client.on('error', (e) => errors.push(e.message));
+    await until(() => errors.length > 0, 'the error of ' + build, errors);
+    assert.match(errors[0], build === 'wx/' ? /needs the wx API/ : /needs the my API/);
+    assert.match(errors[0], /Alipay pages use dist\/my\/, WeChat pages dist\/wx\//);
+    client.end(true);
+  }
+});
+
+test('the one-platform builds leave the other platforms out', () => {
+  const code = (f) => fs.readFileSync(path.join(outDir, f), 'utf8');
+  // Texts only each platform module has: its errors name its socket API.
+  const wxText = 'the WeChat platform needs the wx API';
+  const myText = 'the Alipay platform needs the my API';
+  assert.ok(code('mqtt.min.js').includes(wxText) && code('mqtt.min.js').includes(myText), 'the universal build has both');
+  assert.ok(code('wx/mqtt.min.js').includes(wxText) && !code('wx/mqtt.min.js').includes(myText), 'wx/ has only WeChat');
+  assert.ok(code('my/mqtt.min.js').includes(myText) && !code('my/mqtt.min.js').includes(wxText), 'my/ has only Alipay');
+  assert.ok(code('wx/mqtt.min.js').length < code('mqtt.min.js').length && code('my/mqtt.min.js').length < code('mqtt.min.js').length);
 });
 
 test('a plain <script> defines the global mqtt; require and import both get the callable connect', async () => {
@@ -160,7 +185,7 @@ test('the embedded module is the wasm, as CommonJS and as a <script> global', ()
 });
 
 test('the shipped JS has no eval, new Function, globalThis or import.meta', () => {
-  for (const name of ['mqtt.min.js', 'mqtt.wasm.js']) {
+  for (const name of ['mqtt.min.js', 'wx/mqtt.min.js', 'my/mqtt.min.js', 'mqtt.wasm.js']) {
     const code = fs.readFileSync(path.join(outDir, name), 'utf8');
     // Function(...) called bare is eval too; inside a string (wasm-bindgen's debug text
     // writes `Function(${name})`) it is not.
@@ -173,8 +198,8 @@ test('the shipped JS has no eval, new Function, globalThis or import.meta', () =
 // WeChat before base library 3.6.0 and Alipay's simulator have no BigInt. wasm-bindgen only
 // emits it when an i64/u64 crosses the JS boundary (serde of 64-bit integers included).
 // BigInt literals need no scan: esbuild refuses them for the es2017 target.
-test('the shipped JS does not reference BigInt', () => {
-  const code = fs.readFileSync(path.join(outDir, 'mqtt.min.js'), 'utf8');
+for (const name of ['mqtt.min.js', 'wx/mqtt.min.js', 'my/mqtt.min.js']) test(`the shipped JS (${name}) does not reference BigInt`, () => {
+  const code = fs.readFileSync(path.join(outDir, name), 'utf8');
   const uses = [];
   const re = /\bBigInt\b/g;
   let m;

@@ -49,21 +49,32 @@ test('send puts exactly the given bytes in a fresh ArrayBuffer, also for a view 
   task.fire('Close', { code: 1000, reason: '' });
 });
 
-test('ArrayBuffer and string messages arrive as bytes; close code and reason are surfaced once', () => {
+test('ArrayBuffer messages arrive as bytes; close code and reason are surfaced once', () => {
   const api = fakeWx();
   const { task, rec } = open(api);
   task.fire('Open', {});
   task.fire('Message', { data: new Uint8Array([0x20, 0x02, 0x00, 0x00]).buffer });
-  task.fire('Message', { data: 'é' });
   task.fire('Close', { code: 1000, reason: 'interrupted' });
   task.fire('Close', { code: 1006, reason: 'again' });
   task.fire('Message', { data: new ArrayBuffer(2) });
   assert.deepStrictEqual(rec.events, [
     ['open'],
     ['message', [0x20, 0x02, 0x00, 0x00]],
-    ['message', [0xc3, 0xa9]],
     ['close', 1000, 'interrupted'],
   ]);
+});
+
+test('a text frame (string data) fails the socket with a diagnosis; nothing after it is delivered', () => {
+  const api = fakeWx();
+  const { task, rec } = open(api);
+  task.fire('Open', {});
+  task.fire('Message', { data: 'é' });
+  task.fire('Message', { data: new ArrayBuffer(2) });
+  assert.strictEqual(task.closed.length, 1, 'the task is closed');
+  task.fire('Close', { code: 1000, reason: '' });
+  assert.deepStrictEqual(rec.kinds(), ['open', 'error', 'close']);
+  assert.match(rec.events[1][1], /text WebSocket frame \(1 characters\).*binary frames only/);
+  assert.strictEqual(rec.events[2][1], 1006);
 });
 
 test('an error is reported once, then exactly one close; the task is closed', () => {

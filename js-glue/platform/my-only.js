@@ -1,0 +1,6 @@
+'use strict';
+/** selectPlatform of the Alipay build (dist/my/): only ./my is bundled. */
+const { createMyPlatform } = require('./my');
+const { singlePlatform } = require('./single');
+
+module.exports = { selectPlatform: singlePlatform(createMyPlatform, 'Alipay (dist/my/)') };
