@@ -13,7 +13,7 @@ const { pathToFileURL } = require('url');
 const ROOT = path.resolve(__dirname, '..', '..');
 const WASM = path.join(ROOT, 'build', 'wasm', 'mpmqtt_bg.wasm');
 const SHIMS = path.join(ROOT, 'build', 'wasm', 'mpmqtt_bg.js');
-const { buildFallback, patchShimsForWasm2js, MQTTJS_421_MIN_JS } = require('../../scripts/build-fallback');
+const { buildFallback, compactDataSegments, patchShimsForWasm2js, MQTTJS_421_MIN_JS } = require('../../scripts/build-fallback');
 const fallback = require('../../js-glue/platform/fallback');
 const { createWebSocketPlatform } = require('../../js-glue/platform/websocket');
 const { createMyPlatform } = require('../../js-glue/platform/my');
@@ -135,6 +135,53 @@ test('patchShimsForWasm2js renews every cached heap view on a buffer change, and
   assert.match(patchShimsForWasm2js(src), /cachedUint8ArrayMemory0 === null \|\| cachedUint8ArrayMemory0\.buffer !== wasm\.memory\.buffer\)/);
   assert.throws(() => patchShimsForWasm2js('let x = 1;'), /no cached heap views/);
   assert.throws(() => patchShimsForWasm2js('let cachedFooMemory0 = null;\n'), /renew cachedFooMemory0 in 0 places/);
+});
+
+test('compactDataSegments: every byte value survives, minified or not; other shapes fail the build', async () => {
+  // wasm2js's own prologue and initializer, as binaryen 132 prints them.
+  const prologue = [
+    '  var bufferView;',
+    "  var base64ReverseLookup = new Uint8Array(123/*'z'+1*/);",
+    '  for (var i = 25; i >= 0; --i) {',
+    "    base64ReverseLookup[48+i] = 52+i; // '0-9'",
+    "    base64ReverseLookup[65+i] = i; // 'A-Z'",
+    "    base64ReverseLookup[97+i] = 26+i; // 'a-z'",
+    '  }',
+    "  base64ReverseLookup[43] = 62; // '+'",
+    "  base64ReverseLookup[47] = 63; // '/'",
+    '  function base64DecodeToExistingUint8Array(uint8Array, offset, b64) {',
+    '    var b1, b2, i = 0, j = offset, bLength = b64.length, end = offset + (bLength*3>>2) - (b64[bLength-2] == \'=\') - (b64[bLength-1] == \'=\');',
+    '    for (; i < bLength; i += 4) {',
+    '      b1 = base64ReverseLookup[b64.charCodeAt(i+1)];',
+    '      b2 = base64ReverseLookup[b64.charCodeAt(i+2)];',
+    '      uint8Array[j++] = base64ReverseLookup[b64.charCodeAt(i)] << 2 | b1 >> 4;',
+    '      if (j < end) uint8Array[j++] = b1 << 4 | b2 >> 2;',
+    '      if (j < end) uint8Array[j++] = b2 << 6 | base64ReverseLookup[b64.charCodeAt(i+3)];',
+    '    }',
+    '  }',
+  ].join('\n');
+  const all = Buffer.alloc(768);
+  for (let i = 0; i < all.length; i++) all[i] = (i * 37 + (i >> 8)) & 255; // every value, in varied neighbours
+  const digitsAfterNul = Buffer.from([0, 0x31, 0, 0x30, 0x0d, 0x0a, 0x0d, 0x22, 0x27, 0x60, 0x5c, 0x24, 0x7b, 0xe2, 0x80, 0xa8]);
+  const segs = [[1048576, all], [1050000, digitsAfterNul], [1050100, Buffer.from('text only')]];
+  const src = prologue + '\nfunction initActiveSegments(imports) {\n' +
+    segs.map(([o, b]) => '  base64DecodeToExistingUint8Array(bufferView, ' + o + ', "' + b.toString('base64') + '");').join('\n') +
+    '\n}\nbufferView = new Uint8Array(1114112);\ninitActiveSegments();\n';
+  const before = new Function(src + 'return bufferView;')();
+  const out = compactDataSegments(src);
+  assert.doesNotMatch(out.src, /base64/);
+  assert.deepStrictEqual(out.segments.map((g) => [g.offset, g.bytes.length]), segs.map(([o, b]) => [o, b.length]));
+  const esbuild = require('esbuild');
+  for (const text of [out.src, (await esbuild.transform('(function(){' + out.src + 'return bufferView})()', { minify: true, charset: 'ascii' })).code]) {
+    const heap = text === out.src ? new Function(out.src + 'return bufferView;')() : require('vm').runInNewContext(text, { Uint8Array });
+    assert.ok(Buffer.from(heap).equals(Buffer.from(before)), 'the heap after initActiveSegments');
+    assert.doesNotMatch(text, /[\u0080-\uffff]/, '7-bit text');
+  }
+  const initOnly = src.slice(src.indexOf('function initActiveSegments'));
+  assert.throws(() => compactDataSegments(initOnly), /no base64DecodeToExistingUint8Array/);
+  assert.throws(() => compactDataSegments(src.replace('initActiveSegments(imports) {', 'initActiveSegments(imports) {\n  bufferView[0] = 1;')), /more than base64 segment writes/);
+  assert.throws(() => compactDataSegments(src + 'base64DecodeToExistingUint8Array(bufferView, 0, "AA==");\n'), /still used/);
+  assert.throws(() => compactDataSegments(src.replace(segs[2][1].toString('base64'), 'dGV4dCBvbmx')), /not canonical base64/);
 });
 
 test('loader: no engine or forceFallback -> the fallback; otherwise the engine', { skip }, async () => {
