@@ -703,6 +703,20 @@ impl Session {
             return;
         }
         self.decoder.push(bytes);
+        self.decode_buffered(now);
+    }
+
+    /// `handle_bytes` for a buffer the caller gives away: when nothing is buffered the
+    /// decoder adopts it, so packets (and message payloads) are cut from it without a copy.
+    pub fn handle_owned_bytes(&mut self, now: u64, bytes: Vec<u8>) {
+        if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected) {
+            return;
+        }
+        self.decoder.push_owned(bytes);
+        self.decode_buffered(now);
+    }
+
+    fn decode_buffered(&mut self, now: u64) {
         loop {
             match self.decoder.next_packet() {
                 Ok(Some(packet)) => {
@@ -1152,6 +1166,23 @@ impl Session {
         dup: bool,
         properties: Option<PublishProperties>,
     ) -> OpId {
+        let payload = Bytes::copy_from_slice(payload);
+        self.publish_bytes(now, topic, payload, qos, retain, dup, properties)
+    }
+
+    /// `publish` with a payload the caller gives away (no copy: the JS boundary already
+    /// made one when it moved the page's bytes into linear memory).
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish_bytes(
+        &mut self,
+        now: u64,
+        topic: &str,
+        payload: Bytes,
+        qos: u8,
+        retain: bool,
+        dup: bool,
+        properties: Option<PublishProperties>,
+    ) -> OpId {
         let op = self.new_op();
         if self.rejects_new_work(op) {
             return op;
@@ -1189,7 +1220,7 @@ impl Session {
             topic: String::from(topic),
             // Any non-zero id has the same size; the real one is assigned when it is sent.
             pkid: if qos == QoS::AtMostOnce { 0 } else { 1 },
-            payload: Bytes::copy_from_slice(payload),
+            payload,
             properties,
         };
         let size = codec::encoded_len(&Packet::Publish(publish.clone()), self.opts.protocol);
