@@ -36,6 +36,11 @@ const CMD = [null, 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel'
 
 const MAX_DELAY = 0x7fffffff // setTimeout's limit
 
+// Bits of Core.ev_flags() besides the QoS (bits 0-1) and the message id (bits 16-31).
+const FLAG_RETAIN = 4
+const FLAG_DUP = 8
+const FLAG_SAME_TOPIC = 16
+
 // The same function args.js hands out for "no callback", so `cb === noop` means exactly that.
 const noop = args.noop
 
@@ -112,6 +117,9 @@ class MqttClient extends EventEmitter {
     this._packetEvents = false
     this._inPageCall = false
     this._resubscribeTopics = {}
+    // The core's last ev_topic() answer and its UTF-8 length (see _onMessage).
+    this._topic = ''
+    this._topicBytes = 0
     this._boot()
     if (!this.options.manualConnect) this.connect()
   }
@@ -431,19 +439,26 @@ class MqttClient extends EventEmitter {
   }
 
   _onMessage (core) {
-    const topic = core.ev_topic()
-    const qos = core.ev_qos()
+    // One call for the small fields, and the topic string only when it changed: each
+    // getter is a JS/wasm crossing and a topic a UTF-8 decode (docs/core-interface.md).
+    const flags = core.ev_flags()
+    if (!(flags & FLAG_SAME_TOPIC)) {
+      this._topic = core.ev_topic()
+      this._topicBytes = utf8.byteLength(this._topic)
+    }
+    const topic = this._topic
+    const qos = flags & 3
     const message = payload.toPayload(core.ev_payload())
     const packet = {
       cmd: 'publish',
-      retain: !!core.ev_retain(),
+      retain: (flags & FLAG_RETAIN) !== 0,
       qos,
-      dup: !!core.ev_dup(),
-      length: 2 + utf8.byteLength(topic) + (qos > 0 ? 2 : 0) + message.length,
+      dup: (flags & FLAG_DUP) !== 0,
+      length: 2 + this._topicBytes + (qos > 0 ? 2 : 0) + message.length,
       topic,
       payload: message
     }
-    if (qos > 0) packet.messageId = core.ev_message_id()
+    if (qos > 0) packet.messageId = flags >>> 16
     if (this.options.protocolVersion === 5) {
       delete packet.length
       withProperties(packet, core)
