@@ -36,6 +36,13 @@ const CMD = [null, 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel'
 
 const MAX_DELAY = 0x7fffffff // setTimeout's limit
 
+// Packets a page call produces wait for the end of the current job, so a burst of
+// publishes (a loop, or one per message of a burst received) leaves as one WebSocket frame
+// instead of one each: the per-frame cost (framing, masking, a socket write) dominates
+// small messages. Past this many bytes a burst is flushed at once, which bounds the memory
+// held back and sends large payloads without delay.
+const COALESCE_BYTES = 32768
+
 // Bits of Core.ev_flags() besides the QoS (bits 0-1) and the message id (bits 16-31).
 const FLAG_RETAIN = 4
 const FLAG_DUP = 8
@@ -107,6 +114,8 @@ class MqttClient extends EventEmitter {
     this._deadline = -1
     this._sock = null
     this._driving = false
+    this._unflushed = 0 // payload + topic bytes of page calls not yet handed to the socket
+    this._flushQueued = false
     this._ended = false
     this._endCallbacks = []
     this._deferredReconnect = false
@@ -232,12 +241,16 @@ class MqttClient extends EventEmitter {
     const core = this._core
     if (!core || this._driving) return
     this._driving = true
+    const coalesce = this._inPageCall && this._unflushed < COALESCE_BYTES
+    // Queued before any callback this drive schedules, so a callback finds its bytes sent.
+    if (coalesce) this._queueFlush()
     try {
       for (;;) {
-        let bytes
-        while ((bytes = core.poll_transmit()) != null) this._send(bytes)
+        if (!coalesce) this._flush(core)
         const kind = core.poll_event()
         if (!kind) break
+        // A socket is closed or replaced only after it got what the core queued for it.
+        if (kind === EV.CLOSE_TRANSPORT || kind === EV.OPEN_TRANSPORT) this._flush(core)
         try {
           this._dispatch(core, kind)
         } catch (e) {
@@ -248,6 +261,22 @@ class MqttClient extends EventEmitter {
       this._driving = false
     }
     this._arm(this._ended ? -1 : core.poll_timeout())
+  }
+
+  _queueFlush () {
+    if (this._flushQueued) return
+    this._flushQueued = true
+    Promise.resolve().then(() => {
+      this._flushQueued = false
+      this._drive()
+    })
+  }
+
+  /** Hands everything the core queued to the socket (one buffer per flush). */
+  _flush (core) {
+    this._unflushed = 0
+    let bytes
+    while ((bytes = core.poll_transmit()) != null) this._send(bytes)
   }
 
   _arm (deadline) {
@@ -630,6 +659,7 @@ class MqttClient extends EventEmitter {
     const packet = { cmd: 'publish', topic, payload: message, qos, retain: !!o.retain, dup: !!o.dup }
     if (props) packet.properties = o.properties
     this._startOp('publish', cb, (core, now) => {
+      this._unflushed += bytes.length + topic.length
       const id = core.publish(now, topic, bytes, qos, !!o.retain, !!o.dup, props)
       if (qos > 0 && typeof o.cbStorePut === 'function') defer(o.cbStorePut)
       return id
