@@ -109,7 +109,8 @@ class MqttClient extends EventEmitter {
     this._core = null
     this._loadError = null
     this._pending = [] // calls made before the core was ready: {run(core, now), fail(err), connect?}
-    this._ops = {} // op id -> {kind, cb, ...}
+    // op id -> {kind, cb, ...}; a Map because ids only grow and every entry is deleted soon
+    this._ops = new Map()
     this._timer = null
     this._deadline = -1
     this._sock = null
@@ -512,8 +513,8 @@ class MqttClient extends EventEmitter {
 
   _takeOp (core) {
     const id = core.ev_op()
-    const op = this._ops[id]
-    delete this._ops[id]
+    const op = this._ops.get(id)
+    this._ops.delete(id)
     return op
   }
 
@@ -522,7 +523,8 @@ class MqttClient extends EventEmitter {
     if (!op) return
     const code = core.ev_code()
     if (op.kind === 'publish') {
-      if (core.ev_message_id()) op.packet.messageId = core.ev_message_id()
+      const messageId = core.ev_message_id()
+      if (messageId) op.packet.messageId = messageId
       if (code >= 0x80) {
         return this._complete(op.cb, new errors.ErrorWithReasonCode('Publish error: ' + (errors.ReasonCodes[code] || code), code), op.packet)
       }
@@ -627,7 +629,7 @@ class MqttClient extends EventEmitter {
   _startOp (kind, cb, run, extra) {
     this._call((core, now) => {
       const id = run(core, now)
-      this._ops[id] = Object.assign({ kind, cb }, extra)
+      this._ops.set(id, Object.assign({ kind, cb }, extra))
     }, cb)
   }
 
