@@ -903,7 +903,7 @@ impl Session {
                     let mut p = o.publish.clone();
                     // A redelivery only when the broker kept the session; otherwise it is new to it.
                     p.dup = session_present;
-                    if self.write_publish(now, &mut p).is_err() {
+                    if self.write_publish(now, p).is_err() {
                         if let Some(o) = self.outgoing.remove(&pkid) {
                             self.ids.release(pkid);
                             self.fail(
@@ -1213,7 +1213,7 @@ impl Session {
             );
             return op;
         }
-        let mut publish = Publish {
+        let packet = Packet::Publish(Publish {
             dup: dup && qos != QoS::AtMostOnce,
             qos,
             retain,
@@ -1222,8 +1222,12 @@ impl Session {
             pkid: if qos == QoS::AtMostOnce { 0 } else { 1 },
             payload,
             properties,
+        });
+        let size = codec::encoded_len(&packet, self.opts.protocol);
+        // Measured inside a Packet and taken back out: no copy of topic and properties.
+        let Packet::Publish(mut publish) = packet else {
+            unreachable!("built as a PUBLISH just above")
         };
-        let size = codec::encoded_len(&Packet::Publish(publish.clone()), self.opts.protocol);
         publish.pkid = 0;
         match size {
             Ok(len) if len <= MAX_PACKET_SIZE => {}
@@ -1473,9 +1477,15 @@ impl Session {
                 None => return self.enqueue(op, Queued::Publish(op, publish)),
             }
         }
-        let mut wire = publish.clone();
-        if let Err(e) = self.write_publish(now, &mut wire) {
-            self.ids.release(publish.pkid);
+        let (qos, pkid) = (publish.qos, publish.pkid);
+        // QoS 0 is never resent: encode the publish itself instead of a copy of it.
+        let (wire, kept) = if qos == QoS::AtMostOnce {
+            (publish, None)
+        } else {
+            (publish.clone(), Some(publish))
+        };
+        if let Err(e) = self.write_publish(now, wire) {
+            self.ids.release(pkid);
             return self.fail(
                 op,
                 e,
@@ -1489,35 +1499,35 @@ impl Session {
                 }),
             );
         }
-        if publish.qos == QoS::AtMostOnce {
+        let Some(publish) = kept else {
             self.done(op, 0, 0, Vec::new(), None);
             self.check_finished(now);
+            return;
+        };
+        let seq = self.seq();
+        let state = if qos == QoS::AtLeastOnce {
+            OutState::Qos1Sent
         } else {
-            let seq = self.seq();
-            let state = if publish.qos == QoS::AtLeastOnce {
-                OutState::Qos1Sent
-            } else {
-                OutState::Qos2Sent
-            };
-            self.outgoing.insert(
-                publish.pkid,
-                Outgoing {
-                    op,
-                    publish,
-                    seq,
-                    state,
-                },
-            );
-            self.was_empty = false;
-        }
+            OutState::Qos2Sent
+        };
+        self.outgoing.insert(
+            pkid,
+            Outgoing {
+                op,
+                publish,
+                seq,
+                state,
+            },
+        );
+        self.was_empty = false;
     }
 
     /// Encodes a PUBLISH for this connection: applies topic aliases (v5) and the broker's size limit.
-    fn write_publish(&mut self, now: u64, p: &mut Publish) -> Result<(), OpError> {
+    fn write_publish(&mut self, now: u64, mut p: Publish) -> Result<(), OpError> {
         if self.opts.protocol.is_v5() {
-            self.apply_outbound_alias(p)?;
+            self.apply_outbound_alias(&mut p)?;
         }
-        let packet = Packet::Publish(p.clone());
+        let packet = Packet::Publish(p);
         match codec::encoded_len(&packet, self.opts.protocol) {
             Ok(len) if len <= self.server.maximum_packet_size => {}
             _ => return Err(OpError::PacketTooLarge),
