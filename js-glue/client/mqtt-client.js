@@ -130,6 +130,7 @@ class MqttClient extends EventEmitter {
     // The core's last ev_topic() answer and its UTF-8 length (see _onMessage).
     this._topic = ''
     this._topicBytes = 0
+    this._wellFormedTopic = null // the last topic publish() found free of lone surrogates
     this._boot()
     if (!this.options.manualConnect) this.connect()
   }
@@ -504,6 +505,8 @@ class MqttClient extends EventEmitter {
    * stay asynchronous like MQTT.js'); an error nobody asked a callback for goes to 'error'.
    */
   _complete (cb, ...args) {
+    // A success nobody asked to hear of (most QoS 0 publishes) schedules nothing.
+    if (cb === noop && !(args[0] instanceof Error)) return
     const run = cb === noop
       ? () => { if (args[0] instanceof Error) this.emit('error', args[0]) }
       : () => cb.apply(null, args)
@@ -649,7 +652,11 @@ class MqttClient extends EventEmitter {
     const cb = a.cb
     if (this.disconnecting) return this._refuse(cb, new Error('client disconnecting'))
     if (typeof topic !== 'string') return this._refuse(cb, new Error('Invalid topic: publish() needs a string topic'))
-    if (!args.wellFormed(topic)) return this._refuse(cb, new Error('Invalid topic: it contains an unpaired UTF-16 surrogate, which UTF-8 cannot carry'))
+    // Pages publish to a few topics over and over: check a topic only when it changes.
+    if (topic !== this._wellFormedTopic) {
+      if (!args.wellFormed(topic)) return this._refuse(cb, new Error('Invalid topic: it contains an unpaired UTF-16 surrogate, which UTF-8 cannot carry'))
+      this._wellFormedTopic = topic
+    }
     const bytes = payload.toBytes(message)
     if (!bytes) {
       return this._refuse(cb, new TypeError('Invalid message: publish() takes a string, Uint8Array, Buffer or ArrayBuffer, not ' +
