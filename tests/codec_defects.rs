@@ -418,6 +418,11 @@ fn partial_frames_and_many_per_push() {
             ..publish("a/b", QoS::ExactlyOnce, 7)
         }),
         Packet::PingResp,
+        // Large enough for the wasm build's native copy of payloads into the output.
+        Packet::Publish(Publish {
+            payload: Bytes::from((0..5000u32).map(|i| i as u8).collect::<Vec<u8>>()),
+            ..publish("big", QoS::AtLeastOnce, 8)
+        }),
         Packet::Ack(Ack {
             kind: AckKind::PubRel,
             pkid: 7,
@@ -449,6 +454,20 @@ fn partial_frames_and_many_per_push() {
         assert_eq!(got, packets, "chunk size {chunk}");
         assert_eq!(d.buffered(), 0);
     }
+    // The same with buffers handed over: adopted when nothing is buffered, appended to what
+    // is when a packet spans two of them.
+    for chunk in [1, 3, 301, 4999, stream.len()] {
+        let mut d = Decoder::new(V4, MAX);
+        let mut got = Vec::new();
+        for piece in stream.chunks(chunk) {
+            d.push_owned(piece.to_vec());
+            while let Some(p) = d.next_packet().unwrap() {
+                got.push(p);
+            }
+        }
+        assert_eq!(got, packets, "owned chunk size {chunk}");
+        assert_eq!(d.buffered(), 0);
+    }
 }
 
 #[test]
@@ -465,6 +484,8 @@ fn max_packet_size_is_the_whole_packet() {
     assert_eq!(CodecError::PacketTooLarge.reason_code(), 0x95);
     // Unusable until clear(): later bytes are not parsed.
     d.push(&bytes[2..]);
+    assert_eq!(d.next_packet(), Err(CodecError::PacketTooLarge));
+    d.push_owned(bytes.clone());
     assert_eq!(d.next_packet(), Err(CodecError::PacketTooLarge));
     d.clear();
     d.set_max_packet_size(7);

@@ -36,6 +36,18 @@ const CMD = [null, 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel'
 
 const MAX_DELAY = 0x7fffffff // setTimeout's limit
 
+// Packets a page call produces wait for the end of the current job, so a burst of
+// publishes (a loop, or one per message of a burst received) leaves as one WebSocket frame
+// instead of one each: the per-frame cost (framing, masking, a socket write) dominates
+// small messages. Past this many bytes a burst is flushed at once, which bounds the memory
+// held back and sends large payloads without delay.
+const COALESCE_BYTES = 32768
+
+// Bits of Core.ev_flags() besides the QoS (bits 0-1) and the message id (bits 16-31).
+const FLAG_RETAIN = 4
+const FLAG_DUP = 8
+const FLAG_SAME_TOPIC = 16
+
 // The same function args.js hands out for "no callback", so `cb === noop` means exactly that.
 const noop = args.noop
 
@@ -97,11 +109,14 @@ class MqttClient extends EventEmitter {
     this._core = null
     this._loadError = null
     this._pending = [] // calls made before the core was ready: {run(core, now), fail(err), connect?}
-    this._ops = {} // op id -> {kind, cb, ...}
+    // op id -> {kind, cb, ...}; a Map because ids only grow and every entry is deleted soon
+    this._ops = new Map()
     this._timer = null
     this._deadline = -1
     this._sock = null
     this._driving = false
+    this._unflushed = 0 // payload + topic bytes of page calls not yet handed to the socket
+    this._flushQueued = false
     this._ended = false
     this._endCallbacks = []
     this._deferredReconnect = false
@@ -112,6 +127,10 @@ class MqttClient extends EventEmitter {
     this._packetEvents = false
     this._inPageCall = false
     this._resubscribeTopics = {}
+    // The core's last ev_topic() answer and its UTF-8 length (see _onMessage).
+    this._topic = ''
+    this._topicBytes = 0
+    this._wellFormedTopic = null // the last topic publish() found free of lone surrogates
     this._boot()
     if (!this.options.manualConnect) this.connect()
   }
@@ -224,12 +243,16 @@ class MqttClient extends EventEmitter {
     const core = this._core
     if (!core || this._driving) return
     this._driving = true
+    const coalesce = this._inPageCall && this._unflushed < COALESCE_BYTES
+    // Queued before any callback this drive schedules, so a callback finds its bytes sent.
+    if (coalesce) this._queueFlush()
     try {
       for (;;) {
-        let bytes
-        while ((bytes = core.poll_transmit()) != null) this._send(bytes)
+        if (!coalesce) this._flush(core)
         const kind = core.poll_event()
         if (!kind) break
+        // A socket is closed or replaced only after it got what the core queued for it.
+        if (kind === EV.CLOSE_TRANSPORT || kind === EV.OPEN_TRANSPORT) this._flush(core)
         try {
           this._dispatch(core, kind)
         } catch (e) {
@@ -240,6 +263,22 @@ class MqttClient extends EventEmitter {
       this._driving = false
     }
     this._arm(this._ended ? -1 : core.poll_timeout())
+  }
+
+  _queueFlush () {
+    if (this._flushQueued) return
+    this._flushQueued = true
+    Promise.resolve().then(() => {
+      this._flushQueued = false
+      this._drive()
+    })
+  }
+
+  /** Hands everything the core queued to the socket (one buffer per flush). */
+  _flush (core) {
+    this._unflushed = 0
+    let bytes
+    while ((bytes = core.poll_transmit()) != null) this._send(bytes)
   }
 
   _arm (deadline) {
@@ -435,19 +474,26 @@ class MqttClient extends EventEmitter {
   }
 
   _onMessage (core) {
-    const topic = core.ev_topic()
-    const qos = core.ev_qos()
+    // One call for the small fields, and the topic string only when it changed: each
+    // getter is a JS/wasm crossing and a topic a UTF-8 decode (docs/core-interface.md).
+    const flags = core.ev_flags()
+    if (!(flags & FLAG_SAME_TOPIC)) {
+      this._topic = core.ev_topic()
+      this._topicBytes = utf8.byteLength(this._topic)
+    }
+    const topic = this._topic
+    const qos = flags & 3
     const message = payload.toPayload(core.ev_payload())
     const packet = {
       cmd: 'publish',
-      retain: !!core.ev_retain(),
+      retain: (flags & FLAG_RETAIN) !== 0,
       qos,
-      dup: !!core.ev_dup(),
-      length: 2 + utf8.byteLength(topic) + (qos > 0 ? 2 : 0) + message.length,
+      dup: (flags & FLAG_DUP) !== 0,
+      length: 2 + this._topicBytes + (qos > 0 ? 2 : 0) + message.length,
       topic,
       payload: message
     }
-    if (qos > 0) packet.messageId = core.ev_message_id()
+    if (qos > 0) packet.messageId = flags >>> 16
     if (this.options.protocolVersion === 5) {
       delete packet.length
       withProperties(packet, core)
@@ -463,6 +509,8 @@ class MqttClient extends EventEmitter {
    * stay asynchronous like MQTT.js'); an error nobody asked a callback for goes to 'error'.
    */
   _complete (cb, ...args) {
+    // A success nobody asked to hear of (most QoS 0 publishes) schedules nothing.
+    if (cb === noop && !(args[0] instanceof Error)) return
     const run = cb === noop
       ? () => { if (args[0] instanceof Error) this.emit('error', args[0]) }
       : () => cb.apply(null, args)
@@ -472,8 +520,8 @@ class MqttClient extends EventEmitter {
 
   _takeOp (core) {
     const id = core.ev_op()
-    const op = this._ops[id]
-    delete this._ops[id]
+    const op = this._ops.get(id)
+    this._ops.delete(id)
     return op
   }
 
@@ -482,7 +530,8 @@ class MqttClient extends EventEmitter {
     if (!op) return
     const code = core.ev_code()
     if (op.kind === 'publish') {
-      if (core.ev_message_id()) op.packet.messageId = core.ev_message_id()
+      const messageId = core.ev_message_id()
+      if (messageId) op.packet.messageId = messageId
       if (code >= 0x80) {
         return this._complete(op.cb, new errors.ErrorWithReasonCode('Publish error: ' + (errors.ReasonCodes[code] || code), code), op.packet)
       }
@@ -587,7 +636,7 @@ class MqttClient extends EventEmitter {
   _startOp (kind, cb, run, extra) {
     this._call((core, now) => {
       const id = run(core, now)
-      this._ops[id] = Object.assign({ kind, cb }, extra)
+      this._ops.set(id, Object.assign({ kind, cb }, extra))
     }, cb)
   }
 
@@ -607,7 +656,11 @@ class MqttClient extends EventEmitter {
     const cb = a.cb
     if (this.disconnecting) return this._refuse(cb, new Error('client disconnecting'))
     if (typeof topic !== 'string') return this._refuse(cb, new Error('Invalid topic: publish() needs a string topic'))
-    if (!args.wellFormed(topic)) return this._refuse(cb, new Error('Invalid topic: it contains an unpaired UTF-16 surrogate, which UTF-8 cannot carry'))
+    // Pages publish to a few topics over and over: check a topic only when it changes.
+    if (topic !== this._wellFormedTopic) {
+      if (!args.wellFormed(topic)) return this._refuse(cb, new Error('Invalid topic: it contains an unpaired UTF-16 surrogate, which UTF-8 cannot carry'))
+      this._wellFormedTopic = topic
+    }
     const bytes = payload.toBytes(message)
     if (!bytes) {
       return this._refuse(cb, new TypeError('Invalid message: publish() takes a string, Uint8Array, Buffer or ArrayBuffer, not ' +
@@ -619,6 +672,7 @@ class MqttClient extends EventEmitter {
     const packet = { cmd: 'publish', topic, payload: message, qos, retain: !!o.retain, dup: !!o.dup }
     if (props) packet.properties = o.properties
     this._startOp('publish', cb, (core, now) => {
+      this._unflushed += bytes.length + topic.length
       const id = core.publish(now, topic, bytes, qos, !!o.retain, !!o.dup, props)
       if (qos > 0 && typeof o.cbStorePut === 'function') defer(o.cbStorePut)
       return id

@@ -70,6 +70,18 @@ function encodeIntoArray(s, dest) {
  * @returns {string}
  */
 function decode(bytes, fatal) {
+  // Topics and most strings the core hands out are short ASCII: one native call instead of
+  // a push per byte. Longer inputs go through the loop, which flushes in bounded chunks.
+  if (bytes.length <= 256) {
+    let ascii = true;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes);
+  }
   const units = [];
   const parts = [];
   let needed = 0; // continuation bytes still expected

@@ -164,6 +164,20 @@ impl Decoder {
         }
     }
 
+    /// `push` for a buffer the caller gives away: adopted as is when nothing is buffered
+    /// (the usual case: one WebSocket message holds whole packets), so the packets cut from
+    /// it share its memory instead of being copied.
+    pub fn push_owned(&mut self, bytes: Vec<u8>) {
+        if self.failed.is_some() {
+            return;
+        }
+        if self.buf.is_empty() {
+            self.buf = BytesMut::from(bytes::Bytes::from(bytes));
+        } else {
+            self.buf.extend_from_slice(&bytes);
+        }
+    }
+
     /// Ok(None): need more bytes. Err: the stream is corrupt and the connection must be
     /// closed (the decoder is then unusable until clear()).
     pub fn next_packet(&mut self) -> Result<Option<Packet>, CodecError> {

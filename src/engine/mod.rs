@@ -703,6 +703,20 @@ impl Session {
             return;
         }
         self.decoder.push(bytes);
+        self.decode_buffered(now);
+    }
+
+    /// `handle_bytes` for a buffer the caller gives away: when nothing is buffered the
+    /// decoder adopts it, so packets (and message payloads) are cut from it without a copy.
+    pub fn handle_owned_bytes(&mut self, now: u64, bytes: Vec<u8>) {
+        if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected) {
+            return;
+        }
+        self.decoder.push_owned(bytes);
+        self.decode_buffered(now);
+    }
+
+    fn decode_buffered(&mut self, now: u64) {
         loop {
             match self.decoder.next_packet() {
                 Ok(Some(packet)) => {
@@ -889,7 +903,7 @@ impl Session {
                     let mut p = o.publish.clone();
                     // A redelivery only when the broker kept the session; otherwise it is new to it.
                     p.dup = session_present;
-                    if self.write_publish(now, &mut p).is_err() {
+                    if self.write_publish(now, p).is_err() {
                         if let Some(o) = self.outgoing.remove(&pkid) {
                             self.ids.release(pkid);
                             self.fail(
@@ -1152,6 +1166,23 @@ impl Session {
         dup: bool,
         properties: Option<PublishProperties>,
     ) -> OpId {
+        let payload = Bytes::copy_from_slice(payload);
+        self.publish_bytes(now, topic, payload, qos, retain, dup, properties)
+    }
+
+    /// `publish` with a payload the caller gives away (no copy: the JS boundary already
+    /// made one when it moved the page's bytes into linear memory).
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish_bytes(
+        &mut self,
+        now: u64,
+        topic: &str,
+        payload: Bytes,
+        qos: u8,
+        retain: bool,
+        dup: bool,
+        properties: Option<PublishProperties>,
+    ) -> OpId {
         let op = self.new_op();
         if self.rejects_new_work(op) {
             return op;
@@ -1182,17 +1213,21 @@ impl Session {
             );
             return op;
         }
-        let mut publish = Publish {
+        let packet = Packet::Publish(Publish {
             dup: dup && qos != QoS::AtMostOnce,
             qos,
             retain,
             topic: String::from(topic),
             // Any non-zero id has the same size; the real one is assigned when it is sent.
             pkid: if qos == QoS::AtMostOnce { 0 } else { 1 },
-            payload: Bytes::copy_from_slice(payload),
+            payload,
             properties,
+        });
+        let size = codec::encoded_len(&packet, self.opts.protocol);
+        // Measured inside a Packet and taken back out: no copy of topic and properties.
+        let Packet::Publish(mut publish) = packet else {
+            unreachable!("built as a PUBLISH just above")
         };
-        let size = codec::encoded_len(&Packet::Publish(publish.clone()), self.opts.protocol);
         publish.pkid = 0;
         match size {
             Ok(len) if len <= MAX_PACKET_SIZE => {}
@@ -1442,9 +1477,15 @@ impl Session {
                 None => return self.enqueue(op, Queued::Publish(op, publish)),
             }
         }
-        let mut wire = publish.clone();
-        if let Err(e) = self.write_publish(now, &mut wire) {
-            self.ids.release(publish.pkid);
+        let (qos, pkid) = (publish.qos, publish.pkid);
+        // QoS 0 is never resent: encode the publish itself instead of a copy of it.
+        let (wire, kept) = if qos == QoS::AtMostOnce {
+            (publish, None)
+        } else {
+            (publish.clone(), Some(publish))
+        };
+        if let Err(e) = self.write_publish(now, wire) {
+            self.ids.release(pkid);
             return self.fail(
                 op,
                 e,
@@ -1458,35 +1499,35 @@ impl Session {
                 }),
             );
         }
-        if publish.qos == QoS::AtMostOnce {
+        let Some(publish) = kept else {
             self.done(op, 0, 0, Vec::new(), None);
             self.check_finished(now);
+            return;
+        };
+        let seq = self.seq();
+        let state = if qos == QoS::AtLeastOnce {
+            OutState::Qos1Sent
         } else {
-            let seq = self.seq();
-            let state = if publish.qos == QoS::AtLeastOnce {
-                OutState::Qos1Sent
-            } else {
-                OutState::Qos2Sent
-            };
-            self.outgoing.insert(
-                publish.pkid,
-                Outgoing {
-                    op,
-                    publish,
-                    seq,
-                    state,
-                },
-            );
-            self.was_empty = false;
-        }
+            OutState::Qos2Sent
+        };
+        self.outgoing.insert(
+            pkid,
+            Outgoing {
+                op,
+                publish,
+                seq,
+                state,
+            },
+        );
+        self.was_empty = false;
     }
 
     /// Encodes a PUBLISH for this connection: applies topic aliases (v5) and the broker's size limit.
-    fn write_publish(&mut self, now: u64, p: &mut Publish) -> Result<(), OpError> {
+    fn write_publish(&mut self, now: u64, mut p: Publish) -> Result<(), OpError> {
         if self.opts.protocol.is_v5() {
-            self.apply_outbound_alias(p)?;
+            self.apply_outbound_alias(&mut p)?;
         }
-        let packet = Packet::Publish(p.clone());
+        let packet = Packet::Publish(p);
         match codec::encoded_len(&packet, self.opts.protocol) {
             Ok(len) if len <= self.server.maximum_packet_size => {}
             _ => return Err(OpError::PacketTooLarge),

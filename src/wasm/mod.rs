@@ -37,6 +37,10 @@ mod kind {
 pub struct Core {
     session: Session,
     current: Option<Event>,
+    /// The topic `ev_topic` last returned: `ev_flags` tells the glue when the current
+    /// message repeats it, so the glue reuses its string instead of decoding the bytes again
+    /// (most streams publish to a handful of topics).
+    last_topic: String,
 }
 
 fn ms(now: f64) -> u64 {
@@ -57,6 +61,7 @@ impl Core {
         Ok(Core {
             session,
             current: None,
+            last_topic: String::new(),
         })
     }
 
@@ -72,8 +77,10 @@ impl Core {
         self.session.transport_opened(ms(now));
     }
 
-    pub fn handle_bytes(&mut self, now: f64, bytes: &[u8]) {
-        self.session.handle_bytes(ms(now), bytes);
+    // Owned: wasm-bindgen already copied the message into linear memory for us, and the
+    // decoder adopts that buffer rather than copying it again.
+    pub fn handle_bytes(&mut self, now: f64, bytes: Vec<u8>) {
+        self.session.handle_owned_bytes(ms(now), bytes);
     }
 
     pub fn transport_closed(&mut self, now: f64) {
@@ -107,16 +114,23 @@ impl Core {
         &mut self,
         now: f64,
         topic: &str,
-        payload: &[u8],
+        // Owned for the same reason as handle_bytes: the message keeps this buffer as is.
+        payload: Vec<u8>,
         qos: u8,
         retain: bool,
         dup: bool,
         properties: JsValue,
     ) -> u32 {
         match convert::publish_properties(&properties) {
-            Ok(props) => self
-                .session
-                .publish(ms(now), topic, payload, qos, retain, dup, props),
+            Ok(props) => self.session.publish_bytes(
+                ms(now),
+                topic,
+                Bytes::from(payload),
+                qos,
+                retain,
+                dup,
+                props,
+            ),
             Err(e) => self.session.reject(OpError::InvalidArgument, e),
         }
     }
@@ -290,10 +304,31 @@ impl Core {
         }
     }
 
-    pub fn ev_topic(&self) -> String {
+    pub fn ev_topic(&mut self) -> String {
         match &self.current {
-            Some(Event::Message(m)) => m.topic.clone(),
+            Some(Event::Message(m)) => {
+                if m.topic != self.last_topic {
+                    self.last_topic.clone_from(&m.topic);
+                }
+                m.topic.clone()
+            }
             _ => String::new(),
+        }
+    }
+
+    /// A MESSAGE's small fields in one call (each getter is a boundary crossing):
+    /// bits 0-1 QoS, bit 2 retain, bit 3 dup, bit 4 "topic equals what `ev_topic` returned
+    /// last", bits 16-31 the packet identifier. 0 for other events.
+    pub fn ev_flags(&self) -> u32 {
+        match &self.current {
+            Some(Event::Message(m)) => {
+                (m.qos as u32)
+                    | (m.retain as u32) << 2
+                    | (m.dup as u32) << 3
+                    | ((m.topic == self.last_topic) as u32) << 4
+                    | (m.pkid as u32) << 16
+            }
+            _ => 0,
         }
     }
 

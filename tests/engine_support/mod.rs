@@ -111,10 +111,11 @@ impl Harness {
         self.now = end;
     }
 
+    /// Hands the packet over as the wasm binding does: a buffer the session may keep.
     pub fn receive(&mut self, p: Packet) {
         let mut out = Vec::new();
         codec::encode(&p, self.version, &mut out).expect("broker packet encodes");
-        self.session.handle_bytes(self.now, &out);
+        self.session.handle_owned_bytes(self.now, out);
     }
 
     pub fn receive_bytes(&mut self, bytes: &[u8]) {

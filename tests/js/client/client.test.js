@@ -192,6 +192,27 @@ test('message event: Buffer payload, packet fields, handleMessage hook after the
   assert.deepStrictEqual(seen[1], ['hook', 9])
 })
 
+test('a topic repeated by the next message is not fetched again; flags and ids of each message are its own', async () => {
+  const t = await connected()
+  const core = t.core()
+  let topicCalls = 0
+  const evTopic = core.ev_topic
+  core.ev_topic = function () { topicCalls++; return evTopic.call(this) }
+  const seen = []
+  t.client.on('message', (topic, payload, p) => seen.push([topic, p.qos, p.retain, p.dup, p.messageId, p.length]))
+  deliver(t, [
+    { kind: EV.MESSAGE, topic: 'héat', payload: Uint8Array.from([1]), qos: 2, retain: true, messageId: 65535 },
+    { kind: EV.MESSAGE, topic: 'héat', payload: Uint8Array.from([1, 2]), qos: 1, dup: true, messageId: 2 },
+    { kind: EV.MESSAGE, topic: 'b', payload: Uint8Array.from([]), qos: 0 }
+  ])
+  assert.deepStrictEqual(seen, [
+    ['héat', 2, true, false, 65535, 2 + 5 + 2 + 1],
+    ['héat', 1, false, true, 2, 2 + 5 + 2 + 2],
+    ['b', 0, false, false, undefined, 2 + 1]
+  ])
+  assert.strictEqual(topicCalls, 2)
+})
+
 test('a throwing listener does not stop the drive loop', async () => {
   const t = await connected()
   // The glue rethrows listener errors from a timer; capture that timer.
@@ -229,6 +250,49 @@ test('calls made from listeners are handled in order inside the same drive', asy
   deliver(t, [{ kind: EV.MESSAGE, topic: 'a' }])
   assert.deepStrictEqual(order, ['listener returned', 'echo done'])
   assert.deepStrictEqual(Array.from(t.sock().sent.pop()), [0x30])
+})
+
+test('page calls in one job are flushed together after it; large payloads, socket events and closing flush at once', async () => {
+  const t = await connected()
+  const sock = t.sock()
+  sock.sent.length = 0
+  const core = t.core()
+  let n = 0
+  core.on.publish = function () {
+    this.tx.push(Uint8Array.from([0x30, n++]))
+    this.queue(EV.OP_DONE, { op: n })
+  }
+  const seenAtCallback = []
+  t.client.publish('t', 'a', () => seenAtCallback.push(sock.sent.length))
+  t.client.publish('t', 'b')
+  t.client.subscribe('s')
+  assert.strictEqual(sock.sent.length, 0, 'nothing leaves inside the job that made the calls')
+  await tick()
+  assert.deepStrictEqual(sock.sent.map((b) => b[1]), [0, 1])
+  assert.deepStrictEqual(seenAtCallback, [2], 'a callback finds its bytes sent')
+
+  // Past the coalescing bound the bytes leave inside the call.
+  t.client.publish('t', new Uint8Array(40000))
+  assert.strictEqual(sock.sent.length, 3)
+
+  // Bytes a socket event makes (acks) leave at once, along with what page calls queued.
+  t.client.publish('t', 'c')
+  core.on.handle_bytes = function () { this.tx.push(Uint8Array.from([0x40, 2, 0, 1])) }
+  sock.handlers.message(Uint8Array.from([0x30]))
+  assert.deepStrictEqual(sock.sent.slice(3).map((b) => b[0]), [0x30, 0x40])
+
+  // end(): what was queued is sent before the socket is closed.
+  t.client.publish('t', 'd')
+  core.on.end = function () {
+    this.tx.push(Uint8Array.from([0xe0, 0]))
+    this.queue(EV.CLOSE_TRANSPORT)
+    this.queue(EV.CLOSED, { code: 1 })
+    this.queue(EV.ENDED)
+  }
+  const closeSeen = []
+  sock.close = () => closeSeen.push(sock.sent.map((b) => b[0]).slice(5))
+  t.client.end(true)
+  assert.deepStrictEqual(closeSeen, [[0x30, 0xe0]])
 })
 
 test('close/offline/reconnect events and flags follow MQTT.js', async () => {

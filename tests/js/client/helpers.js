@@ -18,6 +18,7 @@ function makeCoreClass (setup) {
       this.current = null
       this.nextOp = 1
       this.lastId = 0
+      this.lastTopic = '' // what ev_topic() returned last, as the real core tracks it
       this.isReconnecting = false
       this.on = {}
       FakeCore.instances.push(this)
@@ -87,7 +88,16 @@ function makeCoreClass (setup) {
     ev_code () { return this._f('code', 0) }
     ev_error_name () { return this._f('name', '') }
     ev_text () { return this._f('text', '') }
-    ev_topic () { return this._f('topic', '') }
+    ev_topic () {
+      this.lastTopic = this._f('topic', '')
+      return this.lastTopic
+    }
+
+    ev_flags () {
+      if (!this.current || this.current.kind !== 5) return 0
+      const same = this.lastTopic === this._f('topic', '') ? 16 : 0
+      return this._f('qos', 0) | (this._f('retain', false) ? 4 : 0) | (this._f('dup', false) ? 8 : 0) | same | (this._f('messageId', 0) << 16)
+    }
     ev_payload () { return this._f('payload', new Uint8Array(0)) }
     ev_qos () { return this._f('qos', 0) }
     ev_retain () { return this._f('retain', false) }
