@@ -6,11 +6,12 @@
 
 pub mod events;
 mod ids;
+mod in_flight;
 pub mod options;
 mod reconnect;
 mod small_map;
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -22,6 +23,7 @@ use crate::codec::{
 };
 pub use events::*;
 use ids::{IdSet, PacketIds};
+use in_flight::InFlight;
 pub use options::*;
 use reconnect::ReconnectPolicy;
 use small_map::SmallMap;
@@ -53,7 +55,6 @@ enum OutState {
 struct Outgoing {
     op: OpId,
     publish: Publish,
-    seq: u64,
     state: OutState,
 }
 
@@ -65,7 +66,6 @@ enum Request {
 struct PendingAck {
     op: OpId,
     request: Request,
-    seq: u64,
 }
 
 enum Queued {
@@ -105,8 +105,9 @@ pub struct Session {
     events: VecDeque<Event>,
     ids: PacketIds,
     next_op: OpId,
-    next_seq: u64,
-    outgoing: BTreeMap<u16, Outgoing>,
+    /// In send order, which is the order of resends and failures.
+    outgoing: InFlight<Outgoing>,
+    /// In send order too (`SmallMap` keeps insertion order).
     requests: SmallMap<u16, PendingAck>,
     queue: VecDeque<Queued>,
     /// QoS 2 ids delivered to the page and not yet released: a duplicate is acknowledged, not delivered.
@@ -150,8 +151,7 @@ impl Session {
             events: VecDeque::new(),
             ids: PacketIds::new(),
             next_op: 1,
-            next_seq: 0,
-            outgoing: BTreeMap::new(),
+            outgoing: InFlight::new(),
             requests: SmallMap::new(),
             queue: VecDeque::new(),
             incoming_qos2: IdSet::new(),
@@ -443,12 +443,7 @@ impl Session {
         self.events.push_back(Event::Closed { was_connected });
         self.reset_connection_state();
         // SUBSCRIBE/UNSUBSCRIBE are idempotent: send them again on the next connection.
-        let unanswered: Vec<PendingAck> = {
-            let mut v: Vec<PendingAck> = self.requests.take_values();
-            v.sort_by_key(|p| p.seq);
-            v
-        };
-        for p in unanswered.into_iter().rev() {
+        for p in self.requests.take_values().into_iter().rev() {
             self.ids.release(request_pkid(&p.request));
             if p.op != 0 {
                 self.queue.push_front(Queued::Request(p.op, p.request));
@@ -543,16 +538,11 @@ impl Session {
     }
 
     fn fail_everything(&mut self, error: OpError, text: &str) {
-        let mut outgoing: Vec<Outgoing> =
-            core::mem::take(&mut self.outgoing).into_values().collect();
-        outgoing.sort_by_key(|o| o.seq);
-        for o in outgoing {
+        for (_, o) in self.outgoing.take_all() {
             self.ids.release(o.publish.pkid);
             self.fail(o.op, error, 0, o.publish.pkid, String::from(text));
         }
-        let mut requests: Vec<PendingAck> = self.requests.take_values();
-        requests.sort_by_key(|p| p.seq);
-        for p in requests {
+        for p in self.requests.take_values() {
             self.ids.release(request_pkid(&p.request));
             // op 0 is an internal resubscription: the page has no callback waiting for it.
             if p.op != 0 {
@@ -869,10 +859,8 @@ impl Session {
         if !session_present {
             self.incoming_qos2.clear();
         }
-        let mut order: Vec<(u64, u16)> = self.outgoing.iter().map(|(id, o)| (o.seq, *id)).collect();
-        order.sort_unstable();
-        for (_, pkid) in order {
-            let Some(o) = self.outgoing.get(&pkid) else {
+        for pkid in self.outgoing.ids() {
+            let Some(o) = self.outgoing.get(pkid) else {
                 continue;
             };
             match (o.state, session_present) {
@@ -880,7 +868,7 @@ impl Session {
                     let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
                 }
                 (OutState::Qos2Released, false) => {
-                    if let Some(o) = self.outgoing.remove(&pkid) {
+                    if let Some(o) = self.outgoing.remove(pkid) {
                         self.ids.release(pkid);
                         self.done(o.op, pkid, 0, Vec::new(), None);
                     }
@@ -890,7 +878,7 @@ impl Session {
                     // A redelivery only when the broker kept the session; otherwise it is new to it.
                     p.dup = session_present;
                     if self.write_publish(now, &mut p).is_err() {
-                        if let Some(o) = self.outgoing.remove(&pkid) {
+                        if let Some(o) = self.outgoing.remove(pkid) {
                             self.ids.release(pkid);
                             self.fail(
                                 o.op,
@@ -923,13 +911,11 @@ impl Session {
                 .write_packet(now, &Packet::Subscribe(sub.clone()))
                 .is_ok()
             {
-                let seq = self.seq();
                 self.requests.insert(
                     pkid,
                     PendingAck {
                         op: 0,
                         request: Request::Subscribe(sub),
-                        seq,
                     },
                 );
             } else {
@@ -1016,7 +1002,7 @@ impl Session {
             AckKind::PubRec => OutState::Qos2Sent,
             AckKind::PubComp => OutState::Qos2Released,
         };
-        let state = self.outgoing.get(&pkid).map(|o| o.state);
+        let state = self.outgoing.get(pkid).map(|o| o.state);
         match (ack.kind, state) {
             (_, Some(s)) if s == expected => {}
             // A repeated PUBREC after we moved on: the PUBREL may have been lost.
@@ -1033,13 +1019,13 @@ impl Session {
             }
         }
         if ack.kind == AckKind::PubRec && ack.reason < 0x80 {
-            if let Some(o) = self.outgoing.get_mut(&pkid) {
+            if let Some(o) = self.outgoing.get_mut(pkid) {
                 o.state = OutState::Qos2Released;
             }
             let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
             return;
         }
-        let Some(o) = self.outgoing.remove(&pkid) else {
+        let Some(o) = self.outgoing.remove(pkid) else {
             return;
         };
         self.ids.release(pkid);
@@ -1133,11 +1119,6 @@ impl Session {
         let op = self.next_op;
         self.next_op = self.next_op.wrapping_add(1).max(1);
         op
-    }
-
-    fn seq(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq
     }
 
     /// Returns at once; the outcome arrives as `OpDone`/`OpFailed`.
@@ -1462,21 +1443,13 @@ impl Session {
             self.done(op, 0, 0, Vec::new(), None);
             self.check_finished(now);
         } else {
-            let seq = self.seq();
             let state = if publish.qos == QoS::AtLeastOnce {
                 OutState::Qos1Sent
             } else {
                 OutState::Qos2Sent
             };
-            self.outgoing.insert(
-                publish.pkid,
-                Outgoing {
-                    op,
-                    publish,
-                    seq,
-                    state,
-                },
-            );
+            self.outgoing
+                .push(publish.pkid, Outgoing { op, publish, state });
             self.was_empty = false;
         }
     }
@@ -1561,14 +1534,13 @@ impl Session {
                 String::from("Request larger than the broker's Maximum Packet Size"),
             );
         }
-        let seq = self.seq();
-        self.requests.insert(pkid, PendingAck { op, request, seq });
+        self.requests.insert(pkid, PendingAck { op, request });
         self.was_empty = false;
     }
 
     /// MQTT.js `removeOutgoingMessage(messageId)`.
     pub fn remove_outgoing(&mut self, now: u64, message_id: u16) -> bool {
-        let Some(o) = self.outgoing.remove(&message_id) else {
+        let Some(o) = self.outgoing.remove(message_id) else {
             return false;
         };
         self.ids.release(message_id);
