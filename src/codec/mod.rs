@@ -14,7 +14,7 @@ pub use packet::*;
 
 use alloc::vec::Vec;
 use bytes::{Buf, BytesMut};
-use wire::{Counter, Sink};
+use wire::Sink;
 
 /// Why bytes could not be decoded or a packet could not be encoded.
 ///
@@ -207,9 +207,9 @@ impl Decoder {
 
 /// Body length of `packet`, validated: the counting pass runs every check `encode` does.
 fn body_len(packet: &Packet, version: ProtocolVersion) -> Result<u32, CodecError> {
-    let mut counter = Counter::default();
+    let mut counter = Sink::counter();
     encode::body(&mut counter, packet, version)?;
-    wire::section_len(counter.0)
+    wire::section_len(counter.len)
 }
 
 /// Appends one encoded packet to `out`; on error nothing is appended.
@@ -221,10 +221,12 @@ pub fn encode(
     let byte1 = encode::header_byte(packet)?;
     let len = body_len(packet, version)?;
     let start = out.len();
-    out.push(byte1);
-    let written = out
-        .varint(len)
-        .and_then(|()| encode::body(out, packet, version));
+    let written = {
+        let mut s = Sink::to(out);
+        s.u8(byte1);
+        s.varint(len)
+            .and_then(|()| encode::body(&mut s, packet, version))
+    };
     if let Err(e) = written {
         out.truncate(start);
         return Err(e);

@@ -10,7 +10,7 @@ use super::packet::{
     AckProperties, AuthProperties, ConnAckProperties, ConnectProperties, DisconnectProperties,
     PublishProperties, SubscribeProperties, WillProperties,
 };
-use super::wire::{section_len, Counter, Reader, Sink};
+use super::wire::{section_len, Reader, Sink};
 use super::CodecError;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -446,28 +446,28 @@ pub fn read_auth(r: &mut Reader) -> Result<Option<AuthProperties>, CodecError> {
 // ---- encoding ----
 
 /// Property writers: each returns the section body; `write_section` adds the length.
-fn byte<S: Sink + ?Sized>(s: &mut S, id: u8, v: Option<u8>) {
+fn byte(s: &mut Sink, id: u8, v: Option<u8>) {
     if let Some(v) = v {
         s.u8(id);
         s.u8(v);
     }
 }
 
-fn two<S: Sink + ?Sized>(s: &mut S, id: u8, v: Option<u16>) {
+fn two(s: &mut Sink, id: u8, v: Option<u16>) {
     if let Some(v) = v {
         s.u8(id);
         s.u16(v);
     }
 }
 
-fn four<S: Sink + ?Sized>(s: &mut S, id: u8, v: Option<u32>) {
+fn four(s: &mut Sink, id: u8, v: Option<u32>) {
     if let Some(v) = v {
         s.u8(id);
         s.u32(v);
     }
 }
 
-fn string<S: Sink + ?Sized>(s: &mut S, id: u8, v: &Option<String>) -> Result<(), CodecError> {
+fn string(s: &mut Sink, id: u8, v: &Option<String>) -> Result<(), CodecError> {
     if let Some(v) = v {
         s.u8(id);
         s.string(v)?;
@@ -475,7 +475,7 @@ fn string<S: Sink + ?Sized>(s: &mut S, id: u8, v: &Option<String>) -> Result<(),
     Ok(())
 }
 
-fn binary<S: Sink + ?Sized>(s: &mut S, id: u8, v: &Option<Bytes>) -> Result<(), CodecError> {
+fn binary(s: &mut Sink, id: u8, v: &Option<Bytes>) -> Result<(), CodecError> {
     if let Some(v) = v {
         s.u8(id);
         s.binary(v)?;
@@ -483,7 +483,7 @@ fn binary<S: Sink + ?Sized>(s: &mut S, id: u8, v: &Option<Bytes>) -> Result<(), 
     Ok(())
 }
 
-fn users<S: Sink + ?Sized>(s: &mut S, users: &[(String, String)]) -> Result<(), CodecError> {
+fn users(s: &mut Sink, users: &[(String, String)]) -> Result<(), CodecError> {
     for (k, v) in users {
         s.u8(USER_PROPERTY);
         s.string(k)?;
@@ -492,7 +492,7 @@ fn users<S: Sink + ?Sized>(s: &mut S, users: &[(String, String)]) -> Result<(), 
     Ok(())
 }
 
-fn sub_id<S: Sink + ?Sized>(s: &mut S, id: usize) -> Result<(), CodecError> {
+fn sub_id(s: &mut Sink, id: usize) -> Result<(), CodecError> {
     let v = u32::try_from(id)
         .ok()
         .filter(|&v| v != 0 && v <= super::wire::VARINT_MAX)
@@ -504,46 +504,18 @@ fn sub_id<S: Sink + ?Sized>(s: &mut S, id: usize) -> Result<(), CodecError> {
 }
 
 /// Writes `body`'s properties preceded by their length; counts first so the length is known.
-fn section<S: Sink + ?Sized>(
-    s: &mut S,
-    body: impl Fn(&mut dyn SinkDyn) -> Result<(), CodecError>,
+fn section(
+    s: &mut Sink,
+    body: impl Fn(&mut Sink) -> Result<(), CodecError>,
 ) -> Result<(), CodecError> {
-    let mut counter = Counter::default();
+    let mut counter = Sink::counter();
     body(&mut counter)?;
-    s.varint(section_len(counter.0)?)?;
-    body(&mut Dyn(s))
-}
-
-/// Object-safe view of `Sink`, so one property-writing closure serves both passes.
-pub trait SinkDyn {
-    fn put_dyn(&mut self, bytes: &[u8]);
-}
-
-impl SinkDyn for Counter {
-    fn put_dyn(&mut self, bytes: &[u8]) {
-        self.put(bytes);
-    }
-}
-
-struct Dyn<'a, S: Sink + ?Sized>(&'a mut S);
-
-impl<S: Sink + ?Sized> SinkDyn for Dyn<'_, S> {
-    fn put_dyn(&mut self, bytes: &[u8]) {
-        self.0.put(bytes);
-    }
-}
-
-impl Sink for dyn SinkDyn + '_ {
-    fn put(&mut self, bytes: &[u8]) {
-        self.put_dyn(bytes);
-    }
+    s.varint(section_len(counter.len)?)?;
+    body(s)
 }
 
 /// Writes an empty property section when there are none (a lone 0x00).
-pub fn write_connect<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&ConnectProperties>,
-) -> Result<(), CodecError> {
+pub fn write_connect(s: &mut Sink, p: Option<&ConnectProperties>) -> Result<(), CodecError> {
     section(s, |s| {
         if let Some(p) = p {
             four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
@@ -560,10 +532,7 @@ pub fn write_connect<S: Sink + ?Sized>(
     })
 }
 
-pub fn write_will<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&WillProperties>,
-) -> Result<(), CodecError> {
+pub fn write_will(s: &mut Sink, p: Option<&WillProperties>) -> Result<(), CodecError> {
     section(s, |s| {
         if let Some(p) = p {
             four(s, WILL_DELAY_INTERVAL, p.delay_interval);
@@ -578,10 +547,7 @@ pub fn write_will<S: Sink + ?Sized>(
     })
 }
 
-pub fn write_connack<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&ConnAckProperties>,
-) -> Result<(), CodecError> {
+pub fn write_connack(s: &mut Sink, p: Option<&ConnAckProperties>) -> Result<(), CodecError> {
     section(s, |s| {
         if let Some(p) = p {
             four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
@@ -618,10 +584,7 @@ pub fn write_connack<S: Sink + ?Sized>(
     })
 }
 
-pub fn write_publish<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&PublishProperties>,
-) -> Result<(), CodecError> {
+pub fn write_publish(s: &mut Sink, p: Option<&PublishProperties>) -> Result<(), CodecError> {
     section(s, |s| {
         if let Some(p) = p {
             byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
@@ -639,10 +602,7 @@ pub fn write_publish<S: Sink + ?Sized>(
     })
 }
 
-pub fn write_subscribe<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&SubscribeProperties>,
-) -> Result<(), CodecError> {
+pub fn write_subscribe(s: &mut Sink, p: Option<&SubscribeProperties>) -> Result<(), CodecError> {
     section(s, |s| {
         if let Some(p) = p {
             if let Some(id) = p.id {
@@ -654,14 +614,11 @@ pub fn write_subscribe<S: Sink + ?Sized>(
     })
 }
 
-pub fn write_user_only<S: Sink + ?Sized>(
-    s: &mut S,
-    user: &[(String, String)],
-) -> Result<(), CodecError> {
+pub fn write_user_only(s: &mut Sink, user: &[(String, String)]) -> Result<(), CodecError> {
     section(s, |s| users(s, user))
 }
 
-pub fn write_ack<S: Sink + ?Sized>(s: &mut S, p: Option<&AckProperties>) -> Result<(), CodecError> {
+pub fn write_ack(s: &mut Sink, p: Option<&AckProperties>) -> Result<(), CodecError> {
     section(s, |s| {
         if let Some(p) = p {
             string(s, REASON_STRING, &p.reason_string)?;
@@ -671,10 +628,7 @@ pub fn write_ack<S: Sink + ?Sized>(s: &mut S, p: Option<&AckProperties>) -> Resu
     })
 }
 
-pub fn write_disconnect<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&DisconnectProperties>,
-) -> Result<(), CodecError> {
+pub fn write_disconnect(s: &mut Sink, p: Option<&DisconnectProperties>) -> Result<(), CodecError> {
     section(s, |s| {
         if let Some(p) = p {
             four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
@@ -686,10 +640,7 @@ pub fn write_disconnect<S: Sink + ?Sized>(
     })
 }
 
-pub fn write_auth<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&AuthProperties>,
-) -> Result<(), CodecError> {
+pub fn write_auth(s: &mut Sink, p: Option<&AuthProperties>) -> Result<(), CodecError> {
     section(s, |s| {
         if let Some(p) = p {
             string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
