@@ -51,9 +51,18 @@ fn pkid(s: &mut Sink, id: u16) -> Result<(), CodecError> {
 
 /// Writes the variable header and payload. v5-only fields are left out on 3.x, as MQTT.js
 /// does, so the engine can hand over the same packet whatever the version.
-pub fn body(s: &mut Sink, packet: &Packet, version: ProtocolVersion) -> Result<(), CodecError> {
+/// `FROM_CLIENT`: refuse the packets only a broker sends.
+pub fn body<const FROM_CLIENT: bool>(
+    s: &mut Sink,
+    packet: &Packet,
+    version: ProtocolVersion,
+) -> Result<(), CodecError> {
     let v5 = version.is_v5();
     match packet {
+        // First, so that with FROM_CLIENT the arms below them are dead code the compiler drops.
+        Packet::ConnAck(_) | Packet::SubAck(_) | Packet::UnsubAck(_) if FROM_CLIENT => {
+            Err(CodecError::ProtocolError("a packet a client must not send"))
+        }
         Packet::Connect(c) => connect(s, c),
         Packet::ConnAck(c) => {
             if c.session_present && c.code != 0 {

@@ -694,7 +694,7 @@ impl Session {
         }
         self.decoder.push(bytes);
         loop {
-            match self.decoder.next_packet() {
+            match self.decoder.next_from_broker() {
                 Ok(Some(packet)) => {
                     self.handle_packet(now, packet);
                     if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected) {
@@ -702,6 +702,11 @@ impl Session {
                     }
                 }
                 Ok(None) => return,
+                Err(codec::CodecError::NotFromBroker(packet_type)) => {
+                    self.packet_seen(packet_type);
+                    self.refuse_packet(now);
+                    return;
+                }
                 Err(e) => {
                     self.protocol_violation(now, e.reason_code(), e.message());
                     return;
@@ -730,13 +735,27 @@ impl Session {
         self.connection_lost(now, false);
     }
 
-    fn handle_packet(&mut self, now: u64, packet: Packet) {
+    /// Any packet is a sign of life, and the page may want to see it.
+    fn packet_seen(&mut self, packet_type: u8) {
         self.ping_sent_at = None;
         if self.packet_events {
-            self.events.push_back(Event::PacketReceived {
-                packet_type: packet_type(&packet),
-            });
+            self.events.push_back(Event::PacketReceived { packet_type });
         }
+    }
+
+    /// A packet the broker may not send now (or ever: the decoder leaves CONNECT, SUBSCRIBE
+    /// and UNSUBSCRIBE unread, and they end here as PINGREQ does).
+    fn refuse_packet(&mut self, now: u64) {
+        let what = if self.phase == Phase::AwaitConnAck {
+            "expected CONNACK first"
+        } else {
+            "a packet a broker must not send to a client"
+        };
+        self.protocol_violation(now, 0x82, what);
+    }
+
+    fn handle_packet(&mut self, now: u64, packet: Packet) {
+        self.packet_seen(packet_type(&packet));
         if self.phase == Phase::AwaitConnAck {
             return match packet {
                 Packet::ConnAck(ack) => self.handle_connack(now, ack),
@@ -746,7 +765,7 @@ impl Session {
                         properties: auth.properties,
                     })
                 }
-                _ => self.protocol_violation(now, 0x82, "expected CONNACK first"),
+                _ => self.refuse_packet(now),
             };
         }
         match packet {
@@ -762,7 +781,7 @@ impl Session {
                     properties: auth.properties,
                 })
             }
-            _ => self.protocol_violation(now, 0x82, "a packet a broker must not send to a client"),
+            _ => self.refuse_packet(now),
         }
     }
 
@@ -1173,7 +1192,8 @@ impl Session {
             payload: Bytes::copy_from_slice(payload),
             properties,
         };
-        let size = codec::encoded_len(&Packet::Publish(publish.clone()), self.opts.protocol);
+        let size =
+            codec::encoded_len_from_client(&Packet::Publish(publish.clone()), self.opts.protocol);
         publish.pkid = 0;
         match size {
             Ok(len) if len <= MAX_PACKET_SIZE => {}
@@ -1460,7 +1480,7 @@ impl Session {
             self.apply_outbound_alias(p)?;
         }
         let packet = Packet::Publish(p.clone());
-        match codec::encoded_len(&packet, self.opts.protocol) {
+        match codec::encoded_len_from_client(&packet, self.opts.protocol) {
             Ok(len) if len <= self.server.maximum_packet_size => {}
             _ => return Err(OpError::PacketTooLarge),
         }
@@ -1522,7 +1542,7 @@ impl Session {
                 Packet::Unsubscribe(u.clone())
             }
         };
-        let fits = codec::encoded_len(&packet, self.opts.protocol)
+        let fits = codec::encoded_len_from_client(&packet, self.opts.protocol)
             .is_ok_and(|l| l <= self.server.maximum_packet_size);
         if !fits || self.write_packet(now, &packet).is_err() {
             self.ids.release(pkid);
@@ -1570,7 +1590,7 @@ impl Session {
     // ----- output helpers -------------------------------------------------------------------
 
     fn write_packet(&mut self, now: u64, packet: &Packet) -> Result<(), codec::CodecError> {
-        codec::encode(packet, self.opts.protocol, &mut self.tx)?;
+        codec::encode_from_client(packet, self.opts.protocol, &mut self.tx)?;
         self.last_sent = now;
         if self.packet_events {
             self.events.push_back(Event::PacketSent {
