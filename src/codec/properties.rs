@@ -100,11 +100,12 @@ fn read_value(r: &mut Reader, id: u8) -> Result<Value, CodecError> {
 /// Reads a property section and hands each property to `apply`. Rejects properties the
 /// packet does not allow and repeats of any property but User Property and (in PUBLISH)
 /// Subscription Identifier [MQTT-2.2.2-1 and the per-packet "more than once" rules].
-/// Returns whether the section had any property.
+/// Returns whether the section had any property. `apply` is a trait object so the loop
+/// exists once in the wasm rather than once per packet type.
 fn read_section(
     r: &mut Reader,
     allowed: &[u8],
-    mut apply: impl FnMut(u8, Value) -> Result<(), CodecError>,
+    apply: &mut dyn FnMut(u8, Value) -> Result<(), CodecError>,
 ) -> Result<bool, CodecError> {
     let len = r.varint()?;
     let mut section = Reader::new(r.take(len as usize)?);
@@ -190,7 +191,7 @@ pub fn read_connect(r: &mut Reader) -> Result<Option<ConnectProperties>, CodecEr
         AUTHENTICATION_METHOD,
         AUTHENTICATION_DATA,
     ];
-    let any = read_section(r, &allowed, |id, v| {
+    let any = read_section(r, &allowed, &mut |id, v| {
         match id {
             SESSION_EXPIRY_INTERVAL => p.session_expiry_interval = Some(get!(v, U32)),
             RECEIVE_MAXIMUM => {
@@ -230,7 +231,7 @@ pub fn read_will(r: &mut Reader) -> Result<Option<WillProperties>, CodecError> {
         CORRELATION_DATA,
         USER_PROPERTY,
     ];
-    let any = read_section(r, &allowed, |id, v| {
+    let any = read_section(r, &allowed, &mut |id, v| {
         match id {
             WILL_DELAY_INTERVAL => p.delay_interval = Some(get!(v, U32)),
             PAYLOAD_FORMAT_INDICATOR => p.payload_format_indicator = Some(get!(v, Byte)),
@@ -290,7 +291,7 @@ pub fn read_connack(r: &mut Reader) -> Result<Option<ConnAckProperties>, CodecEr
         AUTHENTICATION_METHOD,
         AUTHENTICATION_DATA,
     ];
-    let any = read_section(r, &allowed, |id, v| {
+    let any = read_section(r, &allowed, &mut |id, v| {
         match id {
             SESSION_EXPIRY_INTERVAL => p.session_expiry_interval = Some(get!(v, U32)),
             RECEIVE_MAXIMUM => {
@@ -344,7 +345,7 @@ pub fn read_publish(r: &mut Reader) -> Result<Option<PublishProperties>, CodecEr
         SUBSCRIPTION_IDENTIFIER,
         CONTENT_TYPE,
     ];
-    let any = read_section(r, &allowed, |id, v| {
+    let any = read_section(r, &allowed, &mut |id, v| {
         match id {
             PAYLOAD_FORMAT_INDICATOR => p.payload_format_indicator = Some(get!(v, Byte)),
             MESSAGE_EXPIRY_INTERVAL => p.message_expiry_interval = Some(get!(v, U32)),
@@ -368,31 +369,37 @@ pub fn read_subscribe(r: &mut Reader) -> Result<Option<SubscribeProperties>, Cod
         id: None,
         user_properties: Vec::new(),
     };
-    let any = read_section(r, &[SUBSCRIPTION_IDENTIFIER, USER_PROPERTY], |id, v| {
-        if id == SUBSCRIPTION_IDENTIFIER {
-            if p.id.is_some() {
-                return Err(CodecError::ProtocolError("property repeated"));
+    let any = read_section(
+        r,
+        &[SUBSCRIPTION_IDENTIFIER, USER_PROPERTY],
+        &mut |id, v| {
+            if id == SUBSCRIPTION_IDENTIFIER {
+                if p.id.is_some() {
+                    return Err(CodecError::ProtocolError("property repeated"));
+                }
+                let sid = non_zero_u32(get!(v, Var), "Subscription Identifier 0")?;
+                p.id = Some(sid as usize);
+                Ok(())
+            } else {
+                user_property(&mut p.user_properties, v)
             }
-            let sid = non_zero_u32(get!(v, Var), "Subscription Identifier 0")?;
-            p.id = Some(sid as usize);
-            Ok(())
-        } else {
-            user_property(&mut p.user_properties, v)
-        }
-    })?;
+        },
+    )?;
     Ok(if any { Some(p) } else { None })
 }
 
 /// UNSUBSCRIBE allows only User Properties.
 pub fn read_user_only(r: &mut Reader) -> Result<Vec<(String, String)>, CodecError> {
     let mut users = Vec::new();
-    read_section(r, &[USER_PROPERTY], |_, v| user_property(&mut users, v))?;
+    read_section(r, &[USER_PROPERTY], &mut |_, v| {
+        user_property(&mut users, v)
+    })?;
     Ok(users)
 }
 
 pub fn read_ack(r: &mut Reader) -> Result<Option<AckProperties>, CodecError> {
     let mut p = AckProperties::default();
-    let any = read_section(r, &[REASON_STRING, USER_PROPERTY], |id, v| {
+    let any = read_section(r, &[REASON_STRING, USER_PROPERTY], &mut |id, v| {
         if id == REASON_STRING {
             p.reason_string = Some(get!(v, Str));
             Ok(())
@@ -411,7 +418,7 @@ pub fn read_disconnect(r: &mut Reader) -> Result<Option<DisconnectProperties>, C
         USER_PROPERTY,
         SERVER_REFERENCE,
     ];
-    let any = read_section(r, &allowed, |id, v| {
+    let any = read_section(r, &allowed, &mut |id, v| {
         match id {
             SESSION_EXPIRY_INTERVAL => p.session_expiry_interval = Some(get!(v, U32)),
             REASON_STRING => p.reason_string = Some(get!(v, Str)),
@@ -431,7 +438,7 @@ pub fn read_auth(r: &mut Reader) -> Result<Option<AuthProperties>, CodecError> {
         REASON_STRING,
         USER_PROPERTY,
     ];
-    let any = read_section(r, &allowed, |id, v| {
+    let any = read_section(r, &allowed, &mut |id, v| {
         match id {
             AUTHENTICATION_METHOD => p.authentication_method = Some(get!(v, Str)),
             AUTHENTICATION_DATA => p.authentication_data = Some(get!(v, Bin)),
@@ -504,9 +511,10 @@ fn sub_id(s: &mut Sink, id: usize) -> Result<(), CodecError> {
 }
 
 /// Writes `body`'s properties preceded by their length; counts first so the length is known.
+/// `body` is a trait object so this exists once in the wasm, not once per packet type.
 fn section(
     s: &mut Sink,
-    body: impl Fn(&mut Sink) -> Result<(), CodecError>,
+    body: &dyn Fn(&mut Sink) -> Result<(), CodecError>,
 ) -> Result<(), CodecError> {
     let mut counter = Sink::counter();
     body(&mut counter)?;
@@ -516,7 +524,7 @@ fn section(
 
 /// Writes an empty property section when there are none (a lone 0x00).
 pub fn write_connect(s: &mut Sink, p: Option<&ConnectProperties>) -> Result<(), CodecError> {
-    section(s, |s| {
+    section(s, &|s| {
         if let Some(p) = p {
             four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
             two(s, RECEIVE_MAXIMUM, p.receive_maximum);
@@ -533,7 +541,7 @@ pub fn write_connect(s: &mut Sink, p: Option<&ConnectProperties>) -> Result<(), 
 }
 
 pub fn write_will(s: &mut Sink, p: Option<&WillProperties>) -> Result<(), CodecError> {
-    section(s, |s| {
+    section(s, &|s| {
         if let Some(p) = p {
             four(s, WILL_DELAY_INTERVAL, p.delay_interval);
             byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
@@ -548,7 +556,7 @@ pub fn write_will(s: &mut Sink, p: Option<&WillProperties>) -> Result<(), CodecE
 }
 
 pub fn write_connack(s: &mut Sink, p: Option<&ConnAckProperties>) -> Result<(), CodecError> {
-    section(s, |s| {
+    section(s, &|s| {
         if let Some(p) = p {
             four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
             two(s, RECEIVE_MAXIMUM, p.receive_max);
@@ -585,7 +593,7 @@ pub fn write_connack(s: &mut Sink, p: Option<&ConnAckProperties>) -> Result<(), 
 }
 
 pub fn write_publish(s: &mut Sink, p: Option<&PublishProperties>) -> Result<(), CodecError> {
-    section(s, |s| {
+    section(s, &|s| {
         if let Some(p) = p {
             byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
             four(s, MESSAGE_EXPIRY_INTERVAL, p.message_expiry_interval);
@@ -603,7 +611,7 @@ pub fn write_publish(s: &mut Sink, p: Option<&PublishProperties>) -> Result<(), 
 }
 
 pub fn write_subscribe(s: &mut Sink, p: Option<&SubscribeProperties>) -> Result<(), CodecError> {
-    section(s, |s| {
+    section(s, &|s| {
         if let Some(p) = p {
             if let Some(id) = p.id {
                 sub_id(s, id)?;
@@ -615,11 +623,11 @@ pub fn write_subscribe(s: &mut Sink, p: Option<&SubscribeProperties>) -> Result<
 }
 
 pub fn write_user_only(s: &mut Sink, user: &[(String, String)]) -> Result<(), CodecError> {
-    section(s, |s| users(s, user))
+    section(s, &|s| users(s, user))
 }
 
 pub fn write_ack(s: &mut Sink, p: Option<&AckProperties>) -> Result<(), CodecError> {
-    section(s, |s| {
+    section(s, &|s| {
         if let Some(p) = p {
             string(s, REASON_STRING, &p.reason_string)?;
             users(s, &p.user_properties)?;
@@ -629,7 +637,7 @@ pub fn write_ack(s: &mut Sink, p: Option<&AckProperties>) -> Result<(), CodecErr
 }
 
 pub fn write_disconnect(s: &mut Sink, p: Option<&DisconnectProperties>) -> Result<(), CodecError> {
-    section(s, |s| {
+    section(s, &|s| {
         if let Some(p) = p {
             four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
             string(s, REASON_STRING, &p.reason_string)?;
@@ -641,7 +649,7 @@ pub fn write_disconnect(s: &mut Sink, p: Option<&DisconnectProperties>) -> Resul
 }
 
 pub fn write_auth(s: &mut Sink, p: Option<&AuthProperties>) -> Result<(), CodecError> {
-    section(s, |s| {
+    section(s, &|s| {
         if let Some(p) = p {
             string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
             binary(s, AUTHENTICATION_DATA, &p.authentication_data)?;

@@ -443,7 +443,7 @@ impl Session {
         self.events.push_back(Event::Closed { was_connected });
         self.reset_connection_state();
         // SUBSCRIBE/UNSUBSCRIBE are idempotent: send them again on the next connection.
-        for p in self.requests.take_values().into_iter().rev() {
+        for (_, p) in self.requests.take_all().into_iter().rev() {
             self.ids.release(request_pkid(&p.request));
             if p.op != 0 {
                 self.queue.push_front(Queued::Request(p.op, p.request));
@@ -542,7 +542,7 @@ impl Session {
             self.ids.release(o.publish.pkid);
             self.fail(o.op, error, 0, o.publish.pkid, String::from(text));
         }
-        for p in self.requests.take_values() {
+        for (_, p) in self.requests.take_all() {
             self.ids.release(request_pkid(&p.request));
             // op 0 is an internal resubscription: the page has no callback waiting for it.
             if p.op != 0 {
