@@ -5,12 +5,18 @@
 //! reconnect [MQTT-4.4.0-1] and the failure order a plain walk, with no sort. Brokers
 //! acknowledge in order almost always, so the entry sought is found at the front and leaves
 //! with `pop_front`; an out-of-order acknowledgement costs a scan, as `SmallMap` lookups do.
+//!
+//! Entries are boxed: a deque grows by doubling and keeps its peak capacity, so unboxed
+//! PUBLISHes (~130 bytes each on wasm32) would hold up to twice the memory of those in flight
+//! (and three times while growing); boxed, the deque itself is 8 bytes an entry and each
+//! PUBLISH is freed when acknowledged, as with the `BTreeMap`.
 
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 pub struct InFlight<T> {
-    entries: VecDeque<(u16, T)>,
+    entries: VecDeque<(u16, Box<T>)>,
 }
 
 impl<T> InFlight<T> {
@@ -29,7 +35,7 @@ impl<T> InFlight<T> {
     }
 
     pub fn get(&self, pkid: u16) -> Option<&T> {
-        self.position(pkid).map(|i| &self.entries[i].1)
+        self.position(pkid).map(|i| &*self.entries[i].1)
     }
 
     pub fn get_mut(&mut self, pkid: u16) -> Option<&mut T> {
@@ -41,12 +47,12 @@ impl<T> InFlight<T> {
     /// guarantees that for every caller).
     pub fn push(&mut self, pkid: u16, value: T) {
         debug_assert!(self.position(pkid).is_none());
-        self.entries.push_back((pkid, value));
+        self.entries.push_back((pkid, Box::new(value)));
     }
 
     pub fn remove(&mut self, pkid: u16) -> Option<T> {
         let i = self.position(pkid)?;
-        self.entries.remove(i).map(|(_, v)| v)
+        self.entries.remove(i).map(|(_, v)| *v)
     }
 
     /// The ids in send order.
@@ -55,7 +61,7 @@ impl<T> InFlight<T> {
     }
 
     /// Every entry in send order, leaving the table empty.
-    pub fn take_all(&mut self) -> VecDeque<(u16, T)> {
+    pub fn take_all(&mut self) -> VecDeque<(u16, Box<T>)> {
         core::mem::take(&mut self.entries)
     }
 }
@@ -83,7 +89,7 @@ mod tests {
         assert_eq!(t.remove(7), Some("a"));
         t.push(7, "e");
         assert_eq!(t.len(), 3);
-        let all: Vec<_> = t.take_all().into_iter().collect();
+        let all: Vec<_> = t.take_all().into_iter().map(|(id, v)| (id, *v)).collect();
         assert_eq!(all, [(3, "B"), (1, "d"), (7, "e")]);
         assert_eq!(t.len(), 0);
     }
