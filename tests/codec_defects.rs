@@ -751,3 +751,46 @@ proptest! {
         }
     }
 }
+
+/// The client's entry points handle one direction only: what a broker sends in, what a
+/// client sends out. The full ones keep handling every packet (test brokers rely on them).
+#[test]
+fn client_entry_points_refuse_the_other_direction() {
+    let sub = Packet::Subscribe(Subscribe {
+        pkid: 3,
+        filters: vec![filter("a/+")],
+        properties: None,
+    });
+    let mut bytes = enc(&sub, V5).unwrap();
+    let ack = enc(&Packet::PingResp, V5).unwrap();
+    bytes.extend_from_slice(&ack);
+
+    let mut full = Decoder::new(V5, usize::MAX);
+    full.push(&bytes);
+    assert_eq!(full.next_packet(), Ok(Some(sub.clone())));
+    assert_eq!(full.next_packet(), Ok(Some(Packet::PingResp)));
+
+    let mut client = Decoder::new(V5, usize::MAX);
+    client.push(&ack);
+    assert_eq!(client.next_from_broker(), Ok(Some(Packet::PingResp)));
+    client.push(&bytes);
+    assert_eq!(client.next_from_broker(), Err(CodecError::NotFromBroker(8)));
+    // The stream cannot be resynchronised after it, as after any error.
+    assert_eq!(client.next_from_broker(), Err(CodecError::NotFromBroker(8)));
+
+    let connack = Packet::ConnAck(ConnAck {
+        session_present: false,
+        code: 0,
+        properties: None,
+    });
+    let mut out = Vec::new();
+    assert!(encode(&connack, V5, &mut out).is_ok());
+    let mut out = Vec::new();
+    assert!(encode_from_client(&connack, V5, &mut out).is_err());
+    assert!(out.is_empty());
+    assert!(encoded_len_from_client(&connack, V5).is_err());
+    assert_eq!(
+        encoded_len_from_client(&sub, V5),
+        Ok(bytes.len() - ack.len())
+    );
+}

@@ -1058,6 +1058,51 @@ fn garbage_from_the_broker_closes_with_a_reason_and_recovers() {
 }
 
 #[test]
+fn packets_only_a_client_sends_are_refused_from_the_broker() {
+    // The client decoder leaves CONNECT/SUBSCRIBE/UNSUBSCRIBE unread; they must still be
+    // reported (packet events) and refused like any packet a broker must not send.
+    let mut h = Harness::connected(options(ProtocolVersion::V5));
+    h.session.set_packet_events(true);
+    h.take_events();
+    h.receive(Packet::Subscribe(mpmqtt::codec::Subscribe {
+        pkid: 7,
+        filters: vec![filter_of("a/b", 1)],
+        properties: None,
+    }));
+    let ev = h.take_events();
+    assert!(ev.contains(&Event::PacketReceived { packet_type: 8 }));
+    assert_eq!(
+        errors(&ev),
+        vec![(
+            ErrorKind::ProtocolError,
+            "Protocol error from the broker: a packet a broker must not send to a client".into()
+        )]
+    );
+    assert!(h
+        .sent()
+        .iter()
+        .any(|p| matches!(p, Packet::Disconnect(Disconnect { reason: 0x82, .. }))));
+    assert!(!h.session.is_connected());
+
+    // Before CONNACK the same packet gets the "CONNACK first" wording, as PINGREQ does;
+    // the body is not read, so even a truncated CONNECT is refused the same way.
+    h.run_for(1_000);
+    assert!(h.take_events().contains(&Event::OpenTransport));
+    h.session.transport_opened(h.now);
+    h.sent();
+    h.receive_bytes(&[0x10, 0x01, 0x00]);
+    let ev = h.take_events();
+    assert!(ev.contains(&Event::PacketReceived { packet_type: 1 }));
+    assert_eq!(
+        errors(&ev),
+        vec![(
+            ErrorKind::ProtocolError,
+            "Protocol error from the broker: expected CONNACK first".into()
+        )]
+    );
+}
+
+#[test]
 fn packets_split_and_joined_across_messages_are_handled() {
     let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
     h.take_events();

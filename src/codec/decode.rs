@@ -54,13 +54,22 @@ pub fn check_flags(kind: u8, flags: u8) -> Result<(), CodecError> {
 }
 
 /// Decodes one packet whose fixed header byte is `byte1` and whose body is `body`.
-pub fn packet(byte1: u8, body: Bytes, version: ProtocolVersion) -> Result<Packet, CodecError> {
+/// `FROM_BROKER`: refuse, unread, the packets only a client sends (`NotFromBroker`).
+pub fn packet<const FROM_BROKER: bool>(
+    byte1: u8,
+    body: Bytes,
+    version: ProtocolVersion,
+) -> Result<Packet, CodecError> {
     let kind = byte1 >> 4;
     let flags = byte1 & 0x0f;
     check_flags(kind, flags)?;
     let v5 = version.is_v5();
     let mut r = Reader::new(body);
     let packet = match kind {
+        // First, so that with FROM_BROKER the arms below them are dead code the compiler drops.
+        CONNECT | SUBSCRIBE | UNSUBSCRIBE if FROM_BROKER => {
+            return Err(CodecError::NotFromBroker(kind))
+        }
         CONNECT => Packet::Connect(connect(&mut r)?),
         CONNACK => Packet::ConnAck(connack(&mut r, v5)?),
         PUBLISH => Packet::Publish(publish(&mut r, flags, v5)?),

@@ -1,5 +1,5 @@
-//! Packet bodies to the wire. One generic writer serves both `encode` (into a `Vec`) and
-//! `encoded_len` (into a `Counter`), so the size used for Maximum Packet Size checks is the
+//! Packet bodies to the wire. One writer serves both `encode` (a `Sink` into a `Vec`) and
+//! `encoded_len` (a counting `Sink`), so the size used for Maximum Packet Size checks is the
 //! size actually sent. Every rule the decoder enforces is enforced here too: we never send
 //! what we would reject.
 
@@ -41,7 +41,7 @@ pub fn header_byte(packet: &Packet) -> Result<u8, CodecError> {
     })
 }
 
-fn pkid<S: Sink + ?Sized>(s: &mut S, id: u16) -> Result<(), CodecError> {
+fn pkid(s: &mut Sink, id: u16) -> Result<(), CodecError> {
     if id == 0 {
         return Err(CodecError::PacketIdZero);
     }
@@ -51,13 +51,18 @@ fn pkid<S: Sink + ?Sized>(s: &mut S, id: u16) -> Result<(), CodecError> {
 
 /// Writes the variable header and payload. v5-only fields are left out on 3.x, as MQTT.js
 /// does, so the engine can hand over the same packet whatever the version.
-pub fn body<S: Sink + ?Sized>(
-    s: &mut S,
+/// `FROM_CLIENT`: refuse the packets only a broker sends.
+pub fn body<const FROM_CLIENT: bool>(
+    s: &mut Sink,
     packet: &Packet,
     version: ProtocolVersion,
 ) -> Result<(), CodecError> {
     let v5 = version.is_v5();
     match packet {
+        // First, so that with FROM_CLIENT the arms below them are dead code the compiler drops.
+        Packet::ConnAck(_) | Packet::SubAck(_) | Packet::UnsubAck(_) if FROM_CLIENT => {
+            Err(CodecError::ProtocolError("a packet a client must not send"))
+        }
         Packet::Connect(c) => connect(s, c),
         Packet::ConnAck(c) => {
             if c.session_present && c.code != 0 {
@@ -133,7 +138,7 @@ pub fn body<S: Sink + ?Sized>(
     }
 }
 
-fn codes<S: Sink + ?Sized>(s: &mut S, codes: &[u8]) -> Result<(), CodecError> {
+fn codes(s: &mut Sink, codes: &[u8]) -> Result<(), CodecError> {
     if codes.is_empty() {
         return Err(CodecError::Malformed(
             "acknowledgement without return codes",
@@ -145,7 +150,7 @@ fn codes<S: Sink + ?Sized>(s: &mut S, codes: &[u8]) -> Result<(), CodecError> {
 
 /// CONNECT is written here rather than through mqttbytes' `Login`, which stores the
 /// password as a `String` and drops empty user names and passwords.
-fn connect<S: Sink + ?Sized>(s: &mut S, c: &Connect) -> Result<(), CodecError> {
+fn connect(s: &mut Sink, c: &Connect) -> Result<(), CodecError> {
     let v5 = c.protocol.is_v5();
     if c.protocol != ProtocolVersion::V5 {
         if c.password.is_some() && c.username.is_none() {
@@ -196,7 +201,7 @@ fn connect<S: Sink + ?Sized>(s: &mut S, c: &Connect) -> Result<(), CodecError> {
     Ok(())
 }
 
-fn publish<S: Sink + ?Sized>(s: &mut S, p: &Publish, v5: bool) -> Result<(), CodecError> {
+fn publish(s: &mut Sink, p: &Publish, v5: bool) -> Result<(), CodecError> {
     let aliased = v5
         && p.properties
             .as_ref()
@@ -218,7 +223,7 @@ fn publish<S: Sink + ?Sized>(s: &mut S, p: &Publish, v5: bool) -> Result<(), Cod
     Ok(())
 }
 
-fn subscribe<S: Sink + ?Sized>(s: &mut S, sub: &Subscribe, v5: bool) -> Result<(), CodecError> {
+fn subscribe(s: &mut Sink, sub: &Subscribe, v5: bool) -> Result<(), CodecError> {
     pkid(s, sub.pkid)?;
     if v5 {
         props::write_subscribe(s, sub.properties.as_ref())?;

@@ -14,7 +14,7 @@ pub use packet::*;
 
 use alloc::vec::Vec;
 use bytes::{Buf, BytesMut};
-use wire::{Counter, Sink};
+use wire::Sink;
 
 /// Why bytes could not be decoded or a packet could not be encoded.
 ///
@@ -49,6 +49,9 @@ pub enum CodecError {
     PacketIdZero,
     /// A packet the protocol version in use does not have (AUTH before v5) or a wrong CONNECT.
     ProtocolError(&'static str),
+    /// CONNECT, SUBSCRIBE or UNSUBSCRIBE (the type is given) read by
+    /// `Decoder::next_from_broker`, which refuses them without reading their contents.
+    NotFromBroker(u8),
 }
 
 impl CodecError {
@@ -73,6 +76,7 @@ impl CodecError {
             CodecError::NoTopicFilters => "no topic filter",
             CodecError::PacketIdZero => "packet identifier 0",
             CodecError::ProtocolError(what) => what,
+            CodecError::NotFromBroker(_) => "a packet a broker must not send to a client",
         }
     }
 
@@ -83,6 +87,7 @@ impl CodecError {
         match self {
             CodecError::PacketTooLarge => 0x95,
             CodecError::ProtocolError(_)
+            | CodecError::NotFromBroker(_)
             | CodecError::PacketIdZero
             | CodecError::NoTopicFilters
             | CodecError::InvalidTopicName(_)
@@ -181,10 +186,21 @@ impl Decoder {
     /// Ok(None): need more bytes. Err: the stream is corrupt and the connection must be
     /// closed (the decoder is then unusable until clear()).
     pub fn next_packet(&mut self) -> Result<Option<Packet>, CodecError> {
+        self.next::<false>()
+    }
+
+    /// `next_packet` for the client: CONNECT, SUBSCRIBE and UNSUBSCRIBE, which only a
+    /// client sends, fail with `NotFromBroker` unread. Their readers then never reach the
+    /// client's wasm (about 8 KB of it); `next_packet` still decodes them for test brokers.
+    pub fn next_from_broker(&mut self) -> Result<Option<Packet>, CodecError> {
+        self.next::<true>()
+    }
+
+    fn next<const FROM_BROKER: bool>(&mut self) -> Result<Option<Packet>, CodecError> {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        match self.try_next() {
+        match self.try_next::<FROM_BROKER>() {
             Err(e) => {
                 self.failed = Some(e);
                 self.buf = BytesMut::new();
@@ -194,7 +210,7 @@ impl Decoder {
         }
     }
 
-    fn try_next(&mut self) -> Result<Option<Packet>, CodecError> {
+    fn try_next<const FROM_BROKER: bool>(&mut self) -> Result<Option<Packet>, CodecError> {
         let Some(f) = frame(&self.buf, self.max_packet_size)? else {
             return Ok(None);
         };
@@ -204,7 +220,7 @@ impl Decoder {
         }
         let mut whole = self.buf.split_to(total);
         whole.advance(f.header_len);
-        decode::packet(f.byte1, whole.freeze(), self.version).map(Some)
+        decode::packet::<FROM_BROKER>(f.byte1, whole.freeze(), self.version).map(Some)
     }
 
     /// Bytes received but not yet returned as packets.
@@ -220,10 +236,13 @@ impl Decoder {
 }
 
 /// Body length of `packet`, validated: the counting pass runs every check `encode` does.
-fn body_len(packet: &Packet, version: ProtocolVersion) -> Result<u32, CodecError> {
-    let mut counter = Counter::default();
-    encode::body(&mut counter, packet, version)?;
-    wire::section_len(counter.0)
+fn body_len<const FROM_CLIENT: bool>(
+    packet: &Packet,
+    version: ProtocolVersion,
+) -> Result<u32, CodecError> {
+    let mut counter = Sink::counter();
+    encode::body::<FROM_CLIENT>(&mut counter, packet, version)?;
+    wire::section_len(counter.len)
 }
 
 /// Appends one encoded packet to `out`; on error nothing is appended.
@@ -232,13 +251,33 @@ pub fn encode(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
+    encode_as::<false>(packet, version, out)
+}
+
+/// `encode` for the client: CONNACK, SUBACK and UNSUBACK, which only a broker sends, are
+/// refused, so their writers never reach the client's wasm.
+pub fn encode_from_client(
+    packet: &Packet,
+    version: ProtocolVersion,
+    out: &mut Vec<u8>,
+) -> Result<usize, CodecError> {
+    encode_as::<true>(packet, version, out)
+}
+
+fn encode_as<const FROM_CLIENT: bool>(
+    packet: &Packet,
+    version: ProtocolVersion,
+    out: &mut Vec<u8>,
+) -> Result<usize, CodecError> {
     let byte1 = encode::header_byte(packet)?;
-    let len = body_len(packet, version)?;
+    let len = body_len::<FROM_CLIENT>(packet, version)?;
     let start = out.len();
-    out.push(byte1);
-    let written = out
-        .varint(len)
-        .and_then(|()| encode::body(out, packet, version));
+    let written = {
+        let mut s = Sink::to(out);
+        s.u8(byte1);
+        s.varint(len)
+            .and_then(|()| encode::body::<FROM_CLIENT>(&mut s, packet, version))
+    };
     if let Err(e) = written {
         out.truncate(start);
         return Err(e);
@@ -248,8 +287,23 @@ pub fn encode(
 
 /// Exact size `encode` would produce (for Maximum Packet Size checks before queueing).
 pub fn encoded_len(packet: &Packet, version: ProtocolVersion) -> Result<usize, CodecError> {
+    encoded_len_as::<false>(packet, version)
+}
+
+/// Exact size `encode_from_client` would produce.
+pub fn encoded_len_from_client(
+    packet: &Packet,
+    version: ProtocolVersion,
+) -> Result<usize, CodecError> {
+    encoded_len_as::<true>(packet, version)
+}
+
+fn encoded_len_as<const FROM_CLIENT: bool>(
+    packet: &Packet,
+    version: ProtocolVersion,
+) -> Result<usize, CodecError> {
     encode::header_byte(packet)?;
-    let len = body_len(packet, version)?;
+    let len = body_len::<FROM_CLIENT>(packet, version)?;
     Ok(1 + wire::varint_len(len) + len as usize)
 }
 
@@ -270,5 +324,5 @@ pub fn decode_one(
         return Err(CodecError::TrailingBytes);
     }
     let body = bytes::Bytes::copy_from_slice(&bytes[f.header_len..]);
-    decode::packet(f.byte1, body, version)
+    decode::packet::<false>(f.byte1, body, version)
 }

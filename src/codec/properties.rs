@@ -10,7 +10,7 @@ use super::packet::{
     AckProperties, AuthProperties, ConnAckProperties, ConnectProperties, DisconnectProperties,
     PublishProperties, SubscribeProperties, WillProperties,
 };
-use super::wire::{section_len, Counter, Reader, Sink};
+use super::wire::{section_len, Reader, Sink};
 use super::CodecError;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -100,11 +100,12 @@ fn read_value(r: &mut Reader, id: u8) -> Result<Value, CodecError> {
 /// Reads a property section and hands each property to `apply`. Rejects properties the
 /// packet does not allow and repeats of any property but User Property and (in PUBLISH)
 /// Subscription Identifier [MQTT-2.2.2-1 and the per-packet "more than once" rules].
-/// Returns whether the section had any property.
+/// Returns whether the section had any property. `apply` is a trait object so the loop
+/// exists once in the wasm rather than once per packet type.
 fn read_section(
     r: &mut Reader,
     allowed: &[u8],
-    mut apply: impl FnMut(u8, Value) -> Result<(), CodecError>,
+    apply: &mut dyn FnMut(u8, Value) -> Result<(), CodecError>,
 ) -> Result<bool, CodecError> {
     let len = r.varint()?;
     let mut section = Reader::new(r.take(len as usize)?);
@@ -190,7 +191,7 @@ pub fn read_connect(r: &mut Reader) -> Result<Option<ConnectProperties>, CodecEr
         AUTHENTICATION_METHOD,
         AUTHENTICATION_DATA,
     ];
-    let any = read_section(r, &allowed, |id, v| {
+    let any = read_section(r, &allowed, &mut |id, v| {
         match id {
             SESSION_EXPIRY_INTERVAL => p.session_expiry_interval = Some(get!(v, U32)),
             RECEIVE_MAXIMUM => {
@@ -230,7 +231,7 @@ pub fn read_will(r: &mut Reader) -> Result<Option<WillProperties>, CodecError> {
         CORRELATION_DATA,
         USER_PROPERTY,
     ];
-    let any = read_section(r, &allowed, |id, v| {
+    let any = read_section(r, &allowed, &mut |id, v| {
         match id {
             WILL_DELAY_INTERVAL => p.delay_interval = Some(get!(v, U32)),
             PAYLOAD_FORMAT_INDICATOR => p.payload_format_indicator = Some(get!(v, Byte)),
@@ -290,7 +291,7 @@ pub fn read_connack(r: &mut Reader) -> Result<Option<ConnAckProperties>, CodecEr
         AUTHENTICATION_METHOD,
         AUTHENTICATION_DATA,
     ];
-    let any = read_section(r, &allowed, |id, v| {
+    let any = read_section(r, &allowed, &mut |id, v| {
         match id {
             SESSION_EXPIRY_INTERVAL => p.session_expiry_interval = Some(get!(v, U32)),
             RECEIVE_MAXIMUM => {
@@ -344,7 +345,7 @@ pub fn read_publish(r: &mut Reader) -> Result<Option<PublishProperties>, CodecEr
         SUBSCRIPTION_IDENTIFIER,
         CONTENT_TYPE,
     ];
-    let any = read_section(r, &allowed, |id, v| {
+    let any = read_section(r, &allowed, &mut |id, v| {
         match id {
             PAYLOAD_FORMAT_INDICATOR => p.payload_format_indicator = Some(get!(v, Byte)),
             MESSAGE_EXPIRY_INTERVAL => p.message_expiry_interval = Some(get!(v, U32)),
@@ -368,31 +369,37 @@ pub fn read_subscribe(r: &mut Reader) -> Result<Option<SubscribeProperties>, Cod
         id: None,
         user_properties: Vec::new(),
     };
-    let any = read_section(r, &[SUBSCRIPTION_IDENTIFIER, USER_PROPERTY], |id, v| {
-        if id == SUBSCRIPTION_IDENTIFIER {
-            if p.id.is_some() {
-                return Err(CodecError::ProtocolError("property repeated"));
+    let any = read_section(
+        r,
+        &[SUBSCRIPTION_IDENTIFIER, USER_PROPERTY],
+        &mut |id, v| {
+            if id == SUBSCRIPTION_IDENTIFIER {
+                if p.id.is_some() {
+                    return Err(CodecError::ProtocolError("property repeated"));
+                }
+                let sid = non_zero_u32(get!(v, Var), "Subscription Identifier 0")?;
+                p.id = Some(sid as usize);
+                Ok(())
+            } else {
+                user_property(&mut p.user_properties, v)
             }
-            let sid = non_zero_u32(get!(v, Var), "Subscription Identifier 0")?;
-            p.id = Some(sid as usize);
-            Ok(())
-        } else {
-            user_property(&mut p.user_properties, v)
-        }
-    })?;
+        },
+    )?;
     Ok(if any { Some(p) } else { None })
 }
 
 /// UNSUBSCRIBE allows only User Properties.
 pub fn read_user_only(r: &mut Reader) -> Result<Vec<(String, String)>, CodecError> {
     let mut users = Vec::new();
-    read_section(r, &[USER_PROPERTY], |_, v| user_property(&mut users, v))?;
+    read_section(r, &[USER_PROPERTY], &mut |_, v| {
+        user_property(&mut users, v)
+    })?;
     Ok(users)
 }
 
 pub fn read_ack(r: &mut Reader) -> Result<Option<AckProperties>, CodecError> {
     let mut p = AckProperties::default();
-    let any = read_section(r, &[REASON_STRING, USER_PROPERTY], |id, v| {
+    let any = read_section(r, &[REASON_STRING, USER_PROPERTY], &mut |id, v| {
         if id == REASON_STRING {
             p.reason_string = Some(get!(v, Str));
             Ok(())
@@ -411,7 +418,7 @@ pub fn read_disconnect(r: &mut Reader) -> Result<Option<DisconnectProperties>, C
         USER_PROPERTY,
         SERVER_REFERENCE,
     ];
-    let any = read_section(r, &allowed, |id, v| {
+    let any = read_section(r, &allowed, &mut |id, v| {
         match id {
             SESSION_EXPIRY_INTERVAL => p.session_expiry_interval = Some(get!(v, U32)),
             REASON_STRING => p.reason_string = Some(get!(v, Str)),
@@ -431,7 +438,7 @@ pub fn read_auth(r: &mut Reader) -> Result<Option<AuthProperties>, CodecError> {
         REASON_STRING,
         USER_PROPERTY,
     ];
-    let any = read_section(r, &allowed, |id, v| {
+    let any = read_section(r, &allowed, &mut |id, v| {
         match id {
             AUTHENTICATION_METHOD => p.authentication_method = Some(get!(v, Str)),
             AUTHENTICATION_DATA => p.authentication_data = Some(get!(v, Bin)),
@@ -446,28 +453,28 @@ pub fn read_auth(r: &mut Reader) -> Result<Option<AuthProperties>, CodecError> {
 // ---- encoding ----
 
 /// Property writers: each returns the section body; `write_section` adds the length.
-fn byte<S: Sink + ?Sized>(s: &mut S, id: u8, v: Option<u8>) {
+fn byte(s: &mut Sink, id: u8, v: Option<u8>) {
     if let Some(v) = v {
         s.u8(id);
         s.u8(v);
     }
 }
 
-fn two<S: Sink + ?Sized>(s: &mut S, id: u8, v: Option<u16>) {
+fn two(s: &mut Sink, id: u8, v: Option<u16>) {
     if let Some(v) = v {
         s.u8(id);
         s.u16(v);
     }
 }
 
-fn four<S: Sink + ?Sized>(s: &mut S, id: u8, v: Option<u32>) {
+fn four(s: &mut Sink, id: u8, v: Option<u32>) {
     if let Some(v) = v {
         s.u8(id);
         s.u32(v);
     }
 }
 
-fn string<S: Sink + ?Sized>(s: &mut S, id: u8, v: &Option<String>) -> Result<(), CodecError> {
+fn string(s: &mut Sink, id: u8, v: &Option<String>) -> Result<(), CodecError> {
     if let Some(v) = v {
         s.u8(id);
         s.string(v)?;
@@ -475,7 +482,7 @@ fn string<S: Sink + ?Sized>(s: &mut S, id: u8, v: &Option<String>) -> Result<(),
     Ok(())
 }
 
-fn binary<S: Sink + ?Sized>(s: &mut S, id: u8, v: &Option<Bytes>) -> Result<(), CodecError> {
+fn binary(s: &mut Sink, id: u8, v: &Option<Bytes>) -> Result<(), CodecError> {
     if let Some(v) = v {
         s.u8(id);
         s.binary(v)?;
@@ -483,7 +490,7 @@ fn binary<S: Sink + ?Sized>(s: &mut S, id: u8, v: &Option<Bytes>) -> Result<(), 
     Ok(())
 }
 
-fn users<S: Sink + ?Sized>(s: &mut S, users: &[(String, String)]) -> Result<(), CodecError> {
+fn users(s: &mut Sink, users: &[(String, String)]) -> Result<(), CodecError> {
     for (k, v) in users {
         s.u8(USER_PROPERTY);
         s.string(k)?;
@@ -492,7 +499,7 @@ fn users<S: Sink + ?Sized>(s: &mut S, users: &[(String, String)]) -> Result<(), 
     Ok(())
 }
 
-fn sub_id<S: Sink + ?Sized>(s: &mut S, id: usize) -> Result<(), CodecError> {
+fn sub_id(s: &mut Sink, id: usize) -> Result<(), CodecError> {
     let v = u32::try_from(id)
         .ok()
         .filter(|&v| v != 0 && v <= super::wire::VARINT_MAX)
@@ -504,47 +511,20 @@ fn sub_id<S: Sink + ?Sized>(s: &mut S, id: usize) -> Result<(), CodecError> {
 }
 
 /// Writes `body`'s properties preceded by their length; counts first so the length is known.
-fn section<S: Sink + ?Sized>(
-    s: &mut S,
-    body: impl Fn(&mut dyn SinkDyn) -> Result<(), CodecError>,
+/// `body` is a trait object so this exists once in the wasm, not once per packet type.
+fn section(
+    s: &mut Sink,
+    body: &dyn Fn(&mut Sink) -> Result<(), CodecError>,
 ) -> Result<(), CodecError> {
-    let mut counter = Counter::default();
+    let mut counter = Sink::counter();
     body(&mut counter)?;
-    s.varint(section_len(counter.0)?)?;
-    body(&mut Dyn(s))
-}
-
-/// Object-safe view of `Sink`, so one property-writing closure serves both passes.
-pub trait SinkDyn {
-    fn put_dyn(&mut self, bytes: &[u8]);
-}
-
-impl SinkDyn for Counter {
-    fn put_dyn(&mut self, bytes: &[u8]) {
-        self.put(bytes);
-    }
-}
-
-struct Dyn<'a, S: Sink + ?Sized>(&'a mut S);
-
-impl<S: Sink + ?Sized> SinkDyn for Dyn<'_, S> {
-    fn put_dyn(&mut self, bytes: &[u8]) {
-        self.0.put(bytes);
-    }
-}
-
-impl Sink for dyn SinkDyn + '_ {
-    fn put(&mut self, bytes: &[u8]) {
-        self.put_dyn(bytes);
-    }
+    s.varint(section_len(counter.len)?)?;
+    body(s)
 }
 
 /// Writes an empty property section when there are none (a lone 0x00).
-pub fn write_connect<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&ConnectProperties>,
-) -> Result<(), CodecError> {
-    section(s, |s| {
+pub fn write_connect(s: &mut Sink, p: Option<&ConnectProperties>) -> Result<(), CodecError> {
+    section(s, &|s| {
         if let Some(p) = p {
             four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
             two(s, RECEIVE_MAXIMUM, p.receive_maximum);
@@ -560,11 +540,8 @@ pub fn write_connect<S: Sink + ?Sized>(
     })
 }
 
-pub fn write_will<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&WillProperties>,
-) -> Result<(), CodecError> {
-    section(s, |s| {
+pub fn write_will(s: &mut Sink, p: Option<&WillProperties>) -> Result<(), CodecError> {
+    section(s, &|s| {
         if let Some(p) = p {
             four(s, WILL_DELAY_INTERVAL, p.delay_interval);
             byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
@@ -578,11 +555,8 @@ pub fn write_will<S: Sink + ?Sized>(
     })
 }
 
-pub fn write_connack<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&ConnAckProperties>,
-) -> Result<(), CodecError> {
-    section(s, |s| {
+pub fn write_connack(s: &mut Sink, p: Option<&ConnAckProperties>) -> Result<(), CodecError> {
+    section(s, &|s| {
         if let Some(p) = p {
             four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
             two(s, RECEIVE_MAXIMUM, p.receive_max);
@@ -618,11 +592,8 @@ pub fn write_connack<S: Sink + ?Sized>(
     })
 }
 
-pub fn write_publish<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&PublishProperties>,
-) -> Result<(), CodecError> {
-    section(s, |s| {
+pub fn write_publish(s: &mut Sink, p: Option<&PublishProperties>) -> Result<(), CodecError> {
+    section(s, &|s| {
         if let Some(p) = p {
             byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
             four(s, MESSAGE_EXPIRY_INTERVAL, p.message_expiry_interval);
@@ -639,11 +610,8 @@ pub fn write_publish<S: Sink + ?Sized>(
     })
 }
 
-pub fn write_subscribe<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&SubscribeProperties>,
-) -> Result<(), CodecError> {
-    section(s, |s| {
+pub fn write_subscribe(s: &mut Sink, p: Option<&SubscribeProperties>) -> Result<(), CodecError> {
+    section(s, &|s| {
         if let Some(p) = p {
             if let Some(id) = p.id {
                 sub_id(s, id)?;
@@ -654,15 +622,12 @@ pub fn write_subscribe<S: Sink + ?Sized>(
     })
 }
 
-pub fn write_user_only<S: Sink + ?Sized>(
-    s: &mut S,
-    user: &[(String, String)],
-) -> Result<(), CodecError> {
-    section(s, |s| users(s, user))
+pub fn write_user_only(s: &mut Sink, user: &[(String, String)]) -> Result<(), CodecError> {
+    section(s, &|s| users(s, user))
 }
 
-pub fn write_ack<S: Sink + ?Sized>(s: &mut S, p: Option<&AckProperties>) -> Result<(), CodecError> {
-    section(s, |s| {
+pub fn write_ack(s: &mut Sink, p: Option<&AckProperties>) -> Result<(), CodecError> {
+    section(s, &|s| {
         if let Some(p) = p {
             string(s, REASON_STRING, &p.reason_string)?;
             users(s, &p.user_properties)?;
@@ -671,11 +636,8 @@ pub fn write_ack<S: Sink + ?Sized>(s: &mut S, p: Option<&AckProperties>) -> Resu
     })
 }
 
-pub fn write_disconnect<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&DisconnectProperties>,
-) -> Result<(), CodecError> {
-    section(s, |s| {
+pub fn write_disconnect(s: &mut Sink, p: Option<&DisconnectProperties>) -> Result<(), CodecError> {
+    section(s, &|s| {
         if let Some(p) = p {
             four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
             string(s, REASON_STRING, &p.reason_string)?;
@@ -686,11 +648,8 @@ pub fn write_disconnect<S: Sink + ?Sized>(
     })
 }
 
-pub fn write_auth<S: Sink + ?Sized>(
-    s: &mut S,
-    p: Option<&AuthProperties>,
-) -> Result<(), CodecError> {
-    section(s, |s| {
+pub fn write_auth(s: &mut Sink, p: Option<&AuthProperties>) -> Result<(), CodecError> {
+    section(s, &|s| {
         if let Some(p) = p {
             string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
             binary(s, AUTHENTICATION_DATA, &p.authentication_data)?;

@@ -141,23 +141,51 @@ impl Reader {
     }
 }
 
-/// Where encoded bytes go: a `Vec<u8>` or a `Counter`.
-pub trait Sink {
-    fn put(&mut self, bytes: &[u8]);
+/// Where encoded bytes go: appended to a `Vec<u8>`, or only counted (for lengths that
+/// precede what they measure). One concrete type rather than a trait with a `Vec` and a
+/// counter implementation: the generic encoder was compiled once per sink, about 4 KB of
+/// wasm for the second copy, while the branch in `put` costs nothing measurable.
+pub struct Sink<'a> {
+    out: Option<&'a mut Vec<u8>>,
+    /// Bytes put so far. Saturates: anything near `usize::MAX` is far above the
+    /// 268,435,455-byte limit and rejected anyway.
+    pub len: usize,
+}
 
-    fn u8(&mut self, b: u8) {
+impl<'a> Sink<'a> {
+    /// Appends to `out`.
+    pub fn to(out: &'a mut Vec<u8>) -> Sink<'a> {
+        Sink {
+            out: Some(out),
+            len: 0,
+        }
+    }
+
+    /// Counts what would be written.
+    pub fn counter() -> Sink<'static> {
+        Sink { out: None, len: 0 }
+    }
+
+    pub fn put(&mut self, bytes: &[u8]) {
+        if let Some(out) = self.out.as_deref_mut() {
+            append(out, bytes);
+        }
+        self.len = self.len.saturating_add(bytes.len());
+    }
+
+    pub fn u8(&mut self, b: u8) {
         self.put(&[b]);
     }
 
-    fn u16(&mut self, v: u16) {
+    pub fn u16(&mut self, v: u16) {
         self.put(&v.to_be_bytes());
     }
 
-    fn u32(&mut self, v: u32) {
+    pub fn u32(&mut self, v: u32) {
         self.put(&v.to_be_bytes());
     }
 
-    fn varint(&mut self, v: u32) -> Result<(), CodecError> {
+    pub fn varint(&mut self, v: u32) -> Result<(), CodecError> {
         if v > VARINT_MAX {
             return Err(CodecError::MalformedRemainingLength);
         }
@@ -176,26 +204,16 @@ pub trait Sink {
     }
 
     /// Binary Data; longer than 65,535 bytes is an error, never a truncated length.
-    fn binary(&mut self, b: &[u8]) -> Result<(), CodecError> {
+    pub fn binary(&mut self, b: &[u8]) -> Result<(), CodecError> {
         let len = u16::try_from(b.len()).map_err(|_| CodecError::FieldTooLong)?;
         self.u16(len);
         self.put(b);
         Ok(())
     }
 
-    fn string(&mut self, s: &str) -> Result<(), CodecError> {
+    pub fn string(&mut self, s: &str) -> Result<(), CodecError> {
         validate::utf8_field(s)?;
         self.binary(s.as_bytes())
-    }
-}
-
-impl Sink for Vec<u8> {
-    fn put(&mut self, bytes: &[u8]) {
-        #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-        if bytes.len() >= NATIVE_COPY_MIN {
-            return native_extend(self, bytes);
-        }
-        self.extend_from_slice(bytes);
     }
 }
 
@@ -204,33 +222,26 @@ impl Sink for Vec<u8> {
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 const NATIVE_COPY_MIN: usize = 4096;
 
-/// `extend_from_slice` through `TypedArray.prototype.set`. The MVP build has no bulk-memory
-/// `memory.copy`, so memcpy in wasm moves 4 bytes per loop turn; the engine's native copy is
-/// several times faster on large payloads.
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-fn native_extend(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.reserve(bytes.len());
-    let len = out.len();
-    // SAFETY: `reserve` made room for `bytes.len()` bytes after `len`, and the copy below
-    // fills exactly those before `set_len` exposes them. The JS view of `bytes` is used at
-    // once: nothing allocates (and so nothing can grow and detach the memory) before the
-    // copy reads it.
-    unsafe {
-        let src = js_sys::Uint8Array::view(bytes);
-        src.raw_copy_to_ptr(out.as_mut_ptr().add(len));
-        out.set_len(len + bytes.len());
+/// `out.extend_from_slice(bytes)`, large payloads through `TypedArray.prototype.set`: the MVP
+/// build has no bulk-memory `memory.copy`, so memcpy in wasm moves 4 bytes per loop turn and
+/// the engine's native copy is several times faster.
+fn append(out: &mut Vec<u8>, bytes: &[u8]) {
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    if bytes.len() >= NATIVE_COPY_MIN {
+        out.reserve(bytes.len());
+        let len = out.len();
+        // SAFETY: `reserve` made room for `bytes.len()` bytes after `len`, and the copy below
+        // fills exactly those before `set_len` exposes them. The JS view of `bytes` is used at
+        // once: nothing allocates (and so nothing can grow and detach the memory) before the
+        // copy reads it.
+        unsafe {
+            let src = js_sys::Uint8Array::view(bytes);
+            src.raw_copy_to_ptr(out.as_mut_ptr().add(len));
+            out.set_len(len + bytes.len());
+        }
+        return;
     }
-}
-
-/// Counts what would be written. Saturates: anything near `usize::MAX` is far above the
-/// 268,435,455-byte limit and rejected anyway.
-#[derive(Default)]
-pub struct Counter(pub usize);
-
-impl Sink for Counter {
-    fn put(&mut self, bytes: &[u8]) {
-        self.0 = self.0.saturating_add(bytes.len());
-    }
+    out.extend_from_slice(bytes);
 }
 
 /// Length of a section (properties, packet body) as a Variable Byte Integer.

@@ -6,11 +6,12 @@
 
 pub mod events;
 mod ids;
+mod in_flight;
 pub mod options;
 mod reconnect;
 mod small_map;
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -22,6 +23,7 @@ use crate::codec::{
 };
 pub use events::*;
 use ids::{IdSet, PacketIds};
+use in_flight::InFlight;
 pub use options::*;
 use reconnect::ReconnectPolicy;
 use small_map::SmallMap;
@@ -53,7 +55,6 @@ enum OutState {
 struct Outgoing {
     op: OpId,
     publish: Publish,
-    seq: u64,
     state: OutState,
 }
 
@@ -65,7 +66,6 @@ enum Request {
 struct PendingAck {
     op: OpId,
     request: Request,
-    seq: u64,
 }
 
 enum Queued {
@@ -105,8 +105,9 @@ pub struct Session {
     events: VecDeque<Event>,
     ids: PacketIds,
     next_op: OpId,
-    next_seq: u64,
-    outgoing: BTreeMap<u16, Outgoing>,
+    /// In send order, which is the order of resends and failures.
+    outgoing: InFlight<Outgoing>,
+    /// In send order too (`SmallMap` keeps insertion order).
     requests: SmallMap<u16, PendingAck>,
     queue: VecDeque<Queued>,
     /// QoS 2 ids delivered to the page and not yet released: a duplicate is acknowledged, not delivered.
@@ -150,8 +151,7 @@ impl Session {
             events: VecDeque::new(),
             ids: PacketIds::new(),
             next_op: 1,
-            next_seq: 0,
-            outgoing: BTreeMap::new(),
+            outgoing: InFlight::new(),
             requests: SmallMap::new(),
             queue: VecDeque::new(),
             incoming_qos2: IdSet::new(),
@@ -443,12 +443,7 @@ impl Session {
         self.events.push_back(Event::Closed { was_connected });
         self.reset_connection_state();
         // SUBSCRIBE/UNSUBSCRIBE are idempotent: send them again on the next connection.
-        let unanswered: Vec<PendingAck> = {
-            let mut v: Vec<PendingAck> = self.requests.take_values();
-            v.sort_by_key(|p| p.seq);
-            v
-        };
-        for p in unanswered.into_iter().rev() {
+        for (_, p) in self.requests.take_all().into_iter().rev() {
             self.ids.release(request_pkid(&p.request));
             if p.op != 0 {
                 self.queue.push_front(Queued::Request(p.op, p.request));
@@ -543,16 +538,11 @@ impl Session {
     }
 
     fn fail_everything(&mut self, error: OpError, text: &str) {
-        let mut outgoing: Vec<Outgoing> =
-            core::mem::take(&mut self.outgoing).into_values().collect();
-        outgoing.sort_by_key(|o| o.seq);
-        for o in outgoing {
+        for (_, o) in self.outgoing.take_all() {
             self.ids.release(o.publish.pkid);
             self.fail(o.op, error, 0, o.publish.pkid, String::from(text));
         }
-        let mut requests: Vec<PendingAck> = self.requests.take_values();
-        requests.sort_by_key(|p| p.seq);
-        for p in requests {
+        for (_, p) in self.requests.take_all() {
             self.ids.release(request_pkid(&p.request));
             // op 0 is an internal resubscription: the page has no callback waiting for it.
             if p.op != 0 {
@@ -718,7 +708,7 @@ impl Session {
 
     fn decode_buffered(&mut self, now: u64) {
         loop {
-            match self.decoder.next_packet() {
+            match self.decoder.next_from_broker() {
                 Ok(Some(packet)) => {
                     self.handle_packet(now, packet);
                     if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected) {
@@ -726,6 +716,11 @@ impl Session {
                     }
                 }
                 Ok(None) => return,
+                Err(codec::CodecError::NotFromBroker(packet_type)) => {
+                    self.packet_seen(packet_type);
+                    self.refuse_packet(now);
+                    return;
+                }
                 Err(e) => {
                     self.protocol_violation(now, e.reason_code(), e.message());
                     return;
@@ -754,13 +749,27 @@ impl Session {
         self.connection_lost(now, false);
     }
 
-    fn handle_packet(&mut self, now: u64, packet: Packet) {
+    /// Any packet is a sign of life, and the page may want to see it.
+    fn packet_seen(&mut self, packet_type: u8) {
         self.ping_sent_at = None;
         if self.packet_events {
-            self.events.push_back(Event::PacketReceived {
-                packet_type: packet_type(&packet),
-            });
+            self.events.push_back(Event::PacketReceived { packet_type });
         }
+    }
+
+    /// A packet the broker may not send now (or ever: the decoder leaves CONNECT, SUBSCRIBE
+    /// and UNSUBSCRIBE unread, and they end here as PINGREQ does).
+    fn refuse_packet(&mut self, now: u64) {
+        let what = if self.phase == Phase::AwaitConnAck {
+            "expected CONNACK first"
+        } else {
+            "a packet a broker must not send to a client"
+        };
+        self.protocol_violation(now, 0x82, what);
+    }
+
+    fn handle_packet(&mut self, now: u64, packet: Packet) {
+        self.packet_seen(packet_type(&packet));
         if self.phase == Phase::AwaitConnAck {
             return match packet {
                 Packet::ConnAck(ack) => self.handle_connack(now, ack),
@@ -770,7 +779,7 @@ impl Session {
                         properties: auth.properties,
                     })
                 }
-                _ => self.protocol_violation(now, 0x82, "expected CONNACK first"),
+                _ => self.refuse_packet(now),
             };
         }
         match packet {
@@ -786,7 +795,7 @@ impl Session {
                     properties: auth.properties,
                 })
             }
-            _ => self.protocol_violation(now, 0x82, "a packet a broker must not send to a client"),
+            _ => self.refuse_packet(now),
         }
     }
 
@@ -883,10 +892,8 @@ impl Session {
         if !session_present {
             self.incoming_qos2.clear();
         }
-        let mut order: Vec<(u64, u16)> = self.outgoing.iter().map(|(id, o)| (o.seq, *id)).collect();
-        order.sort_unstable();
-        for (_, pkid) in order {
-            let Some(o) = self.outgoing.get(&pkid) else {
+        for pkid in self.outgoing.ids() {
+            let Some(o) = self.outgoing.get(pkid) else {
                 continue;
             };
             match (o.state, session_present) {
@@ -894,7 +901,7 @@ impl Session {
                     let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
                 }
                 (OutState::Qos2Released, false) => {
-                    if let Some(o) = self.outgoing.remove(&pkid) {
+                    if let Some(o) = self.outgoing.remove(pkid) {
                         self.ids.release(pkid);
                         self.done(o.op, pkid, 0, Vec::new(), None);
                     }
@@ -904,7 +911,7 @@ impl Session {
                     // A redelivery only when the broker kept the session; otherwise it is new to it.
                     p.dup = session_present;
                     if self.write_publish(now, p).is_err() {
-                        if let Some(o) = self.outgoing.remove(&pkid) {
+                        if let Some(o) = self.outgoing.remove(pkid) {
                             self.ids.release(pkid);
                             self.fail(
                                 o.op,
@@ -937,13 +944,11 @@ impl Session {
                 .write_packet(now, &Packet::Subscribe(sub.clone()))
                 .is_ok()
             {
-                let seq = self.seq();
                 self.requests.insert(
                     pkid,
                     PendingAck {
                         op: 0,
                         request: Request::Subscribe(sub),
-                        seq,
                     },
                 );
             } else {
@@ -1030,7 +1035,7 @@ impl Session {
             AckKind::PubRec => OutState::Qos2Sent,
             AckKind::PubComp => OutState::Qos2Released,
         };
-        let state = self.outgoing.get(&pkid).map(|o| o.state);
+        let state = self.outgoing.get(pkid).map(|o| o.state);
         match (ack.kind, state) {
             (_, Some(s)) if s == expected => {}
             // A repeated PUBREC after we moved on: the PUBREL may have been lost.
@@ -1047,13 +1052,13 @@ impl Session {
             }
         }
         if ack.kind == AckKind::PubRec && ack.reason < 0x80 {
-            if let Some(o) = self.outgoing.get_mut(&pkid) {
+            if let Some(o) = self.outgoing.get_mut(pkid) {
                 o.state = OutState::Qos2Released;
             }
             let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
             return;
         }
-        let Some(o) = self.outgoing.remove(&pkid) else {
+        let Some(o) = self.outgoing.remove(pkid) else {
             return;
         };
         self.ids.release(pkid);
@@ -1149,11 +1154,6 @@ impl Session {
         op
     }
 
-    fn seq(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq
-    }
-
     /// Returns at once; the outcome arrives as `OpDone`/`OpFailed`.
     #[allow(clippy::too_many_arguments)]
     pub fn publish(
@@ -1223,7 +1223,7 @@ impl Session {
             payload,
             properties,
         });
-        let size = codec::encoded_len(&packet, self.opts.protocol);
+        let size = codec::encoded_len_from_client(&packet, self.opts.protocol);
         // Measured inside a Packet and taken back out: no copy of topic and properties.
         let Packet::Publish(mut publish) = packet else {
             unreachable!("built as a PUBLISH just above")
@@ -1504,21 +1504,12 @@ impl Session {
             self.check_finished(now);
             return;
         };
-        let seq = self.seq();
         let state = if qos == QoS::AtLeastOnce {
             OutState::Qos1Sent
         } else {
             OutState::Qos2Sent
         };
-        self.outgoing.insert(
-            pkid,
-            Outgoing {
-                op,
-                publish,
-                seq,
-                state,
-            },
-        );
+        self.outgoing.push(pkid, Outgoing { op, publish, state });
         self.was_empty = false;
     }
 
@@ -1528,7 +1519,7 @@ impl Session {
             self.apply_outbound_alias(&mut p)?;
         }
         let packet = Packet::Publish(p);
-        match codec::encoded_len(&packet, self.opts.protocol) {
+        match codec::encoded_len_from_client(&packet, self.opts.protocol) {
             Ok(len) if len <= self.server.maximum_packet_size => {}
             _ => return Err(OpError::PacketTooLarge),
         }
@@ -1590,7 +1581,7 @@ impl Session {
                 Packet::Unsubscribe(u.clone())
             }
         };
-        let fits = codec::encoded_len(&packet, self.opts.protocol)
+        let fits = codec::encoded_len_from_client(&packet, self.opts.protocol)
             .is_ok_and(|l| l <= self.server.maximum_packet_size);
         if !fits || self.write_packet(now, &packet).is_err() {
             self.ids.release(pkid);
@@ -1602,14 +1593,13 @@ impl Session {
                 String::from("Request larger than the broker's Maximum Packet Size"),
             );
         }
-        let seq = self.seq();
-        self.requests.insert(pkid, PendingAck { op, request, seq });
+        self.requests.insert(pkid, PendingAck { op, request });
         self.was_empty = false;
     }
 
     /// MQTT.js `removeOutgoingMessage(messageId)`.
     pub fn remove_outgoing(&mut self, now: u64, message_id: u16) -> bool {
-        let Some(o) = self.outgoing.remove(&message_id) else {
+        let Some(o) = self.outgoing.remove(message_id) else {
             return false;
         };
         self.ids.release(message_id);
@@ -1639,7 +1629,7 @@ impl Session {
     // ----- output helpers -------------------------------------------------------------------
 
     fn write_packet(&mut self, now: u64, packet: &Packet) -> Result<(), codec::CodecError> {
-        codec::encode(packet, self.opts.protocol, &mut self.tx)?;
+        codec::encode_from_client(packet, self.opts.protocol, &mut self.tx)?;
         self.last_sent = now;
         if self.packet_events {
             self.events.push_back(Event::PacketSent {
