@@ -69,6 +69,10 @@ function byteLength (str) {
 function decode (bytes, start, end) {
   let i = start || 0
   const stop = end === undefined ? bytes.length : end
+  // Topics and most strings are short ASCII: one native call instead of a push per byte.
+  if (stop - i <= 256 && isAscii(bytes, i, stop)) {
+    return String.fromCharCode.apply(null, Uint8Array.prototype.subarray.call(bytes, i, stop))
+  }
   let out = ''
   let units = []
   while (i < stop) {
@@ -118,6 +122,11 @@ function decode (bytes, start, end) {
     }
   }
   return out + String.fromCharCode.apply(null, units)
+}
+
+function isAscii (bytes, start, stop) {
+  for (let i = start; i < stop; i++) if (bytes[i] >= 0x80) return false
+  return true
 }
 
 module.exports = { encode, decode, byteLength }

@@ -4,7 +4,7 @@
  * per-platform socket budget, a once-only close/error latch and random bytes.
  */
 
-const { encode: utf8Encode } = require('../shims/text-coding').utf8;
+const { encode: utf8Encode } = require('../client/utf8');
 
 /**
  * An ArrayBuffer holding exactly `bytes`. A view into a larger buffer (wasm linear memory,

@@ -12,24 +12,6 @@ test('TextEncoder.encode matches the platform encoder, lone surrogates included'
   }
 });
 
-test('TextEncoder.encodeInto stops at whole characters and reports UTF-16 units read', () => {
-  const enc = new shim.TextEncoder();
-  const dest = new Uint8Array(5);
-  assert.deepStrictEqual(enc.encodeInto('ab😀c', dest), { read: 2, written: 2 }); // 😀 needs 4 bytes, 3 left
-  const big = new Uint8Array(20);
-  assert.deepStrictEqual(enc.encodeInto('ab😀c', big), { read: 5, written: 7 });
-  assert.deepStrictEqual(Array.from(big.subarray(0, 7)), Array.from(new TextEncoder().encode('ab😀c')));
-  const native = new TextEncoder();
-  for (const s of samples) {
-    for (const cap of [0, 1, 2, 3, 7, 64]) {
-      const a = new Uint8Array(cap);
-      const b = new Uint8Array(cap);
-      assert.deepStrictEqual(enc.encodeInto(s, a), native.encodeInto(s, b), 'encodeInto result, cap ' + cap);
-      assert.deepStrictEqual(Array.from(a), Array.from(b));
-    }
-  }
-});
-
 test('TextDecoder.decode matches the platform decoder on valid and invalid UTF-8', () => {
   const native = new TextDecoder('utf-8', { ignoreBOM: true });
   const ours = new shim.TextDecoder('utf-8', { ignoreBOM: true });
@@ -65,16 +47,13 @@ test('TextDecoder.decode matches the platform decoder on valid and invalid UTF-8
   assert.strictEqual(ours.decode(long), native.decode(long));
 });
 
-test('TextDecoder: BOM stripped unless ignoreBOM, fatal throws, views and buffers accepted', () => {
-  const withBom = new Uint8Array([0xef, 0xbb, 0xbf, 0x41]);
-  assert.strictEqual(new shim.TextDecoder().decode(withBom), 'A');
-  assert.strictEqual(new shim.TextDecoder('utf-8', { ignoreBOM: true }).decode(withBom), '\ufeffA');
-  assert.throws(() => new shim.TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array([0xff])), TypeError);
-  const backing = new Uint8Array([0x78, 0x41, 0x42, 0x78]);
-  assert.strictEqual(new shim.TextDecoder().decode(backing.subarray(1, 3)), 'AB');
-  assert.strictEqual(new shim.TextDecoder().decode(new DataView(backing.buffer, 1, 2)), 'AB');
-  assert.strictEqual(new shim.TextDecoder().decode(backing.buffer), 'xABx');
-  assert.strictEqual(new shim.TextDecoder().decode(), '');
-  assert.throws(() => new shim.TextDecoder('latin1'), RangeError);
-  assert.throws(() => new shim.TextDecoder().decode(new Uint8Array(1), { stream: true }), /stream/);
+test('what wasm-bindgen\'s shims do with them: decode() of nothing, views into a larger memory, a BOM kept', () => {
+  const ours = new shim.TextDecoder('utf-8', { ignoreBOM: true });
+  assert.strictEqual(ours.decode(), '');
+  const memory = new Uint8Array([0x78, 0xef, 0xbb, 0xbf, 0x41, 0xc3, 0xa9, 0x78]);
+  assert.strictEqual(ours.decode(memory.subarray(1, 7)), '\ufeffAé');
+  assert.strictEqual(ours.decode(memory.subarray(4, 5)), 'A', 'a short ASCII view decodes only its own bytes');
+  assert.strictEqual(new shim.TextEncoder().encode().length, 0);
+  assert.strictEqual(new shim.TextEncoder().encoding, 'utf-8');
+  assert.strictEqual(ours.encoding, 'utf-8');
 });
