@@ -57,34 +57,6 @@ class Reader {
     return this.fail('LEB128 value too long');
   }
 
-  /** Signed LEB128 of at most `bits` (≤ 33) bits, as a Number. */
-  sleb(bits) {
-    const v = this.sleb64(bits);
-    return Number(v);
-  }
-
-  /** Signed LEB128 of at most `bits` bits (64 unless told), as a BigInt. */
-  sleb64(bits = 64) {
-    let result = 0n;
-    let shift = 0n;
-    for (let i = 0; i < Math.ceil(bits / 7); i++) {
-      const b = this.byte();
-      result |= BigInt(b & 0x7f) << shift;
-      shift += 7n;
-      if ((b & 0x80) === 0) {
-        if (b & 0x40) result -= 1n << shift;
-        if (result < -(1n << BigInt(bits - 1)) || result >= 1n << BigInt(bits - 1)) this.fail(`signed LEB128 value exceeds ${bits} bits`);
-        return result;
-      }
-    }
-    return this.fail('signed LEB128 value too long');
-  }
-
-  skip(n) {
-    if (this.pos + n > this.end) this.fail('unexpected end of data');
-    this.pos += n;
-  }
-
   name() {
     const len = this.uleb();
     if (this.pos + len > this.end) this.fail('name runs past its section');
@@ -232,7 +204,7 @@ function readModuleFile(file) {
   return parseModule(new Uint8Array(fs.readFileSync(file)));
 }
 
-module.exports = { parseModule, readModuleFile, functionType, formatType, Reader, WasmFormatError };
+module.exports = { parseModule, readModuleFile, functionType, formatType, WasmFormatError };
 
 if (require.main === module) {
   const [file, flag] = process.argv.slice(2);
