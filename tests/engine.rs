@@ -651,6 +651,36 @@ fn server_disconnect_is_reported_with_its_reason_then_reconnects() {
 }
 
 #[test]
+fn disconnect_from_a_3_1_1_broker_is_a_protocol_error_then_reconnects() {
+    // Before MQTT 5 only clients send DISCONNECT: from a broker it is a violation, not a
+    // graceful close, and the page hears an error rather than a `disconnect` event.
+    for version in [ProtocolVersion::V3_1, ProtocolVersion::V3_1_1] {
+        let mut h = Harness::connected(options(version));
+        h.take_events();
+        h.receive_bytes(&[0xE0, 0x00]);
+        let ev = h.take_events();
+        assert_eq!(
+            errors(&ev),
+            vec![(
+                ErrorKind::ProtocolError,
+                "Protocol error from the broker: DISCONNECT, which before MQTT 5 only a client sends"
+                    .into()
+            )],
+            "{version:?}"
+        );
+        assert!(
+            !ev.iter().any(|e| matches!(e, Event::ServerDisconnect { .. })),
+            "{ev:?}"
+        );
+        assert!(ev.contains(&Event::CloseTransport));
+        assert!(!h.session.is_connected());
+        assert!(h.sent().is_empty(), "no DISCONNECT of our own before MQTT 5");
+        h.run_for(1_000);
+        assert!(h.take_events().contains(&Event::OpenTransport));
+    }
+}
+
+#[test]
 fn session_taken_over_stops_reconnecting_with_a_distinct_error() {
     let mut h = Harness::connected(options(ProtocolVersion::V5));
     h.take_events();

@@ -788,7 +788,16 @@ impl Session {
             Packet::SubAck(ack) => self.handle_suback(now, ack),
             Packet::UnsubAck(ack) => self.handle_unsuback(now, ack),
             Packet::PingResp => {}
-            Packet::Disconnect(d) => self.handle_server_disconnect(now, d),
+            Packet::Disconnect(d) if self.opts.protocol.is_v5() => {
+                self.handle_server_disconnect(now, d)
+            }
+            // MQTT 3.1/3.1.1 define DISCONNECT for clients only [MQTT-3.14]: a broker sending
+            // one is broken, and a plain close would hide that from the page.
+            Packet::Disconnect(_) => self.protocol_violation(
+                now,
+                0x82,
+                "DISCONNECT, which before MQTT 5 only a client sends",
+            ),
             Packet::Auth(auth) if self.opts.protocol.is_v5() => {
                 self.events.push_back(Event::Auth {
                     reason: auth.reason,
