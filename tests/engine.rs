@@ -524,6 +524,95 @@ fn resubscribes_when_the_broker_lost_the_session() {
 }
 
 #[test]
+fn v5_resubscription_keeps_each_filters_properties_and_groups_equal_ones() {
+    use mpmqtt::codec::{Subscribe, SubscribeProperties};
+    let mut h = Harness::connected(options(ProtocolVersion::V5));
+    let tagged = SubscribeProperties {
+        id: Some(7),
+        user_properties: vec![("app".into(), "page-1".into())],
+    };
+    h.session
+        .subscribe(h.now, vec![filter_of("a/+", 1)], Some(tagged.clone()));
+    h.subscribe("b/#", 0);
+    h.session
+        .subscribe(h.now, vec![filter_of("c", 2)], Some(tagged.clone()));
+    for p in h.sent() {
+        let Packet::Subscribe(s) = p else {
+            panic!("{p:?}")
+        };
+        h.receive(suback(s.pkid, vec![s.filters[0].qos as u8]));
+    }
+    h.take_events();
+    // Twice: the second replay proves the SUBACK of a resubscription keeps the properties too.
+    for round in 0..2 {
+        h.drop_link();
+        h.run_for(1_000);
+        let sent = h.open_and_ack(false, None);
+        let subs: Vec<&Subscribe> = sent
+            .iter()
+            .filter_map(|p| match p {
+                Packet::Subscribe(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let shape: Vec<(Vec<&str>, Option<&SubscribeProperties>)> = subs
+            .iter()
+            .map(|s| {
+                (
+                    s.filters.iter().map(|f| f.filter.as_str()).collect(),
+                    s.properties.as_ref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![(vec!["a/+", "c"], Some(&tagged)), (vec!["b/#"], None)],
+            "round {round}: one SUBSCRIBE per distinct set of properties, in subscription order"
+        );
+        let acks: Vec<(u16, Vec<u8>)> = subs
+            .iter()
+            .map(|s| (s.pkid, s.filters.iter().map(|f| f.qos as u8).collect()))
+            .collect();
+        for (pkid, codes) in acks {
+            h.receive(suback(pkid, codes));
+        }
+        assert!(done_ops(&h.take_events()).is_empty());
+    }
+}
+
+#[test]
+fn resubscription_packs_at_most_64_filters_a_subscribe_in_order() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    let names: Vec<String> = (0..70).map(|i| format!("f/{i}")).collect();
+    let filters = names.iter().map(|n| filter_of(n, 1)).collect();
+    h.session.subscribe(h.now, filters, None);
+    let Some(Packet::Subscribe(s)) = h.sent().pop() else {
+        panic!("no SUBSCRIBE")
+    };
+    h.receive(suback(s.pkid, vec![1; 70]));
+    h.drop_link();
+    h.run_for(1_000);
+    let sent = h.open_and_ack(false, None);
+    let sizes: Vec<usize> = sent
+        .iter()
+        .filter_map(|p| match p {
+            Packet::Subscribe(s) => Some(s.filters.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sizes, vec![64, 6]);
+    let replayed: Vec<String> = sent
+        .iter()
+        .filter_map(|p| match p {
+            Packet::Subscribe(s) => Some(s.filters.iter().map(|f| f.filter.clone())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(replayed, names);
+}
+
+#[test]
 fn unanswered_subscribe_is_sent_again_after_reconnect() {
     let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
     h.take_events();
@@ -669,12 +758,16 @@ fn disconnect_from_a_3_1_1_broker_is_a_protocol_error_then_reconnects() {
             "{version:?}"
         );
         assert!(
-            !ev.iter().any(|e| matches!(e, Event::ServerDisconnect { .. })),
+            !ev.iter()
+                .any(|e| matches!(e, Event::ServerDisconnect { .. })),
             "{ev:?}"
         );
         assert!(ev.contains(&Event::CloseTransport));
         assert!(!h.session.is_connected());
-        assert!(h.sent().is_empty(), "no DISCONNECT of our own before MQTT 5");
+        assert!(
+            h.sent().is_empty(),
+            "no DISCONNECT of our own before MQTT 5"
+        );
         h.run_for(1_000);
         assert!(h.take_events().contains(&Event::OpenTransport));
     }

@@ -68,6 +68,14 @@ struct PendingAck {
     request: Request,
 }
 
+/// A granted filter with the properties of the SUBSCRIBE that granted it: a v5 Subscription
+/// Identifier or user properties must survive a resubscription, or the page's messages stop
+/// carrying the identifier after the broker lost the session.
+struct Subscription {
+    filter: SubscribeFilter,
+    properties: Option<SubscribeProperties>,
+}
+
 enum Queued {
     Publish(OpId, Publish),
     Request(OpId, Request),
@@ -113,7 +121,7 @@ pub struct Session {
     /// QoS 2 ids delivered to the page and not yet released: a duplicate is acknowledged, not delivered.
     incoming_qos2: IdSet,
     /// Granted subscriptions, replayed when the broker lost the session (MQTT.js `resubscribe`).
-    subscriptions: SmallMap<String, SubscribeFilter>,
+    subscriptions: SmallMap<String, Subscription>,
     server: ServerLimits,
     keepalive_ms: u64,
     last_sent: u64,
@@ -938,30 +946,47 @@ impl Session {
         }
     }
 
+    /// Filters subscribed with equal properties share a SUBSCRIBE (at most 64 filters each),
+    /// in the order they were first granted; properties belong to a whole SUBSCRIBE, so
+    /// filters with different ones cannot. Quadratic in the number of subscriptions, which
+    /// is small; a map keyed by properties would cost wasm size for nothing.
     fn resubscribe(&mut self, now: u64) {
-        let filters: Vec<SubscribeFilter> = self.subscriptions.values().cloned().collect();
-        for chunk in filters.chunks(64) {
-            let Some(pkid) = self.ids.allocate() else {
-                return;
-            };
-            let sub = Subscribe {
-                pkid,
-                filters: chunk.to_vec(),
-                properties: None,
-            };
-            if self
-                .write_packet(now, &Packet::Subscribe(sub.clone()))
-                .is_ok()
-            {
-                self.requests.insert(
+        for i in 0..self.subscriptions.len() {
+            let subs = self.subscriptions.as_slice();
+            let properties = &subs[i].1.properties;
+            // Sent with the first filter that has these properties.
+            if subs[..i].iter().any(|(_, s)| s.properties == *properties) {
+                continue;
+            }
+            let filters: Vec<SubscribeFilter> = subs[i..]
+                .iter()
+                .filter(|(_, s)| s.properties == *properties)
+                .map(|(_, s)| s.filter.clone())
+                .collect();
+            let properties = properties.clone();
+            for chunk in filters.chunks(64) {
+                let Some(pkid) = self.ids.allocate() else {
+                    return;
+                };
+                let sub = Subscribe {
                     pkid,
-                    PendingAck {
-                        op: 0,
-                        request: Request::Subscribe(sub),
-                    },
-                );
-            } else {
-                self.ids.release(pkid);
+                    filters: chunk.to_vec(),
+                    properties: properties.clone(),
+                };
+                if self
+                    .write_packet(now, &Packet::Subscribe(sub.clone()))
+                    .is_ok()
+                {
+                    self.requests.insert(
+                        pkid,
+                        PendingAck {
+                            op: 0,
+                            request: Request::Subscribe(sub),
+                        },
+                    );
+                } else {
+                    self.ids.release(pkid);
+                }
             }
         }
     }
@@ -1101,10 +1126,17 @@ impl Session {
             return;
         };
         self.ids.release(ack.pkid);
-        if let Request::Subscribe(sub) = p.request {
-            for (f, code) in sub.filters.into_iter().zip(ack.codes.iter()) {
+        if let Request::Subscribe(Subscribe {
+            filters,
+            properties,
+            ..
+        }) = p.request
+        {
+            for (filter, code) in filters.into_iter().zip(ack.codes.iter()) {
                 if *code < 0x80 {
-                    self.subscriptions.insert(f.filter.clone(), f);
+                    let properties = properties.clone();
+                    self.subscriptions
+                        .insert(filter.filter.clone(), Subscription { filter, properties });
                 }
             }
         }
