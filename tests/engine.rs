@@ -662,6 +662,99 @@ fn receive_maximum_limits_publishes_in_flight() {
 }
 
 #[test]
+fn resume_under_a_lowered_receive_maximum_resends_only_what_fits_then_the_rest_in_order() {
+    let mut o = options(ProtocolVersion::V5);
+    o.clean = false;
+    let mut h = Harness::connected(o);
+    let r = h.publish("q/r", b"r", 2);
+    let a = h.publish("q/a", b"a", 1);
+    let b = h.publish("q/b", b"b", 1);
+    let c = h.publish("q/c", b"c", 1);
+    let first = h.sent();
+    let ids: Vec<u16> = publishes(&first).iter().map(|p| p.pkid).collect();
+    let redelivery = |i: usize| {
+        let mut p = publishes(&first)[i].clone();
+        p.dup = true;
+        Packet::Publish(p)
+    };
+    h.receive(ack(AckKind::PubRec, ids[0]));
+    h.sent();
+    h.take_events();
+    h.drop_link();
+    h.run_for(1_000);
+    let resent = h.open_and_ack(
+        true,
+        Some(ConnAckProperties {
+            receive_max: Some(2),
+            ..connack_props()
+        }),
+    );
+    // The QoS 2 message awaiting PUBCOMP still takes a slot: one PUBLISH fits beside it.
+    assert_eq!(resent[1..], [ack(AckKind::PubRel, ids[0]), redelivery(1)]);
+    let e = h.publish("q/e", b"e", 1);
+    assert!(
+        h.sent().is_empty(),
+        "new work waits behind the held resends"
+    );
+    h.receive(ack(AckKind::PubComp, ids[0]));
+    assert_eq!(h.sent(), [redelivery(2)]);
+    h.receive(ack(AckKind::PubAck, ids[1]));
+    assert_eq!(h.sent(), [redelivery(3)]);
+    h.receive(ack(AckKind::PubAck, ids[2]));
+    let new = h.sent();
+    assert_eq!(
+        publishes(&new)
+            .iter()
+            .map(|p| (p.topic.as_str(), p.dup))
+            .collect::<Vec<_>>(),
+        [("q/e", false)]
+    );
+    h.receive(ack(AckKind::PubAck, ids[3]));
+    h.receive(ack(AckKind::PubAck, publishes(&new)[0].pkid));
+    assert_eq!(done_ops(&h.take_events()), vec![r, a, b, c, e]);
+}
+
+#[test]
+fn held_resends_can_be_removed_or_acknowledged_before_they_go_out() {
+    let mut o = options(ProtocolVersion::V5);
+    o.clean = false;
+    let mut h = Harness::connected(o);
+    let ops: Vec<_> = ["q/a", "q/b", "q/c", "q/d"]
+        .iter()
+        .map(|t| h.publish(t, b"x", 1))
+        .collect();
+    let ids: Vec<u16> = publishes(&h.sent()).iter().map(|p| p.pkid).collect();
+    h.take_events();
+    h.drop_link();
+    h.run_for(1_000);
+    let resent = h.open_and_ack(
+        true,
+        Some(ConnAckProperties {
+            receive_max: Some(1),
+            ..connack_props()
+        }),
+    );
+    let topics = |sent: &[Packet]| -> Vec<String> {
+        publishes(sent).iter().map(|p| p.topic.clone()).collect()
+    };
+    assert_eq!(topics(&resent), ["q/a"]);
+    assert!(h.session.remove_outgoing(h.now, ids[2]));
+    // A broker may acknowledge what it already had before we resend it: nothing left to send.
+    h.receive(ack(AckKind::PubAck, ids[3]));
+    h.receive(ack(AckKind::PubAck, ids[0]));
+    assert_eq!(topics(&h.sent()), ["q/b"]);
+    h.receive(ack(AckKind::PubAck, ids[1]));
+    assert!(h.sent().is_empty());
+    let e = h.publish("q/e", b"x", 1);
+    assert_eq!(topics(&h.sent()), ["q/e"], "nothing held any more");
+    let ev = h.take_events();
+    assert_eq!(done_ops(&ev), vec![ops[3], ops[0], ops[1]]);
+    assert_eq!(failed_ops(&ev)[0].1, OpError::Removed);
+    assert_eq!(failed_ops(&ev)[0].0, ops[2]);
+    assert_eq!(h.session.pending_operations(), 1, "only {e} is in flight");
+}
+
+#[test]
 fn maximum_packet_size_maximum_qos_and_retain_available_are_enforced() {
     let mut h = Harness::v5();
     h.establish_with(
