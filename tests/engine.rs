@@ -524,6 +524,95 @@ fn resubscribes_when_the_broker_lost_the_session() {
 }
 
 #[test]
+fn v5_resubscription_keeps_each_filters_properties_and_groups_equal_ones() {
+    use mpmqtt::codec::{Subscribe, SubscribeProperties};
+    let mut h = Harness::connected(options(ProtocolVersion::V5));
+    let tagged = SubscribeProperties {
+        id: Some(7),
+        user_properties: vec![("app".into(), "page-1".into())],
+    };
+    h.session
+        .subscribe(h.now, vec![filter_of("a/+", 1)], Some(tagged.clone()));
+    h.subscribe("b/#", 0);
+    h.session
+        .subscribe(h.now, vec![filter_of("c", 2)], Some(tagged.clone()));
+    for p in h.sent() {
+        let Packet::Subscribe(s) = p else {
+            panic!("{p:?}")
+        };
+        h.receive(suback(s.pkid, vec![s.filters[0].qos as u8]));
+    }
+    h.take_events();
+    // Twice: the second replay proves the SUBACK of a resubscription keeps the properties too.
+    for round in 0..2 {
+        h.drop_link();
+        h.run_for(1_000);
+        let sent = h.open_and_ack(false, None);
+        let subs: Vec<&Subscribe> = sent
+            .iter()
+            .filter_map(|p| match p {
+                Packet::Subscribe(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let shape: Vec<(Vec<&str>, Option<&SubscribeProperties>)> = subs
+            .iter()
+            .map(|s| {
+                (
+                    s.filters.iter().map(|f| f.filter.as_str()).collect(),
+                    s.properties.as_ref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![(vec!["a/+", "c"], Some(&tagged)), (vec!["b/#"], None)],
+            "round {round}: one SUBSCRIBE per distinct set of properties, in subscription order"
+        );
+        let acks: Vec<(u16, Vec<u8>)> = subs
+            .iter()
+            .map(|s| (s.pkid, s.filters.iter().map(|f| f.qos as u8).collect()))
+            .collect();
+        for (pkid, codes) in acks {
+            h.receive(suback(pkid, codes));
+        }
+        assert!(done_ops(&h.take_events()).is_empty());
+    }
+}
+
+#[test]
+fn resubscription_packs_at_most_64_filters_a_subscribe_in_order() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    let names: Vec<String> = (0..70).map(|i| format!("f/{i}")).collect();
+    let filters = names.iter().map(|n| filter_of(n, 1)).collect();
+    h.session.subscribe(h.now, filters, None);
+    let Some(Packet::Subscribe(s)) = h.sent().pop() else {
+        panic!("no SUBSCRIBE")
+    };
+    h.receive(suback(s.pkid, vec![1; 70]));
+    h.drop_link();
+    h.run_for(1_000);
+    let sent = h.open_and_ack(false, None);
+    let sizes: Vec<usize> = sent
+        .iter()
+        .filter_map(|p| match p {
+            Packet::Subscribe(s) => Some(s.filters.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sizes, vec![64, 6]);
+    let replayed: Vec<String> = sent
+        .iter()
+        .filter_map(|p| match p {
+            Packet::Subscribe(s) => Some(s.filters.iter().map(|f| f.filter.clone())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(replayed, names);
+}
+
+#[test]
 fn unanswered_subscribe_is_sent_again_after_reconnect() {
     let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
     h.take_events();
@@ -570,6 +659,99 @@ fn receive_maximum_limits_publishes_in_flight() {
         vec![2],
         "one slot freed, the next queued message (in order) goes"
     );
+}
+
+#[test]
+fn resume_under_a_lowered_receive_maximum_resends_only_what_fits_then_the_rest_in_order() {
+    let mut o = options(ProtocolVersion::V5);
+    o.clean = false;
+    let mut h = Harness::connected(o);
+    let r = h.publish("q/r", b"r", 2);
+    let a = h.publish("q/a", b"a", 1);
+    let b = h.publish("q/b", b"b", 1);
+    let c = h.publish("q/c", b"c", 1);
+    let first = h.sent();
+    let ids: Vec<u16> = publishes(&first).iter().map(|p| p.pkid).collect();
+    let redelivery = |i: usize| {
+        let mut p = publishes(&first)[i].clone();
+        p.dup = true;
+        Packet::Publish(p)
+    };
+    h.receive(ack(AckKind::PubRec, ids[0]));
+    h.sent();
+    h.take_events();
+    h.drop_link();
+    h.run_for(1_000);
+    let resent = h.open_and_ack(
+        true,
+        Some(ConnAckProperties {
+            receive_max: Some(2),
+            ..connack_props()
+        }),
+    );
+    // The QoS 2 message awaiting PUBCOMP still takes a slot: one PUBLISH fits beside it.
+    assert_eq!(resent[1..], [ack(AckKind::PubRel, ids[0]), redelivery(1)]);
+    let e = h.publish("q/e", b"e", 1);
+    assert!(
+        h.sent().is_empty(),
+        "new work waits behind the held resends"
+    );
+    h.receive(ack(AckKind::PubComp, ids[0]));
+    assert_eq!(h.sent(), [redelivery(2)]);
+    h.receive(ack(AckKind::PubAck, ids[1]));
+    assert_eq!(h.sent(), [redelivery(3)]);
+    h.receive(ack(AckKind::PubAck, ids[2]));
+    let new = h.sent();
+    assert_eq!(
+        publishes(&new)
+            .iter()
+            .map(|p| (p.topic.as_str(), p.dup))
+            .collect::<Vec<_>>(),
+        [("q/e", false)]
+    );
+    h.receive(ack(AckKind::PubAck, ids[3]));
+    h.receive(ack(AckKind::PubAck, publishes(&new)[0].pkid));
+    assert_eq!(done_ops(&h.take_events()), vec![r, a, b, c, e]);
+}
+
+#[test]
+fn held_resends_can_be_removed_or_acknowledged_before_they_go_out() {
+    let mut o = options(ProtocolVersion::V5);
+    o.clean = false;
+    let mut h = Harness::connected(o);
+    let ops: Vec<_> = ["q/a", "q/b", "q/c", "q/d"]
+        .iter()
+        .map(|t| h.publish(t, b"x", 1))
+        .collect();
+    let ids: Vec<u16> = publishes(&h.sent()).iter().map(|p| p.pkid).collect();
+    h.take_events();
+    h.drop_link();
+    h.run_for(1_000);
+    let resent = h.open_and_ack(
+        true,
+        Some(ConnAckProperties {
+            receive_max: Some(1),
+            ..connack_props()
+        }),
+    );
+    let topics = |sent: &[Packet]| -> Vec<String> {
+        publishes(sent).iter().map(|p| p.topic.clone()).collect()
+    };
+    assert_eq!(topics(&resent), ["q/a"]);
+    assert!(h.session.remove_outgoing(h.now, ids[2]));
+    // A broker may acknowledge what it already had before we resend it: nothing left to send.
+    h.receive(ack(AckKind::PubAck, ids[3]));
+    h.receive(ack(AckKind::PubAck, ids[0]));
+    assert_eq!(topics(&h.sent()), ["q/b"]);
+    h.receive(ack(AckKind::PubAck, ids[1]));
+    assert!(h.sent().is_empty());
+    let e = h.publish("q/e", b"x", 1);
+    assert_eq!(topics(&h.sent()), ["q/e"], "nothing held any more");
+    let ev = h.take_events();
+    assert_eq!(done_ops(&ev), vec![ops[3], ops[0], ops[1]]);
+    assert_eq!(failed_ops(&ev)[0].1, OpError::Removed);
+    assert_eq!(failed_ops(&ev)[0].0, ops[2]);
+    assert_eq!(h.session.pending_operations(), 1, "only {e} is in flight");
 }
 
 #[test]
@@ -648,6 +830,40 @@ fn server_disconnect_is_reported_with_its_reason_then_reconnects() {
     assert!(ev.contains(&Event::CloseTransport));
     h.run_for(1_000);
     assert!(h.take_events().contains(&Event::OpenTransport));
+}
+
+#[test]
+fn disconnect_from_a_3_1_1_broker_is_a_protocol_error_then_reconnects() {
+    // Before MQTT 5 only clients send DISCONNECT: from a broker it is a violation, not a
+    // graceful close, and the page hears an error rather than a `disconnect` event.
+    for version in [ProtocolVersion::V3_1, ProtocolVersion::V3_1_1] {
+        let mut h = Harness::connected(options(version));
+        h.take_events();
+        h.receive_bytes(&[0xE0, 0x00]);
+        let ev = h.take_events();
+        assert_eq!(
+            errors(&ev),
+            vec![(
+                ErrorKind::ProtocolError,
+                "Protocol error from the broker: DISCONNECT, which before MQTT 5 only a client sends"
+                    .into()
+            )],
+            "{version:?}"
+        );
+        assert!(
+            !ev.iter()
+                .any(|e| matches!(e, Event::ServerDisconnect { .. })),
+            "{ev:?}"
+        );
+        assert!(ev.contains(&Event::CloseTransport));
+        assert!(!h.session.is_connected());
+        assert!(
+            h.sent().is_empty(),
+            "no DISCONNECT of our own before MQTT 5"
+        );
+        h.run_for(1_000);
+        assert!(h.take_events().contains(&Event::OpenTransport));
+    }
 }
 
 #[test]

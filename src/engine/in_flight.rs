@@ -55,6 +55,14 @@ impl<T> InFlight<T> {
         self.entries.remove(i).map(|(_, v)| *v)
     }
 
+    /// The id of the first entry, in send order, that `pick` chooses.
+    pub fn first_id(&self, pick: impl Fn(&T) -> bool) -> Option<u16> {
+        self.entries
+            .iter()
+            .find(|(_, v)| pick(v))
+            .map(|(id, _)| *id)
+    }
+
     /// The ids in send order.
     pub fn ids(&self) -> Vec<u16> {
         self.entries.iter().map(|(id, _)| *id).collect()

@@ -56,6 +56,9 @@ struct Outgoing {
     op: OpId,
     publish: Publish,
     state: OutState,
+    /// Sent on an earlier connection and not yet again on this one: the broker's Receive
+    /// Maximum had no room when the session resumed, so it waits for a free slot.
+    held: bool,
 }
 
 enum Request {
@@ -66,6 +69,14 @@ enum Request {
 struct PendingAck {
     op: OpId,
     request: Request,
+}
+
+/// A granted filter with the properties of the SUBSCRIBE that granted it: a v5 Subscription
+/// Identifier or user properties must survive a resubscription, or the page's messages stop
+/// carrying the identifier after the broker lost the session.
+struct Subscription {
+    filter: SubscribeFilter,
+    properties: Option<SubscribeProperties>,
 }
 
 enum Queued {
@@ -107,13 +118,15 @@ pub struct Session {
     next_op: OpId,
     /// In send order, which is the order of resends and failures.
     outgoing: InFlight<Outgoing>,
+    /// How many entries of `outgoing` are `held`.
+    held: usize,
     /// In send order too (`SmallMap` keeps insertion order).
     requests: SmallMap<u16, PendingAck>,
     queue: VecDeque<Queued>,
     /// QoS 2 ids delivered to the page and not yet released: a duplicate is acknowledged, not delivered.
     incoming_qos2: IdSet,
     /// Granted subscriptions, replayed when the broker lost the session (MQTT.js `resubscribe`).
-    subscriptions: SmallMap<String, SubscribeFilter>,
+    subscriptions: SmallMap<String, Subscription>,
     server: ServerLimits,
     keepalive_ms: u64,
     last_sent: u64,
@@ -152,6 +165,7 @@ impl Session {
             ids: PacketIds::new(),
             next_op: 1,
             outgoing: InFlight::new(),
+            held: 0,
             requests: SmallMap::new(),
             queue: VecDeque::new(),
             incoming_qos2: IdSet::new(),
@@ -538,6 +552,7 @@ impl Session {
     }
 
     fn fail_everything(&mut self, error: OpError, text: &str) {
+        self.held = 0;
         for (_, o) in self.outgoing.take_all() {
             self.ids.release(o.publish.pkid);
             self.fail(o.op, error, 0, o.publish.pkid, String::from(text));
@@ -788,7 +803,16 @@ impl Session {
             Packet::SubAck(ack) => self.handle_suback(now, ack),
             Packet::UnsubAck(ack) => self.handle_unsuback(now, ack),
             Packet::PingResp => {}
-            Packet::Disconnect(d) => self.handle_server_disconnect(now, d),
+            Packet::Disconnect(d) if self.opts.protocol.is_v5() => {
+                self.handle_server_disconnect(now, d)
+            }
+            // MQTT 3.1/3.1.1 define DISCONNECT for clients only [MQTT-3.14]: a broker sending
+            // one is broken, and a plain close would hide that from the page.
+            Packet::Disconnect(_) => self.protocol_violation(
+                now,
+                0x82,
+                "DISCONNECT, which before MQTT 5 only a client sends",
+            ),
             Packet::Auth(auth) if self.opts.protocol.is_v5() => {
                 self.events.push_back(Event::Auth {
                     reason: auth.reason,
@@ -888,16 +912,26 @@ impl Session {
     /// Session present: resend unacknowledged PUBLISH (DUP) and PUBREL in original order with
     /// original ids [MQTT-4.4.0-1]. Session lost: what the broker confirmed (PUBREC) is done;
     /// the rest is published again, so nothing the page handed us is lost.
+    ///
+    /// Either way no more PUBLISHes than this CONNACK's Receive Maximum go out, which may be
+    /// lower than the last one [MQTT-4.9.0-2]; the rest are held and resent in order as
+    /// acknowledgements free slots (`resend_held`). A QoS 2 message awaiting PUBCOMP takes a
+    /// slot too: only PUBCOMP gives the broker's quota back.
     fn resume_session(&mut self, now: u64, session_present: bool) {
         if !session_present {
             self.incoming_qos2.clear();
         }
+        let limit = self.server.receive_maximum as usize;
+        let mut unacked = 0;
+        self.held = 0;
         for pkid in self.outgoing.ids() {
-            let Some(o) = self.outgoing.get(pkid) else {
+            let Some(o) = self.outgoing.get_mut(pkid) else {
                 continue;
             };
+            o.held = false;
             match (o.state, session_present) {
                 (OutState::Qos2Released, true) => {
+                    unacked += 1;
                     let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
                 }
                 (OutState::Qos2Released, false) => {
@@ -907,52 +941,101 @@ impl Session {
                     }
                 }
                 _ => {
-                    let mut p = o.publish.clone();
                     // A redelivery only when the broker kept the session; otherwise it is new to it.
-                    p.dup = session_present;
-                    if self.write_publish(now, p).is_err() {
-                        if let Some(o) = self.outgoing.remove(pkid) {
-                            self.ids.release(pkid);
-                            self.fail(
-                                o.op,
-                                OpError::PacketTooLarge,
-                                0,
-                                pkid,
-                                String::from(
-                                    "Message larger than the broker's Maximum Packet Size",
-                                ),
-                            );
-                        }
+                    o.publish.dup = session_present;
+                    if unacked >= limit {
+                        o.held = true;
+                        self.held += 1;
+                    } else if self.resend(now, pkid) {
+                        unacked += 1;
                     }
                 }
             }
         }
     }
 
-    fn resubscribe(&mut self, now: u64) {
-        let filters: Vec<SubscribeFilter> = self.subscriptions.values().cloned().collect();
-        for chunk in filters.chunks(64) {
-            let Some(pkid) = self.ids.allocate() else {
-                return;
+    /// Held PUBLISHes go out in their original order while Receive Maximum has room, ahead
+    /// of queued work (which `can_send` keeps waiting: held entries count in `outgoing`).
+    /// Each one is sought from the front; at most Receive Maximum entries precede it.
+    fn resend_held(&mut self, now: u64) {
+        while self.held > 0
+            && self.phase == Phase::Connected
+            && self.outgoing.len() - self.held < self.server.receive_maximum as usize
+        {
+            let Some(pkid) = self.outgoing.first_id(|o| o.held) else {
+                break;
             };
-            let sub = Subscribe {
+            if let Some(o) = self.outgoing.get_mut(pkid) {
+                o.held = false;
+            }
+            self.held -= 1;
+            self.resend(now, pkid);
+        }
+    }
+
+    /// Writes an in-flight PUBLISH again as stored; one that no longer fits the broker's
+    /// Maximum Packet Size fails instead. Whether it went out.
+    fn resend(&mut self, now: u64, pkid: u16) -> bool {
+        let Some(p) = self.outgoing.get(pkid).map(|o| o.publish.clone()) else {
+            return false;
+        };
+        if self.write_publish(now, p).is_ok() {
+            return true;
+        }
+        if let Some(o) = self.outgoing.remove(pkid) {
+            self.ids.release(pkid);
+            self.fail(
+                o.op,
+                OpError::PacketTooLarge,
+                0,
                 pkid,
-                filters: chunk.to_vec(),
-                properties: None,
-            };
-            if self
-                .write_packet(now, &Packet::Subscribe(sub.clone()))
-                .is_ok()
-            {
-                self.requests.insert(
+                String::from("Message larger than the broker's Maximum Packet Size"),
+            );
+        }
+        false
+    }
+
+    /// Filters subscribed with equal properties share a SUBSCRIBE (at most 64 filters each),
+    /// in the order they were first granted; properties belong to a whole SUBSCRIBE, so
+    /// filters with different ones cannot. Quadratic in the number of subscriptions, which
+    /// is small; a map keyed by properties would cost wasm size for nothing.
+    fn resubscribe(&mut self, now: u64) {
+        for i in 0..self.subscriptions.len() {
+            let subs = self.subscriptions.as_slice();
+            let properties = &subs[i].1.properties;
+            // Sent with the first filter that has these properties.
+            if subs[..i].iter().any(|(_, s)| s.properties == *properties) {
+                continue;
+            }
+            let filters: Vec<SubscribeFilter> = subs[i..]
+                .iter()
+                .filter(|(_, s)| s.properties == *properties)
+                .map(|(_, s)| s.filter.clone())
+                .collect();
+            let properties = properties.clone();
+            for chunk in filters.chunks(64) {
+                let Some(pkid) = self.ids.allocate() else {
+                    return;
+                };
+                let sub = Subscribe {
                     pkid,
-                    PendingAck {
-                        op: 0,
-                        request: Request::Subscribe(sub),
-                    },
-                );
-            } else {
-                self.ids.release(pkid);
+                    filters: chunk.to_vec(),
+                    properties: properties.clone(),
+                };
+                if self
+                    .write_packet(now, &Packet::Subscribe(sub.clone()))
+                    .is_ok()
+                {
+                    self.requests.insert(
+                        pkid,
+                        PendingAck {
+                            op: 0,
+                            request: Request::Subscribe(sub),
+                        },
+                    );
+                } else {
+                    self.ids.release(pkid);
+                }
             }
         }
     }
@@ -1035,7 +1118,10 @@ impl Session {
             AckKind::PubRec => OutState::Qos2Sent,
             AckKind::PubComp => OutState::Qos2Released,
         };
-        let state = self.outgoing.get(pkid).map(|o| o.state);
+        let (state, held) = match self.outgoing.get(pkid) {
+            Some(o) => (Some(o.state), o.held),
+            None => (None, false),
+        };
         match (ack.kind, state) {
             (_, Some(s)) if s == expected => {}
             // A repeated PUBREC after we moved on: the PUBREL may have been lost.
@@ -1050,6 +1136,14 @@ impl Session {
                     "acknowledgement for an unknown packet identifier",
                 )
             }
+        }
+        if held {
+            // Acknowledged before we resent it on this connection: the broker had it, so it
+            // needs no resend and leaves the held count.
+            if let Some(o) = self.outgoing.get_mut(pkid) {
+                o.held = false;
+            }
+            self.held -= 1;
         }
         if ack.kind == AckKind::PubRec && ack.reason < 0x80 {
             if let Some(o) = self.outgoing.get_mut(pkid) {
@@ -1092,10 +1186,17 @@ impl Session {
             return;
         };
         self.ids.release(ack.pkid);
-        if let Request::Subscribe(sub) = p.request {
-            for (f, code) in sub.filters.into_iter().zip(ack.codes.iter()) {
+        if let Request::Subscribe(Subscribe {
+            filters,
+            properties,
+            ..
+        }) = p.request
+        {
+            for (filter, code) in filters.into_iter().zip(ack.codes.iter()) {
                 if *code < 0x80 {
-                    self.subscriptions.insert(f.filter.clone(), f);
+                    let properties = properties.clone();
+                    self.subscriptions
+                        .insert(filter.filter.clone(), Subscription { filter, properties });
                 }
             }
         }
@@ -1427,6 +1528,7 @@ impl Session {
 
     /// Sends queued work in order until flow control says stop.
     fn flush_queue(&mut self, now: u64) {
+        self.resend_held(now);
         while self.phase == Phase::Connected {
             let ready = match self.queue.front() {
                 None => break,
@@ -1509,7 +1611,15 @@ impl Session {
         } else {
             OutState::Qos2Sent
         };
-        self.outgoing.push(pkid, Outgoing { op, publish, state });
+        self.outgoing.push(
+            pkid,
+            Outgoing {
+                op,
+                publish,
+                state,
+                held: false,
+            },
+        );
         self.was_empty = false;
     }
 
@@ -1602,6 +1712,7 @@ impl Session {
         let Some(o) = self.outgoing.remove(message_id) else {
             return false;
         };
+        self.held -= o.held as usize;
         self.ids.release(message_id);
         self.fail(
             o.op,

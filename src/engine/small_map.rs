@@ -45,6 +45,11 @@ impl<K: PartialEq, V> SmallMap<K, V> {
         self.entries.retain(|(k, v)| keep(k, v));
     }
 
+    /// The entries in insertion order, for walks that look back at earlier entries.
+    pub fn as_slice(&self) -> &[(K, V)] {
+        &self.entries
+    }
+
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.entries.iter().map(|(_, v)| v)
     }
