@@ -55,6 +55,8 @@ const CASES = [
   { name: 'PUBREC for an unknown packet id', bad: (c) => c.send(c.packet({ cmd: 'pubrec', messageId: 4664 })), expect: 'reconnect' },
   { name: 'unexpected PUBREL (unknown id): answered with PUBCOMP', bad: (c) => c.send(c.packet({ cmd: 'pubrel', messageId: 4663 })), expect: 'stay', reply: 'pubcomp' },
   { name: 'v5: unexpected PUBREL: PUBCOMP 0x92 (packet identifier not found)', v: 5, bad: (c) => c.send(c.packet({ cmd: 'pubrel', messageId: 4665 })), expect: 'stay', reply: 'pubcomp', replyReason: 0x92 },
+  // Before MQTT 5 only clients send DISCONNECT: a protocol error, not a quiet close.
+  { name: '3.1.1: DISCONNECT from the broker', bad: (c) => c.send(Buffer.from([0xe0, 0x00])), expect: 'reconnect' },
   { name: 'v5: DISCONNECT 0x81 (malformed packet) from the broker', v: 5, bad: (c) => { c.send(c.packet({ cmd: 'disconnect', reasonCode: 0x81 })); c.close(1000, ''); }, expect: 'reconnect', serverDisconnect: 0x81 },
 ];
 
