@@ -1,6 +1,7 @@
 //! Invariants of the engine under arbitrary interleavings of page calls, broker packets,
 //! link drops and time: ids never collide in flight, every operation completes exactly once,
-//! QoS 2 is never delivered twice, and nothing is retained after the client ends.
+//! QoS 2 is never delivered twice, nothing is retained after the client ends, and (MQTT 5)
+//! never more QoS 1/2 PUBLISHes unacknowledged on a connection than its Receive Maximum.
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -10,7 +11,7 @@ mod engine_support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use engine_support::*;
-use mpmqtt::codec::{AckKind, ConnAck, Packet, ProtocolVersion};
+use mpmqtt::codec::{AckKind, ConnAck, ConnAckProperties, Packet, ProtocolVersion};
 use mpmqtt::engine::Event;
 use proptest::prelude::*;
 
@@ -25,7 +26,8 @@ enum Step {
     InboundQos2(u16),
     Release(u16),
     DropLink,
-    Reconnect(bool),
+    /// Session present, and the broker's Receive Maximum for the new connection (MQTT 5).
+    Reconnect(bool, u16),
     Wait(u32),
 }
 
@@ -38,7 +40,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (1u16..6).prop_map(Step::InboundQos2),
         1 => (1u16..6).prop_map(Step::Release),
         1 => Just(Step::DropLink),
-        1 => any::<bool>().prop_map(Step::Reconnect),
+        1 => (any::<bool>(), 1u16..5).prop_map(|(present, max)| Step::Reconnect(present, max)),
         1 => (0u32..5_000).prop_map(Step::Wait),
     ]
 }
@@ -49,6 +51,11 @@ struct BrokerModel {
     /// id → (kind, is_publish_qos2_awaiting_pubcomp)
     outstanding: BTreeMap<u16, Outstanding>,
     delivered_qos2: BTreeMap<u16, u32>,
+    /// QoS 1/2 PUBLISHes sent on this connection and not yet answered by PUBACK or PUBCOMP:
+    /// the send quota they use (MQTT 5 section 4.9).
+    quota_used: BTreeSet<u16>,
+    /// MQTT 5 UNSUBACKs carry a reason code per topic (the model unsubscribes one).
+    v5: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -65,6 +72,7 @@ impl BrokerModel {
         for p in sent {
             match p {
                 Packet::Publish(p) if p.pkid != 0 => {
+                    self.quota_used.insert(p.pkid);
                     let prev = self.outstanding.get(&p.pkid).copied();
                     assert!(
                         p.dup || prev.is_none(),
@@ -113,11 +121,13 @@ impl BrokerModel {
         Some(match kind {
             Outstanding::Qos1 => {
                 self.outstanding.remove(&id);
+                self.quota_used.remove(&id);
                 ack(AckKind::PubAck, id)
             }
             Outstanding::Qos2Rec => ack(AckKind::PubRec, id),
             Outstanding::Qos2Comp => {
                 self.outstanding.remove(&id);
+                self.quota_used.remove(&id);
                 ack(AckKind::PubComp, id)
             }
             Outstanding::Sub(n) => {
@@ -126,13 +136,14 @@ impl BrokerModel {
             }
             Outstanding::Unsub => {
                 self.outstanding.remove(&id);
-                unsuback(id, vec![])
+                unsuback(id, if self.v5 { vec![0] } else { vec![] })
             }
         })
     }
 
     /// A lost link forgets SUBSCRIBE/UNSUBSCRIBE (the client sends them again with new ids).
     fn link_lost(&mut self, session_kept: bool) {
+        self.quota_used.clear();
         self.outstanding.retain(|_, k| {
             matches!(
                 k,
@@ -146,11 +157,17 @@ impl BrokerModel {
     }
 }
 
-fn run(steps: Vec<Step>) {
-    let mut opts = options(ProtocolVersion::V3_1_1);
+fn run(steps: Vec<Step>, version: ProtocolVersion) {
+    let mut opts = options(version);
     opts.clean = false;
+    let v5 = version == ProtocolVersion::V5;
+    // The current connection's Receive Maximum (65,535 when the broker sets none).
+    let mut receive_max = usize::from(u16::MAX);
     let mut h = Harness::new(opts);
-    let mut broker = BrokerModel::default();
+    let mut broker = BrokerModel {
+        v5,
+        ..BrokerModel::default()
+    };
     let mut issued = BTreeSet::new();
     let mut completed: BTreeMap<u32, u32> = BTreeMap::new();
     let mut delivered: BTreeMap<u16, u32> = BTreeMap::new();
@@ -193,7 +210,7 @@ fn run(steps: Vec<Step>) {
                 h.drop_link();
                 linked = false;
             }
-            Step::Reconnect(present) if !linked => {
+            Step::Reconnect(present, max) if !linked => {
                 h.run_for(31_000);
                 let ev = h.take_events();
                 let open = ev.contains(&Event::OpenTransport);
@@ -206,10 +223,18 @@ fn run(steps: Vec<Step>) {
                     h.session.transport_opened(h.now);
                     let connect = h.sent();
                     broker.observe(&connect);
+                    receive_max = if v5 {
+                        usize::from(max)
+                    } else {
+                        usize::from(u16::MAX)
+                    };
                     h.receive(Packet::ConnAck(ConnAck {
                         session_present: present,
                         code: 0,
-                        properties: None,
+                        properties: v5.then(|| ConnAckProperties {
+                            receive_max: Some(max),
+                            ..connack_props()
+                        }),
                     }));
                     linked = h.session.is_connected();
                 }
@@ -230,6 +255,11 @@ fn run(steps: Vec<Step>) {
         for (op, n) in &completed {
             assert!(*n == 1, "operation {op} completed {n} times");
         }
+        assert!(
+            broker.quota_used.len() <= receive_max,
+            "{} QoS 1/2 PUBLISHes unacknowledged on a connection whose Receive Maximum is {receive_max}",
+            broker.quota_used.len()
+        );
     }
     h.session.end(h.now, true, 0);
     record(h.take_events(), &mut completed, &mut delivered);
@@ -248,13 +278,18 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
     #[test]
     fn invariants_hold_for_any_interleaving(steps in proptest::collection::vec(step(), 1..80)) {
-        run(steps);
+        run(steps, ProtocolVersion::V3_1_1);
+    }
+
+    #[test]
+    fn v5_invariants_hold_and_receive_maximum_is_respected(steps in proptest::collection::vec(step(), 1..80)) {
+        run(steps, ProtocolVersion::V5);
     }
 }
 
 #[test]
 fn a_long_fixed_scenario_holds_the_invariants() {
-    let mut steps = vec![Step::Reconnect(false)];
+    let mut steps = vec![Step::Reconnect(false, 2)];
     for i in 0..300u32 {
         steps.push(match i % 11 {
             0 | 1 => Step::Publish((i % 3) as u8),
@@ -265,9 +300,10 @@ fn a_long_fixed_scenario_holds_the_invariants() {
             6 => Step::Subscribe,
             7 => Step::Ack(1),
             8 if i % 3 == 0 => Step::DropLink,
-            9 => Step::Reconnect(i % 2 == 0),
+            9 => Step::Reconnect(i % 2 == 0, (i % 4 + 1) as u16),
             _ => Step::Wait(i * 10),
         });
     }
-    run(steps);
+    run(steps.clone(), ProtocolVersion::V3_1_1);
+    run(steps, ProtocolVersion::V5);
 }
