@@ -253,25 +253,7 @@ fn response_topic(topic: String) -> Result<String, CodecError> {
 }
 
 pub fn read_connack(r: &mut Reader) -> Result<Option<ConnAckProperties>, CodecError> {
-    let mut p = ConnAckProperties {
-        session_expiry_interval: None,
-        receive_max: None,
-        max_qos: None,
-        retain_available: None,
-        max_packet_size: None,
-        assigned_client_identifier: None,
-        topic_alias_max: None,
-        reason_string: None,
-        user_properties: Vec::new(),
-        wildcard_subscription_available: None,
-        subscription_identifiers_available: None,
-        shared_subscription_available: None,
-        server_keep_alive: None,
-        response_information: None,
-        server_reference: None,
-        authentication_method: None,
-        authentication_data: None,
-    };
+    let mut p = super::packet::empty_connack_properties();
     let allowed = [
         SESSION_EXPIRY_INTERVAL,
         RECEIVE_MAXIMUM,

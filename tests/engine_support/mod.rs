@@ -288,23 +288,5 @@ pub fn errors(events: &[Event]) -> Vec<(mpmqtt::engine::ErrorKind, String)> {
 
 /// CONNACK properties with every field absent; tests set the ones they need.
 pub fn connack_props() -> ConnAckProperties {
-    ConnAckProperties {
-        session_expiry_interval: None,
-        receive_max: None,
-        max_qos: None,
-        retain_available: None,
-        max_packet_size: None,
-        assigned_client_identifier: None,
-        topic_alias_max: None,
-        reason_string: None,
-        user_properties: Vec::new(),
-        wildcard_subscription_available: None,
-        subscription_identifiers_available: None,
-        shared_subscription_available: None,
-        server_keep_alive: None,
-        response_information: None,
-        server_reference: None,
-        authentication_method: None,
-        authentication_data: None,
-    }
+    codec::empty_connack_properties()
 }
