@@ -518,15 +518,16 @@ class MqttClient extends EventEmitter {
     else run()
   }
 
-  _takeOp (core) {
-    const id = core.ev_op()
+  /** The entry of the current event's op, removed; undefined for an op that has none. */
+  _takeOp (id) {
     const op = this._ops.get(id)
-    this._ops.delete(id)
+    if (op) this._ops.delete(id)
     return op
   }
 
   _onOpDone (core) {
-    const op = this._takeOp(core)
+    // No entry: a quiet QoS 0 publish (always a success here) or the core's own op 0.
+    const op = this._takeOp(core.ev_op())
     if (!op) return
     const code = core.ev_code()
     if (op.kind === 'publish') {
@@ -556,12 +557,15 @@ class MqttClient extends EventEmitter {
   }
 
   _onOpFailed (core) {
-    const op = this._takeOp(core)
-    if (!op) return
+    const id = core.ev_op()
+    const op = this._takeOp(id)
+    // No entry and not the core's own op 0: a quiet publish, whose failure goes to 'error'.
+    if (!op && !id) return
     const code = core.ev_code()
     const text = core.ev_text() || 'Operation failed'
     const err = code >= 0x80 ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
     if (!code && core.ev_error_name()) err.code = core.ev_error_name()
+    if (!op) return this._complete(noop, err)
     if (op.kind === 'subscribe') op.subs.forEach((s) => delete this._resubscribeTopics[s.topic])
     this._complete(op.cb, err)
   }
@@ -669,14 +673,20 @@ class MqttClient extends EventEmitter {
     const qos = o.qos
     if (!args.validQos(qos)) return this._refuse(cb, new Error('Invalid QoS ' + qos + ': use 0, 1 or 2'))
     const props = this.options.protocolVersion === 5 ? options.coreProperties(o.properties) : undefined
-    const packet = { cmd: 'publish', topic, payload: message, qos, retain: !!o.retain, dup: !!o.dup }
-    if (props) packet.properties = o.properties
-    this._startOp('publish', cb, (core, now) => {
+    const retain = !!o.retain
+    const dup = !!o.dup
+    // A QoS 0 publish without a callback (the common stream) has nothing to hear back but a
+    // failure, which _onOpFailed reports as 'error' without an entry: no entry, no packet.
+    // (A QoS 1/2 one keeps its entry: a PUBACK/PUBREC error code is reported from it.)
+    const quiet = cb === noop && qos === 0
+    const packet = quiet ? null : { cmd: 'publish', topic, payload: message, qos, retain, dup }
+    if (packet && props) packet.properties = o.properties
+    this._call((core, now) => {
       this._unflushed += bytes.length + topic.length
-      const id = core.publish(now, topic, bytes, qos, !!o.retain, !!o.dup, props)
+      const id = core.publish(now, topic, bytes, qos, retain, dup, props)
+      if (!quiet) this._ops.set(id, { kind: 'publish', cb, packet })
       if (qos > 0 && typeof o.cbStorePut === 'function') defer(o.cbStorePut)
-      return id
-    }, { packet })
+    }, cb)
     return this
   }
 

@@ -44,8 +44,11 @@ function createWebSocketPlatform(options) {
     const so = sockOpts || {};
     const latch = socketLatch(on, () => {});
     let socket;
+    let node = false;
     try {
-      const { Ctor, node } = webSocketClass(opts);
+      const ws = webSocketClass(opts);
+      const Ctor = ws.Ctor;
+      node = ws.node;
       const protocols = so.protocols || ['mqtt'];
       socket = node
         ? new Ctor(url, protocols, Object.assign({}, so.wsOptions, so.headers ? { headers: so.headers } : {}))
@@ -54,7 +57,9 @@ function createWebSocketPlatform(options) {
       failSoon(latch, err instanceof Error ? err : new Error(String(err)));
       return { send() {}, close() {} };
     }
-    socket.binaryType = 'arraybuffer';
+    // `ws` hands Buffers (views of what it read) as they are; 'arraybuffer' would make it
+    // copy each message into an ArrayBuffer of its own first, which the core copies again.
+    socket.binaryType = node ? 'nodebuffer' : 'arraybuffer';
     const fail = (err) => {
       if (!latch.fail(err)) return;
       try {

@@ -122,6 +122,31 @@ test('publish failures become errors; v5 reason codes become ErrorWithReasonCode
   assert.strictEqual(errs[1].code, 'connection_closed')
 })
 
+test('a QoS 0 publish without a callback keeps no entry; its failure still reaches the error event', async () => {
+  const t = await connected()
+  const errors = []
+  t.client.removeAllListeners('error')
+  t.client.on('error', (e) => errors.push(e))
+  t.client.publish('t', 'a')
+  t.client.publish('t', 'b', { qos: 0 })
+  t.client.publish('t', 'c', { qos: 1 })
+  assert.strictEqual(t.client._ops.size, 1, 'only the QoS 1 publish waits for an answer')
+  deliver(t, [
+    { kind: EV.OP_DONE, op: 1 },
+    { kind: EV.OP_FAILED, op: 2, code: 0, name: 'queue_full', text: 'Queue full' },
+    // op 0 is the core's own resubscription: nobody waits for it
+    { kind: EV.OP_FAILED, op: 0, code: 0, name: 'connection_closed', text: 'Connection closed' },
+    { kind: EV.OP_FAILED, op: 3, code: 0x87, name: 'refused', text: 'Publish error: Not authorized' }
+  ])
+  await tick()
+  assert.strictEqual(errors.length, 2)
+  assert.strictEqual(errors[0].message, 'Queue full')
+  assert.strictEqual(errors[0].code, 'queue_full')
+  assert.ok(errors[1] instanceof ErrorWithReasonCode)
+  assert.strictEqual(errors[1].code, 0x87)
+  assert.strictEqual(t.client._ops.size, 0)
+})
+
 test('subscribe forms, granted list, v4 failure code 128 and dedup of known topics', async () => {
   const t = await connected()
   const got = []

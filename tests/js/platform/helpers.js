@@ -4,11 +4,16 @@
 /** Records transport events in order. */
 function recorder() {
   const events = [];
+  const raw = []; // the message bytes as handed over
   return {
     events,
+    raw,
     on: {
       open: () => events.push(['open']),
-      message: (bytes) => events.push(['message', Array.from(bytes)]),
+      message: (bytes) => {
+        raw.push(bytes);
+        events.push(['message', Array.from(bytes)]);
+      },
       close: (code, reason) => events.push(['close', code, reason]),
       error: (err) => events.push(['error', err.message]),
     },

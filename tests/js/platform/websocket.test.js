@@ -48,7 +48,10 @@ test('ws in Node: subprotocol, headers, exact binary frames both ways, close cod
   await until(() => rec.kinds().includes('close'), 'close');
   assert.deepStrictEqual(received, [[[0x10, 0x01, 0x00], true]]);
   assert.deepStrictEqual(rec.events, [['open'], ['message', [0x20, 0x02, 0x00, 0x00]], ['close', 4000, 'server says bye']]);
+  // Handed on as a view of what ws read (past the frame header), not first copied into an
+  // ArrayBuffer of its own (binaryType 'arraybuffer'), which would start at offset 0.
   wss.close();
+  assert.ok(rec.raw[0].byteOffset > 0, 'the message is a view of the bytes ws read');
 });
 
 test('a refused connection reports one error then one close', async () => {
