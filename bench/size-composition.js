@@ -130,28 +130,18 @@ function wasmReport() {
   return undefined;
 }
 
+/** What the shipped mqtt.min.js files are made of: the same esbuild options as scripts/bundle.js. */
 async function jsReport() {
   const esbuild = require('esbuild');
+  const { esbuildOptions } = require('../scripts/bundle');
   const wasmDir = path.join(ROOT, 'build', 'wasm');
-  const result = await esbuild.build({
-    entryPoints: [path.join(ROOT, 'js-glue', 'index.js')],
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'iife',
-    globalName: 'mqtt',
-    platform: 'browser',
-    target: 'es2017',
-    metafile: true,
-    inject: [path.join(ROOT, 'js-glue', 'shims', 'inject-text-coding.mjs')],
-    external: ['ws', 'fs', 'path', './mqtt.wasm.js'],
-    logLevel: 'silent',
-    plugins: [{ name: 'bindgen', setup(b) { b.onResolve({ filter: /(^|\/)build\/wasm\/mpmqtt_bg\.js$/ }, () => ({ path: path.join(wasmDir, 'mpmqtt_bg.js') })); } }],
-  });
-  const out = Object.values(result.metafile.outputs)[0];
-  const rows = Object.entries(out.inputs).map(([file, v]) => [file, v.bytesInOutput]).sort((a, b) => b[1] - a[1]);
-  console.log('\nmqtt.min.js by source file (minified bytes, ' + out.bytes + ' B total):');
-  rows.slice(0, 16).forEach(([f, b]) => console.log('  ' + f.padEnd(44) + String(b).padStart(7) + ' B  ' + ((b / out.bytes) * 100).toFixed(1) + '%'));
+  for (const [label, platform] of [['mqtt.min.js (universal)', undefined], ['wx/mqtt.min.js (WeChat)', 'wx']]) {
+    const result = await esbuild.build(Object.assign(esbuildOptions(path.join(ROOT, 'js-glue', 'index.js'), wasmDir, platform), { metafile: true }));
+    const out = Object.values(result.metafile.outputs)[0];
+    const rows = Object.entries(out.inputs).map(([file, v]) => [file, v.bytesInOutput]).sort((x, y) => y[1] - x[1]);
+    console.log('\n' + label + ' by source file (minified bytes, ' + out.bytes + ' B total):');
+    rows.slice(0, 16).forEach(([f, n]) => console.log('  ' + f.padEnd(44) + String(n).padStart(7) + ' B  ' + ((n / out.bytes) * 100).toFixed(1) + '%'));
+  }
 }
 
 wasmReport();

@@ -92,14 +92,14 @@ function packageVersion() {
 }
 
 /**
+ * The esbuild options of a shipped mqtt.min.js (bench/size-composition.js measures with them).
  * @param {string} entry
  * @param {string} wasmDir
  * @param {string} [platform]  'wx' or 'my' for a one-platform build
  */
-async function bundleJs(entry, wasmDir, platform) {
+function esbuildOptions(entry, wasmDir, platform) {
   const build = platform ? PLATFORM_BUILDS[platform] : null;
-  const esbuild = require('esbuild');
-  const result = await esbuild.build({
+  return {
     entryPoints: [entry],
     bundle: true,
     write: false,
@@ -123,7 +123,17 @@ async function bundleJs(entry, wasmDir, platform) {
     // bundlers) get it as module.exports, which MQTT.js 5's bundle forgot.
     footer: { js: 'typeof module=="object"&&module&&module.exports&&(module.exports=mqtt);' },
     logLevel: 'silent',
-  });
+  };
+}
+
+/**
+ * @param {string} entry
+ * @param {string} wasmDir
+ * @param {string} [platform]  'wx' or 'my' for a one-platform build
+ */
+async function bundleJs(entry, wasmDir, platform) {
+  const build = platform ? PLATFORM_BUILDS[platform] : null;
+  const result = await require('esbuild').build(esbuildOptions(entry, wasmDir, platform));
   for (const w of result.warnings) {
     // import.meta or a direct eval in the input would be a shipping bug, not a style issue.
     throw new Error('esbuild warning treated as error: ' + w.text + (w.location ? ' at ' + w.location.file + ':' + w.location.line : ''));
@@ -261,7 +271,7 @@ async function bundle(options) {
   return { files, wechatTotal, warnings };
 }
 
-module.exports = { bundle, WASM_GLOBAL, PLATFORM_BUILDS };
+module.exports = { bundle, esbuildOptions, WASM_GLOBAL, PLATFORM_BUILDS };
 
 if (require.main === module) {
   Promise.resolve()
