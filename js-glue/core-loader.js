@@ -1,12 +1,13 @@
 'use strict';
 /**
- * Loads the wasm core once per process and hands out its `Core` class.
+ * Loads the wasm core once per process and hands out its `Core` class (./core/flat-core.js).
  *
- * The JS half of the core is wasm-bindgen's `--target bundler` output (mpmqtt_bg.js), which
- * the bundler inlines into mqtt.min.js. Its wasm imports all live in the module
- * "./mpmqtt_bg.js" — the shims module itself — so the import object is built from its exports
- * and the platform instantiates the wasm however its runtime allows.
+ * The core's imports all live in the module "./mpmqtt_bg.js": the native copy the flat core
+ * needs, plus, in the cloud build, wasm-bindgen's shims for the signers (mpmqtt_bg.js,
+ * `--target bundler` output the bundler inlines into mqtt.min.js). The platform instantiates
+ * the wasm however its runtime allows.
  */
+const { coreClass, coreImports } = require('./core/flat-core');
 
 /** Module name the wasm imports its JS shims from (fixed by `--out-name mpmqtt`). */
 const IMPORT_MODULE = './mpmqtt_bg.js';
@@ -29,21 +30,26 @@ function loadCore(platform, bindgen) {
   const attempt = Promise.resolve()
     .then(() => {
       const bg = bindgen || bundledBindgen();
-      if (typeof bg.__wbg_set_wasm !== 'function' || typeof bg.Core !== 'function') {
-        throw new Error('mpmqtt: the wasm-bindgen shims lack __wbg_set_wasm or Core (build/wasm is stale?)');
+      if (typeof bg.__wbg_set_wasm !== 'function') {
+        throw new Error('mpmqtt: the wasm-bindgen shims lack __wbg_set_wasm (build/wasm is stale?)');
       }
+      let instance = null;
       // A plain copy: some engines are picky about namespace objects as import modules.
-      const shims = {};
+      const shims = coreImports(() => instance);
       Object.keys(bg).forEach((name) => {
         shims[name] = bg[name];
       });
       const imports = {};
       imports[IMPORT_MODULE] = shims;
       return platform.instantiateWasm(imports).then((exports) => {
+        if (typeof exports.mq_new !== 'function') {
+          throw new Error('mpmqtt: the core module has no mq_new export (mqtt.wasm from another version?)');
+        }
+        instance = exports;
         bg.__wbg_set_wasm(exports);
         if (typeof exports.__wbindgen_start === 'function') exports.__wbindgen_start();
         loaded = bg;
-        return bg.Core;
+        return coreClass(exports);
       });
     });
   cached = attempt;

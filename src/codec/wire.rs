@@ -222,24 +222,11 @@ impl<'a> Sink<'a> {
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 const NATIVE_COPY_MIN: usize = 4096;
 
-/// `out.extend_from_slice(bytes)`, large payloads through `TypedArray.prototype.set`: the MVP
-/// build has no bulk-memory `memory.copy`, so memcpy in wasm moves 4 bytes per loop turn and
-/// the engine's native copy is several times faster.
+/// `out.extend_from_slice(bytes)`, large payloads copied by the JS engine (wasm::native_extend).
 fn append(out: &mut Vec<u8>, bytes: &[u8]) {
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
     if bytes.len() >= NATIVE_COPY_MIN {
-        out.reserve(bytes.len());
-        let len = out.len();
-        // SAFETY: `reserve` made room for `bytes.len()` bytes after `len`, and the copy below
-        // fills exactly those before `set_len` exposes them. The JS view of `bytes` is used at
-        // once: nothing allocates (and so nothing can grow and detach the memory) before the
-        // copy reads it.
-        unsafe {
-            let src = js_sys::Uint8Array::view(bytes);
-            src.raw_copy_to_ptr(out.as_mut_ptr().add(len));
-            out.set_len(len + bytes.len());
-        }
-        return;
+        return crate::wasm::native_extend(out, bytes);
     }
     out.extend_from_slice(bytes);
 }

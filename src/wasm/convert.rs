@@ -1,121 +1,99 @@
-//! Options and v5 properties between MQTT.js' JS shapes and the engine's types.
+//! Options and v5 properties between MQTT.js' JS shapes (as records, see record.rs) and the
+//! engine's types.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
-use js_sys::{Array, Object, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
 
+use super::record::{ObjectWriter, Value};
 use crate::codec::{
     AckProperties, AuthProperties, ConnAckProperties, ConnectProperties, DisconnectProperties,
     ProtocolVersion, PublishProperties, QoS, SubscribeFilter, SubscribeProperties, WillProperties,
 };
 use crate::engine::{Backoff, Options, WillOptions};
 
-// Options and properties are read field by field with js-sys rather than through serde:
-// one small generic reader instead of a deserializer per struct keeps the wasm within the
-// WeChat size budget (docs/performance.md). Every error names its field.
+// Every error names its field: the page learns which option or property is wrong.
 
 type Field<T> = Result<Option<T>, &'static str>;
 
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    if obj.is_object() {
-        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-    } else {
-        JsValue::UNDEFINED
-    }
-}
-
-fn absent(v: &JsValue) -> bool {
-    v.is_undefined() || v.is_null()
-}
-
-fn string(obj: &JsValue, key: &str, err: &'static str) -> Field<String> {
-    let v = get(obj, key);
-    if absent(&v) {
-        return Ok(None);
-    }
-    v.as_string().map(Some).ok_or(err)
-}
-
-fn boolean(obj: &JsValue, key: &str) -> Option<bool> {
-    let v = get(obj, key);
-    if absent(&v) {
-        None
-    } else {
-        Some(v.is_truthy())
-    }
-}
-
-/// A whole number within 0..=max.
-fn number(obj: &JsValue, key: &str, max: f64, err: &'static str) -> Field<u32> {
-    let v = get(obj, key);
-    if absent(&v) {
-        return Ok(None);
-    }
-    match v.as_f64() {
-        Some(n) if n >= 0.0 && n <= max && n == (n as u64) as f64 => Ok(Some(n as u32)),
+fn string(obj: &Value, key: &str, err: &'static str) -> Field<String> {
+    match obj.get(key) {
+        Value::Absent => Ok(None),
+        Value::Str(s) => Ok(Some(String::from(s))),
         _ => Err(err),
     }
 }
 
-fn u16_field(obj: &JsValue, key: &str, err: &'static str) -> Field<u16> {
+fn boolean(obj: &Value, key: &str) -> Option<bool> {
+    let v = obj.get(key);
+    if v.is_absent() {
+        None
+    } else {
+        Some(v.truthy())
+    }
+}
+
+/// A whole number within 0..=max.
+fn number(obj: &Value, key: &str, max: f64, err: &'static str) -> Field<u32> {
+    match obj.get(key) {
+        Value::Absent => Ok(None),
+        Value::Num(n) if n >= 0.0 && n <= max && n == (n as u64) as f64 => Ok(Some(n as u32)),
+        _ => Err(err),
+    }
+}
+
+fn u16_field(obj: &Value, key: &str, err: &'static str) -> Field<u16> {
     Ok(number(obj, key, 65_535.0, err)?.map(|n| n as u16))
 }
 
-fn u32_field(obj: &JsValue, key: &str, err: &'static str) -> Field<u32> {
+fn u32_field(obj: &Value, key: &str, err: &'static str) -> Field<u32> {
     number(obj, key, 4_294_967_295.0, err)
 }
 
 /// A string (UTF-8 encoded) or any byte view: MQTT.js accepts both for passwords and payloads.
-pub fn binary_of(v: &JsValue) -> Option<Vec<u8>> {
-    if let Some(s) = v.as_string() {
-        return Some(s.into_bytes());
+pub fn binary_of(v: &Value) -> Option<Vec<u8>> {
+    match *v {
+        Value::Str(s) => Some(Vec::from(s.as_bytes())),
+        Value::Bytes(b) => Some(Vec::from(b)),
+        _ => None,
     }
-    if let Some(a) = v.dyn_ref::<Uint8Array>() {
-        return Some(a.to_vec());
-    }
-    if v.is_instance_of::<js_sys::ArrayBuffer>() {
-        return Some(Uint8Array::new(v).to_vec());
-    }
-    None
 }
 
-fn binary(obj: &JsValue, key: &str, err: &'static str) -> Field<Bytes> {
-    let v = get(obj, key);
-    if absent(&v) {
+fn binary(obj: &Value, key: &str, err: &'static str) -> Field<Bytes> {
+    let v = obj.get(key);
+    if v.is_absent() {
         return Ok(None);
     }
     binary_of(&v).map(|b| Some(Bytes::from(b))).ok_or(err)
 }
 
 /// MQTT.js `userProperties`: `{name: value | [values]}`, order kept.
-fn user_properties(obj: &JsValue) -> Result<Vec<(String, String)>, &'static str> {
+fn user_properties(obj: &Value) -> Result<Vec<(String, String)>, &'static str> {
     const ERR: &str = "userProperties must map names to strings or string arrays";
-    let v = get(obj, "userProperties");
+    let v = obj.get("userProperties");
     let mut out = Vec::new();
-    if absent(&v) {
+    if v.is_absent() {
         return Ok(out);
     }
-    let Some(o) = v.dyn_ref::<Object>() else {
-        return Err(ERR);
-    };
-    for entry in Object::entries(o).iter() {
-        let pair: Array = entry.unchecked_into();
-        let name = pair.get(0).as_string().ok_or(ERR)?;
-        let value = pair.get(1);
-        if let Some(list) = value.dyn_ref::<Array>() {
-            for item in list.iter() {
-                out.push((name.clone(), item.as_string().ok_or(ERR)?));
-            }
-        } else {
-            out.push((name, value.as_string().ok_or(ERR)?));
+    let mut ok = true;
+    let parsed = v.each_entry(|name, value| {
+        let mut push = |item: &Value| match *item {
+            Value::Str(s) => out.push((String::from(name), String::from(s))),
+            _ => ok = false,
+        };
+        match value.items() {
+            Some(list) => list.iter().for_each(&mut push),
+            None => push(&value),
         }
+    });
+    if parsed && ok {
+        Ok(out)
+    } else {
+        Err(ERR)
     }
-    Ok(out)
 }
 
-fn flag(obj: &JsValue, key: &str) -> Option<u8> {
+fn flag(obj: &Value, key: &str) -> Option<u8> {
     boolean(obj, key).map(u8::from)
 }
 
@@ -128,7 +106,7 @@ fn qos(q: Option<u32>, err: &'static str) -> Result<QoS, &'static str> {
     }
 }
 
-fn connect_properties(p: &JsValue) -> Result<ConnectProperties, &'static str> {
+fn connect_properties(p: &Value) -> Result<ConnectProperties, &'static str> {
     Ok(ConnectProperties {
         session_expiry_interval: u32_field(
             p,
@@ -166,7 +144,7 @@ fn connect_properties(p: &JsValue) -> Result<ConnectProperties, &'static str> {
     })
 }
 
-fn will_properties(p: &JsValue) -> Result<WillProperties, &'static str> {
+fn will_properties(p: &Value) -> Result<WillProperties, &'static str> {
     Ok(WillProperties {
         delay_interval: u32_field(
             p,
@@ -199,8 +177,8 @@ fn will_properties(p: &JsValue) -> Result<WillProperties, &'static str> {
 }
 
 /// The glue's normalised options (docs/core-interface.md) → engine options.
-pub fn options(js: &JsValue) -> Result<Options, &'static str> {
-    if !js.is_object() {
+pub fn options(js: &Value) -> Result<Options, &'static str> {
+    if !matches!(js, Value::Object(_)) {
         return Err("options must be an object");
     }
     let client_id = string(js, "clientId", "clientId must be a string")?.unwrap_or_default();
@@ -227,11 +205,11 @@ pub fn options(js: &JsValue) -> Result<Options, &'static str> {
     }
     o.username = string(js, "username", "username must be a string")?;
     o.password = binary(js, "password", "password must be a string or bytes")?;
-    let will = get(js, "will");
-    if !absent(&will) {
+    let will = js.get("will");
+    if !will.is_absent() {
         let topic = string(&will, "topic", "will.topic must be a string")?
             .ok_or("will.topic is required")?;
-        let props = get(&will, "properties");
+        let props = will.get("properties");
         o.will = Some(WillOptions {
             topic,
             payload: binary(&will, "payload", "will.payload must be a string or bytes")?
@@ -241,15 +219,15 @@ pub fn options(js: &JsValue) -> Result<Options, &'static str> {
                 "will.qos must be 0, 1 or 2",
             )?,
             retain: boolean(&will, "retain").unwrap_or(false),
-            properties: if v5 && !absent(&props) {
+            properties: if v5 && !props.is_absent() {
                 Some(will_properties(&props)?)
             } else {
                 None
             },
         });
     }
-    let props = get(js, "properties");
-    if v5 && !absent(&props) {
+    let props = js.get("properties");
+    if v5 && !props.is_absent() {
         o.properties = Some(connect_properties(&props)?);
     }
     let ms = |key: &str, err: &'static str| -> Field<u64> {
@@ -312,9 +290,12 @@ pub fn options(js: &JsValue) -> Result<Options, &'static str> {
             *slot = v;
         }
     }
-    let backoff = get(js, "backoff");
-    if !absent(&backoff) {
-        let num = |key: &str| get(&backoff, key).as_f64();
+    let backoff = js.get("backoff");
+    if !backoff.is_absent() {
+        let num = |key: &str| match backoff.get(key) {
+            Value::Num(n) => Some(n),
+            _ => None,
+        };
         o.backoff = Some(Backoff {
             // Clamped to setTimeout's range: Infinity or 1e300 must not become u64::MAX.
             initial_ms: ms_clamped(num("initial").unwrap_or(1000.0)),
@@ -326,8 +307,8 @@ pub fn options(js: &JsValue) -> Result<Options, &'static str> {
     Ok(o)
 }
 
-pub fn publish_properties(p: &JsValue) -> Result<Option<PublishProperties>, &'static str> {
-    if absent(p) {
+pub fn publish_properties(p: &Value) -> Result<Option<PublishProperties>, &'static str> {
+    if p.is_absent() {
         return Ok(None);
     }
     let sub_id = u32_field(
@@ -359,8 +340,8 @@ pub fn publish_properties(p: &JsValue) -> Result<Option<PublishProperties>, &'st
     }))
 }
 
-pub fn subscribe_properties(p: &JsValue) -> Result<Option<SubscribeProperties>, &'static str> {
-    if absent(p) {
+pub fn subscribe_properties(p: &Value) -> Result<Option<SubscribeProperties>, &'static str> {
+    if p.is_absent() {
         return Ok(None);
     }
     Ok(Some(SubscribeProperties {
@@ -374,12 +355,12 @@ pub fn subscribe_properties(p: &JsValue) -> Result<Option<SubscribeProperties>, 
     }))
 }
 
-pub fn user_properties_of(p: &JsValue) -> Result<Vec<(String, String)>, &'static str> {
+pub fn user_properties_of(p: &Value) -> Result<Vec<(String, String)>, &'static str> {
     user_properties(p)
 }
 
-pub fn auth_properties(p: &JsValue) -> Result<Option<AuthProperties>, &'static str> {
-    if absent(p) {
+pub fn auth_properties(p: &Value) -> Result<Option<AuthProperties>, &'static str> {
+    if p.is_absent() {
         return Ok(None);
     }
     Ok(Some(AuthProperties {
@@ -415,32 +396,25 @@ fn ms_clamped(v: f64) -> u64 {
 
 /// `[{topic, qos, nl, rap, rh}]` → filters; `Err` names what is wrong.
 pub fn filters(
-    list: &JsValue,
+    list: &Value,
 ) -> Result<Vec<SubscribeFilter>, (crate::engine::OpError, &'static str)> {
     use crate::engine::OpError;
     const SHAPE: &str = "subscribe: filters must be [{topic, qos}]";
-    let arr = list
-        .dyn_ref::<Array>()
-        .ok_or((OpError::InvalidArgument, SHAPE))?;
+    let items = list.items().ok_or((OpError::InvalidArgument, SHAPE))?;
     let mut out = Vec::new();
-    for f in arr.iter() {
-        let topic = string(&f, "topic", SHAPE)
+    for f in &items {
+        let topic = string(f, "topic", SHAPE)
             .map_err(|e| (OpError::InvalidArgument, e))?
             .ok_or((OpError::InvalidArgument, SHAPE))?;
-        let q = number(&f, "qos", 255.0, "Invalid QoS: must be 0, 1 or 2")
+        let q = number(f, "qos", 255.0, "Invalid QoS: must be 0, 1 or 2")
             .map_err(|e| (OpError::InvalidQoS, e))?;
-        let rh = number(
-            &f,
-            "rh",
-            255.0,
-            "Invalid retain handling: must be 0, 1 or 2",
-        )
-        .map_err(|e| (OpError::InvalidArgument, e))?;
+        let rh = number(f, "rh", 255.0, "Invalid retain handling: must be 0, 1 or 2")
+            .map_err(|e| (OpError::InvalidArgument, e))?;
         out.push(SubscribeFilter {
             filter: topic,
             qos: qos(q, "Invalid QoS: must be 0, 1 or 2").map_err(|e| (OpError::InvalidQoS, e))?,
-            no_local: boolean(&f, "nl").unwrap_or(false),
-            retain_as_published: boolean(&f, "rap").unwrap_or(false),
+            no_local: boolean(f, "nl").unwrap_or(false),
+            retain_as_published: boolean(f, "rap").unwrap_or(false),
             retain_handling: rh.unwrap_or(0).min(255) as u8,
         });
     }
@@ -448,72 +422,71 @@ pub fn filters(
 }
 
 /// `string[]` → topics.
-pub fn topics(list: &JsValue) -> Option<Vec<String>> {
-    let arr = list.dyn_ref::<Array>()?;
-    arr.iter().map(|t| t.as_string()).collect()
+pub fn topics(list: &Value) -> Option<Vec<String>> {
+    list.items()?
+        .iter()
+        .map(|t| match *t {
+            Value::Str(s) => Some(String::from(s)),
+            _ => None,
+        })
+        .collect()
 }
 
 // ----- engine → JS --------------------------------------------------------------------------
 
-struct Props(Object);
+/// Optional fields onto a record object: absent ones are left out, as MQTT.js does.
+struct Props(ObjectWriter);
 
 impl Props {
     fn new() -> Props {
-        Props(Object::new())
+        Props(ObjectWriter::new())
     }
-    fn set(&self, key: &str, v: JsValue) {
-        let _ = Reflect::set(&self.0, &JsValue::from_str(key), &v);
-    }
-    fn num<T: Into<f64>>(&self, key: &str, v: Option<T>) {
+    fn num<T: Into<f64>>(&mut self, key: &str, v: Option<T>) {
         if let Some(v) = v {
-            self.set(key, JsValue::from_f64(v.into()));
+            self.0.num(key, v.into());
         }
     }
-    fn flag(&self, key: &str, v: Option<u8>) {
+    fn flag(&mut self, key: &str, v: Option<u8>) {
         if let Some(v) = v {
-            self.set(key, JsValue::from_bool(v != 0));
+            self.0.flag(key, v != 0);
         }
     }
-    fn text(&self, key: &str, v: &Option<String>) {
+    fn text(&mut self, key: &str, v: &Option<String>) {
         if let Some(v) = v {
-            self.set(key, JsValue::from_str(v));
+            self.0.text(key, v);
         }
     }
-    fn bytes(&self, key: &str, v: &Option<Bytes>) {
+    fn bytes(&mut self, key: &str, v: &Option<Bytes>) {
         if let Some(v) = v {
-            self.set(key, Uint8Array::from(&v[..]).into());
+            self.0.bytes(key, v);
         }
     }
-    fn user(&self, list: &[(String, String)]) {
+    /// `{name: value}`, or `{name: [values]}` for a name that repeats, in first-seen order.
+    fn user(&mut self, list: &[(String, String)]) {
         if list.is_empty() {
             return;
         }
-        let o = Object::new();
-        for (k, v) in list {
-            let key = JsValue::from_str(k);
-            let existing = Reflect::get(&o, &key).unwrap_or(JsValue::UNDEFINED);
-            let value = if existing.is_undefined() {
-                JsValue::from_str(v)
-            } else if let Some(arr) = existing.dyn_ref::<Array>() {
-                arr.push(&JsValue::from_str(v));
-                continue;
-            } else {
-                let arr = Array::new();
-                arr.push(&existing);
-                arr.push(&JsValue::from_str(v));
-                arr.into()
-            };
-            let _ = Reflect::set(&o, &key, &value);
-        }
-        self.set("userProperties", o.into());
+        self.0.object("userProperties", |o| {
+            for (i, (name, value)) in list.iter().enumerate() {
+                if list[..i].iter().any(|(n, _)| n == name) {
+                    continue; // written with its first occurrence
+                }
+                let values = list[i..].iter().filter(|(n, _)| n == name).map(|(_, v)| v);
+                if list[i + 1..].iter().any(|(n, _)| n == name) {
+                    o.array(name, |a| values.for_each(|v| a.text(v)));
+                } else {
+                    o.text(name, value);
+                }
+            }
+        });
     }
-    fn done(self) -> JsValue {
-        self.0.into()
+    fn done(self) -> Vec<u8> {
+        self.0.finish()
     }
 }
 
-pub fn connack_properties_js(p: &ConnAckProperties) -> JsValue {
-    let o = Props::new();
+pub fn connack_properties_js(p: &ConnAckProperties) -> Vec<u8> {
+    let mut o = Props::new();
     o.num("sessionExpiryInterval", p.session_expiry_interval);
     o.num("receiveMaximum", p.receive_max);
     o.num("maximumQoS", p.max_qos);
@@ -543,8 +516,8 @@ pub fn connack_properties_js(p: &ConnAckProperties) -> JsValue {
     o.done()
 }
 
-pub fn publish_properties_js(p: &PublishProperties) -> JsValue {
-    let o = Props::new();
+pub fn publish_properties_js(p: &PublishProperties) -> Vec<u8> {
+    let mut o = Props::new();
     o.flag("payloadFormatIndicator", p.payload_format_indicator);
     o.num("messageExpiryInterval", p.message_expiry_interval);
     o.num("topicAlias", p.topic_alias);
@@ -554,27 +527,23 @@ pub fn publish_properties_js(p: &PublishProperties) -> JsValue {
     match p.subscription_identifiers.as_slice() {
         [] => {}
         [one] => o.num("subscriptionIdentifier", Some(*one as f64)),
-        many => {
-            let arr = Array::new();
-            for id in many {
-                arr.push(&JsValue::from_f64(*id as f64));
-            }
-            o.set("subscriptionIdentifier", arr.into());
-        }
+        many => o.0.array("subscriptionIdentifier", |a| {
+            many.iter().for_each(|id| a.num(*id as f64))
+        }),
     }
     o.text("contentType", &p.content_type);
     o.done()
 }
 
-pub fn ack_properties_js(p: &AckProperties) -> JsValue {
-    let o = Props::new();
+pub fn ack_properties_js(p: &AckProperties) -> Vec<u8> {
+    let mut o = Props::new();
     o.text("reasonString", &p.reason_string);
     o.user(&p.user_properties);
     o.done()
 }
 
-pub fn disconnect_properties_js(p: &DisconnectProperties) -> JsValue {
-    let o = Props::new();
+pub fn disconnect_properties_js(p: &DisconnectProperties) -> Vec<u8> {
+    let mut o = Props::new();
     o.num("sessionExpiryInterval", p.session_expiry_interval);
     o.text("reasonString", &p.reason_string);
     o.user(&p.user_properties);
@@ -582,8 +551,8 @@ pub fn disconnect_properties_js(p: &DisconnectProperties) -> JsValue {
     o.done()
 }
 
-pub fn auth_properties_js(p: &AuthProperties) -> JsValue {
-    let o = Props::new();
+pub fn auth_properties_js(p: &AuthProperties) -> Vec<u8> {
+    let mut o = Props::new();
     o.text("authenticationMethod", &p.authentication_method);
     o.bytes("authenticationData", &p.authentication_data);
     o.text("reasonString", &p.reason_string);

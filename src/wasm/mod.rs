@@ -1,17 +1,25 @@
-//! The JS face of the engine (docs/core-interface.md): flat calls and getters, so the hot
-//! path (bytes in, bytes out, messages) creates no JS object per packet; options and v5
-//! properties, which are rare, cross as plain objects through serde-wasm-bindgen.
+//! The JS face of the engine (docs/core-interface.md): a flat ABI of numbers. Strings, bytes
+//! and the rare structured values (options, v5 properties) cross as bytes in linear memory —
+//! structured ones as records (record.rs) — so the boundary needs no JS shims, creates no JS
+//! object per packet, and the same exports serve the wasm2js fallback unchanged.
+//!
+//! Conventions the glue (js-glue/core/flat-core.js) relies on:
+//! - A buffer the glue fills comes from `mq_alloc(len)`; the call it is passed to owns it.
+//! - A slice going out is one f64: `ptr + len * 2^32` (no i64 at the boundary: MVP/iOS), valid
+//!   until the next call into the core.
+//! - `now` is the page's clock in ms; randomness (the reconnect jitter seed) is a parameter.
 
 #[cfg(feature = "clouds")]
 mod clouds;
 mod convert;
+mod record;
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
-use wasm_bindgen::prelude::*;
 
 use crate::engine::{Event, OpError, Session};
+use record::Value;
 
 /// Event kinds returned by `poll_event` (0 = none).
 mod kind {
@@ -33,14 +41,15 @@ mod kind {
     pub const ENDED: u32 = 16;
 }
 
-#[wasm_bindgen]
 pub struct Core {
     session: Session,
     current: Option<Event>,
-    /// The topic `ev_topic` last returned: `ev_flags` tells the glue when the current
+    /// The topic `mq_ev_topic` last returned: `mq_ev_flags` tells the glue when the current
     /// message repeats it, so the glue reuses its string instead of decoding the bytes again
     /// (most streams publish to a handful of topics).
     last_topic: String,
+    /// The record `mq_ev_properties` last built; kept so the slice stays valid for the glue.
+    properties: Vec<u8>,
 }
 
 fn ms(now: f64) -> u64 {
@@ -51,380 +60,498 @@ fn ms(now: f64) -> u64 {
     }
 }
 
-#[wasm_bindgen]
-impl Core {
-    /// `options`: see docs/core-interface.md. Throws with a message naming the bad field.
-    #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<Core, JsError> {
-        let opts = convert::options(&options).map_err(JsError::new)?;
-        let session = Session::new(opts, random_seed()).map_err(JsError::new)?;
-        Ok(Core {
-            session,
-            current: None,
-            last_topic: String::new(),
-        })
+/// A slice as the f64 the glue splits into pointer and length.
+fn out(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
     }
+    bytes.as_ptr() as usize as f64 + bytes.len() as f64 * 4_294_967_296.0
+}
 
-    pub fn connect(&mut self, now: f64) {
-        self.session.connect(ms(now));
-    }
-
-    pub fn reconnect(&mut self, now: f64) {
-        self.session.reconnect(ms(now));
-    }
-
-    pub fn transport_opened(&mut self, now: f64) {
-        self.session.transport_opened(ms(now));
-    }
-
-    // Owned: wasm-bindgen already copied the message into linear memory for us, and the
-    // decoder adopts that buffer rather than copying it again.
-    pub fn handle_bytes(&mut self, now: f64, bytes: Vec<u8>) {
-        self.session.handle_owned_bytes(ms(now), bytes);
-    }
-
-    pub fn transport_closed(&mut self, now: f64) {
-        self.session.transport_closed(ms(now));
-    }
-
-    pub fn handle_timeout(&mut self, now: f64) {
-        self.session.handle_timeout(ms(now));
-    }
-
-    /// Pending bytes as one buffer, or undefined.
-    pub fn poll_transmit(&mut self) -> Option<js_sys::Uint8Array> {
-        let pending = self.session.pending_transmit();
-        if pending.is_empty() {
-            return None;
-        }
-        // One copy straight into a JS buffer; the wasm-side buffer is reused for the next flush.
-        let out = js_sys::Uint8Array::from(pending);
-        self.session.transmitted();
-        Some(out)
-    }
-
-    /// Next deadline in ms, or -1.
-    pub fn poll_timeout(&self) -> f64 {
-        self.session.poll_timeout().map_or(-1.0, |t| t as f64)
-    }
-
-    // Flat arguments on purpose: the hot path builds no JS object per publish.
-    #[allow(clippy::too_many_arguments)]
-    pub fn publish(
-        &mut self,
-        now: f64,
-        topic: &str,
-        // Owned for the same reason as handle_bytes: the message keeps this buffer as is.
-        payload: Vec<u8>,
-        qos: u8,
-        retain: bool,
-        dup: bool,
-        properties: JsValue,
-    ) -> u32 {
-        match convert::publish_properties(&properties) {
-            Ok(props) => self.session.publish_bytes(
-                ms(now),
-                topic,
-                Bytes::from(payload),
-                qos,
-                retain,
-                dup,
-                props,
-            ),
-            Err(e) => self.session.reject(OpError::InvalidArgument, e),
-        }
-    }
-
-    /// `filters`: `[{topic, qos, nl, rap, rh}]`.
-    pub fn subscribe(&mut self, now: f64, filters: JsValue, properties: JsValue) -> u32 {
-        let props = match convert::subscribe_properties(&properties) {
-            Ok(p) => p,
-            Err(e) => return self.session.reject(OpError::InvalidArgument, e),
-        };
-        match convert::filters(&filters) {
-            Ok(filters) => self.session.subscribe(ms(now), filters, props),
-            Err((kind, text)) => self.session.reject(kind, text),
-        }
-    }
-
-    pub fn unsubscribe(&mut self, now: f64, topics: JsValue, properties: JsValue) -> u32 {
-        let user = match convert::user_properties_of(&properties) {
-            Ok(u) => u,
-            Err(e) => return self.session.reject(OpError::InvalidArgument, e),
-        };
-        match convert::topics(&topics) {
-            Some(topics) => self.session.unsubscribe(ms(now), topics, user),
-            None => self.session.reject(
-                OpError::InvalidArgument,
-                "unsubscribe: topics must be strings",
-            ),
-        }
-    }
-
-    pub fn end(&mut self, now: f64, force: bool, reason_code: u8) {
-        self.session.end(ms(now), force, reason_code);
-    }
-
-    pub fn remove_outgoing(&mut self, now: f64, message_id: u16) -> bool {
-        self.session.remove_outgoing(ms(now), message_id)
-    }
-
-    /// Answer to NEED_CREDENTIALS; `password` is a string or a Uint8Array.
-    pub fn provide_credentials(
-        &mut self,
-        now: f64,
-        username: Option<String>,
-        password: JsValue,
-        client_id: Option<String>,
-    ) {
-        let password = convert::binary_of(&password).map(Bytes::from);
-        self.session
-            .provide_credentials(ms(now), username, password, client_id);
-    }
-
-    pub fn credentials_failed(&mut self, now: f64, message: &str) {
-        self.session.credentials_failed(ms(now), message);
-    }
-
-    pub fn send_auth(&mut self, now: f64, reason_code: u8, properties: JsValue) -> bool {
-        match convert::auth_properties(&properties) {
-            Ok(p) => self.session.send_auth(ms(now), reason_code, p),
-            Err(_) => false,
-        }
-    }
-
-    pub fn set_suspended(&mut self, now: f64, hidden: bool) {
-        self.session.set_suspended(ms(now), hidden);
-    }
-
-    pub fn network_changed(&mut self, now: f64, online: bool) {
-        self.session.network_changed(ms(now), online);
-    }
-
-    pub fn set_packet_events(&mut self, on: bool) {
-        self.session.set_packet_events(on);
-    }
-
-    pub fn connected(&self) -> bool {
-        self.session.is_connected()
-    }
-
-    pub fn reconnecting(&self) -> bool {
-        self.session.is_reconnecting()
-    }
-
-    pub fn disconnecting(&self) -> bool {
-        self.session.is_disconnecting()
-    }
-
-    pub fn ended(&self) -> bool {
-        self.session.is_ended()
-    }
-
-    pub fn last_message_id(&self) -> u16 {
-        self.session.last_message_id()
-    }
-
-    pub fn pending_operations(&self) -> u32 {
-        self.session.pending_operations() as u32
-    }
-
-    pub fn client_id(&self) -> String {
-        String::from(self.session.client_id())
-    }
-
-    // ----- events ---------------------------------------------------------------------------
-
-    pub fn poll_event(&mut self) -> u32 {
-        self.current = self.session.poll_event();
-        match &self.current {
-            None => 0,
-            Some(e) => match e {
-                Event::OpenTransport => kind::OPEN_TRANSPORT,
-                Event::CloseTransport => kind::CLOSE_TRANSPORT,
-                Event::NeedCredentials { .. } => kind::NEED_CREDENTIALS,
-                Event::Connected { .. } => kind::CONNECTED,
-                Event::Message(_) => kind::MESSAGE,
-                Event::OpDone(_) => kind::OP_DONE,
-                Event::OpFailed { .. } => kind::OP_FAILED,
-                Event::Reconnecting => kind::RECONNECTING,
-                Event::Closed { .. } => kind::CLOSED,
-                Event::Error { .. } => kind::ERROR,
-                Event::ServerDisconnect { .. } => kind::SERVER_DISCONNECT,
-                Event::Auth { .. } => kind::AUTH,
-                Event::PacketSent { .. } => kind::PACKET_SENT,
-                Event::PacketReceived { .. } => kind::PACKET_RECEIVED,
-                Event::OutgoingEmpty => kind::OUTGOING_EMPTY,
-                Event::Ended => kind::ENDED,
-            },
-        }
-    }
-
-    pub fn ev_op(&self) -> u32 {
-        match &self.current {
-            Some(Event::OpDone(d)) => d.op,
-            Some(Event::OpFailed { op, .. }) => *op,
-            _ => 0,
-        }
-    }
-
-    /// Reason/return code, error kind's code, packet type, attempt number or `was_connected`.
-    pub fn ev_code(&self) -> u32 {
-        match &self.current {
-            Some(Event::NeedCredentials { attempt }) => *attempt,
-            Some(Event::Connected { code, .. }) => *code as u32,
-            Some(Event::OpDone(d)) => d.reason as u32,
-            Some(Event::OpFailed { code, .. }) => *code as u32,
-            Some(Event::Closed { was_connected }) => *was_connected as u32,
-            Some(Event::Error { code, .. }) => *code as u32,
-            Some(Event::ServerDisconnect { reason, .. }) => *reason as u32,
-            Some(Event::Auth { reason, .. }) => *reason as u32,
-            Some(Event::PacketSent { packet_type }) => *packet_type as u32,
-            Some(Event::PacketReceived { packet_type }) => *packet_type as u32,
-            _ => 0,
-        }
-    }
-
-    /// ERROR: `connection_refused`, `keepalive_timeout`… ; OP_FAILED: `invalid_topic`, `queue_full`….
-    pub fn ev_error_name(&self) -> String {
-        String::from(match &self.current {
-            Some(Event::Error { kind, .. }) => kind.name(),
-            Some(Event::OpFailed { error, .. }) => error.name(),
-            _ => "",
-        })
-    }
-
-    pub fn ev_text(&self) -> String {
-        match &self.current {
-            Some(Event::Error { text, .. }) | Some(Event::OpFailed { text, .. }) => text.clone(),
-            Some(Event::ServerDisconnect { reason, .. }) => {
-                String::from(crate::engine::reason_text(*reason))
-            }
-            _ => String::new(),
-        }
-    }
-
-    pub fn ev_topic(&mut self) -> String {
-        match &self.current {
-            Some(Event::Message(m)) => {
-                if m.topic != self.last_topic {
-                    self.last_topic.clone_from(&m.topic);
-                }
-                m.topic.clone()
-            }
-            _ => String::new(),
-        }
-    }
-
-    /// A MESSAGE's small fields in one call (each getter is a boundary crossing):
-    /// bits 0-1 QoS, bit 2 retain, bit 3 dup, bit 4 "topic equals what `ev_topic` returned
-    /// last", bits 16-31 the packet identifier. 0 for other events.
-    pub fn ev_flags(&self) -> u32 {
-        match &self.current {
-            Some(Event::Message(m)) => {
-                (m.qos as u32)
-                    | (m.retain as u32) << 2
-                    | (m.dup as u32) << 3
-                    | ((m.topic == self.last_topic) as u32) << 4
-                    | (m.pkid as u32) << 16
-            }
-            _ => 0,
-        }
-    }
-
-    pub fn ev_payload(&self) -> js_sys::Uint8Array {
-        match &self.current {
-            Some(Event::Message(m)) => js_sys::Uint8Array::from(&m.payload[..]),
-            _ => js_sys::Uint8Array::new_with_length(0),
-        }
-    }
-
-    pub fn ev_qos(&self) -> u8 {
-        match &self.current {
-            Some(Event::Message(m)) => m.qos as u8,
-            _ => 0,
-        }
-    }
-
-    pub fn ev_retain(&self) -> bool {
-        matches!(&self.current, Some(Event::Message(m)) if m.retain)
-    }
-
-    pub fn ev_dup(&self) -> bool {
-        matches!(&self.current, Some(Event::Message(m)) if m.dup)
-    }
-
-    pub fn ev_session_present(&self) -> bool {
-        matches!(
-            &self.current,
-            Some(Event::Connected {
-                session_present: true,
-                ..
-            })
-        )
-    }
-
-    pub fn ev_message_id(&self) -> u16 {
-        match &self.current {
-            Some(Event::Message(m)) => m.pkid,
-            Some(Event::OpDone(d)) => d.message_id,
-            Some(Event::OpFailed { message_id, .. }) => *message_id,
-            _ => 0,
-        }
-    }
-
-    pub fn ev_codes(&self) -> Vec<u8> {
-        match &self.current {
-            Some(Event::OpDone(d)) => d.codes.clone(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// v5 properties with MQTT.js names, or undefined.
-    pub fn ev_properties(&self) -> JsValue {
-        match &self.current {
-            Some(Event::Connected {
-                properties: Some(p),
-                ..
-            }) => convert::connack_properties_js(p),
-            Some(Event::Message(m)) => m
-                .properties
-                .as_ref()
-                .map_or(JsValue::UNDEFINED, convert::publish_properties_js),
-            Some(Event::OpDone(d)) => d
-                .properties
-                .as_ref()
-                .map_or(JsValue::UNDEFINED, convert::ack_properties_js),
-            Some(Event::ServerDisconnect {
-                properties: Some(p),
-                ..
-            }) => convert::disconnect_properties_js(p),
-            Some(Event::Auth {
-                properties: Some(p),
-                ..
-            }) => convert::auth_properties_js(p),
-            _ => JsValue::UNDEFINED,
-        }
+/// Takes back a buffer `mq_alloc` handed out.
+///
+/// # Safety
+/// `ptr`/`len` come from one `mq_alloc(len)` call and are passed here once.
+unsafe fn adopt(ptr: *mut u8, len: usize) -> Vec<u8> {
+    if len == 0 || ptr.is_null() {
+        Vec::new()
+    } else {
+        Vec::from_raw_parts(ptr, len, len)
     }
 }
 
-/// Seeds reconnect jitter. Mini-programs may lack `crypto.getRandomValues`, so the
-/// getrandom backend below falls back to `Math.random`: jitter needs spread, not secrecy.
-fn random_seed() -> u64 {
-    let mut b = [0u8; 8];
-    if getrandom::getrandom(&mut b).is_err() {
-        return 0x9E37_79B9_7F4A_7C15;
+/// Space for the glue to write `len` bytes into; 0 when `len` is 0 or memory ran out.
+#[no_mangle]
+pub extern "C" fn mq_alloc(len: usize) -> *mut u8 {
+    match core::alloc::Layout::from_size_align(len, 1) {
+        // SAFETY: the layout has a non-zero size.
+        Ok(layout) if len > 0 => unsafe { alloc::alloc::alloc(layout) },
+        _ => core::ptr::null_mut(),
     }
-    u64::from_le_bytes(b)
 }
 
+/// A new core for the options record, as a handle (> 0); or, when the options are wrong, the
+/// message as a negated slice (`-out(text)`).
+///
+/// # Safety
+/// `opts`/`len` come from `mq_alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn mq_new(opts: *mut u8, len: usize, seed_lo: u32, seed_hi: u32) -> f64 {
+    let record = adopt(opts, len);
+    let seed = (seed_hi as u64) << 32 | seed_lo as u64;
+    let created = convert::options(&Value::parse(&record)).and_then(|o| Session::new(o, seed));
+    match created {
+        Ok(session) => {
+            let core = alloc::boxed::Box::new(Core {
+                session,
+                current: None,
+                last_topic: String::new(),
+                properties: Vec::new(),
+            });
+            alloc::boxed::Box::into_raw(core) as usize as f64
+        }
+        Err(text) => -out(text.as_bytes()),
+    }
+}
+
+/// # Safety
+/// `core` came from `mq_new` and is not used again.
+#[no_mangle]
+pub unsafe extern "C" fn mq_free(core: *mut Core) {
+    if !core.is_null() {
+        drop(alloc::boxed::Box::from_raw(core));
+    }
+}
+
+/// Exports that only pass the clock on to the session method of the same name.
+macro_rules! clock_calls {
+    ($($export:ident => $method:ident),* $(,)?) => {$(
+        #[no_mangle]
+        pub extern "C" fn $export(core: &mut Core, now: f64) {
+            core.session.$method(ms(now));
+        }
+    )*};
+}
+
+clock_calls!(
+    mq_connect => connect,
+    mq_reconnect => reconnect,
+    mq_transport_opened => transport_opened,
+    mq_transport_closed => transport_closed,
+    mq_handle_timeout => handle_timeout,
+);
+
+/// Bytes from the socket; the decoder keeps the buffer rather than copying it again.
+///
+/// # Safety
+/// `ptr`/`len` come from `mq_alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn mq_handle_bytes(core: &mut Core, now: f64, ptr: *mut u8, len: usize) {
+    core.session.handle_owned_bytes(ms(now), adopt(ptr, len));
+}
+
+/// Pending bytes for the socket (0 when none); the glue copies them, then calls
+/// `mq_transmitted`.
+#[no_mangle]
+pub extern "C" fn mq_poll_transmit(core: &mut Core) -> f64 {
+    out(core.session.pending_transmit())
+}
+
+#[no_mangle]
+pub extern "C" fn mq_transmitted(core: &mut Core) {
+    core.session.transmitted();
+}
+
+/// Next deadline in ms, or -1.
+#[no_mangle]
+pub extern "C" fn mq_poll_timeout(core: &mut Core) -> f64 {
+    core.session.poll_timeout().map_or(-1.0, |t| t as f64)
+}
+
+/// `flags`: bits 0-1 QoS, bit 2 retain, bit 3 dup. Flat on purpose: the hot path builds no
+/// record per publish; `props` is an empty buffer when there are no properties.
+///
+/// # Safety
+/// The three buffers come from `mq_alloc`.
+#[allow(clippy::too_many_arguments)]
+#[no_mangle]
+pub unsafe extern "C" fn mq_publish(
+    core: &mut Core,
+    now: f64,
+    topic: *mut u8,
+    topic_len: usize,
+    payload: *mut u8,
+    payload_len: usize,
+    flags: u32,
+    props: *mut u8,
+    props_len: usize,
+) -> u32 {
+    let topic = adopt(topic, topic_len);
+    let payload = adopt(payload, payload_len);
+    let props = adopt(props, props_len);
+    let Ok(topic) = core::str::from_utf8(&topic) else {
+        return core
+            .session
+            .reject(OpError::InvalidTopic, "topic is not valid UTF-8");
+    };
+    let props = if props.is_empty() {
+        Ok(None)
+    } else {
+        convert::publish_properties(&Value::parse(&props))
+    };
+    match props {
+        Ok(props) => core.session.publish_bytes(
+            ms(now),
+            topic,
+            Bytes::from(payload),
+            (flags & 3) as u8,
+            flags & 4 != 0,
+            flags & 8 != 0,
+            props,
+        ),
+        Err(e) => core.session.reject(OpError::InvalidArgument, e),
+    }
+}
+
+/// `record`: `{filters: [{topic, qos, nl, rap, rh}], properties}`.
+///
+/// # Safety
+/// `record`/`len` come from `mq_alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn mq_subscribe(
+    core: &mut Core,
+    now: f64,
+    record: *mut u8,
+    len: usize,
+) -> u32 {
+    let record = adopt(record, len);
+    let args = Value::parse(&record);
+    let props = match convert::subscribe_properties(&args.get("properties")) {
+        Ok(p) => p,
+        Err(e) => return core.session.reject(OpError::InvalidArgument, e),
+    };
+    match convert::filters(&args.get("filters")) {
+        Ok(filters) => core.session.subscribe(ms(now), filters, props),
+        Err((kind, text)) => core.session.reject(kind, text),
+    }
+}
+
+/// `record`: `{topics: string[], properties}`.
+///
+/// # Safety
+/// `record`/`len` come from `mq_alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn mq_unsubscribe(
+    core: &mut Core,
+    now: f64,
+    record: *mut u8,
+    len: usize,
+) -> u32 {
+    let record = adopt(record, len);
+    let args = Value::parse(&record);
+    let user = match convert::user_properties_of(&args.get("properties")) {
+        Ok(u) => u,
+        Err(e) => return core.session.reject(OpError::InvalidArgument, e),
+    };
+    match convert::topics(&args.get("topics")) {
+        Some(topics) => core.session.unsubscribe(ms(now), topics, user),
+        None => core.session.reject(
+            OpError::InvalidArgument,
+            "unsubscribe: topics must be strings",
+        ),
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn mq_end(core: &mut Core, now: f64, force: bool, reason_code: u8) {
+    core.session.end(ms(now), force, reason_code);
+}
+
+#[no_mangle]
+pub extern "C" fn mq_remove_outgoing(core: &mut Core, now: f64, message_id: u16) -> bool {
+    core.session.remove_outgoing(ms(now), message_id)
+}
+
+/// Answer to NEED_CREDENTIALS. `record`: `{username, password, clientId}`; the password is a
+/// string or bytes.
+///
+/// # Safety
+/// `record`/`len` come from `mq_alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn mq_provide_credentials(
+    core: &mut Core,
+    now: f64,
+    record: *mut u8,
+    len: usize,
+) {
+    let record = adopt(record, len);
+    let args = Value::parse(&record);
+    let text = |key: &str| match args.get(key) {
+        Value::Str(s) => Some(String::from(s)),
+        _ => None,
+    };
+    let password = convert::binary_of(&args.get("password")).map(Bytes::from);
+    core.session
+        .provide_credentials(ms(now), text("username"), password, text("clientId"));
+}
+
+/// # Safety
+/// `text`/`len` (UTF-8) come from `mq_alloc`.
+#[no_mangle]
+pub unsafe extern "C" fn mq_credentials_failed(
+    core: &mut Core,
+    now: f64,
+    text: *mut u8,
+    len: usize,
+) {
+    let text = adopt(text, len);
+    let message = core::str::from_utf8(&text).unwrap_or("credentials provider failed");
+    core.session.credentials_failed(ms(now), message);
+}
+
+/// # Safety
+/// `props`/`len` come from `mq_alloc` (empty: no properties).
+#[no_mangle]
+pub unsafe extern "C" fn mq_send_auth(
+    core: &mut Core,
+    now: f64,
+    reason_code: u8,
+    props: *mut u8,
+    len: usize,
+) -> bool {
+    let props = adopt(props, len);
+    let props = if props.is_empty() {
+        Ok(None)
+    } else {
+        convert::auth_properties(&Value::parse(&props))
+    };
+    match props {
+        Ok(p) => core.session.send_auth(ms(now), reason_code, p),
+        Err(_) => false,
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn mq_set_suspended(core: &mut Core, now: f64, hidden: bool) {
+    core.session.set_suspended(ms(now), hidden);
+}
+
+#[no_mangle]
+pub extern "C" fn mq_network_changed(core: &mut Core, now: f64, online: bool) {
+    core.session.network_changed(ms(now), online);
+}
+
+#[no_mangle]
+pub extern "C" fn mq_set_packet_events(core: &mut Core, on: bool) {
+    core.session.set_packet_events(on);
+}
+
+/// Bit 0 connected, bit 1 reconnecting, bit 2 disconnecting, bit 3 ended.
+#[no_mangle]
+pub extern "C" fn mq_state(core: &mut Core) -> u32 {
+    let s = &core.session;
+    s.is_connected() as u32
+        | (s.is_reconnecting() as u32) << 1
+        | (s.is_disconnecting() as u32) << 2
+        | (s.is_ended() as u32) << 3
+}
+
+#[no_mangle]
+pub extern "C" fn mq_last_message_id(core: &mut Core) -> u16 {
+    core.session.last_message_id()
+}
+
+#[no_mangle]
+pub extern "C" fn mq_pending_operations(core: &mut Core) -> u32 {
+    core.session.pending_operations() as u32
+}
+
+#[no_mangle]
+pub extern "C" fn mq_client_id(core: &mut Core) -> f64 {
+    out(core.session.client_id().as_bytes())
+}
+
+// ----- events -------------------------------------------------------------------------------
+
+#[no_mangle]
+pub extern "C" fn mq_poll_event(core: &mut Core) -> u32 {
+    core.current = core.session.poll_event();
+    match &core.current {
+        None => 0,
+        Some(e) => match e {
+            Event::OpenTransport => kind::OPEN_TRANSPORT,
+            Event::CloseTransport => kind::CLOSE_TRANSPORT,
+            Event::NeedCredentials { .. } => kind::NEED_CREDENTIALS,
+            Event::Connected { .. } => kind::CONNECTED,
+            Event::Message(_) => kind::MESSAGE,
+            Event::OpDone(_) => kind::OP_DONE,
+            Event::OpFailed { .. } => kind::OP_FAILED,
+            Event::Reconnecting => kind::RECONNECTING,
+            Event::Closed { .. } => kind::CLOSED,
+            Event::Error { .. } => kind::ERROR,
+            Event::ServerDisconnect { .. } => kind::SERVER_DISCONNECT,
+            Event::Auth { .. } => kind::AUTH,
+            Event::PacketSent { .. } => kind::PACKET_SENT,
+            Event::PacketReceived { .. } => kind::PACKET_RECEIVED,
+            Event::OutgoingEmpty => kind::OUTGOING_EMPTY,
+            Event::Ended => kind::ENDED,
+        },
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn mq_ev_op(core: &mut Core) -> u32 {
+    match &core.current {
+        Some(Event::OpDone(d)) => d.op,
+        Some(Event::OpFailed { op, .. }) => *op,
+        _ => 0,
+    }
+}
+
+/// Reason/return code, error kind's code, packet type, attempt number or `was_connected`.
+#[no_mangle]
+pub extern "C" fn mq_ev_code(core: &mut Core) -> u32 {
+    match &core.current {
+        Some(Event::NeedCredentials { attempt }) => *attempt,
+        Some(Event::Connected { code, .. }) => *code as u32,
+        Some(Event::OpDone(d)) => d.reason as u32,
+        Some(Event::OpFailed { code, .. }) => *code as u32,
+        Some(Event::Closed { was_connected }) => *was_connected as u32,
+        Some(Event::Error { code, .. }) => *code as u32,
+        Some(Event::ServerDisconnect { reason, .. }) => *reason as u32,
+        Some(Event::Auth { reason, .. }) => *reason as u32,
+        Some(Event::PacketSent { packet_type }) => *packet_type as u32,
+        Some(Event::PacketReceived { packet_type }) => *packet_type as u32,
+        _ => 0,
+    }
+}
+
+/// ERROR: `connection_refused`, `keepalive_timeout`… ; OP_FAILED: `invalid_topic`, `queue_full`….
+#[no_mangle]
+pub extern "C" fn mq_ev_error_name(core: &mut Core) -> f64 {
+    out(match &core.current {
+        Some(Event::Error { kind, .. }) => kind.name(),
+        Some(Event::OpFailed { error, .. }) => error.name(),
+        _ => "",
+    }
+    .as_bytes())
+}
+
+#[no_mangle]
+pub extern "C" fn mq_ev_text(core: &mut Core) -> f64 {
+    out(match &core.current {
+        Some(Event::Error { text, .. }) | Some(Event::OpFailed { text, .. }) => text.as_bytes(),
+        Some(Event::ServerDisconnect { reason, .. }) => {
+            crate::engine::reason_text(*reason).as_bytes()
+        }
+        _ => &[],
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn mq_ev_topic(core: &mut Core) -> f64 {
+    match &core.current {
+        Some(Event::Message(m)) => {
+            if m.topic != core.last_topic {
+                core.last_topic.clone_from(&m.topic);
+            }
+            out(m.topic.as_bytes())
+        }
+        _ => 0.0,
+    }
+}
+
+/// A MESSAGE's small fields in one call (each getter is a boundary crossing): bits 0-1 QoS,
+/// bit 2 retain, bit 3 dup, bit 4 "topic equals what `mq_ev_topic` returned last", bits
+/// 16-31 the packet identifier. CONNECTED: bit 5 session present.
+#[no_mangle]
+pub extern "C" fn mq_ev_flags(core: &mut Core) -> u32 {
+    match &core.current {
+        Some(Event::Message(m)) => {
+            (m.qos as u32)
+                | (m.retain as u32) << 2
+                | (m.dup as u32) << 3
+                | ((m.topic == core.last_topic) as u32) << 4
+                | (m.pkid as u32) << 16
+        }
+        Some(Event::Connected {
+            session_present, ..
+        }) => (*session_present as u32) << 5,
+        _ => 0,
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn mq_ev_payload(core: &mut Core) -> f64 {
+    match &core.current {
+        Some(Event::Message(m)) => out(&m.payload),
+        _ => 0.0,
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn mq_ev_message_id(core: &mut Core) -> u32 {
+    match &core.current {
+        Some(Event::Message(m)) => m.pkid as u32,
+        Some(Event::OpDone(d)) => d.message_id as u32,
+        Some(Event::OpFailed { message_id, .. }) => *message_id as u32,
+        _ => 0,
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn mq_ev_codes(core: &mut Core) -> f64 {
+    match &core.current {
+        Some(Event::OpDone(d)) => out(&d.codes),
+        _ => 0.0,
+    }
+}
+
+/// v5 properties with MQTT.js names as a record, or 0 (none).
+#[no_mangle]
+pub extern "C" fn mq_ev_properties(core: &mut Core) -> f64 {
+    let record = match &core.current {
+        Some(Event::Connected {
+            properties: Some(p),
+            ..
+        }) => convert::connack_properties_js(p),
+        Some(Event::Message(m)) => match &m.properties {
+            Some(p) => convert::publish_properties_js(p),
+            None => return 0.0,
+        },
+        Some(Event::OpDone(d)) => match &d.properties {
+            Some(p) => convert::ack_properties_js(p),
+            None => return 0.0,
+        },
+        Some(Event::ServerDisconnect {
+            properties: Some(p),
+            ..
+        }) => convert::disconnect_properties_js(p),
+        Some(Event::Auth {
+            properties: Some(p),
+            ..
+        }) => convert::auth_properties_js(p),
+        _ => return 0.0,
+    };
+    core.properties = record;
+    out(&core.properties)
+}
+
+/// `out.extend_from_slice(bytes)` for large payloads, done by the JS engine: the MVP build has
+/// no bulk-memory `memory.copy`, so memcpy in wasm moves 4 bytes per loop turn and the
+/// engine's `TypedArray.prototype.copyWithin` is several times faster.
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-fn math_random_fill(buf: &mut [u8]) -> Result<(), getrandom::Error> {
-    for b in buf.iter_mut() {
-        *b = (js_sys::Math::random() * 256.0) as u8;
+pub(crate) fn native_extend(out: &mut Vec<u8>, bytes: &[u8]) {
+    #[link(wasm_import_module = "./mpmqtt_bg.js")]
+    extern "C" {
+        fn mq_copy(dst: *mut u8, src: *const u8, len: usize);
     }
-    Ok(())
+    out.reserve(bytes.len());
+    let len = out.len();
+    // SAFETY: `reserve` made room for `bytes.len()` bytes after `len`; the import copies
+    // exactly those (within linear memory, no allocation) before `set_len` exposes them.
+    unsafe {
+        mq_copy(out.as_mut_ptr().add(len), bytes.as_ptr(), bytes.len());
+        out.set_len(len + bytes.len());
+    }
 }
-
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-getrandom::register_custom_getrandom!(math_random_fill);

@@ -1,8 +1,13 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
+const fs = require('node:fs');
+const path = require('node:path');
 const { loadCore, resetCoreForTests, IMPORT_MODULE } = require('../../../js-glue/core-loader');
 const { tinyWasm } = require('./helpers');
+
+/** The core build's module (scripts/build-wasm). */
+const CORE_WASM = fs.readFileSync(path.join(__dirname, '../../../build/wasm/mpmqtt_bg.wasm'));
 
 /** A stand-in for wasm-bindgen's shims module: records what the loader does with it. */
 function fakeBindgen() {
@@ -12,50 +17,54 @@ function fakeBindgen() {
     __wbg_set_wasm(exports) {
       bg.wasm = exports;
     },
-    Core: class Core {
-      run() {
-        return bg.wasm.run();
-      }
-    },
   };
   return bg;
 }
 
-function countingPlatform() {
+function countingPlatform(bytes = CORE_WASM) {
   const p = {
     calls: 0,
     instantiateWasm(imports) {
       p.calls++;
       p.imports = imports;
-      return WebAssembly.instantiate(tinyWasm(), imports).then((r) => r.instance.exports);
+      return WebAssembly.instantiate(bytes, imports).then((r) => r.instance.exports);
     },
   };
   return p;
 }
 
-test('loads once: the imports come from the shims module and the Core sees the instance', async () => {
+test('loads once: the imports hold the shims and the native copy, and the Core drives the instance', async () => {
   resetCoreForTests();
   const bg = fakeBindgen();
   const platform = countingPlatform();
-  const [a, b] = await Promise.all([loadCore(platform, bg), loadCore(platform, bg)]);
-  const c = await loadCore(countingPlatform(), fakeBindgen());
-  assert.strictEqual(a, bg.Core);
-  assert.strictEqual(b, a);
-  assert.strictEqual(c, a);
+  const [Core, again] = await Promise.all([loadCore(platform, bg), loadCore(platform, bg)]);
+  const other = await loadCore(countingPlatform(), fakeBindgen());
+  assert.strictEqual(again, Core);
+  assert.strictEqual(other, Core);
   assert.strictEqual(platform.calls, 1);
   assert.strictEqual(IMPORT_MODULE, './mpmqtt_bg.js');
   assert.deepStrictEqual(Object.keys(platform.imports), ['./mpmqtt_bg.js']);
   assert.strictEqual(platform.imports[IMPORT_MODULE].ping, bg.ping);
-  assert.strictEqual(new a().run(), 100);
+  assert.strictEqual(typeof platform.imports[IMPORT_MODULE].mq_copy, 'function');
+  assert.ok(bg.wasm && typeof bg.wasm.mq_new === 'function', 'the shims got the instance');
+  const core = new Core({ clientId: 'loader-test', keepalive: 7 });
+  core.connect(0);
+  core.transport_opened(0);
+  const connect = core.poll_transmit();
+  assert.strictEqual(connect[0], 0x10);
+  assert.strictEqual(core.client_id(), 'loader-test');
+  core.free();
   resetCoreForTests();
 });
 
 test('__wbindgen_start runs when the module exports it', async () => {
   resetCoreForTests();
   let started = 0;
-  const bg = fakeBindgen();
-  const platform = { instantiateWasm: () => Promise.resolve({ __wbindgen_start: () => started++ }) };
-  await loadCore(platform, bg);
+  const platform = {
+    instantiateWasm: (imports) =>
+      WebAssembly.instantiate(CORE_WASM, imports).then((r) => Object.assign({}, r.instance.exports, { __wbindgen_start: () => started++ })),
+  };
+  await loadCore(platform, fakeBindgen());
   assert.strictEqual(started, 1);
   resetCoreForTests();
 });
@@ -65,17 +74,20 @@ test('a failed load is not cached: the next call tries again', async () => {
   let fail = true;
   const platform = {
     instantiateWasm: (imports) =>
-      fail ? Promise.reject(new Error('wasm file not found')) : WebAssembly.instantiate(tinyWasm(), imports).then((r) => r.instance.exports),
+      fail ? Promise.reject(new Error('wasm file not found')) : WebAssembly.instantiate(CORE_WASM, imports).then((r) => r.instance.exports),
   };
   const bg = fakeBindgen();
   await assert.rejects(loadCore(platform, bg), /wasm file not found/);
   fail = false;
-  assert.strictEqual(await loadCore(platform, bg), bg.Core);
+  const Core = await loadCore(platform, bg);
+  assert.strictEqual(typeof Core, 'function');
   resetCoreForTests();
 });
 
-test('shims without Core or __wbg_set_wasm are rejected with a clear error', async () => {
+test('shims without __wbg_set_wasm, or a module that is not this core, are rejected with a clear error', async () => {
   resetCoreForTests();
-  await assert.rejects(loadCore(countingPlatform(), { ping() {} }), /lack __wbg_set_wasm or Core/);
+  await assert.rejects(loadCore(countingPlatform(), { ping() {} }), /lack __wbg_set_wasm/);
+  resetCoreForTests();
+  await assert.rejects(loadCore(countingPlatform(tinyWasm()), fakeBindgen()), /no mq_new export/);
   resetCoreForTests();
 });

@@ -1,0 +1,186 @@
+'use strict'
+/**
+ * The `Core` class the client drives, over the wasm module's flat exports (src/wasm/mod.rs,
+ * docs/core-interface.md). Only numbers cross: strings and bytes are written into linear
+ * memory through `mq_alloc`, slices come back as one number (`ptr + len * 2^32`), options and
+ * properties travel as records (./record.js). The same code drives the wasm2js fallback,
+ * whose exports look like a wasm instance's.
+ */
+const utf8 = require('../client/utf8')
+const record = require('./record')
+
+const TWO_32 = 4294967296
+
+/**
+ * The functions the core imports (module "./mpmqtt_bg.js"), given a way to reach its exports
+ * once instantiated.
+ * @param {() => object} exports
+ */
+function coreImports (exports) {
+  return {
+    // Large payload copies: the MVP build has no memory.copy instruction.
+    mq_copy (dst, src, len) {
+      new Uint8Array(exports().memory.buffer).copyWithin(dst, src, src + len)
+    }
+  }
+}
+
+/**
+ * @param {object} wasm  the instance's exports
+ * @returns {Function} the Core class bound to that instance
+ */
+function coreClass (wasm) {
+  let view = new Uint8Array(wasm.memory.buffer)
+  // A grown memory has a new buffer, and views of the old one read as empty.
+  const mem = () => view.buffer === wasm.memory.buffer ? view : (view = new Uint8Array(wasm.memory.buffer))
+
+  /** Copies `bytes` into a fresh core buffer; 0 for none. Ownership passes to the call. */
+  const put = (bytes) => {
+    if (!bytes.length) return 0
+    const ptr = wasm.mq_alloc(bytes.length)
+    if (!ptr) throw new Error('mpmqtt: the core is out of memory')
+    mem().set(bytes, ptr)
+    return ptr
+  }
+  const putRecord = (value) => {
+    const bytes = record.encode(value)
+    return [put(bytes), bytes.length]
+  }
+  const ptrOf = (slice) => slice >>> 0
+  const lenOf = (slice) => (slice - (slice >>> 0)) / TWO_32
+  /** A copy of the bytes a slice points at. */
+  const bytesOf = (slice) => {
+    const ptr = ptrOf(slice)
+    return mem().slice(ptr, ptr + lenOf(slice))
+  }
+  const textOf = (slice) => {
+    const ptr = ptrOf(slice)
+    return slice ? utf8.decode(mem(), ptr, ptr + lenOf(slice)) : ''
+  }
+
+  const registry = typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry((handle) => wasm.mq_free(handle))
+    : null
+
+  // Last published topic and its bytes: a stream usually repeats one topic.
+  let lastTopic = ''
+  let lastTopicBytes = new Uint8Array(0)
+
+  class Core {
+    /** @param {object} options  docs/core-interface.md; throws naming the bad field */
+    constructor (options) {
+      const [ptr, len] = putRecord(options)
+      const seed = () => (Math.random() * TWO_32) >>> 0
+      const handle = wasm.mq_new(ptr, len, seed(), seed())
+      if (handle < 0) throw new Error(textOf(-handle))
+      this._h = handle
+      if (registry) registry.register(this, handle, this)
+    }
+
+    /** Releases the core now rather than when the object is collected. */
+    free () {
+      if (!this._h) return
+      if (registry) registry.unregister(this)
+      wasm.mq_free(this._h)
+      this._h = 0
+    }
+
+    connect (now) { wasm.mq_connect(this._h, now) }
+    reconnect (now) { wasm.mq_reconnect(this._h, now) }
+    transport_opened (now) { wasm.mq_transport_opened(this._h, now) }
+    transport_closed (now) { wasm.mq_transport_closed(this._h, now) }
+    handle_timeout (now) { wasm.mq_handle_timeout(this._h, now) }
+
+    /** @param {Uint8Array} bytes  one WebSocket message */
+    handle_bytes (now, bytes) {
+      wasm.mq_handle_bytes(this._h, now, put(bytes), bytes.length)
+    }
+
+    /** @returns {Uint8Array|undefined} bytes for the socket */
+    poll_transmit () {
+      const slice = wasm.mq_poll_transmit(this._h)
+      if (!slice) return undefined
+      const out = bytesOf(slice)
+      wasm.mq_transmitted(this._h)
+      return out
+    }
+
+    poll_timeout () { return wasm.mq_poll_timeout(this._h) }
+
+    /** @returns {number} the operation id */
+    publish (now, topic, payload, qos, retain, dup, properties) {
+      if (topic !== lastTopic) {
+        lastTopicBytes = utf8.encode(topic)
+        lastTopic = topic
+      }
+      const props = properties == null ? [0, 0] : putRecord(properties)
+      return wasm.mq_publish(this._h, now, put(lastTopicBytes), lastTopicBytes.length,
+        put(payload), payload.length, qos | (retain ? 4 : 0) | (dup ? 8 : 0), props[0], props[1]) >>> 0
+    }
+
+    subscribe (now, filters, properties) {
+      const [ptr, len] = putRecord({ filters, properties })
+      return wasm.mq_subscribe(this._h, now, ptr, len) >>> 0
+    }
+
+    unsubscribe (now, topics, properties) {
+      const [ptr, len] = putRecord({ topics, properties })
+      return wasm.mq_unsubscribe(this._h, now, ptr, len) >>> 0
+    }
+
+    end (now, force, reasonCode) { wasm.mq_end(this._h, now, force, reasonCode) }
+    remove_outgoing (now, messageId) { return wasm.mq_remove_outgoing(this._h, now, messageId) !== 0 }
+
+    /** @param {string|Uint8Array|undefined} password */
+    provide_credentials (now, username, password, clientId) {
+      const [ptr, len] = putRecord({ username, password, clientId })
+      wasm.mq_provide_credentials(this._h, now, ptr, len)
+    }
+
+    credentials_failed (now, message) {
+      const bytes = utf8.encode(String(message))
+      wasm.mq_credentials_failed(this._h, now, put(bytes), bytes.length)
+    }
+
+    send_auth (now, reasonCode, properties) {
+      const [ptr, len] = properties == null ? [0, 0] : putRecord(properties)
+      return wasm.mq_send_auth(this._h, now, reasonCode, ptr, len) !== 0
+    }
+
+    set_suspended (now, hidden) { wasm.mq_set_suspended(this._h, now, hidden) }
+    network_changed (now, online) { wasm.mq_network_changed(this._h, now, online) }
+    set_packet_events (on) { wasm.mq_set_packet_events(this._h, on) }
+
+    connected () { return (wasm.mq_state(this._h) & 1) !== 0 }
+    reconnecting () { return (wasm.mq_state(this._h) & 2) !== 0 }
+    disconnecting () { return (wasm.mq_state(this._h) & 4) !== 0 }
+    ended () { return (wasm.mq_state(this._h) & 8) !== 0 }
+    last_message_id () { return wasm.mq_last_message_id(this._h) }
+    pending_operations () { return wasm.mq_pending_operations(this._h) >>> 0 }
+    client_id () { return textOf(wasm.mq_client_id(this._h)) }
+
+    // ---- events (the one polled last) ----
+    poll_event () { return wasm.mq_poll_event(this._h) }
+    ev_op () { return wasm.mq_ev_op(this._h) >>> 0 }
+    ev_code () { return wasm.mq_ev_code(this._h) >>> 0 }
+    ev_flags () { return wasm.mq_ev_flags(this._h) >>> 0 }
+    ev_session_present () { return (wasm.mq_ev_flags(this._h) & 32) !== 0 }
+    ev_message_id () { return wasm.mq_ev_message_id(this._h) }
+    ev_error_name () { return textOf(wasm.mq_ev_error_name(this._h)) }
+    ev_text () { return textOf(wasm.mq_ev_text(this._h)) }
+    ev_topic () { return textOf(wasm.mq_ev_topic(this._h)) }
+    ev_payload () { return bytesOf(wasm.mq_ev_payload(this._h)) }
+    ev_codes () { return bytesOf(wasm.mq_ev_codes(this._h)) }
+
+    /** @returns {object|undefined} v5 properties with MQTT.js names */
+    ev_properties () {
+      const slice = wasm.mq_ev_properties(this._h)
+      if (!slice) return undefined
+      const ptr = ptrOf(slice)
+      return record.decode(mem(), ptr, ptr + lenOf(slice))
+    }
+  }
+  return Core
+}
+
+module.exports = { coreClass, coreImports }

@@ -1,0 +1,149 @@
+'use strict'
+/**
+ * Records: the bytes options and v5 properties travel as between the glue and the core
+ * (src/wasm/record.rs has the layout). A record keeps JS types apart (number, boolean,
+ * string, bytes, object, array), so the core can say "keepalive must be a number" exactly as
+ * it would looking at the JS value itself.
+ */
+const utf8 = require('../client/utf8')
+
+const ABSENT = 0
+const FALSE = 1
+const TRUE = 2
+const NUMBER = 3
+const STRING = 4
+const BYTES = 5
+const OBJECT = 6
+const ARRAY = 7
+const OTHER = 8
+/** Deeper values (a cycle, most likely) are written as OTHER, which no option accepts. */
+const MAX_DEPTH = 8
+
+/**
+ * @param {*} value  a plain JS value: options, a properties object, a list of filters
+ * @returns {Uint8Array}
+ */
+function encode (value) {
+  const w = { b: new Uint8Array(64), n: 0 }
+  put(w, value, 0)
+  return w.b.subarray(0, w.n)
+}
+
+function room (w, k) {
+  if (w.n + k <= w.b.length) return
+  const grown = new Uint8Array(Math.max(w.b.length * 2, w.n + k))
+  grown.set(w.b.subarray(0, w.n))
+  w.b = grown
+}
+
+function tag (w, t) {
+  room(w, 1)
+  w.b[w.n++] = t
+}
+
+function u32At (b, at, x) {
+  b[at] = x
+  b[at + 1] = x >>> 8
+  b[at + 2] = x >>> 16
+  b[at + 3] = x >>> 24
+}
+
+function sized (w, bytes) {
+  room(w, 4 + bytes.length)
+  u32At(w.b, w.n, bytes.length)
+  w.b.set(bytes, w.n + 4)
+  w.n += 4 + bytes.length
+}
+
+function put (w, v, depth) {
+  if (v === undefined || v === null) return tag(w, ABSENT)
+  if (typeof v === 'boolean') return tag(w, v ? TRUE : FALSE)
+  if (typeof v === 'number') {
+    tag(w, NUMBER)
+    room(w, 8)
+    new DataView(w.b.buffer).setFloat64(w.n, v, true)
+    w.n += 8
+    return
+  }
+  if (typeof v === 'string') {
+    tag(w, STRING)
+    return sized(w, utf8.encode(v))
+  }
+  if (v instanceof Uint8Array || v instanceof ArrayBuffer) {
+    tag(w, BYTES)
+    return sized(w, v instanceof Uint8Array ? v : new Uint8Array(v))
+  }
+  if (typeof v !== 'object' || depth >= MAX_DEPTH) return tag(w, OTHER)
+  const isArray = Array.isArray(v)
+  tag(w, isArray ? ARRAY : OBJECT)
+  room(w, 4)
+  const at = w.n
+  w.n += 4
+  if (isArray) {
+    for (let i = 0; i < v.length; i++) put(w, v[i], depth + 1)
+  } else {
+    const keys = Object.keys(v)
+    for (let i = 0; i < keys.length; i++) {
+      sized(w, utf8.encode(keys[i]))
+      put(w, v[keys[i]], depth + 1)
+    }
+  }
+  u32At(w.b, at, w.n - at - 4)
+}
+
+/**
+ * Reads the record at `bytes[start..end)`; byte values are copied out.
+ * @param {Uint8Array} bytes
+ * @param {number} start
+ * @param {number} end
+ */
+function decode (bytes, start, end) {
+  const r = { b: bytes, p: start, end }
+  const v = next(r)
+  check(r.p === end)
+  return v
+}
+
+function check (ok) {
+  if (!ok) throw new Error('mpmqtt: malformed record from the core')
+}
+
+/** Start of a length-prefixed body; moves `r.p` past it. */
+function span (r) {
+  const b = r.b
+  const p = r.p
+  check(p + 4 <= r.end)
+  const len = (b[p] | b[p + 1] << 8 | b[p + 2] << 16 | b[p + 3] << 24) >>> 0
+  r.p = p + 4 + len
+  check(r.p <= r.end)
+  return p + 4
+}
+
+function next (r) {
+  check(r.p < r.end)
+  const t = r.b[r.p++]
+  if (t <= TRUE) return t === ABSENT ? undefined : t === TRUE
+  if (t === NUMBER) {
+    check(r.p + 8 <= r.end)
+    r.p += 8
+    return new DataView(r.b.buffer, r.b.byteOffset).getFloat64(r.p - 8, true)
+  }
+  const s = span(r)
+  if (t === STRING) return utf8.decode(r.b, s, r.p)
+  if (t === BYTES) return r.b.slice(s, r.p)
+  check(t === OBJECT || t === ARRAY)
+  const inner = { b: r.b, p: s, end: r.p }
+  const out = t === ARRAY ? [] : {}
+  while (inner.p < inner.end) {
+    if (t === ARRAY) {
+      out.push(next(inner))
+    } else {
+      const k = span(inner)
+      // defineProperty: a user property named "__proto__" from the broker stays a property.
+      Object.defineProperty(out, utf8.decode(r.b, k, inner.p), { value: next(inner), enumerable: true, writable: true, configurable: true })
+    }
+  }
+  return out
+}
+
+module.exports = { encode, decode }
