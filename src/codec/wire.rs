@@ -219,12 +219,12 @@ impl<'a> Sink<'a> {
 
 /// From this size on, a payload is copied by the JS engine rather than by wasm code: the
 /// few boundary calls cost less than the copy they replace.
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(all(target_arch = "wasm32", feature = "native-copy"))]
 const NATIVE_COPY_MIN: usize = 4096;
 
 /// `out.extend_from_slice(bytes)`, large payloads copied by the JS engine (wasm::native_extend).
 fn append(out: &mut Vec<u8>, bytes: &[u8]) {
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    #[cfg(all(target_arch = "wasm32", feature = "native-copy"))]
     if bytes.len() >= NATIVE_COPY_MIN {
         return crate::wasm::native_extend(out, bytes);
     }

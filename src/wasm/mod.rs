@@ -540,7 +540,7 @@ pub extern "C" fn mq_ev_properties(core: &mut Core) -> f64 {
 /// `out.extend_from_slice(bytes)` for large payloads, done by the JS engine: the MVP build has
 /// no bulk-memory `memory.copy`, so memcpy in wasm moves 4 bytes per loop turn and the
 /// engine's `TypedArray.prototype.copyWithin` is several times faster.
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(all(target_arch = "wasm32", feature = "native-copy"))]
 pub(crate) fn native_extend(out: &mut Vec<u8>, bytes: &[u8]) {
     #[link(wasm_import_module = "./mpmqtt_bg.js")]
     extern "C" {

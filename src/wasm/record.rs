@@ -227,6 +227,8 @@ fn patch_len(buf: &mut [u8], at: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn string_body(s: &str) -> Vec<u8> {
         let mut v = (s.len() as u32).to_le_bytes().to_vec();
