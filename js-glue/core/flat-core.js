@@ -74,6 +74,8 @@ function coreClass (wasm) {
       const handle = wasm.mq_new(ptr, len, seed(), seed())
       if (handle < 0) throw new Error(textOf(-handle))
       this._h = handle
+      this._input = null // the last handle_bytes buffer and where its copy went
+      this._inputPtr = 0
       if (registry) registry.register(this, handle, this)
     }
 
@@ -93,7 +95,10 @@ function coreClass (wasm) {
 
     /** @param {Uint8Array} bytes  one WebSocket message */
     handle_bytes (now, bytes) {
-      wasm.mq_handle_bytes(this._h, now, put(bytes), bytes.length)
+      const ptr = put(bytes)
+      this._input = bytes
+      this._inputPtr = ptr
+      wasm.mq_handle_bytes(this._h, now, ptr, bytes.length)
     }
 
     /** @returns {Uint8Array|undefined} bytes for the socket */
@@ -169,7 +174,22 @@ function coreClass (wasm) {
     ev_error_name () { return textOf(wasm.mq_ev_error_name(this._h)) }
     ev_text () { return textOf(wasm.mq_ev_text(this._h)) }
     ev_topic () { return textOf(wasm.mq_ev_topic(this._h)) }
-    ev_payload () { return bytesOf(wasm.mq_ev_payload(this._h)) }
+    /**
+     * The payload as a view of the socket message it arrived in, when it lies inside the
+     * copy of that message the core adopted; otherwise (a packet split across messages) a
+     * copy. Sound because a payload keeps its decode buffer alive until the next event: a
+     * range inside the last message's copy is either that copy, adopted unchanged (the core
+     * never writes into received bytes), or a buffer allocated while that copy was alive,
+     * hence elsewhere. The view spares an allocation and a copy per message.
+     */
+    ev_payload () {
+      const slice = wasm.mq_ev_payload(this._h)
+      const at = ptrOf(slice) - this._inputPtr
+      const len = lenOf(slice)
+      const input = this._input
+      if (input && len && at >= 0 && at + len <= input.length) return input.subarray(at, at + len)
+      return bytesOf(slice)
+    }
     ev_codes () { return bytesOf(wasm.mq_ev_codes(this._h)) }
 
     /** @returns {object|undefined} v5 properties with MQTT.js names */
