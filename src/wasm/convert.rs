@@ -1,5 +1,9 @@
 //! Options and v5 properties between MQTT.js' JS shapes (as records, see record.rs) and the
 //! engine's types.
+//!
+//! Reading is two passes: a table check of every field (type and range, the message naming
+//! the field), then infallible reads. Keeping the error paths out of the building code keeps
+//! the wasm small: each `?` between allocations needed its own clean-up code.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -12,16 +16,70 @@ use crate::codec::{
 };
 use crate::engine::{Backoff, Options, WillOptions};
 
-// Every error names its field: the page learns which option or property is wrong.
+/// What a field must hold when present (absent and null are always fine). Fieldless, so a
+/// check table entry stays small.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    /// A string (as UTF-8) or bytes: MQTT.js takes both for passwords and payloads.
+    Binary,
+    /// Whole numbers up to 255, 65,535 or 4,294,967,295.
+    Byte,
+    U16,
+    U32,
+    /// `{name: value | [values]}` with string values (MQTT.js `userProperties`).
+    UserProperties,
+}
 
-type Field<T> = Result<Option<T>, &'static str>;
+type Checks = [(&'static str, Kind, &'static str)];
 
-fn string(obj: &Value, key: &str, err: &'static str) -> Field<String> {
-    match obj.get(key) {
-        Value::Absent => Ok(None),
-        Value::Str(s) => Ok(Some(String::from(s))),
-        _ => Err(err),
+/// The first field in `checks` that does not hold its kind, as its message.
+fn check(obj: &Value, checks: &Checks) -> Result<(), &'static str> {
+    for &(key, kind, err) in checks {
+        let ok = match (kind, obj.get(key)) {
+            (_, Value::Absent) => true,
+            (Kind::Text, Value::Str(_)) => true,
+            (Kind::Binary, Value::Str(_) | Value::Bytes(_)) => true,
+            (Kind::Byte | Kind::U16 | Kind::U32, Value::Num(n)) => {
+                let max = match kind {
+                    Kind::Byte => 255.0,
+                    Kind::U16 => 65_535.0,
+                    _ => 4_294_967_295.0,
+                };
+                n >= 0.0 && n <= max && n == (n as u64) as f64
+            }
+            (Kind::UserProperties, v) => user_properties_of(&v).is_some(),
+            _ => false,
+        };
+        if !ok {
+            return Err(err);
+        }
     }
+    Ok(())
+}
+
+// Readers for checked fields: a wrong type reads as absent, which `check` already refused.
+
+fn text(obj: &Value, key: &str) -> Option<String> {
+    match obj.get(key) {
+        Value::Str(s) => Some(String::from(s)),
+        _ => None,
+    }
+}
+
+fn whole(obj: &Value, key: &str) -> Option<u32> {
+    match obj.get(key) {
+        Value::Num(n) => Some(n as u32),
+        _ => None,
+    }
+}
+
+fn whole16(obj: &Value, key: &str) -> Option<u16> {
+    whole(obj, key).map(|n| n as u16)
+}
+
+fn ms(obj: &Value, key: &str) -> Option<u64> {
+    whole(obj, key).map(u64::from)
 }
 
 fn boolean(obj: &Value, key: &str) -> Option<bool> {
@@ -33,24 +91,11 @@ fn boolean(obj: &Value, key: &str) -> Option<bool> {
     }
 }
 
-/// A whole number within 0..=max.
-fn number(obj: &Value, key: &str, max: f64, err: &'static str) -> Field<u32> {
-    match obj.get(key) {
-        Value::Absent => Ok(None),
-        Value::Num(n) if n >= 0.0 && n <= max && n == (n as u64) as f64 => Ok(Some(n as u32)),
-        _ => Err(err),
-    }
+fn flag(obj: &Value, key: &str) -> Option<u8> {
+    boolean(obj, key).map(u8::from)
 }
 
-fn u16_field(obj: &Value, key: &str, err: &'static str) -> Field<u16> {
-    Ok(number(obj, key, 65_535.0, err)?.map(|n| n as u16))
-}
-
-fn u32_field(obj: &Value, key: &str, err: &'static str) -> Field<u32> {
-    number(obj, key, 4_294_967_295.0, err)
-}
-
-/// A string (UTF-8 encoded) or any byte view: MQTT.js accepts both for passwords and payloads.
+/// A string (UTF-8 encoded) or bytes.
 pub fn binary_of(v: &Value) -> Option<Vec<u8>> {
     match *v {
         Value::Str(s) => Some(Vec::from(s.as_bytes())),
@@ -59,21 +104,15 @@ pub fn binary_of(v: &Value) -> Option<Vec<u8>> {
     }
 }
 
-fn binary(obj: &Value, key: &str, err: &'static str) -> Field<Bytes> {
-    let v = obj.get(key);
-    if v.is_absent() {
-        return Ok(None);
-    }
-    binary_of(&v).map(|b| Some(Bytes::from(b))).ok_or(err)
+fn binary(obj: &Value, key: &str) -> Option<Bytes> {
+    binary_of(&obj.get(key)).map(Bytes::from)
 }
 
-/// MQTT.js `userProperties`: `{name: value | [values]}`, order kept.
-fn user_properties(obj: &Value) -> Result<Vec<(String, String)>, &'static str> {
-    const ERR: &str = "userProperties must map names to strings or string arrays";
-    let v = obj.get("userProperties");
+/// `{name: value | [values]}` → pairs in order; `None` when a value is not a string.
+fn user_properties_of(v: &Value) -> Option<Vec<(String, String)>> {
     let mut out = Vec::new();
     if v.is_absent() {
-        return Ok(out);
+        return Some(out);
     }
     let mut ok = true;
     let parsed = v.each_entry(|name, value| {
@@ -86,193 +125,249 @@ fn user_properties(obj: &Value) -> Result<Vec<(String, String)>, &'static str> {
             None => push(&value),
         }
     });
-    if parsed && ok {
-        Ok(out)
-    } else {
-        Err(ERR)
+    (parsed && ok).then_some(out)
+}
+
+const USER_PROPERTIES_ERR: &str = "userProperties must map names to strings or string arrays";
+
+fn user_properties(obj: &Value) -> Vec<(String, String)> {
+    user_properties_of(&obj.get("userProperties")).unwrap_or_default()
+}
+
+/// Checked user properties of a properties object (UNSUBSCRIBE's only property).
+pub fn checked_user_properties(p: &Value) -> Result<Vec<(String, String)>, &'static str> {
+    user_properties_of(&p.get("userProperties")).ok_or(USER_PROPERTIES_ERR)
+}
+
+fn qos_of(q: Option<u32>) -> QoS {
+    match q {
+        Some(2) => QoS::ExactlyOnce,
+        Some(1) => QoS::AtLeastOnce,
+        _ => QoS::AtMostOnce,
     }
 }
 
-fn flag(obj: &Value, key: &str) -> Option<u8> {
-    boolean(obj, key).map(u8::from)
-}
+const CONNECT_PROPERTIES: &Checks = &[
+    (
+        "sessionExpiryInterval",
+        Kind::U32,
+        "properties.sessionExpiryInterval must be a whole number",
+    ),
+    (
+        "receiveMaximum",
+        Kind::U16,
+        "properties.receiveMaximum must be 1..65535",
+    ),
+    (
+        "maximumPacketSize",
+        Kind::U32,
+        "properties.maximumPacketSize must be a whole number",
+    ),
+    (
+        "topicAliasMaximum",
+        Kind::U16,
+        "properties.topicAliasMaximum must be 0..65535",
+    ),
+    ("userProperties", Kind::UserProperties, USER_PROPERTIES_ERR),
+    (
+        "authenticationMethod",
+        Kind::Text,
+        "properties.authenticationMethod must be a string",
+    ),
+    (
+        "authenticationData",
+        Kind::Binary,
+        "properties.authenticationData must be bytes",
+    ),
+];
 
-fn qos(q: Option<u32>, err: &'static str) -> Result<QoS, &'static str> {
-    match q.unwrap_or(0) {
-        0 => Ok(QoS::AtMostOnce),
-        1 => Ok(QoS::AtLeastOnce),
-        2 => Ok(QoS::ExactlyOnce),
-        _ => Err(err),
-    }
-}
-
-fn connect_properties(p: &Value) -> Result<ConnectProperties, &'static str> {
-    Ok(ConnectProperties {
-        session_expiry_interval: u32_field(
-            p,
-            "sessionExpiryInterval",
-            "properties.sessionExpiryInterval must be a whole number",
-        )?,
-        receive_maximum: u16_field(
-            p,
-            "receiveMaximum",
-            "properties.receiveMaximum must be 1..65535",
-        )?,
-        max_packet_size: u32_field(
-            p,
-            "maximumPacketSize",
-            "properties.maximumPacketSize must be a whole number",
-        )?,
-        topic_alias_max: u16_field(
-            p,
-            "topicAliasMaximum",
-            "properties.topicAliasMaximum must be 0..65535",
-        )?,
+fn connect_properties(p: &Value) -> ConnectProperties {
+    ConnectProperties {
+        session_expiry_interval: whole(p, "sessionExpiryInterval"),
+        receive_maximum: whole16(p, "receiveMaximum"),
+        max_packet_size: whole(p, "maximumPacketSize"),
+        topic_alias_max: whole16(p, "topicAliasMaximum"),
         request_response_info: flag(p, "requestResponseInformation"),
         request_problem_info: flag(p, "requestProblemInformation"),
-        user_properties: user_properties(p)?,
-        authentication_method: string(
-            p,
-            "authenticationMethod",
-            "properties.authenticationMethod must be a string",
-        )?,
-        authentication_data: binary(
-            p,
-            "authenticationData",
-            "properties.authenticationData must be bytes",
-        )?,
-    })
+        user_properties: user_properties(p),
+        authentication_method: text(p, "authenticationMethod"),
+        authentication_data: binary(p, "authenticationData"),
+    }
 }
 
-fn will_properties(p: &Value) -> Result<WillProperties, &'static str> {
-    Ok(WillProperties {
-        delay_interval: u32_field(
-            p,
-            "willDelayInterval",
-            "will.properties.willDelayInterval must be a whole number",
-        )?,
+const WILL: &Checks = &[
+    ("topic", Kind::Text, "will.topic must be a string"),
+    (
+        "payload",
+        Kind::Binary,
+        "will.payload must be a string or bytes",
+    ),
+    ("qos", Kind::Byte, "will.qos must be 0, 1 or 2"),
+];
+
+const WILL_PROPERTIES: &Checks = &[
+    (
+        "willDelayInterval",
+        Kind::U32,
+        "will.properties.willDelayInterval must be a whole number",
+    ),
+    (
+        "messageExpiryInterval",
+        Kind::U32,
+        "will.properties.messageExpiryInterval must be a whole number",
+    ),
+    (
+        "contentType",
+        Kind::Text,
+        "will.properties.contentType must be a string",
+    ),
+    (
+        "responseTopic",
+        Kind::Text,
+        "will.properties.responseTopic must be a string",
+    ),
+    (
+        "correlationData",
+        Kind::Binary,
+        "will.properties.correlationData must be bytes",
+    ),
+    ("userProperties", Kind::UserProperties, USER_PROPERTIES_ERR),
+];
+
+fn will_properties(p: &Value) -> WillProperties {
+    WillProperties {
+        delay_interval: whole(p, "willDelayInterval"),
         payload_format_indicator: flag(p, "payloadFormatIndicator"),
-        message_expiry_interval: u32_field(
-            p,
-            "messageExpiryInterval",
-            "will.properties.messageExpiryInterval must be a whole number",
-        )?,
-        content_type: string(
-            p,
-            "contentType",
-            "will.properties.contentType must be a string",
-        )?,
-        response_topic: string(
-            p,
-            "responseTopic",
-            "will.properties.responseTopic must be a string",
-        )?,
-        correlation_data: binary(
-            p,
-            "correlationData",
-            "will.properties.correlationData must be bytes",
-        )?,
-        user_properties: user_properties(p)?,
-    })
+        message_expiry_interval: whole(p, "messageExpiryInterval"),
+        content_type: text(p, "contentType"),
+        response_topic: text(p, "responseTopic"),
+        correlation_data: binary(p, "correlationData"),
+        user_properties: user_properties(p),
+    }
 }
+
+const OPTIONS: &Checks = &[
+    ("clientId", Kind::Text, "clientId must be a string"),
+    (
+        "protocolVersion",
+        Kind::Byte,
+        "protocolVersion must be 3, 4 or 5",
+    ),
+    ("keepalive", Kind::U16, "keepalive must be 0..65535 seconds"),
+    ("username", Kind::Text, "username must be a string"),
+    (
+        "password",
+        Kind::Binary,
+        "password must be a string or bytes",
+    ),
+    (
+        "connectTimeout",
+        Kind::U32,
+        "connectTimeout must be a whole number of ms",
+    ),
+    (
+        "reconnectPeriod",
+        Kind::U32,
+        "reconnectPeriod must be a whole number of ms",
+    ),
+    (
+        "sameClientIdWindow",
+        Kind::U32,
+        "sameClientIdWindow must be a whole number of ms",
+    ),
+    (
+        "maxReconnectAttempts",
+        Kind::U32,
+        "maxReconnectAttempts must be a whole number",
+    ),
+    (
+        "sameClientIdLimit",
+        Kind::U32,
+        "sameClientIdLimit must be a whole number",
+    ),
+    ("queueLimit", Kind::U32, "queueLimit must be a whole number"),
+    (
+        "maxIncomingPacketSize",
+        Kind::U32,
+        "maxIncomingPacketSize must be a whole number",
+    ),
+];
 
 /// The glue's normalised options (docs/core-interface.md) → engine options.
 pub fn options(js: &Value) -> Result<Options, &'static str> {
     if !matches!(js, Value::Object(_)) {
         return Err("options must be an object");
     }
-    let client_id = string(js, "clientId", "clientId must be a string")?.unwrap_or_default();
-    let mut o = Options::new(&client_id);
-    o.protocol = match number(
-        js,
-        "protocolVersion",
-        255.0,
-        "protocolVersion must be 3, 4 or 5",
-    )?
-    .unwrap_or(4)
-    {
+    check(js, OPTIONS)?;
+    let protocol = match whole(js, "protocolVersion").unwrap_or(4) {
         3 => ProtocolVersion::V3_1,
         4 => ProtocolVersion::V3_1_1,
         5 => ProtocolVersion::V5,
         _ => return Err("protocolVersion must be 3, 4 or 5"),
     };
-    let v5 = o.protocol.is_v5();
-    if let Some(v) = boolean(js, "clean") {
-        o.clean = v;
-    }
-    if let Some(v) = u16_field(js, "keepalive", "keepalive must be 0..65535 seconds")? {
-        o.keepalive_s = v;
-    }
-    o.username = string(js, "username", "username must be a string")?;
-    o.password = binary(js, "password", "password must be a string or bytes")?;
+    let v5 = protocol.is_v5();
     let will = js.get("will");
+    let will_props = will.get("properties");
     if !will.is_absent() {
-        let topic = string(&will, "topic", "will.topic must be a string")?
-            .ok_or("will.topic is required")?;
-        let props = will.get("properties");
-        o.will = Some(WillOptions {
-            topic,
-            payload: binary(&will, "payload", "will.payload must be a string or bytes")?
-                .unwrap_or_default(),
-            qos: qos(
-                number(&will, "qos", 255.0, "will.qos must be 0, 1 or 2")?,
-                "will.qos must be 0, 1 or 2",
-            )?,
-            retain: boolean(&will, "retain").unwrap_or(false),
-            properties: if v5 && !props.is_absent() {
-                Some(will_properties(&props)?)
-            } else {
-                None
-            },
-        });
+        if will.get("topic").is_absent() {
+            return Err("will.topic is required");
+        }
+        check(&will, WILL)?;
+        if whole(&will, "qos").unwrap_or(0) > 2 {
+            return Err("will.qos must be 0, 1 or 2");
+        }
+        if v5 && !will_props.is_absent() {
+            check(&will_props, WILL_PROPERTIES)?;
+        }
     }
     let props = js.get("properties");
     if v5 && !props.is_absent() {
-        o.properties = Some(connect_properties(&props)?);
+        check(&props, CONNECT_PROPERTIES)?;
     }
-    let ms = |key: &str, err: &'static str| -> Field<u64> {
-        Ok(u32_field(js, key, err)?.map(u64::from))
-    };
-    if let Some(v) = ms(
-        "connectTimeout",
-        "connectTimeout must be a whole number of ms",
-    )? {
-        o.connect_timeout_ms = v;
+
+    // Everything is checked: from here on nothing fails.
+    let mut o = Options::new(&text(js, "clientId").unwrap_or_default());
+    o.protocol = protocol;
+    if let Some(v) = whole16(js, "keepalive") {
+        o.keepalive_s = v;
     }
-    if let Some(v) = ms(
-        "reconnectPeriod",
-        "reconnectPeriod must be a whole number of ms",
-    )? {
-        o.reconnect_period_ms = v;
+    o.username = text(js, "username");
+    o.password = binary(js, "password");
+    if !will.is_absent() {
+        o.will = Some(WillOptions {
+            topic: text(&will, "topic").unwrap_or_default(),
+            payload: binary(&will, "payload").unwrap_or_default(),
+            qos: qos_of(whole(&will, "qos")),
+            retain: boolean(&will, "retain").unwrap_or(false),
+            properties: (v5 && !will_props.is_absent()).then(|| will_properties(&will_props)),
+        });
     }
-    if let Some(v) = ms(
-        "sameClientIdWindow",
-        "sameClientIdWindow must be a whole number of ms",
-    )? {
-        o.same_client_id_window_ms = v;
+    if v5 && !props.is_absent() {
+        o.properties = Some(connect_properties(&props));
     }
-    if let Some(v) = u32_field(
-        js,
-        "maxReconnectAttempts",
-        "maxReconnectAttempts must be a whole number",
-    )? {
-        o.max_reconnect_attempts = v;
+    let times: [(&str, &mut u64); 3] = [
+        ("connectTimeout", &mut o.connect_timeout_ms),
+        ("reconnectPeriod", &mut o.reconnect_period_ms),
+        ("sameClientIdWindow", &mut o.same_client_id_window_ms),
+    ];
+    for (key, slot) in times {
+        if let Some(v) = ms(js, key) {
+            *slot = v;
+        }
     }
-    if let Some(v) = u32_field(
-        js,
-        "sameClientIdLimit",
-        "sameClientIdLimit must be a whole number",
-    )? {
-        o.same_client_id_limit = v;
+    let counts: [(&str, &mut u32); 2] = [
+        ("maxReconnectAttempts", &mut o.max_reconnect_attempts),
+        ("sameClientIdLimit", &mut o.same_client_id_limit),
+    ];
+    for (key, slot) in counts {
+        if let Some(v) = whole(js, key) {
+            *slot = v;
+        }
     }
-    if let Some(v) = u32_field(js, "queueLimit", "queueLimit must be a whole number")? {
+    if let Some(v) = whole(js, "queueLimit") {
         o.queue_limit = v as usize;
     }
-    if let Some(v) = u32_field(
-        js,
-        "maxIncomingPacketSize",
-        "maxIncomingPacketSize must be a whole number",
-    )? {
+    if let Some(v) = whole(js, "maxIncomingPacketSize") {
         o.max_incoming_packet_size = v as usize;
     }
     let flags: [(&str, &mut bool); 8] = [
@@ -307,79 +402,108 @@ pub fn options(js: &Value) -> Result<Options, &'static str> {
     Ok(o)
 }
 
+const PUBLISH_PROPERTIES: &Checks = &[
+    (
+        "subscriptionIdentifier",
+        Kind::U32,
+        "properties.subscriptionIdentifier must be a whole number",
+    ),
+    (
+        "messageExpiryInterval",
+        Kind::U32,
+        "properties.messageExpiryInterval must be a whole number",
+    ),
+    (
+        "topicAlias",
+        Kind::U16,
+        "properties.topicAlias must be 1..65535",
+    ),
+    (
+        "responseTopic",
+        Kind::Text,
+        "properties.responseTopic must be a string",
+    ),
+    (
+        "correlationData",
+        Kind::Binary,
+        "properties.correlationData must be bytes",
+    ),
+    ("userProperties", Kind::UserProperties, USER_PROPERTIES_ERR),
+    (
+        "contentType",
+        Kind::Text,
+        "properties.contentType must be a string",
+    ),
+];
+
 pub fn publish_properties(p: &Value) -> Result<Option<PublishProperties>, &'static str> {
     if p.is_absent() {
         return Ok(None);
     }
-    let sub_id = u32_field(
-        p,
-        "subscriptionIdentifier",
-        "properties.subscriptionIdentifier must be a whole number",
-    )?;
+    check(p, PUBLISH_PROPERTIES)?;
     Ok(Some(PublishProperties {
         payload_format_indicator: flag(p, "payloadFormatIndicator"),
-        message_expiry_interval: u32_field(
-            p,
-            "messageExpiryInterval",
-            "properties.messageExpiryInterval must be a whole number",
-        )?,
-        topic_alias: u16_field(p, "topicAlias", "properties.topicAlias must be 1..65535")?,
-        response_topic: string(
-            p,
-            "responseTopic",
-            "properties.responseTopic must be a string",
-        )?,
-        correlation_data: binary(
-            p,
-            "correlationData",
-            "properties.correlationData must be bytes",
-        )?,
-        user_properties: user_properties(p)?,
-        subscription_identifiers: sub_id.map(|i| alloc::vec![i as usize]).unwrap_or_default(),
-        content_type: string(p, "contentType", "properties.contentType must be a string")?,
+        message_expiry_interval: whole(p, "messageExpiryInterval"),
+        topic_alias: whole16(p, "topicAlias"),
+        response_topic: text(p, "responseTopic"),
+        correlation_data: binary(p, "correlationData"),
+        user_properties: user_properties(p),
+        subscription_identifiers: whole(p, "subscriptionIdentifier")
+            .map(|i| alloc::vec![i as usize])
+            .unwrap_or_default(),
+        content_type: text(p, "contentType"),
     }))
 }
+
+const SUBSCRIBE_PROPERTIES: &Checks = &[
+    (
+        "subscriptionIdentifier",
+        Kind::U32,
+        "properties.subscriptionIdentifier must be a whole number",
+    ),
+    ("userProperties", Kind::UserProperties, USER_PROPERTIES_ERR),
+];
 
 pub fn subscribe_properties(p: &Value) -> Result<Option<SubscribeProperties>, &'static str> {
     if p.is_absent() {
         return Ok(None);
     }
+    check(p, SUBSCRIBE_PROPERTIES)?;
     Ok(Some(SubscribeProperties {
-        id: u32_field(
-            p,
-            "subscriptionIdentifier",
-            "properties.subscriptionIdentifier must be a whole number",
-        )?
-        .map(|i| i as usize),
-        user_properties: user_properties(p)?,
+        id: whole(p, "subscriptionIdentifier").map(|i| i as usize),
+        user_properties: user_properties(p),
     }))
 }
 
-pub fn user_properties_of(p: &Value) -> Result<Vec<(String, String)>, &'static str> {
-    user_properties(p)
-}
+const AUTH_PROPERTIES: &Checks = &[
+    (
+        "authenticationMethod",
+        Kind::Text,
+        "properties.authenticationMethod must be a string",
+    ),
+    (
+        "authenticationData",
+        Kind::Binary,
+        "properties.authenticationData must be bytes",
+    ),
+    (
+        "reasonString",
+        Kind::Text,
+        "properties.reasonString must be a string",
+    ),
+    ("userProperties", Kind::UserProperties, USER_PROPERTIES_ERR),
+];
 
 pub fn auth_properties(p: &Value) -> Result<Option<AuthProperties>, &'static str> {
     if p.is_absent() {
         return Ok(None);
     }
+    check(p, AUTH_PROPERTIES)?;
     Ok(Some(AuthProperties {
-        authentication_method: string(
-            p,
-            "authenticationMethod",
-            "properties.authenticationMethod must be a string",
-        )?,
-        authentication_data: binary(
-            p,
-            "authenticationData",
-            "properties.authenticationData must be bytes",
-        )?,
-        reason_string: string(
-            p,
-            "reasonString",
-            "properties.reasonString must be a string",
-        )?,
-        user_properties: user_properties(p)?,
+        authentication_method: text(p, "authenticationMethod"),
+        authentication_data: binary(p, "authenticationData"),
+        reason_string: text(p, "reasonString"),
+        user_properties: user_properties(p),
     }))
 }
 
@@ -394,31 +518,46 @@ fn ms_clamped(v: f64) -> u64 {
     }
 }
 
+const FILTER_SHAPE: &str = "subscribe: filters must be [{topic, qos}]";
+const FILTER_QOS: &str = "Invalid QoS: must be 0, 1 or 2";
+const FILTER_RH: &Checks = &[(
+    "rh",
+    Kind::Byte,
+    "Invalid retain handling: must be 0, 1 or 2",
+)];
+
 /// `[{topic, qos, nl, rap, rh}]` → filters; `Err` names what is wrong.
 pub fn filters(
     list: &Value,
 ) -> Result<Vec<SubscribeFilter>, (crate::engine::OpError, &'static str)> {
     use crate::engine::OpError;
-    const SHAPE: &str = "subscribe: filters must be [{topic, qos}]";
-    let items = list.items().ok_or((OpError::InvalidArgument, SHAPE))?;
-    let mut out = Vec::new();
+    let items = list
+        .items()
+        .ok_or((OpError::InvalidArgument, FILTER_SHAPE))?;
     for f in &items {
-        let topic = string(f, "topic", SHAPE)
-            .map_err(|e| (OpError::InvalidArgument, e))?
-            .ok_or((OpError::InvalidArgument, SHAPE))?;
-        let q = number(f, "qos", 255.0, "Invalid QoS: must be 0, 1 or 2")
-            .map_err(|e| (OpError::InvalidQoS, e))?;
-        let rh = number(f, "rh", 255.0, "Invalid retain handling: must be 0, 1 or 2")
-            .map_err(|e| (OpError::InvalidArgument, e))?;
-        out.push(SubscribeFilter {
-            filter: topic,
-            qos: qos(q, "Invalid QoS: must be 0, 1 or 2").map_err(|e| (OpError::InvalidQoS, e))?,
+        if !matches!(f.get("topic"), Value::Str(_)) {
+            return Err((OpError::InvalidArgument, FILTER_SHAPE));
+        }
+        let qos_ok = match f.get("qos") {
+            Value::Absent => true,
+            Value::Num(n) => n == 0.0 || n == 1.0 || n == 2.0,
+            _ => false,
+        };
+        if !qos_ok {
+            return Err((OpError::InvalidQoS, FILTER_QOS));
+        }
+        check(f, FILTER_RH).map_err(|e| (OpError::InvalidArgument, e))?;
+    }
+    Ok(items
+        .iter()
+        .map(|f| SubscribeFilter {
+            filter: text(f, "topic").unwrap_or_default(),
+            qos: qos_of(whole(f, "qos")),
             no_local: boolean(f, "nl").unwrap_or(false),
             retain_as_published: boolean(f, "rap").unwrap_or(false),
-            retain_handling: rh.unwrap_or(0).min(255) as u8,
-        });
-    }
-    Ok(out)
+            retain_handling: whole(f, "rh").unwrap_or(0) as u8,
+        })
+        .collect())
 }
 
 /// `string[]` → topics.

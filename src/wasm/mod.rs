@@ -249,7 +249,7 @@ pub unsafe extern "C" fn mq_unsubscribe(
 ) -> u32 {
     let record = adopt(record, len);
     let args = Value::parse(&record);
-    let user = match convert::user_properties_of(&args.get("properties")) {
+    let user = match convert::checked_user_properties(&args.get("properties")) {
         Ok(u) => u,
         Err(e) => return core.session.reject(OpError::InvalidArgument, e),
     };
