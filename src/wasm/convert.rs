@@ -31,7 +31,21 @@ enum Kind {
     UserProperties,
 }
 
-type Checks = [(&'static str, Kind, &'static str)];
+/// A field, what it must hold, and the message when it does not.
+type Check = (&'static str, Kind, &'static str);
+type Checks = [Check];
+
+// In both CONNECT and AUTH properties.
+const AUTHENTICATION_METHOD: Check = (
+    "authenticationMethod",
+    Kind::Text,
+    "properties.authenticationMethod must be a string",
+);
+const AUTHENTICATION_DATA: Check = (
+    "authenticationData",
+    Kind::Binary,
+    "properties.authenticationData must be bytes",
+);
 
 /// The first field in `checks` that does not hold its kind, as its message.
 fn check(obj: &Value, checks: &Checks) -> Result<(), &'static str> {
@@ -169,16 +183,8 @@ const CONNECT_PROPERTIES: &Checks = &[
         "properties.topicAliasMaximum must be 0..65535",
     ),
     ("userProperties", Kind::UserProperties, USER_PROPERTIES_ERR),
-    (
-        "authenticationMethod",
-        Kind::Text,
-        "properties.authenticationMethod must be a string",
-    ),
-    (
-        "authenticationData",
-        Kind::Binary,
-        "properties.authenticationData must be bytes",
-    ),
+    AUTHENTICATION_METHOD,
+    AUTHENTICATION_DATA,
 ];
 
 fn connect_properties(p: &Value) -> ConnectProperties {
@@ -476,16 +482,8 @@ pub fn subscribe_properties(p: &Value) -> Result<Option<SubscribeProperties>, &'
 }
 
 const AUTH_PROPERTIES: &Checks = &[
-    (
-        "authenticationMethod",
-        Kind::Text,
-        "properties.authenticationMethod must be a string",
-    ),
-    (
-        "authenticationData",
-        Kind::Binary,
-        "properties.authenticationData must be bytes",
-    ),
+    AUTHENTICATION_METHOD,
+    AUTHENTICATION_DATA,
     (
         "reasonString",
         Kind::Text,
