@@ -150,7 +150,13 @@ async function startMosquitto(opts = {}) {
       return;
     }
     proc.kill(signal);
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    // Mosquitto writes its persistence file on SIGTERM; on a loaded machine that can take
+    // seconds. A SIGKILL before it finishes loses acknowledged messages, which a test would
+    // blame on the client: wait long, and count the times it was needed.
+    const timer = setTimeout(() => {
+      if (signal !== 'SIGKILL') handle.forcedKills++;
+      proc.kill('SIGKILL');
+    }, 20000);
     await exited;
     clearTimeout(timer);
     endWatchdog();
@@ -167,6 +173,8 @@ async function startMosquitto(opts = {}) {
     get stderr() {
       return stderr;
     },
+    /** Stops that needed a SIGKILL after SIGTERM: persistence may not have been saved. */
+    forcedKills: 0,
     /** SIGTERM (mosquitto saves persistence), then start again on the same ports. */
     async restart() {
       await halt('SIGTERM');
