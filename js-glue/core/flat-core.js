@@ -87,12 +87,6 @@ function coreClass (wasm) {
       this._h = 0
     }
 
-    connect (now) { wasm.mq_connect(this._h, now) }
-    reconnect (now) { wasm.mq_reconnect(this._h, now) }
-    transport_opened (now) { wasm.mq_transport_opened(this._h, now) }
-    transport_closed (now) { wasm.mq_transport_closed(this._h, now) }
-    handle_timeout (now) { wasm.mq_handle_timeout(this._h, now) }
-
     /** @param {Uint8Array} bytes  one WebSocket message */
     handle_bytes (now, bytes) {
       const ptr = put(bytes)
@@ -109,8 +103,6 @@ function coreClass (wasm) {
       wasm.mq_transmitted(this._h)
       return out
     }
-
-    poll_timeout () { return wasm.mq_poll_timeout(this._h) }
 
     /** @returns {number} the operation id */
     publish (now, topic, payload, qos, retain, dup, properties) {
@@ -133,9 +125,6 @@ function coreClass (wasm) {
       return wasm.mq_unsubscribe(this._h, now, ptr, len) >>> 0
     }
 
-    end (now, force, reasonCode) { wasm.mq_end(this._h, now, force, reasonCode) }
-    remove_outgoing (now, messageId) { return wasm.mq_remove_outgoing(this._h, now, messageId) !== 0 }
-
     /** @param {string|Uint8Array|undefined} password */
     provide_credentials (now, username, password, clientId) {
       const [ptr, len] = putRecord({ username, password, clientId })
@@ -152,28 +141,8 @@ function coreClass (wasm) {
       return wasm.mq_send_auth(this._h, now, reasonCode, ptr, len) !== 0
     }
 
-    set_suspended (now, hidden) { wasm.mq_set_suspended(this._h, now, hidden) }
-    network_changed (now, online) { wasm.mq_network_changed(this._h, now, online) }
-    set_packet_events (on) { wasm.mq_set_packet_events(this._h, on) }
-
-    connected () { return (wasm.mq_state(this._h) & 1) !== 0 }
-    reconnecting () { return (wasm.mq_state(this._h) & 2) !== 0 }
-    disconnecting () { return (wasm.mq_state(this._h) & 4) !== 0 }
-    ended () { return (wasm.mq_state(this._h) & 8) !== 0 }
-    last_message_id () { return wasm.mq_last_message_id(this._h) }
-    pending_operations () { return wasm.mq_pending_operations(this._h) >>> 0 }
-    client_id () { return textOf(wasm.mq_client_id(this._h)) }
-
-    // ---- events (the one polled last) ----
-    poll_event () { return wasm.mq_poll_event(this._h) }
-    ev_op () { return wasm.mq_ev_op(this._h) >>> 0 }
-    ev_code () { return wasm.mq_ev_code(this._h) >>> 0 }
-    ev_flags () { return wasm.mq_ev_flags(this._h) >>> 0 }
+    // ---- events (the one polled last); the plain getters are added below ----
     ev_session_present () { return (wasm.mq_ev_flags(this._h) & 32) !== 0 }
-    ev_message_id () { return wasm.mq_ev_message_id(this._h) }
-    ev_error_name () { return textOf(wasm.mq_ev_error_name(this._h)) }
-    ev_text () { return textOf(wasm.mq_ev_text(this._h)) }
-    ev_topic () { return textOf(wasm.mq_ev_topic(this._h)) }
     /**
      * The payload as a view of the socket message it arrived in, when it lies inside the
      * copy of that message the core adopted; otherwise (a packet split across messages) a
@@ -190,7 +159,6 @@ function coreClass (wasm) {
       if (input && len && at >= 0 && at + len <= input.length) return input.subarray(at, at + len)
       return bytesOf(slice)
     }
-    ev_codes () { return bytesOf(wasm.mq_ev_codes(this._h)) }
 
     /** @returns {object|undefined} v5 properties with MQTT.js names */
     ev_properties () {
@@ -200,6 +168,23 @@ function coreClass (wasm) {
       return record.decode(mem(), ptr, ptr + lenOf(slice))
     }
   }
+  // Calls that pass their arguments straight through, grouped by what the result becomes.
+  // (`mq_<name>`; the handle goes first.)
+  const passThrough = (names, result) => names.split(' ').forEach((name) => {
+    const call = wasm['mq_' + name]
+    Core.prototype[name] = function (a, b, c) { return result(call(this._h, a, b, c)) }
+  })
+  const same = (r) => r
+  passThrough('connect reconnect transport_opened transport_closed handle_timeout end set_suspended ' +
+    'network_changed set_packet_events poll_timeout poll_event last_message_id ev_message_id', same)
+  passThrough('ev_op ev_code ev_flags pending_operations', (r) => r >>> 0) // u32 comes back as i32
+  passThrough('remove_outgoing', (r) => r !== 0)
+  passThrough('client_id ev_error_name ev_text ev_topic', textOf)
+  passThrough('ev_codes', bytesOf)
+  // mq_state: bit 0 connected, 1 reconnecting, 2 disconnecting, 3 ended.
+  'connected reconnecting disconnecting ended'.split(' ').forEach((name, bit) => {
+    Core.prototype[name] = function () { return (wasm.mq_state(this._h) >> bit & 1) !== 0 }
+  })
   return Core
 }
 
