@@ -976,10 +976,16 @@ impl Session {
     /// Writes an in-flight PUBLISH again as stored; one that no longer fits the broker's
     /// Maximum Packet Size fails instead. Whether it went out.
     fn resend(&mut self, now: u64, pkid: u16) -> bool {
-        let Some(p) = self.outgoing.get(pkid).map(|o| o.publish.clone()) else {
+        // Lent to the encoder and put back: a copy of every resent PUBLISH cost wasm size.
+        let Some(o) = self.outgoing.get_mut(pkid) else {
             return false;
         };
-        if self.write_publish(now, p).is_ok() {
+        let mut p = core::mem::replace(&mut o.publish, blank_publish());
+        let sent = self.write_publish(now, &mut p).is_ok();
+        if let Some(o) = self.outgoing.get_mut(pkid) {
+            o.publish = p;
+        }
+        if sent {
             return true;
         }
         if let Some(o) = self.outgoing.remove(pkid) {
@@ -1580,13 +1586,7 @@ impl Session {
             }
         }
         let (qos, pkid) = (publish.qos, publish.pkid);
-        // QoS 0 is never resent: encode the publish itself instead of a copy of it.
-        let (wire, kept) = if qos == QoS::AtMostOnce {
-            (publish, None)
-        } else {
-            (publish.clone(), Some(publish))
-        };
-        if let Err(e) = self.write_publish(now, wire) {
+        if let Err(e) = self.write_publish(now, &mut publish) {
             self.ids.release(pkid);
             return self.fail(
                 op,
@@ -1601,11 +1601,11 @@ impl Session {
                 }),
             );
         }
-        let Some(publish) = kept else {
+        if qos == QoS::AtMostOnce {
             self.done(op, 0, 0, Vec::new(), None);
             self.check_finished(now);
             return;
-        };
+        }
         let state = if qos == QoS::AtLeastOnce {
             OutState::Qos1Sent
         } else {
@@ -1623,21 +1623,43 @@ impl Session {
         self.was_empty = false;
     }
 
-    /// Encodes a PUBLISH for this connection: applies topic aliases (v5) and the broker's size limit.
-    fn write_publish(&mut self, now: u64, mut p: Publish) -> Result<(), OpError> {
-        if self.opts.protocol.is_v5() {
-            self.apply_outbound_alias(&mut p)?;
+    /// Encodes a PUBLISH for this connection: applies topic aliases (v5) and the broker's size
+    /// limit. The alias is undone afterwards, so `p` stays as the page gave it (and can be
+    /// resent on a connection with other aliases) without being copied first.
+    fn write_publish(&mut self, now: u64, p: &mut Publish) -> Result<(), OpError> {
+        let had_properties = p.properties.is_some();
+        let aliased = if self.opts.protocol.is_v5() {
+            self.apply_outbound_alias(p)?
+        } else {
+            None
+        };
+        let packet = Packet::Publish(core::mem::replace(p, blank_publish()));
+        let result = match codec::encoded_len_from_client(&packet, self.opts.protocol) {
+            Ok(len) if len <= self.server.maximum_packet_size => self
+                .write_packet(now, &packet)
+                .map_err(|_| OpError::PacketTooLarge),
+            _ => Err(OpError::PacketTooLarge),
+        };
+        if let Packet::Publish(back) = packet {
+            *p = back;
         }
-        let packet = Packet::Publish(p);
-        match codec::encoded_len_from_client(&packet, self.opts.protocol) {
-            Ok(len) if len <= self.server.maximum_packet_size => {}
-            _ => return Err(OpError::PacketTooLarge),
+        if let Some(topic) = aliased {
+            if !topic.is_empty() {
+                p.topic = topic;
+            }
+            if !had_properties {
+                p.properties = None;
+            } else if let Some(pp) = p.properties.as_mut() {
+                pp.topic_alias = None;
+            }
         }
-        self.write_packet(now, &packet)
-            .map_err(|_| OpError::PacketTooLarge)
+        result
     }
 
-    fn apply_outbound_alias(&mut self, p: &mut Publish) -> Result<(), OpError> {
+    /// Applies the outbound topic alias rules. `Some(topic)` when an automatic alias was put
+    /// in `p` (the topic is the name it replaced, or empty when the name was kept), for
+    /// `write_publish` to undo.
+    fn apply_outbound_alias(&mut self, p: &mut Publish) -> Result<Option<String>, OpError> {
         let explicit = p.properties.as_ref().and_then(|pp| pp.topic_alias);
         if let Some(alias) = explicit {
             if p.topic.is_empty() {
@@ -1648,22 +1670,21 @@ impl Session {
                 self.outbound_aliases.retain(|_, a| *a != alias);
                 self.outbound_aliases.insert(p.topic.clone(), alias);
             }
-            return Ok(());
+            return Ok(None);
         }
         if self.server.topic_alias_maximum == 0 || p.topic.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         // autoAssignTopicAlias implies reuse (as in MQTT.js); autoUseTopicAlias alone reuses
         // aliases the page set explicitly.
         if !(self.opts.auto_use_topic_alias || self.opts.auto_assign_topic_alias) {
-            return Ok(());
+            return Ok(None);
         }
         if let Some(&alias) = self.outbound_aliases.get(&p.topic) {
             p.properties
                 .get_or_insert_with(empty_publish_properties)
                 .topic_alias = Some(alias);
-            p.topic.clear();
-            return Ok(());
+            return Ok(Some(core::mem::take(&mut p.topic)));
         }
         if self.opts.auto_assign_topic_alias {
             let taken = |a: u16| self.outbound_aliases.values().any(|v| *v == a);
@@ -1672,9 +1693,10 @@ impl Session {
                 p.properties
                     .get_or_insert_with(empty_publish_properties)
                     .topic_alias = Some(alias);
+                return Ok(Some(String::new()));
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     fn send_request(&mut self, now: u64, op: OpId, mut request: Request) {
@@ -1816,6 +1838,19 @@ fn request_pkid(r: &Request) -> u16 {
     match r {
         Request::Subscribe(s) => s.pkid,
         Request::Unsubscribe(u) => u.pkid,
+    }
+}
+
+/// A PUBLISH that owns nothing, left in the place of one lent to the encoder.
+fn blank_publish() -> Publish {
+    Publish {
+        dup: false,
+        qos: QoS::AtMostOnce,
+        retain: false,
+        topic: String::new(),
+        pkid: 0,
+        payload: Bytes::new(),
+        properties: None,
     }
 }
 
