@@ -117,7 +117,7 @@ fn read_section(
     while !section.is_empty() {
         let id = section.u8()?;
         let value = read_value(&mut section, id)?;
-        if !allowed.contains(&id) {
+        if !super::validate::has_byte(allowed, id) {
             return Err(CodecError::ProtocolError(
                 "property not allowed in this packet",
             ));
