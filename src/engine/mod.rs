@@ -555,20 +555,20 @@ impl Session {
         self.held = 0;
         for (_, o) in self.outgoing.take_all() {
             self.ids.release(o.publish.pkid);
-            self.fail(o.op, error, 0, o.publish.pkid, String::from(text));
+            self.fail(o.op, error, 0, o.publish.pkid, text);
         }
         for (_, p) in self.requests.take_all() {
             self.ids.release(request_pkid(&p.request));
             // op 0 is an internal resubscription: the page has no callback waiting for it.
             if p.op != 0 {
-                self.fail(p.op, error, 0, 0, String::from(text));
+                self.fail(p.op, error, 0, 0, text);
             }
         }
         while let Some(q) = self.queue.pop_front() {
             let op = match q {
                 Queued::Publish(op, _) | Queued::Request(op, _) => op,
             };
-            self.fail(op, error, 0, 0, String::from(text));
+            self.fail(op, error, 0, 0, text);
         }
     }
 
@@ -995,7 +995,7 @@ impl Session {
                 OpError::PacketTooLarge,
                 0,
                 pkid,
-                String::from("Message larger than the broker's Maximum Packet Size"),
+                "Message larger than the broker's Maximum Packet Size",
             );
         }
         false
@@ -1302,7 +1302,7 @@ impl Session {
                     OpError::InvalidQoS,
                     0,
                     0,
-                    String::from("Invalid QoS: must be 0, 1 or 2"),
+                    "Invalid QoS: must be 0, 1 or 2",
                 );
                 return op;
             }
@@ -1344,7 +1344,7 @@ impl Session {
                     OpError::PacketTooLarge,
                     0,
                     0,
-                    String::from("Message too large for MQTT"),
+                    "Message too large for MQTT",
                 );
                 return op;
             }
@@ -1355,13 +1355,7 @@ impl Session {
             && !self.opts.queue_qos_zero
             && self.phase != Phase::Connected
         {
-            self.fail(
-                op,
-                OpError::NoConnection,
-                0,
-                0,
-                String::from("No connection to broker"),
-            );
+            self.fail(op, OpError::NoConnection, 0, 0, "No connection to broker");
         } else {
             self.enqueue(op, Queued::Publish(op, publish));
         }
@@ -1384,7 +1378,7 @@ impl Session {
                 OpError::InvalidTopic,
                 0,
                 0,
-                String::from("Invalid topic: no topic to subscribe to"),
+                "Invalid topic: no topic to subscribe to",
             );
             return op;
         }
@@ -1405,7 +1399,7 @@ impl Session {
                     OpError::InvalidArgument,
                     0,
                     0,
-                    String::from("Invalid retain handling: must be 0, 1 or 2"),
+                    "Invalid retain handling: must be 0, 1 or 2",
                 );
                 return op;
             }
@@ -1451,7 +1445,7 @@ impl Session {
                 OpError::InvalidTopic,
                 0,
                 0,
-                String::from("Invalid topic: no topic to unsubscribe from"),
+                "Invalid topic: no topic to unsubscribe from",
             );
             return op;
         }
@@ -1496,19 +1490,13 @@ impl Session {
     /// An operation the driver could not even parse: fails like any other, asynchronously.
     pub fn reject(&mut self, error: OpError, text: &str) -> OpId {
         let op = self.new_op();
-        self.fail(op, error, 0, 0, String::from(text));
+        self.fail(op, error, 0, 0, text);
         op
     }
 
     fn rejects_new_work(&mut self, op: OpId) -> bool {
         if self.ending.is_some() || self.phase == Phase::Ended {
-            self.fail(
-                op,
-                OpError::Disconnecting,
-                0,
-                0,
-                String::from("client disconnecting"),
-            );
+            self.fail(op, OpError::Disconnecting, 0, 0, "client disconnecting");
             return true;
         }
         false
@@ -1565,7 +1553,7 @@ impl Session {
                 OpError::NotSupportedByServer,
                 0,
                 0,
-                String::from("Retain not supported by the broker"),
+                "Retain not supported by the broker",
             );
         }
         if let Some(alias) = publish.properties.as_ref().and_then(|p| p.topic_alias) {
@@ -1575,7 +1563,7 @@ impl Session {
                     OpError::NotSupportedByServer,
                     0,
                     0,
-                    String::from("Topic alias out of the broker's range (Topic Alias Maximum)"),
+                    "Topic alias out of the broker's range (Topic Alias Maximum)",
                 );
             }
         }
@@ -1593,12 +1581,12 @@ impl Session {
                 e,
                 0,
                 0,
-                String::from(match e {
+                match e {
                     OpError::PacketTooLarge => {
                         "Message larger than the broker's Maximum Packet Size"
                     }
                     _ => "Topic alias unknown on this connection",
-                }),
+                },
             );
         }
         if qos == QoS::AtMostOnce {
@@ -1722,7 +1710,7 @@ impl Session {
                 OpError::PacketTooLarge,
                 0,
                 0,
-                String::from("Request larger than the broker's Maximum Packet Size"),
+                "Request larger than the broker's Maximum Packet Size",
             );
         }
         self.requests.insert(pkid, PendingAck { op, request });
@@ -1736,13 +1724,7 @@ impl Session {
         };
         self.held -= o.held as usize;
         self.ids.release(message_id);
-        self.fail(
-            o.op,
-            OpError::Removed,
-            0,
-            message_id,
-            String::from("Message removed"),
-        );
+        self.fail(o.op, OpError::Removed, 0, message_id, "Message removed");
         self.flush_queue(now);
         self.check_finished(now);
         true
@@ -1793,13 +1775,22 @@ impl Session {
         }));
     }
 
-    fn fail(&mut self, op: OpId, error: OpError, code: u8, message_id: u16, text: String) {
+    /// `text` is a `&str` at most call sites: the copy into a `String` is made here once
+    /// rather than at each of them.
+    fn fail(
+        &mut self,
+        op: OpId,
+        error: OpError,
+        code: u8,
+        message_id: u16,
+        text: impl Into<String>,
+    ) {
         self.events.push_back(Event::OpFailed {
             op,
             error,
             code,
             message_id,
-            text,
+            text: text.into(),
         });
     }
 
