@@ -785,27 +785,22 @@ impl Session {
 
     fn handle_packet(&mut self, now: u64, packet: Packet) {
         self.packet_seen(packet_type(&packet));
-        if self.phase == Phase::AwaitConnAck {
-            return match packet {
-                Packet::ConnAck(ack) => self.handle_connack(now, ack),
-                Packet::Auth(auth) if self.opts.protocol.is_v5() => {
-                    self.events.push_back(Event::Auth {
-                        reason: auth.reason,
-                        properties: auth.properties,
-                    })
-                }
-                _ => self.refuse_packet(now),
-            };
-        }
+        let v5 = self.opts.protocol.is_v5();
+        let awaiting = self.phase == Phase::AwaitConnAck;
         match packet {
+            // Enhanced authentication happens before CONNACK as well as after it.
+            Packet::Auth(auth) if v5 => self.events.push_back(Event::Auth {
+                reason: auth.reason,
+                properties: auth.properties,
+            }),
+            Packet::ConnAck(ack) if awaiting => self.handle_connack(now, ack),
+            _ if awaiting => self.refuse_packet(now),
             Packet::Publish(p) => self.handle_publish(now, p),
             Packet::Ack(ack) => self.handle_ack(now, ack),
             Packet::SubAck(ack) => self.handle_suback(now, ack),
             Packet::UnsubAck(ack) => self.handle_unsuback(now, ack),
             Packet::PingResp => {}
-            Packet::Disconnect(d) if self.opts.protocol.is_v5() => {
-                self.handle_server_disconnect(now, d)
-            }
+            Packet::Disconnect(d) if v5 => self.handle_server_disconnect(now, d),
             // MQTT 3.1/3.1.1 define DISCONNECT for clients only [MQTT-3.14]: a broker sending
             // one is broken, and a plain close would hide that from the page.
             Packet::Disconnect(_) => self.protocol_violation(
@@ -813,12 +808,6 @@ impl Session {
                 0x82,
                 "DISCONNECT, which before MQTT 5 only a client sends",
             ),
-            Packet::Auth(auth) if self.opts.protocol.is_v5() => {
-                self.events.push_back(Event::Auth {
-                    reason: auth.reason,
-                    properties: auth.properties,
-                })
-            }
             _ => self.refuse_packet(now),
         }
     }
