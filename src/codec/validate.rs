@@ -43,9 +43,16 @@ pub fn topic_filter(filter: &str) -> Result<(), CodecError> {
     if filter.is_empty() {
         return Err(CodecError::InvalidTopicFilter("empty filter"));
     }
-    let mut levels = filter.as_bytes().split(|&b| b == b'/').peekable();
-    while let Some(level) = levels.next() {
-        if has_byte(level, b'#') && (level != b"#" || levels.peek().is_some()) {
+    let bytes = filter.as_bytes();
+    let mut start = 0;
+    loop {
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(bytes.len(), |i| start + i);
+        let level = &bytes[start..end];
+        let last = end == bytes.len();
+        if has_byte(level, b'#') && (level != b"#" || !last) {
             return Err(CodecError::InvalidTopicFilter(
                 "'#' must be the whole last level",
             ));
@@ -53,8 +60,11 @@ pub fn topic_filter(filter: &str) -> Result<(), CodecError> {
         if has_byte(level, b'+') && level != b"+" {
             return Err(CodecError::InvalidTopicFilter("'+' must be a whole level"));
         }
+        if last {
+            return Ok(());
+        }
+        start = end + 1;
     }
-    Ok(())
 }
 
 #[cfg(test)]
