@@ -1354,7 +1354,7 @@ impl Session {
     pub fn subscribe(
         &mut self,
         now: u64,
-        filters: Vec<SubscribeFilter>,
+        mut filters: Vec<SubscribeFilter>,
         properties: Option<SubscribeProperties>,
     ) -> OpId {
         let op = self.new_op();
@@ -1394,21 +1394,13 @@ impl Session {
             }
         }
         let v5 = self.opts.protocol.is_v5();
-        let filters = filters
-            .into_iter()
-            .map(|f| {
-                if v5 {
-                    f
-                } else {
-                    SubscribeFilter {
-                        no_local: false,
-                        retain_as_published: false,
-                        retain_handling: 0,
-                        ..f
-                    }
-                }
-            })
-            .collect();
+        if !v5 {
+            for f in &mut filters {
+                f.no_local = false;
+                f.retain_as_published = false;
+                f.retain_handling = 0;
+            }
+        }
         let sub = Subscribe {
             pkid: 0,
             filters,
