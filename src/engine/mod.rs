@@ -921,7 +921,7 @@ impl Session {
             match (o.state, session_present) {
                 (OutState::Qos2Released, true) => {
                     unacked += 1;
-                    let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
+                    self.write_ack(now, AckKind::PubRel, pkid, 0);
                 }
                 (OutState::Qos2Released, false) => {
                     if let Some(o) = self.outgoing.remove(pkid) {
@@ -1062,7 +1062,7 @@ impl Session {
             QoS::AtLeastOnce => {
                 let pkid = p.pkid;
                 self.deliver(p);
-                let _ = self.write_packet(now, &ack_packet(AckKind::PubAck, pkid, 0));
+                self.write_ack(now, AckKind::PubAck, pkid, 0);
             }
             QoS::ExactlyOnce => {
                 let pkid = p.pkid;
@@ -1079,7 +1079,7 @@ impl Session {
                     self.incoming_qos2.insert(pkid);
                     self.deliver(p);
                 }
-                let _ = self.write_packet(now, &ack_packet(AckKind::PubRec, pkid, 0));
+                self.write_ack(now, AckKind::PubRec, pkid, 0);
             }
         }
     }
@@ -1106,7 +1106,7 @@ impl Session {
                 } else {
                     0x92
                 };
-                let _ = self.write_packet(now, &ack_packet(AckKind::PubComp, pkid, reason));
+                self.write_ack(now, AckKind::PubComp, pkid, reason);
                 return;
             }
             AckKind::PubAck => OutState::Qos1Sent,
@@ -1121,7 +1121,7 @@ impl Session {
             (_, Some(s)) if s == expected => {}
             // A repeated PUBREC after we moved on: the PUBREL may have been lost.
             (AckKind::PubRec, Some(OutState::Qos2Released)) => {
-                let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
+                self.write_ack(now, AckKind::PubRel, pkid, 0);
                 return;
             }
             _ => {
@@ -1144,7 +1144,7 @@ impl Session {
             if let Some(o) = self.outgoing.get_mut(pkid) {
                 o.state = OutState::Qos2Released;
             }
-            let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
+            self.write_ack(now, AckKind::PubRel, pkid, 0);
             return;
         }
         let Some(o) = self.outgoing.remove(pkid) else {
@@ -1735,6 +1735,20 @@ impl Session {
         Ok(())
     }
 
+    /// PUBACK, PUBREC, PUBREL or PUBCOMP without properties. Not inlined: the packet is
+    /// built in one place instead of at each of the six callers.
+    #[inline(never)]
+    fn write_ack(&mut self, now: u64, kind: AckKind, pkid: u16, reason: u8) {
+        let ack = Packet::Ack(Ack {
+            kind,
+            pkid,
+            reason,
+            properties: None,
+        });
+        // Cannot fail: the id is never 0 (it came from the broker or our allocator).
+        let _ = self.write_packet(now, &ack);
+    }
+
     fn error(&mut self, kind: ErrorKind, code: u8, text: String) {
         self.events.push_back(Event::Error { kind, code, text });
     }
@@ -1795,15 +1809,6 @@ fn qos_of(q: u8) -> Option<QoS> {
         2 => Some(QoS::ExactlyOnce),
         _ => None,
     }
-}
-
-fn ack_packet(kind: AckKind, pkid: u16, reason: u8) -> Packet {
-    Packet::Ack(Ack {
-        kind,
-        pkid,
-        reason,
-        properties: None,
-    })
 }
 
 fn request_pkid(r: &Request) -> u16 {
