@@ -2,11 +2,8 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use bytes::Bytes;
 
-use crate::codec::{
-    AckProperties, AuthProperties, ConnAckProperties, DisconnectProperties, PublishProperties, QoS,
-};
+use crate::codec::{AckProperties, AuthProperties, ConnAckProperties, DisconnectProperties};
 
 /// Identifies a page operation (publish, subscribe, unsubscribe); never 0.
 pub type OpId = u32;
@@ -87,16 +84,9 @@ impl OpError {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Message {
-    pub topic: String,
-    pub payload: Bytes,
-    pub qos: QoS,
-    pub retain: bool,
-    pub dup: bool,
-    pub pkid: u16,
-    pub properties: Option<PublishProperties>,
-}
+/// A received application message: the PUBLISH as decoded (the topic alias resolved), so
+/// delivering it moves the packet into the event instead of copying its fields over.
+pub type Message = crate::codec::Publish;
 
 /// Success details of a finished operation.
 #[derive(Debug, Clone, PartialEq)]

@@ -1085,15 +1085,7 @@ impl Session {
     }
 
     fn deliver(&mut self, p: Publish) {
-        self.events.push_back(Event::Message(Message {
-            topic: p.topic,
-            payload: p.payload,
-            qos: p.qos,
-            retain: p.retain,
-            dup: p.dup,
-            pkid: p.pkid,
-            properties: p.properties,
-        }));
+        self.events.push_back(Event::Message(p));
     }
 
     fn handle_ack(&mut self, now: u64, ack: Ack) {
