@@ -554,6 +554,7 @@ impl Session {
     fn fail_everything(&mut self, error: OpError, text: &str) {
         self.held = 0;
         for (_, o) in self.outgoing.take_all() {
+            let Some(o) = o else { continue };
             self.ids.release(o.publish.pkid);
             self.fail(o.op, error, 0, o.publish.pkid, text);
         }
