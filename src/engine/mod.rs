@@ -5,13 +5,13 @@
 //! behaviour is a deterministic function of the calls made — which is how the tests drive it.
 
 pub mod events;
+mod fifo;
 mod ids;
 mod in_flight;
 pub mod options;
 mod reconnect;
 mod small_map;
 
-use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -22,6 +22,7 @@ use crate::codec::{
     SubscribeFilter, SubscribeProperties, UnsubAck, Unsubscribe, Will,
 };
 pub use events::*;
+use fifo::Fifo;
 use ids::{IdSet, PacketIds};
 use in_flight::InFlight;
 pub use options::*;
@@ -113,7 +114,7 @@ pub struct Session {
     phase: Phase,
     decoder: Decoder,
     tx: Vec<u8>,
-    events: VecDeque<Event>,
+    events: Fifo<Event>,
     ids: PacketIds,
     next_op: OpId,
     /// In send order, which is the order of resends and failures.
@@ -122,7 +123,7 @@ pub struct Session {
     held: usize,
     /// In send order too (`SmallMap` keeps insertion order).
     requests: SmallMap<u16, PendingAck>,
-    queue: VecDeque<Queued>,
+    queue: Fifo<Queued>,
     /// QoS 2 ids delivered to the page and not yet released: a duplicate is acknowledged, not delivered.
     incoming_qos2: IdSet,
     /// Granted subscriptions, replayed when the broker lost the session (MQTT.js `resubscribe`).
@@ -161,13 +162,13 @@ impl Session {
             phase: Phase::Idle,
             decoder,
             tx: Vec::new(),
-            events: VecDeque::new(),
+            events: Fifo::new(),
             ids: PacketIds::new(),
             next_op: 1,
             outgoing: InFlight::new(),
             held: 0,
             requests: SmallMap::new(),
-            queue: VecDeque::new(),
+            queue: Fifo::new(),
             incoming_qos2: IdSet::new(),
             subscriptions: SmallMap::new(),
             server: UNLIMITED,
