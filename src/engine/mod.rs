@@ -126,8 +126,10 @@ pub struct Session {
     queue: Fifo<Queued>,
     /// QoS 2 ids delivered to the page and not yet released: a duplicate is acknowledged, not delivered.
     incoming_qos2: IdSet,
-    /// Granted subscriptions, replayed when the broker lost the session (MQTT.js `resubscribe`).
-    subscriptions: SmallMap<String, Subscription>,
+    /// Granted subscriptions, replayed when the broker lost the session (MQTT.js `resubscribe`),
+    /// in the order first granted. Found by their filter: a map keyed by a copy of it cost
+    /// wasm size and a `String` per subscription.
+    subscriptions: Vec<Subscription>,
     server: ServerLimits,
     keepalive_ms: u64,
     last_sent: u64,
@@ -170,7 +172,7 @@ impl Session {
             requests: SmallMap::new(),
             queue: Fifo::new(),
             incoming_qos2: IdSet::new(),
-            subscriptions: SmallMap::new(),
+            subscriptions: Vec::new(),
             server: UNLIMITED,
             keepalive_ms: 0,
             last_sent: 0,
@@ -998,16 +1000,16 @@ impl Session {
     /// is small; a map keyed by properties would cost wasm size for nothing.
     fn resubscribe(&mut self, now: u64) {
         for i in 0..self.subscriptions.len() {
-            let subs = self.subscriptions.as_slice();
-            let properties = &subs[i].1.properties;
+            let subs = &self.subscriptions;
+            let properties = &subs[i].properties;
             // Sent with the first filter that has these properties.
-            if subs[..i].iter().any(|(_, s)| s.properties == *properties) {
+            if subs[..i].iter().any(|s| s.properties == *properties) {
                 continue;
             }
             let filters: Vec<SubscribeFilter> = subs[i..]
                 .iter()
-                .filter(|(_, s)| s.properties == *properties)
-                .map(|(_, s)| s.filter.clone())
+                .filter(|s| s.properties == *properties)
+                .map(|s| s.filter.clone())
                 .collect();
             let properties = properties.clone();
             for chunk in filters.chunks(64) {
@@ -1183,9 +1185,19 @@ impl Session {
         {
             for (filter, code) in filters.into_iter().zip(ack.codes.iter()) {
                 if *code < 0x80 {
-                    let properties = properties.clone();
-                    self.subscriptions
-                        .insert(filter.filter.clone(), Subscription { filter, properties });
+                    let sub = Subscription {
+                        filter,
+                        properties: properties.clone(),
+                    };
+                    // A filter subscribed again keeps its place with the new options.
+                    match self
+                        .subscriptions
+                        .iter_mut()
+                        .find(|s| s.filter.filter == sub.filter.filter)
+                    {
+                        Some(slot) => *slot = sub,
+                        None => self.subscriptions.push(sub),
+                    }
                 }
             }
         }
@@ -1210,7 +1222,13 @@ impl Session {
         self.ids.release(ack.pkid);
         if let Request::Unsubscribe(unsub) = p.request {
             for f in &unsub.filters {
-                self.subscriptions.remove(f);
+                if let Some(i) = self
+                    .subscriptions
+                    .iter()
+                    .position(|s| s.filter.filter == *f)
+                {
+                    self.subscriptions.remove(i);
+                }
             }
         }
         self.done(p.op, ack.pkid, 0, ack.codes, ack.properties);
