@@ -54,6 +54,7 @@ pub fn check_flags(kind: u8, flags: u8) -> Result<(), CodecError> {
 }
 
 /// Decodes one packet whose fixed header byte is `byte1` and whose body is `body`.
+/// `byte1` already passed `check_flags` (both callers frame the packet first).
 /// `FROM_BROKER`: refuse, unread, the packets only a client sends (`NotFromBroker`).
 pub fn packet<const FROM_BROKER: bool>(
     byte1: u8,
@@ -62,7 +63,6 @@ pub fn packet<const FROM_BROKER: bool>(
 ) -> Result<Packet, CodecError> {
     let kind = byte1 >> 4;
     let flags = byte1 & 0x0f;
-    check_flags(kind, flags)?;
     let v5 = version.is_v5();
     let mut r = Reader::new(body);
     // Each reader checks the packet ended and builds the `Packet` itself: results passed up
