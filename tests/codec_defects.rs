@@ -404,6 +404,32 @@ fn properties_are_checked() {
     ));
 }
 
+/// Which rule a bad property breaks, and which check sees it first.
+#[test]
+fn property_errors_name_the_rule() {
+    let cases = [
+        ("2006 0000 03 210000", "Receive Maximum 0"),
+        ("2008 0000 05 2700000000", "Maximum Packet Size 0"),
+        ("8209 0001 02 0b00 000161 00", "Subscription Identifier 0"),
+        // Only PUBLISH may repeat a Subscription Identifier; the repeat is seen first.
+        ("820b 0001 04 0b05 0b00 000161 00", "property repeated"),
+        ("3008 000161 04 0b01 0b00", "Subscription Identifier 0"),
+        ("300a 000161 06 230001 230000", "property repeated"),
+        (
+            "4007 0001 00 03 230000",
+            "property not allowed in this packet",
+        ),
+        ("3008 000161 04 0800012b", "wildcard in topic name"),
+    ];
+    for (hex, message) in cases {
+        assert_eq!(
+            dec(&h(hex), V5).map_err(|e| e.message()),
+            Err(message),
+            "{hex}"
+        );
+    }
+}
+
 #[test]
 fn partial_frames_and_many_per_push() {
     let mut stream = Vec::new();

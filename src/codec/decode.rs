@@ -54,6 +54,7 @@ pub fn check_flags(kind: u8, flags: u8) -> Result<(), CodecError> {
 }
 
 /// Decodes one packet whose fixed header byte is `byte1` and whose body is `body`.
+/// `byte1` already passed `check_flags` (both callers frame the packet first).
 /// `FROM_BROKER`: refuse, unread, the packets only a client sends (`NotFromBroker`).
 pub fn packet<const FROM_BROKER: bool>(
     byte1: u8,
@@ -62,38 +63,35 @@ pub fn packet<const FROM_BROKER: bool>(
 ) -> Result<Packet, CodecError> {
     let kind = byte1 >> 4;
     let flags = byte1 & 0x0f;
-    check_flags(kind, flags)?;
     let v5 = version.is_v5();
     let mut r = Reader::new(body);
-    let packet = match kind {
+    // Each reader checks the packet ended and builds the `Packet` itself: results passed up
+    // and wrapped here were copied once per level, a few hundred bytes of wasm per type.
+    match kind {
         // First, so that with FROM_BROKER the arms below them are dead code the compiler drops.
-        CONNECT | SUBSCRIBE | UNSUBSCRIBE if FROM_BROKER => {
-            return Err(CodecError::NotFromBroker(kind))
-        }
-        CONNECT => Packet::Connect(connect(&mut r)?),
-        CONNACK => Packet::ConnAck(connack(&mut r, v5)?),
-        PUBLISH => Packet::Publish(publish(&mut r, flags, v5)?),
-        PUBACK => Packet::Ack(ack(&mut r, AckKind::PubAck, v5)?),
-        PUBREC => Packet::Ack(ack(&mut r, AckKind::PubRec, v5)?),
-        PUBREL => Packet::Ack(ack(&mut r, AckKind::PubRel, v5)?),
-        PUBCOMP => Packet::Ack(ack(&mut r, AckKind::PubComp, v5)?),
-        SUBSCRIBE => Packet::Subscribe(subscribe(&mut r, v5)?),
-        SUBACK => Packet::SubAck(suback(&mut r, v5)?),
-        UNSUBSCRIBE => Packet::Unsubscribe(unsubscribe(&mut r, v5)?),
-        UNSUBACK => Packet::UnsubAck(unsuback(&mut r, v5)?),
-        PINGREQ => Packet::PingReq,
-        PINGRESP => Packet::PingResp,
-        DISCONNECT => Packet::Disconnect(disconnect(&mut r, v5)?),
-        AUTH if v5 => Packet::Auth(auth(&mut r)?),
-        AUTH => return Err(CodecError::ProtocolError("AUTH needs MQTT 5")),
-        _ => return Err(CodecError::InvalidPacketType),
-    };
-    r.finish()?;
-    Ok(packet)
+        CONNECT | SUBSCRIBE | UNSUBSCRIBE if FROM_BROKER => Err(CodecError::NotFromBroker(kind)),
+        CONNECT => connect(&mut r),
+        CONNACK => connack(&mut r, v5),
+        PUBLISH => publish(&mut r, flags, v5),
+        PUBACK => ack(&mut r, AckKind::PubAck, v5),
+        PUBREC => ack(&mut r, AckKind::PubRec, v5),
+        PUBREL => ack(&mut r, AckKind::PubRel, v5),
+        PUBCOMP => ack(&mut r, AckKind::PubComp, v5),
+        SUBSCRIBE => subscribe(&mut r, v5),
+        SUBACK => suback(&mut r, v5),
+        UNSUBSCRIBE => unsubscribe(&mut r, v5),
+        UNSUBACK => unsuback(&mut r, v5),
+        PINGREQ => r.finish().map(|()| Packet::PingReq),
+        PINGRESP => r.finish().map(|()| Packet::PingResp),
+        DISCONNECT => disconnect(&mut r, v5),
+        AUTH if v5 => auth(&mut r),
+        AUTH => Err(CodecError::ProtocolError("AUTH needs MQTT 5")),
+        _ => Err(CodecError::InvalidPacketType),
+    }
 }
 
 /// CONNECT carries its own protocol level; the connection's version does not apply.
-fn connect(r: &mut Reader) -> Result<Connect, CodecError> {
+fn connect(r: &mut Reader) -> Result<Packet, CodecError> {
     let name = r.binary()?;
     let level = r.u8()?;
     let protocol = match (&name[..], level) {
@@ -156,7 +154,8 @@ fn connect(r: &mut Reader) -> Result<Connect, CodecError> {
     } else {
         None
     };
-    Ok(Connect {
+    r.finish()?;
+    Ok(Packet::Connect(Connect {
         protocol,
         client_id,
         clean_start: flags & 0x02 != 0,
@@ -165,10 +164,10 @@ fn connect(r: &mut Reader) -> Result<Connect, CodecError> {
         password,
         will,
         properties,
-    })
+    }))
 }
 
-fn connack(r: &mut Reader, v5: bool) -> Result<ConnAck, CodecError> {
+fn connack(r: &mut Reader, v5: bool) -> Result<Packet, CodecError> {
     let flags = r.u8()?;
     if flags & 0xfe != 0 {
         return Err(CodecError::Malformed("CONNACK reserved flags set"));
@@ -188,14 +187,15 @@ fn connack(r: &mut Reader, v5: bool) -> Result<ConnAck, CodecError> {
     } else {
         None
     };
-    Ok(ConnAck {
+    r.finish()?;
+    Ok(Packet::ConnAck(ConnAck {
         session_present,
         code,
         properties,
-    })
+    }))
 }
 
-fn publish(r: &mut Reader, flags: u8, v5: bool) -> Result<Publish, CodecError> {
+fn publish(r: &mut Reader, flags: u8, v5: bool) -> Result<Packet, CodecError> {
     let qos = qos((flags >> 1) & 3)?;
     let topic = r.string()?;
     let pkid = if qos == QoS::AtMostOnce { 0 } else { r.pkid()? };
@@ -205,7 +205,8 @@ fn publish(r: &mut Reader, flags: u8, v5: bool) -> Result<Publish, CodecError> {
     if !(topic.is_empty() && aliased) {
         validate::topic_name(&topic)?;
     }
-    Ok(Publish {
+    // The payload is the rest of the packet: nothing can be left over.
+    Ok(Packet::Publish(Publish {
         dup: flags & 0b1000 != 0,
         qos,
         retain: flags & 1 != 0,
@@ -213,12 +214,12 @@ fn publish(r: &mut Reader, flags: u8, v5: bool) -> Result<Publish, CodecError> {
         pkid,
         payload: r.rest(),
         properties,
-    })
+    }))
 }
 
 /// PUBACK/PUBREC/PUBREL/PUBCOMP. v5 may drop the reason code (then 0) and the property
 /// length (then none) [MQTT 5 §3.4.2.1, 3.4.2.2.1].
-fn ack(r: &mut Reader, kind: AckKind, v5: bool) -> Result<Ack, CodecError> {
+fn ack(r: &mut Reader, kind: AckKind, v5: bool) -> Result<Packet, CodecError> {
     let pkid = r.pkid()?;
     let (reason, properties) = if v5 && !r.is_empty() {
         let reason = r.u8()?;
@@ -231,15 +232,16 @@ fn ack(r: &mut Reader, kind: AckKind, v5: bool) -> Result<Ack, CodecError> {
     } else {
         (0, None)
     };
-    Ok(Ack {
+    r.finish()?;
+    Ok(Packet::Ack(Ack {
         kind,
         pkid,
         reason,
         properties,
-    })
+    }))
 }
 
-fn subscribe(r: &mut Reader, v5: bool) -> Result<Subscribe, CodecError> {
+fn subscribe(r: &mut Reader, v5: bool) -> Result<Packet, CodecError> {
     let pkid = r.pkid()?;
     let properties = if v5 { props::read_subscribe(r)? } else { None };
     let mut filters = Vec::new();
@@ -268,11 +270,11 @@ fn subscribe(r: &mut Reader, v5: bool) -> Result<Subscribe, CodecError> {
     if filters.is_empty() {
         return Err(CodecError::NoTopicFilters);
     }
-    Ok(Subscribe {
+    Ok(Packet::Subscribe(Subscribe {
         pkid,
         filters,
         properties,
-    })
+    }))
 }
 
 /// Reason codes stay raw: a code this crate does not know is reported to the engine,
@@ -287,17 +289,17 @@ fn codes(r: &mut Reader) -> Result<Vec<u8>, CodecError> {
     Ok(codes)
 }
 
-fn suback(r: &mut Reader, v5: bool) -> Result<SubAck, CodecError> {
+fn suback(r: &mut Reader, v5: bool) -> Result<Packet, CodecError> {
     let pkid = r.pkid()?;
     let properties = if v5 { props::read_ack(r)? } else { None };
-    Ok(SubAck {
+    Ok(Packet::SubAck(SubAck {
         pkid,
         codes: codes(r)?,
         properties,
-    })
+    }))
 }
 
-fn unsubscribe(r: &mut Reader, v5: bool) -> Result<Unsubscribe, CodecError> {
+fn unsubscribe(r: &mut Reader, v5: bool) -> Result<Packet, CodecError> {
     let pkid = r.pkid()?;
     let user_properties = if v5 {
         props::read_user_only(r)?
@@ -313,37 +315,39 @@ fn unsubscribe(r: &mut Reader, v5: bool) -> Result<Unsubscribe, CodecError> {
     if filters.is_empty() {
         return Err(CodecError::NoTopicFilters);
     }
-    Ok(Unsubscribe {
+    Ok(Packet::Unsubscribe(Unsubscribe {
         pkid,
         filters,
         user_properties,
-    })
+    }))
 }
 
-fn unsuback(r: &mut Reader, v5: bool) -> Result<UnsubAck, CodecError> {
+fn unsuback(r: &mut Reader, v5: bool) -> Result<Packet, CodecError> {
     let pkid = r.pkid()?;
     if !v5 {
-        return Ok(UnsubAck {
+        r.finish()?;
+        return Ok(Packet::UnsubAck(UnsubAck {
             pkid,
             codes: Vec::new(),
             properties: None,
-        });
+        }));
     }
     let properties = props::read_ack(r)?;
-    Ok(UnsubAck {
+    Ok(Packet::UnsubAck(UnsubAck {
         pkid,
         codes: codes(r)?,
         properties,
-    })
+    }))
 }
 
 /// v5 DISCONNECT: no body means reason 0; one byte is just the reason [MQTT 5 §3.14.2.1].
-fn disconnect(r: &mut Reader, v5: bool) -> Result<Disconnect, CodecError> {
+fn disconnect(r: &mut Reader, v5: bool) -> Result<Packet, CodecError> {
     if !v5 || r.is_empty() {
-        return Ok(Disconnect {
+        r.finish()?;
+        return Ok(Packet::Disconnect(Disconnect {
             reason: 0,
             properties: None,
-        });
+        }));
     }
     let reason = r.u8()?;
     let properties = if r.is_empty() {
@@ -351,16 +355,17 @@ fn disconnect(r: &mut Reader, v5: bool) -> Result<Disconnect, CodecError> {
     } else {
         props::read_disconnect(r)?
     };
-    Ok(Disconnect { reason, properties })
+    r.finish()?;
+    Ok(Packet::Disconnect(Disconnect { reason, properties }))
 }
 
 /// AUTH: no body means reason 0 (Success) [MQTT 5 §3.15.2.1].
-fn auth(r: &mut Reader) -> Result<Auth, CodecError> {
+fn auth(r: &mut Reader) -> Result<Packet, CodecError> {
     if r.is_empty() {
-        return Ok(Auth {
+        return Ok(Packet::Auth(Auth {
             reason: 0,
             properties: None,
-        });
+        }));
     }
     let reason = r.u8()?;
     let properties = if r.is_empty() {
@@ -368,5 +373,6 @@ fn auth(r: &mut Reader) -> Result<Auth, CodecError> {
     } else {
         props::read_auth(r)?
     };
-    Ok(Auth { reason, properties })
+    r.finish()?;
+    Ok(Packet::Auth(Auth { reason, properties }))
 }

@@ -13,7 +13,7 @@ mod wire;
 pub use packet::*;
 
 use alloc::vec::Vec;
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes};
 use wire::Sink;
 
 /// Why bytes could not be decoded or a packet could not be encoded.
@@ -135,7 +135,9 @@ fn frame(buf: &[u8], max_packet_size: usize) -> Result<Option<Frame>, CodecError
 
 /// Incremental stream decoder: WebSocket messages may split a packet or carry several.
 pub struct Decoder {
-    buf: BytesMut,
+    /// Received bytes not yet returned as packets. `Bytes` rather than `BytesMut`: packets
+    /// are cut from it without a copy either way, and `BytesMut` was about 1.5 KB of wasm.
+    buf: Bytes,
     version: ProtocolVersion,
     max_packet_size: usize,
     /// Set by the first error: the stream cannot be resynchronised, so every later call
@@ -147,7 +149,7 @@ impl Decoder {
     /// `max_packet_size` bounds a whole packet, fixed header included.
     pub fn new(version: ProtocolVersion, max_packet_size: usize) -> Decoder {
         Decoder {
-            buf: BytesMut::new(),
+            buf: Bytes::new(),
             version,
             max_packet_size,
             failed: None,
@@ -165,7 +167,7 @@ impl Decoder {
     /// Appends bytes from the transport. Ignored after an error: nothing more will be read.
     pub fn push(&mut self, bytes: &[u8]) {
         if self.failed.is_none() {
-            self.buf.extend_from_slice(bytes);
+            self.append(bytes);
         }
     }
 
@@ -177,10 +179,19 @@ impl Decoder {
             return;
         }
         if self.buf.is_empty() {
-            self.buf = BytesMut::from(bytes::Bytes::from(bytes));
+            self.buf = Bytes::from(bytes);
         } else {
-            self.buf.extend_from_slice(&bytes);
+            self.append(&bytes);
         }
+    }
+
+    /// Grows the buffer through a `Vec`, which takes the allocation over without a copy when
+    /// no packet cut from it is still alive (the usual case for the rest of a split packet),
+    /// so a large packet arriving in many pieces is still appended in amortised linear time.
+    fn append(&mut self, bytes: &[u8]) {
+        let mut grown = Vec::from(core::mem::take(&mut self.buf));
+        grown.extend_from_slice(bytes);
+        self.buf = Bytes::from(grown);
     }
 
     /// Ok(None): need more bytes. Err: the stream is corrupt and the connection must be
@@ -203,7 +214,7 @@ impl Decoder {
         match self.try_next::<FROM_BROKER>() {
             Err(e) => {
                 self.failed = Some(e);
-                self.buf = BytesMut::new();
+                self.buf = Bytes::new();
                 Err(e)
             }
             ok => ok,
@@ -218,9 +229,9 @@ impl Decoder {
         if self.buf.len() < total {
             return Ok(None);
         }
-        let mut whole = self.buf.split_to(total);
-        whole.advance(f.header_len);
-        decode::packet::<FROM_BROKER>(f.byte1, whole.freeze(), self.version).map(Some)
+        let body = self.buf.slice(f.header_len..total);
+        self.buf.advance(total);
+        decode::packet::<FROM_BROKER>(f.byte1, body, self.version).map(Some)
     }
 
     /// Bytes received but not yet returned as packets.
@@ -230,7 +241,7 @@ impl Decoder {
 
     /// Drops buffered bytes and any error: ready for a new connection.
     pub fn clear(&mut self) {
-        self.buf = BytesMut::new();
+        self.buf = Bytes::new();
         self.failed = None;
     }
 }
@@ -323,6 +334,6 @@ pub fn decode_one(
     if bytes.len() > total {
         return Err(CodecError::TrailingBytes);
     }
-    let body = bytes::Bytes::copy_from_slice(&bytes[f.header_len..]);
+    let body = Bytes::copy_from_slice(&bytes[f.header_len..]);
     decode::packet::<false>(f.byte1, body, version)
 }

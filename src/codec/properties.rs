@@ -97,14 +97,17 @@ fn read_value(r: &mut Reader, id: u8) -> Result<Value, CodecError> {
     })
 }
 
-/// Reads a property section and hands each property to `apply`. Rejects properties the
-/// packet does not allow and repeats of any property but User Property and (in PUBLISH)
-/// Subscription Identifier [MQTT-2.2.2-1 and the per-packet "more than once" rules].
-/// Returns whether the section had any property. `apply` is a trait object so the loop
-/// exists once in the wasm rather than once per packet type.
+/// Reads a property section: User Properties go to `users`, every other property to `apply`.
+/// Rejects properties the packet does not allow, repeats of any property but User Property
+/// and (`many_sub_ids`, PUBLISH) Subscription Identifier, zero where the spec forbids it and
+/// a Response Topic that is not a Topic Name [MQTT-2.2.2-1, 3.3.2-14 and the per-packet
+/// rules]. Returns whether the section had any property. The checks live here, and `apply`
+/// is a trait object, so they exist once in the wasm rather than once per packet type.
 fn read_section(
     r: &mut Reader,
     allowed: &[u8],
+    many_sub_ids: bool,
+    users: &mut Vec<(String, String)>,
     apply: &mut dyn FnMut(u8, Value) -> Result<(), CodecError>,
 ) -> Result<bool, CodecError> {
     let len = r.varint()?;
@@ -114,58 +117,109 @@ fn read_section(
     while !section.is_empty() {
         let id = section.u8()?;
         let value = read_value(&mut section, id)?;
-        if !allowed.contains(&id) {
+        if !super::validate::has_byte(allowed, id) {
             return Err(CodecError::ProtocolError(
                 "property not allowed in this packet",
             ));
         }
         let bit = 1u64 << id; // ids are < 64 once read_value accepted them
-        if seen & bit != 0 && id != USER_PROPERTY && id != SUBSCRIPTION_IDENTIFIER {
+        let repeatable = id == USER_PROPERTY || (id == SUBSCRIPTION_IDENTIFIER && many_sub_ids);
+        if seen & bit != 0 && !repeatable {
             return Err(CodecError::ProtocolError("property repeated"));
         }
         seen |= bit;
-        apply(id, value)?;
+        match (&value, id) {
+            (Value::U16(0), RECEIVE_MAXIMUM) => {
+                return Err(CodecError::ProtocolError("Receive Maximum 0"))
+            }
+            (Value::U32(0), MAXIMUM_PACKET_SIZE) => {
+                return Err(CodecError::ProtocolError("Maximum Packet Size 0"))
+            }
+            (Value::U16(0), TOPIC_ALIAS) => return Err(CodecError::ProtocolError("Topic Alias 0")),
+            (Value::Var(0), SUBSCRIPTION_IDENTIFIER) => {
+                return Err(CodecError::ProtocolError("Subscription Identifier 0"))
+            }
+            (Value::Str(topic), RESPONSE_TOPIC) => super::validate::topic_name(topic)?,
+            _ => {}
+        }
+        match value {
+            Value::Pair(k, v) => users.push((k, v)),
+            value => apply(id, value)?,
+        }
     }
     Ok(any)
-}
-
-fn non_zero_u16(v: u16, what: &'static str) -> Result<u16, CodecError> {
-    if v == 0 {
-        Err(CodecError::ProtocolError(what))
-    } else {
-        Ok(v)
-    }
-}
-
-fn non_zero_u32(v: u32, what: &'static str) -> Result<u32, CodecError> {
-    if v == 0 {
-        Err(CodecError::ProtocolError(what))
-    } else {
-        Ok(v)
-    }
 }
 
 /// The property reader already checked each value's type against its identifier, so a
 /// mismatch here is unreachable; it is still an error rather than a panic.
 const TYPE_MISMATCH: CodecError = CodecError::Malformed("property type");
 
-macro_rules! get {
-    ($value:expr, $variant:ident) => {
-        match $value {
-            Value::$variant(v) => v,
-            _ => return Err(TYPE_MISMATCH),
-        }
-    };
+/// A field type a property value is stored as.
+trait FieldValue: Sized {
+    fn from_value(v: Value) -> Option<Self>;
 }
 
-fn user_property(users: &mut Vec<(String, String)>, value: Value) -> Result<(), CodecError> {
-    match value {
-        Value::Pair(k, v) => {
-            users.push((k, v));
-            Ok(())
+impl FieldValue for u8 {
+    fn from_value(v: Value) -> Option<u8> {
+        match v {
+            Value::Byte(b) => Some(b),
+            _ => None,
         }
-        _ => Err(TYPE_MISMATCH),
     }
+}
+
+impl FieldValue for u16 {
+    fn from_value(v: Value) -> Option<u16> {
+        match v {
+            Value::U16(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl FieldValue for u32 {
+    fn from_value(v: Value) -> Option<u32> {
+        match v {
+            Value::U32(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// Subscription Identifiers, which mqttbytes keeps as `usize`.
+impl FieldValue for usize {
+    fn from_value(v: Value) -> Option<usize> {
+        match v {
+            Value::Var(n) => Some(n as usize),
+            _ => None,
+        }
+    }
+}
+
+impl FieldValue for String {
+    fn from_value(v: Value) -> Option<String> {
+        match v {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl FieldValue for Bytes {
+    fn from_value(v: Value) -> Option<Bytes> {
+        match v {
+            Value::Bin(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// Stores a property in its field. Not inlined: one call per match arm is smaller than the
+/// type check and the drop of the field's old value repeated in every arm.
+#[inline(never)]
+fn set<T: FieldValue>(field: &mut Option<T>, v: Value) -> Result<(), CodecError> {
+    *field = Some(T::from_value(v).ok_or(TYPE_MISMATCH)?);
+    Ok(())
 }
 
 pub fn read_connect(r: &mut Reader) -> Result<Option<ConnectProperties>, CodecError> {
@@ -191,24 +245,22 @@ pub fn read_connect(r: &mut Reader) -> Result<Option<ConnectProperties>, CodecEr
         AUTHENTICATION_METHOD,
         AUTHENTICATION_DATA,
     ];
-    let any = read_section(r, &allowed, &mut |id, v| {
-        match id {
-            SESSION_EXPIRY_INTERVAL => p.session_expiry_interval = Some(get!(v, U32)),
-            RECEIVE_MAXIMUM => {
-                p.receive_maximum = Some(non_zero_u16(get!(v, U16), "Receive Maximum 0")?)
-            }
-            MAXIMUM_PACKET_SIZE => {
-                p.max_packet_size = Some(non_zero_u32(get!(v, U32), "Maximum Packet Size 0")?)
-            }
-            TOPIC_ALIAS_MAXIMUM => p.topic_alias_max = Some(get!(v, U16)),
-            REQUEST_RESPONSE_INFORMATION => p.request_response_info = Some(get!(v, Byte)),
-            REQUEST_PROBLEM_INFORMATION => p.request_problem_info = Some(get!(v, Byte)),
-            AUTHENTICATION_METHOD => p.authentication_method = Some(get!(v, Str)),
-            AUTHENTICATION_DATA => p.authentication_data = Some(get!(v, Bin)),
-            _ => user_property(&mut p.user_properties, v)?,
-        }
-        Ok(())
-    })?;
+    let any = read_section(
+        r,
+        &allowed,
+        false,
+        &mut p.user_properties,
+        &mut |id, v| match id {
+            SESSION_EXPIRY_INTERVAL => set(&mut p.session_expiry_interval, v),
+            RECEIVE_MAXIMUM => set(&mut p.receive_maximum, v),
+            MAXIMUM_PACKET_SIZE => set(&mut p.max_packet_size, v),
+            TOPIC_ALIAS_MAXIMUM => set(&mut p.topic_alias_max, v),
+            REQUEST_RESPONSE_INFORMATION => set(&mut p.request_response_info, v),
+            REQUEST_PROBLEM_INFORMATION => set(&mut p.request_problem_info, v),
+            AUTHENTICATION_METHOD => set(&mut p.authentication_method, v),
+            _ => set(&mut p.authentication_data, v),
+        },
+    )?;
     Ok(if any { Some(p) } else { None })
 }
 
@@ -231,25 +283,21 @@ pub fn read_will(r: &mut Reader) -> Result<Option<WillProperties>, CodecError> {
         CORRELATION_DATA,
         USER_PROPERTY,
     ];
-    let any = read_section(r, &allowed, &mut |id, v| {
-        match id {
-            WILL_DELAY_INTERVAL => p.delay_interval = Some(get!(v, U32)),
-            PAYLOAD_FORMAT_INDICATOR => p.payload_format_indicator = Some(get!(v, Byte)),
-            MESSAGE_EXPIRY_INTERVAL => p.message_expiry_interval = Some(get!(v, U32)),
-            CONTENT_TYPE => p.content_type = Some(get!(v, Str)),
-            RESPONSE_TOPIC => p.response_topic = Some(response_topic(get!(v, Str))?),
-            CORRELATION_DATA => p.correlation_data = Some(get!(v, Bin)),
-            _ => user_property(&mut p.user_properties, v)?,
-        }
-        Ok(())
-    })?;
+    let any = read_section(
+        r,
+        &allowed,
+        false,
+        &mut p.user_properties,
+        &mut |id, v| match id {
+            WILL_DELAY_INTERVAL => set(&mut p.delay_interval, v),
+            PAYLOAD_FORMAT_INDICATOR => set(&mut p.payload_format_indicator, v),
+            MESSAGE_EXPIRY_INTERVAL => set(&mut p.message_expiry_interval, v),
+            CONTENT_TYPE => set(&mut p.content_type, v),
+            RESPONSE_TOPIC => set(&mut p.response_topic, v),
+            _ => set(&mut p.correlation_data, v),
+        },
+    )?;
     Ok(if any { Some(p) } else { None })
-}
-
-/// A Response Topic is a Topic Name: no wildcards [MQTT-3.3.2-14].
-fn response_topic(topic: String) -> Result<String, CodecError> {
-    super::validate::topic_name(&topic)?;
-    Ok(topic)
 }
 
 pub fn read_connack(r: &mut Reader) -> Result<Option<ConnAckProperties>, CodecError> {
@@ -273,36 +321,30 @@ pub fn read_connack(r: &mut Reader) -> Result<Option<ConnAckProperties>, CodecEr
         AUTHENTICATION_METHOD,
         AUTHENTICATION_DATA,
     ];
-    let any = read_section(r, &allowed, &mut |id, v| {
-        match id {
-            SESSION_EXPIRY_INTERVAL => p.session_expiry_interval = Some(get!(v, U32)),
-            RECEIVE_MAXIMUM => {
-                p.receive_max = Some(non_zero_u16(get!(v, U16), "Receive Maximum 0")?)
-            }
-            MAXIMUM_QOS => p.max_qos = Some(get!(v, Byte)),
-            RETAIN_AVAILABLE => p.retain_available = Some(get!(v, Byte)),
-            MAXIMUM_PACKET_SIZE => {
-                p.max_packet_size = Some(non_zero_u32(get!(v, U32), "Maximum Packet Size 0")?)
-            }
-            ASSIGNED_CLIENT_IDENTIFIER => p.assigned_client_identifier = Some(get!(v, Str)),
-            TOPIC_ALIAS_MAXIMUM => p.topic_alias_max = Some(get!(v, U16)),
-            REASON_STRING => p.reason_string = Some(get!(v, Str)),
-            WILDCARD_SUBSCRIPTION_AVAILABLE => {
-                p.wildcard_subscription_available = Some(get!(v, Byte))
-            }
-            SUBSCRIPTION_IDENTIFIER_AVAILABLE => {
-                p.subscription_identifiers_available = Some(get!(v, Byte))
-            }
-            SHARED_SUBSCRIPTION_AVAILABLE => p.shared_subscription_available = Some(get!(v, Byte)),
-            SERVER_KEEP_ALIVE => p.server_keep_alive = Some(get!(v, U16)),
-            RESPONSE_INFORMATION => p.response_information = Some(get!(v, Str)),
-            SERVER_REFERENCE => p.server_reference = Some(get!(v, Str)),
-            AUTHENTICATION_METHOD => p.authentication_method = Some(get!(v, Str)),
-            AUTHENTICATION_DATA => p.authentication_data = Some(get!(v, Bin)),
-            _ => user_property(&mut p.user_properties, v)?,
-        }
-        Ok(())
-    })?;
+    let any = read_section(
+        r,
+        &allowed,
+        false,
+        &mut p.user_properties,
+        &mut |id, v| match id {
+            SESSION_EXPIRY_INTERVAL => set(&mut p.session_expiry_interval, v),
+            RECEIVE_MAXIMUM => set(&mut p.receive_max, v),
+            MAXIMUM_QOS => set(&mut p.max_qos, v),
+            RETAIN_AVAILABLE => set(&mut p.retain_available, v),
+            MAXIMUM_PACKET_SIZE => set(&mut p.max_packet_size, v),
+            ASSIGNED_CLIENT_IDENTIFIER => set(&mut p.assigned_client_identifier, v),
+            TOPIC_ALIAS_MAXIMUM => set(&mut p.topic_alias_max, v),
+            REASON_STRING => set(&mut p.reason_string, v),
+            WILDCARD_SUBSCRIPTION_AVAILABLE => set(&mut p.wildcard_subscription_available, v),
+            SUBSCRIPTION_IDENTIFIER_AVAILABLE => set(&mut p.subscription_identifiers_available, v),
+            SHARED_SUBSCRIPTION_AVAILABLE => set(&mut p.shared_subscription_available, v),
+            SERVER_KEEP_ALIVE => set(&mut p.server_keep_alive, v),
+            RESPONSE_INFORMATION => set(&mut p.response_information, v),
+            SERVER_REFERENCE => set(&mut p.server_reference, v),
+            AUTHENTICATION_METHOD => set(&mut p.authentication_method, v),
+            _ => set(&mut p.authentication_data, v),
+        },
+    )?;
     Ok(if any { Some(p) } else { None })
 }
 
@@ -327,22 +369,25 @@ pub fn read_publish(r: &mut Reader) -> Result<Option<PublishProperties>, CodecEr
         SUBSCRIPTION_IDENTIFIER,
         CONTENT_TYPE,
     ];
-    let any = read_section(r, &allowed, &mut |id, v| {
-        match id {
-            PAYLOAD_FORMAT_INDICATOR => p.payload_format_indicator = Some(get!(v, Byte)),
-            MESSAGE_EXPIRY_INTERVAL => p.message_expiry_interval = Some(get!(v, U32)),
-            TOPIC_ALIAS => p.topic_alias = Some(non_zero_u16(get!(v, U16), "Topic Alias 0")?),
-            RESPONSE_TOPIC => p.response_topic = Some(response_topic(get!(v, Str))?),
-            CORRELATION_DATA => p.correlation_data = Some(get!(v, Bin)),
+    let any = read_section(
+        r,
+        &allowed,
+        true,
+        &mut p.user_properties,
+        &mut |id, v| match id {
+            PAYLOAD_FORMAT_INDICATOR => set(&mut p.payload_format_indicator, v),
+            MESSAGE_EXPIRY_INTERVAL => set(&mut p.message_expiry_interval, v),
+            TOPIC_ALIAS => set(&mut p.topic_alias, v),
+            RESPONSE_TOPIC => set(&mut p.response_topic, v),
+            CORRELATION_DATA => set(&mut p.correlation_data, v),
             SUBSCRIPTION_IDENTIFIER => {
-                let sid = non_zero_u32(get!(v, Var), "Subscription Identifier 0")?;
-                p.subscription_identifiers.push(sid as usize);
+                let sid = usize::from_value(v).ok_or(TYPE_MISMATCH)?;
+                p.subscription_identifiers.push(sid);
+                Ok(())
             }
-            CONTENT_TYPE => p.content_type = Some(get!(v, Str)),
-            _ => user_property(&mut p.user_properties, v)?,
-        }
-        Ok(())
-    })?;
+            _ => set(&mut p.content_type, v),
+        },
+    )?;
     Ok(if any { Some(p) } else { None })
 }
 
@@ -354,18 +399,9 @@ pub fn read_subscribe(r: &mut Reader) -> Result<Option<SubscribeProperties>, Cod
     let any = read_section(
         r,
         &[SUBSCRIPTION_IDENTIFIER, USER_PROPERTY],
-        &mut |id, v| {
-            if id == SUBSCRIPTION_IDENTIFIER {
-                if p.id.is_some() {
-                    return Err(CodecError::ProtocolError("property repeated"));
-                }
-                let sid = non_zero_u32(get!(v, Var), "Subscription Identifier 0")?;
-                p.id = Some(sid as usize);
-                Ok(())
-            } else {
-                user_property(&mut p.user_properties, v)
-            }
-        },
+        false,
+        &mut p.user_properties,
+        &mut |_, v| set(&mut p.id, v),
     )?;
     Ok(if any { Some(p) } else { None })
 }
@@ -373,22 +409,19 @@ pub fn read_subscribe(r: &mut Reader) -> Result<Option<SubscribeProperties>, Cod
 /// UNSUBSCRIBE allows only User Properties.
 pub fn read_user_only(r: &mut Reader) -> Result<Vec<(String, String)>, CodecError> {
     let mut users = Vec::new();
-    read_section(r, &[USER_PROPERTY], &mut |_, v| {
-        user_property(&mut users, v)
-    })?;
+    read_section(r, &[USER_PROPERTY], false, &mut users, &mut |_, _| Ok(()))?;
     Ok(users)
 }
 
 pub fn read_ack(r: &mut Reader) -> Result<Option<AckProperties>, CodecError> {
     let mut p = AckProperties::default();
-    let any = read_section(r, &[REASON_STRING, USER_PROPERTY], &mut |id, v| {
-        if id == REASON_STRING {
-            p.reason_string = Some(get!(v, Str));
-            Ok(())
-        } else {
-            user_property(&mut p.user_properties, v)
-        }
-    })?;
+    let any = read_section(
+        r,
+        &[REASON_STRING, USER_PROPERTY],
+        false,
+        &mut p.user_properties,
+        &mut |_, v| set(&mut p.reason_string, v),
+    )?;
     Ok(if any { Some(p) } else { None })
 }
 
@@ -400,15 +433,17 @@ pub fn read_disconnect(r: &mut Reader) -> Result<Option<DisconnectProperties>, C
         USER_PROPERTY,
         SERVER_REFERENCE,
     ];
-    let any = read_section(r, &allowed, &mut |id, v| {
-        match id {
-            SESSION_EXPIRY_INTERVAL => p.session_expiry_interval = Some(get!(v, U32)),
-            REASON_STRING => p.reason_string = Some(get!(v, Str)),
-            SERVER_REFERENCE => p.server_reference = Some(get!(v, Str)),
-            _ => user_property(&mut p.user_properties, v)?,
-        }
-        Ok(())
-    })?;
+    let any = read_section(
+        r,
+        &allowed,
+        false,
+        &mut p.user_properties,
+        &mut |id, v| match id {
+            SESSION_EXPIRY_INTERVAL => set(&mut p.session_expiry_interval, v),
+            REASON_STRING => set(&mut p.reason_string, v),
+            _ => set(&mut p.server_reference, v),
+        },
+    )?;
     Ok(if any { Some(p) } else { None })
 }
 
@@ -420,15 +455,17 @@ pub fn read_auth(r: &mut Reader) -> Result<Option<AuthProperties>, CodecError> {
         REASON_STRING,
         USER_PROPERTY,
     ];
-    let any = read_section(r, &allowed, &mut |id, v| {
-        match id {
-            AUTHENTICATION_METHOD => p.authentication_method = Some(get!(v, Str)),
-            AUTHENTICATION_DATA => p.authentication_data = Some(get!(v, Bin)),
-            REASON_STRING => p.reason_string = Some(get!(v, Str)),
-            _ => user_property(&mut p.user_properties, v)?,
-        }
-        Ok(())
-    })?;
+    let any = read_section(
+        r,
+        &allowed,
+        false,
+        &mut p.user_properties,
+        &mut |id, v| match id {
+            AUTHENTICATION_METHOD => set(&mut p.authentication_method, v),
+            AUTHENTICATION_DATA => set(&mut p.authentication_data, v),
+            _ => set(&mut p.reason_string, v),
+        },
+    )?;
     Ok(if any { Some(p) } else { None })
 }
 

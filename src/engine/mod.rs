@@ -5,13 +5,13 @@
 //! behaviour is a deterministic function of the calls made — which is how the tests drive it.
 
 pub mod events;
+mod fifo;
 mod ids;
 mod in_flight;
 pub mod options;
 mod reconnect;
 mod small_map;
 
-use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -22,6 +22,7 @@ use crate::codec::{
     SubscribeFilter, SubscribeProperties, UnsubAck, Unsubscribe, Will,
 };
 pub use events::*;
+use fifo::Fifo;
 use ids::{IdSet, PacketIds};
 use in_flight::InFlight;
 pub use options::*;
@@ -113,7 +114,7 @@ pub struct Session {
     phase: Phase,
     decoder: Decoder,
     tx: Vec<u8>,
-    events: VecDeque<Event>,
+    events: Fifo<Event>,
     ids: PacketIds,
     next_op: OpId,
     /// In send order, which is the order of resends and failures.
@@ -122,11 +123,13 @@ pub struct Session {
     held: usize,
     /// In send order too (`SmallMap` keeps insertion order).
     requests: SmallMap<u16, PendingAck>,
-    queue: VecDeque<Queued>,
+    queue: Fifo<Queued>,
     /// QoS 2 ids delivered to the page and not yet released: a duplicate is acknowledged, not delivered.
     incoming_qos2: IdSet,
-    /// Granted subscriptions, replayed when the broker lost the session (MQTT.js `resubscribe`).
-    subscriptions: SmallMap<String, Subscription>,
+    /// Granted subscriptions, replayed when the broker lost the session (MQTT.js `resubscribe`),
+    /// in the order first granted. Found by their filter: a map keyed by a copy of it cost
+    /// wasm size and a `String` per subscription.
+    subscriptions: Vec<Subscription>,
     server: ServerLimits,
     keepalive_ms: u64,
     last_sent: u64,
@@ -161,15 +164,15 @@ impl Session {
             phase: Phase::Idle,
             decoder,
             tx: Vec::new(),
-            events: VecDeque::new(),
+            events: Fifo::new(),
             ids: PacketIds::new(),
             next_op: 1,
             outgoing: InFlight::new(),
             held: 0,
             requests: SmallMap::new(),
-            queue: VecDeque::new(),
+            queue: Fifo::new(),
             incoming_qos2: IdSet::new(),
-            subscriptions: SmallMap::new(),
+            subscriptions: Vec::new(),
             server: UNLIMITED,
             keepalive_ms: 0,
             last_sent: 0,
@@ -554,21 +557,22 @@ impl Session {
     fn fail_everything(&mut self, error: OpError, text: &str) {
         self.held = 0;
         for (_, o) in self.outgoing.take_all() {
+            let Some(o) = o else { continue };
             self.ids.release(o.publish.pkid);
-            self.fail(o.op, error, 0, o.publish.pkid, String::from(text));
+            self.fail(o.op, error, 0, o.publish.pkid, text);
         }
         for (_, p) in self.requests.take_all() {
             self.ids.release(request_pkid(&p.request));
             // op 0 is an internal resubscription: the page has no callback waiting for it.
             if p.op != 0 {
-                self.fail(p.op, error, 0, 0, String::from(text));
+                self.fail(p.op, error, 0, 0, text);
             }
         }
         while let Some(q) = self.queue.pop_front() {
             let op = match q {
                 Queued::Publish(op, _) | Queued::Request(op, _) => op,
             };
-            self.fail(op, error, 0, 0, String::from(text));
+            self.fail(op, error, 0, 0, text);
         }
     }
 
@@ -785,27 +789,22 @@ impl Session {
 
     fn handle_packet(&mut self, now: u64, packet: Packet) {
         self.packet_seen(packet_type(&packet));
-        if self.phase == Phase::AwaitConnAck {
-            return match packet {
-                Packet::ConnAck(ack) => self.handle_connack(now, ack),
-                Packet::Auth(auth) if self.opts.protocol.is_v5() => {
-                    self.events.push_back(Event::Auth {
-                        reason: auth.reason,
-                        properties: auth.properties,
-                    })
-                }
-                _ => self.refuse_packet(now),
-            };
-        }
+        let v5 = self.opts.protocol.is_v5();
+        let awaiting = self.phase == Phase::AwaitConnAck;
         match packet {
+            // Enhanced authentication happens before CONNACK as well as after it.
+            Packet::Auth(auth) if v5 => self.events.push_back(Event::Auth {
+                reason: auth.reason,
+                properties: auth.properties,
+            }),
+            Packet::ConnAck(ack) if awaiting => self.handle_connack(now, ack),
+            _ if awaiting => self.refuse_packet(now),
             Packet::Publish(p) => self.handle_publish(now, p),
             Packet::Ack(ack) => self.handle_ack(now, ack),
             Packet::SubAck(ack) => self.handle_suback(now, ack),
             Packet::UnsubAck(ack) => self.handle_unsuback(now, ack),
             Packet::PingResp => {}
-            Packet::Disconnect(d) if self.opts.protocol.is_v5() => {
-                self.handle_server_disconnect(now, d)
-            }
+            Packet::Disconnect(d) if v5 => self.handle_server_disconnect(now, d),
             // MQTT 3.1/3.1.1 define DISCONNECT for clients only [MQTT-3.14]: a broker sending
             // one is broken, and a plain close would hide that from the page.
             Packet::Disconnect(_) => self.protocol_violation(
@@ -813,12 +812,6 @@ impl Session {
                 0x82,
                 "DISCONNECT, which before MQTT 5 only a client sends",
             ),
-            Packet::Auth(auth) if self.opts.protocol.is_v5() => {
-                self.events.push_back(Event::Auth {
-                    reason: auth.reason,
-                    properties: auth.properties,
-                })
-            }
             _ => self.refuse_packet(now),
         }
     }
@@ -932,7 +925,7 @@ impl Session {
             match (o.state, session_present) {
                 (OutState::Qos2Released, true) => {
                     unacked += 1;
-                    let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
+                    self.write_ack(now, AckKind::PubRel, pkid, 0);
                 }
                 (OutState::Qos2Released, false) => {
                     if let Some(o) = self.outgoing.remove(pkid) {
@@ -976,10 +969,16 @@ impl Session {
     /// Writes an in-flight PUBLISH again as stored; one that no longer fits the broker's
     /// Maximum Packet Size fails instead. Whether it went out.
     fn resend(&mut self, now: u64, pkid: u16) -> bool {
-        let Some(p) = self.outgoing.get(pkid).map(|o| o.publish.clone()) else {
+        // Lent to the encoder and put back: a copy of every resent PUBLISH cost wasm size.
+        let Some(o) = self.outgoing.get_mut(pkid) else {
             return false;
         };
-        if self.write_publish(now, p).is_ok() {
+        let mut p = core::mem::replace(&mut o.publish, blank_publish());
+        let sent = self.write_publish(now, &mut p).is_ok();
+        if let Some(o) = self.outgoing.get_mut(pkid) {
+            o.publish = p;
+        }
+        if sent {
             return true;
         }
         if let Some(o) = self.outgoing.remove(pkid) {
@@ -989,7 +988,7 @@ impl Session {
                 OpError::PacketTooLarge,
                 0,
                 pkid,
-                String::from("Message larger than the broker's Maximum Packet Size"),
+                "Message larger than the broker's Maximum Packet Size",
             );
         }
         false
@@ -1001,16 +1000,16 @@ impl Session {
     /// is small; a map keyed by properties would cost wasm size for nothing.
     fn resubscribe(&mut self, now: u64) {
         for i in 0..self.subscriptions.len() {
-            let subs = self.subscriptions.as_slice();
-            let properties = &subs[i].1.properties;
+            let subs = &self.subscriptions;
+            let properties = &subs[i].properties;
             // Sent with the first filter that has these properties.
-            if subs[..i].iter().any(|(_, s)| s.properties == *properties) {
+            if subs[..i].iter().any(|s| s.properties == *properties) {
                 continue;
             }
             let filters: Vec<SubscribeFilter> = subs[i..]
                 .iter()
-                .filter(|(_, s)| s.properties == *properties)
-                .map(|(_, s)| s.filter.clone())
+                .filter(|s| s.properties == *properties)
+                .map(|s| s.filter.clone())
                 .collect();
             let properties = properties.clone();
             for chunk in filters.chunks(64) {
@@ -1067,7 +1066,7 @@ impl Session {
             QoS::AtLeastOnce => {
                 let pkid = p.pkid;
                 self.deliver(p);
-                let _ = self.write_packet(now, &ack_packet(AckKind::PubAck, pkid, 0));
+                self.write_ack(now, AckKind::PubAck, pkid, 0);
             }
             QoS::ExactlyOnce => {
                 let pkid = p.pkid;
@@ -1084,21 +1083,13 @@ impl Session {
                     self.incoming_qos2.insert(pkid);
                     self.deliver(p);
                 }
-                let _ = self.write_packet(now, &ack_packet(AckKind::PubRec, pkid, 0));
+                self.write_ack(now, AckKind::PubRec, pkid, 0);
             }
         }
     }
 
     fn deliver(&mut self, p: Publish) {
-        self.events.push_back(Event::Message(Message {
-            topic: p.topic,
-            payload: p.payload,
-            qos: p.qos,
-            retain: p.retain,
-            dup: p.dup,
-            pkid: p.pkid,
-            properties: p.properties,
-        }));
+        self.events.push_back(Event::Message(p));
     }
 
     fn handle_ack(&mut self, now: u64, ack: Ack) {
@@ -1111,7 +1102,7 @@ impl Session {
                 } else {
                     0x92
                 };
-                let _ = self.write_packet(now, &ack_packet(AckKind::PubComp, pkid, reason));
+                self.write_ack(now, AckKind::PubComp, pkid, reason);
                 return;
             }
             AckKind::PubAck => OutState::Qos1Sent,
@@ -1126,7 +1117,7 @@ impl Session {
             (_, Some(s)) if s == expected => {}
             // A repeated PUBREC after we moved on: the PUBREL may have been lost.
             (AckKind::PubRec, Some(OutState::Qos2Released)) => {
-                let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
+                self.write_ack(now, AckKind::PubRel, pkid, 0);
                 return;
             }
             _ => {
@@ -1149,7 +1140,7 @@ impl Session {
             if let Some(o) = self.outgoing.get_mut(pkid) {
                 o.state = OutState::Qos2Released;
             }
-            let _ = self.write_packet(now, &ack_packet(AckKind::PubRel, pkid, 0));
+            self.write_ack(now, AckKind::PubRel, pkid, 0);
             return;
         }
         let Some(o) = self.outgoing.remove(pkid) else {
@@ -1194,9 +1185,19 @@ impl Session {
         {
             for (filter, code) in filters.into_iter().zip(ack.codes.iter()) {
                 if *code < 0x80 {
-                    let properties = properties.clone();
-                    self.subscriptions
-                        .insert(filter.filter.clone(), Subscription { filter, properties });
+                    let sub = Subscription {
+                        filter,
+                        properties: properties.clone(),
+                    };
+                    // A filter subscribed again keeps its place with the new options.
+                    match self
+                        .subscriptions
+                        .iter_mut()
+                        .find(|s| s.filter.filter == sub.filter.filter)
+                    {
+                        Some(slot) => *slot = sub,
+                        None => self.subscriptions.push(sub),
+                    }
                 }
             }
         }
@@ -1221,7 +1222,13 @@ impl Session {
         self.ids.release(ack.pkid);
         if let Request::Unsubscribe(unsub) = p.request {
             for f in &unsub.filters {
-                self.subscriptions.remove(f);
+                if let Some(i) = self
+                    .subscriptions
+                    .iter()
+                    .position(|s| s.filter.filter == *f)
+                {
+                    self.subscriptions.remove(i);
+                }
             }
         }
         self.done(p.op, ack.pkid, 0, ack.codes, ack.properties);
@@ -1296,7 +1303,7 @@ impl Session {
                     OpError::InvalidQoS,
                     0,
                     0,
-                    String::from("Invalid QoS: must be 0, 1 or 2"),
+                    "Invalid QoS: must be 0, 1 or 2",
                 );
                 return op;
             }
@@ -1338,7 +1345,7 @@ impl Session {
                     OpError::PacketTooLarge,
                     0,
                     0,
-                    String::from("Message too large for MQTT"),
+                    "Message too large for MQTT",
                 );
                 return op;
             }
@@ -1349,13 +1356,7 @@ impl Session {
             && !self.opts.queue_qos_zero
             && self.phase != Phase::Connected
         {
-            self.fail(
-                op,
-                OpError::NoConnection,
-                0,
-                0,
-                String::from("No connection to broker"),
-            );
+            self.fail(op, OpError::NoConnection, 0, 0, "No connection to broker");
         } else {
             self.enqueue(op, Queued::Publish(op, publish));
         }
@@ -1365,7 +1366,7 @@ impl Session {
     pub fn subscribe(
         &mut self,
         now: u64,
-        filters: Vec<SubscribeFilter>,
+        mut filters: Vec<SubscribeFilter>,
         properties: Option<SubscribeProperties>,
     ) -> OpId {
         let op = self.new_op();
@@ -1378,7 +1379,7 @@ impl Session {
                 OpError::InvalidTopic,
                 0,
                 0,
-                String::from("Invalid topic: no topic to subscribe to"),
+                "Invalid topic: no topic to subscribe to",
             );
             return op;
         }
@@ -1399,27 +1400,19 @@ impl Session {
                     OpError::InvalidArgument,
                     0,
                     0,
-                    String::from("Invalid retain handling: must be 0, 1 or 2"),
+                    "Invalid retain handling: must be 0, 1 or 2",
                 );
                 return op;
             }
         }
         let v5 = self.opts.protocol.is_v5();
-        let filters = filters
-            .into_iter()
-            .map(|f| {
-                if v5 {
-                    f
-                } else {
-                    SubscribeFilter {
-                        no_local: false,
-                        retain_as_published: false,
-                        retain_handling: 0,
-                        ..f
-                    }
-                }
-            })
-            .collect();
+        if !v5 {
+            for f in &mut filters {
+                f.no_local = false;
+                f.retain_as_published = false;
+                f.retain_handling = 0;
+            }
+        }
         let sub = Subscribe {
             pkid: 0,
             filters,
@@ -1445,7 +1438,7 @@ impl Session {
                 OpError::InvalidTopic,
                 0,
                 0,
-                String::from("Invalid topic: no topic to unsubscribe from"),
+                "Invalid topic: no topic to unsubscribe from",
             );
             return op;
         }
@@ -1490,19 +1483,13 @@ impl Session {
     /// An operation the driver could not even parse: fails like any other, asynchronously.
     pub fn reject(&mut self, error: OpError, text: &str) -> OpId {
         let op = self.new_op();
-        self.fail(op, error, 0, 0, String::from(text));
+        self.fail(op, error, 0, 0, text);
         op
     }
 
     fn rejects_new_work(&mut self, op: OpId) -> bool {
         if self.ending.is_some() || self.phase == Phase::Ended {
-            self.fail(
-                op,
-                OpError::Disconnecting,
-                0,
-                0,
-                String::from("client disconnecting"),
-            );
+            self.fail(op, OpError::Disconnecting, 0, 0, "client disconnecting");
             return true;
         }
         false
@@ -1559,7 +1546,7 @@ impl Session {
                 OpError::NotSupportedByServer,
                 0,
                 0,
-                String::from("Retain not supported by the broker"),
+                "Retain not supported by the broker",
             );
         }
         if let Some(alias) = publish.properties.as_ref().and_then(|p| p.topic_alias) {
@@ -1569,7 +1556,7 @@ impl Session {
                     OpError::NotSupportedByServer,
                     0,
                     0,
-                    String::from("Topic alias out of the broker's range (Topic Alias Maximum)"),
+                    "Topic alias out of the broker's range (Topic Alias Maximum)",
                 );
             }
         }
@@ -1580,32 +1567,26 @@ impl Session {
             }
         }
         let (qos, pkid) = (publish.qos, publish.pkid);
-        // QoS 0 is never resent: encode the publish itself instead of a copy of it.
-        let (wire, kept) = if qos == QoS::AtMostOnce {
-            (publish, None)
-        } else {
-            (publish.clone(), Some(publish))
-        };
-        if let Err(e) = self.write_publish(now, wire) {
+        if let Err(e) = self.write_publish(now, &mut publish) {
             self.ids.release(pkid);
             return self.fail(
                 op,
                 e,
                 0,
                 0,
-                String::from(match e {
+                match e {
                     OpError::PacketTooLarge => {
                         "Message larger than the broker's Maximum Packet Size"
                     }
                     _ => "Topic alias unknown on this connection",
-                }),
+                },
             );
         }
-        let Some(publish) = kept else {
+        if qos == QoS::AtMostOnce {
             self.done(op, 0, 0, Vec::new(), None);
             self.check_finished(now);
             return;
-        };
+        }
         let state = if qos == QoS::AtLeastOnce {
             OutState::Qos1Sent
         } else {
@@ -1623,21 +1604,43 @@ impl Session {
         self.was_empty = false;
     }
 
-    /// Encodes a PUBLISH for this connection: applies topic aliases (v5) and the broker's size limit.
-    fn write_publish(&mut self, now: u64, mut p: Publish) -> Result<(), OpError> {
-        if self.opts.protocol.is_v5() {
-            self.apply_outbound_alias(&mut p)?;
+    /// Encodes a PUBLISH for this connection: applies topic aliases (v5) and the broker's size
+    /// limit. The alias is undone afterwards, so `p` stays as the page gave it (and can be
+    /// resent on a connection with other aliases) without being copied first.
+    fn write_publish(&mut self, now: u64, p: &mut Publish) -> Result<(), OpError> {
+        let had_properties = p.properties.is_some();
+        let aliased = if self.opts.protocol.is_v5() {
+            self.apply_outbound_alias(p)?
+        } else {
+            None
+        };
+        let packet = Packet::Publish(core::mem::replace(p, blank_publish()));
+        let result = match codec::encoded_len_from_client(&packet, self.opts.protocol) {
+            Ok(len) if len <= self.server.maximum_packet_size => self
+                .write_packet(now, &packet)
+                .map_err(|_| OpError::PacketTooLarge),
+            _ => Err(OpError::PacketTooLarge),
+        };
+        if let Packet::Publish(back) = packet {
+            *p = back;
         }
-        let packet = Packet::Publish(p);
-        match codec::encoded_len_from_client(&packet, self.opts.protocol) {
-            Ok(len) if len <= self.server.maximum_packet_size => {}
-            _ => return Err(OpError::PacketTooLarge),
+        if let Some(topic) = aliased {
+            if !topic.is_empty() {
+                p.topic = topic;
+            }
+            if !had_properties {
+                p.properties = None;
+            } else if let Some(pp) = p.properties.as_mut() {
+                pp.topic_alias = None;
+            }
         }
-        self.write_packet(now, &packet)
-            .map_err(|_| OpError::PacketTooLarge)
+        result
     }
 
-    fn apply_outbound_alias(&mut self, p: &mut Publish) -> Result<(), OpError> {
+    /// Applies the outbound topic alias rules. `Some(topic)` when an automatic alias was put
+    /// in `p` (the topic is the name it replaced, or empty when the name was kept), for
+    /// `write_publish` to undo.
+    fn apply_outbound_alias(&mut self, p: &mut Publish) -> Result<Option<String>, OpError> {
         let explicit = p.properties.as_ref().and_then(|pp| pp.topic_alias);
         if let Some(alias) = explicit {
             if p.topic.is_empty() {
@@ -1648,22 +1651,21 @@ impl Session {
                 self.outbound_aliases.retain(|_, a| *a != alias);
                 self.outbound_aliases.insert(p.topic.clone(), alias);
             }
-            return Ok(());
+            return Ok(None);
         }
         if self.server.topic_alias_maximum == 0 || p.topic.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         // autoAssignTopicAlias implies reuse (as in MQTT.js); autoUseTopicAlias alone reuses
         // aliases the page set explicitly.
         if !(self.opts.auto_use_topic_alias || self.opts.auto_assign_topic_alias) {
-            return Ok(());
+            return Ok(None);
         }
         if let Some(&alias) = self.outbound_aliases.get(&p.topic) {
             p.properties
                 .get_or_insert_with(empty_publish_properties)
                 .topic_alias = Some(alias);
-            p.topic.clear();
-            return Ok(());
+            return Ok(Some(core::mem::take(&mut p.topic)));
         }
         if self.opts.auto_assign_topic_alias {
             let taken = |a: u16| self.outbound_aliases.values().any(|v| *v == a);
@@ -1672,9 +1674,10 @@ impl Session {
                 p.properties
                     .get_or_insert_with(empty_publish_properties)
                     .topic_alias = Some(alias);
+                return Ok(Some(String::new()));
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     fn send_request(&mut self, now: u64, op: OpId, mut request: Request) {
@@ -1700,7 +1703,7 @@ impl Session {
                 OpError::PacketTooLarge,
                 0,
                 0,
-                String::from("Request larger than the broker's Maximum Packet Size"),
+                "Request larger than the broker's Maximum Packet Size",
             );
         }
         self.requests.insert(pkid, PendingAck { op, request });
@@ -1714,13 +1717,7 @@ impl Session {
         };
         self.held -= o.held as usize;
         self.ids.release(message_id);
-        self.fail(
-            o.op,
-            OpError::Removed,
-            0,
-            message_id,
-            String::from("Message removed"),
-        );
+        self.fail(o.op, OpError::Removed, 0, message_id, "Message removed");
         self.flush_queue(now);
         self.check_finished(now);
         true
@@ -1750,6 +1747,20 @@ impl Session {
         Ok(())
     }
 
+    /// PUBACK, PUBREC, PUBREL or PUBCOMP without properties. Not inlined: the packet is
+    /// built in one place instead of at each of the six callers.
+    #[inline(never)]
+    fn write_ack(&mut self, now: u64, kind: AckKind, pkid: u16, reason: u8) {
+        let ack = Packet::Ack(Ack {
+            kind,
+            pkid,
+            reason,
+            properties: None,
+        });
+        // Cannot fail: the id is never 0 (it came from the broker or our allocator).
+        let _ = self.write_packet(now, &ack);
+    }
+
     fn error(&mut self, kind: ErrorKind, code: u8, text: String) {
         self.events.push_back(Event::Error { kind, code, text });
     }
@@ -1771,13 +1782,22 @@ impl Session {
         }));
     }
 
-    fn fail(&mut self, op: OpId, error: OpError, code: u8, message_id: u16, text: String) {
+    /// `text` is a `&str` at most call sites: the copy into a `String` is made here once
+    /// rather than at each of them.
+    fn fail(
+        &mut self,
+        op: OpId,
+        error: OpError,
+        code: u8,
+        message_id: u16,
+        text: impl Into<String>,
+    ) {
         self.events.push_back(Event::OpFailed {
             op,
             error,
             code,
             message_id,
-            text,
+            text: text.into(),
         });
     }
 
@@ -1803,19 +1823,23 @@ fn qos_of(q: u8) -> Option<QoS> {
     }
 }
 
-fn ack_packet(kind: AckKind, pkid: u16, reason: u8) -> Packet {
-    Packet::Ack(Ack {
-        kind,
-        pkid,
-        reason,
-        properties: None,
-    })
-}
-
 fn request_pkid(r: &Request) -> u16 {
     match r {
         Request::Subscribe(s) => s.pkid,
         Request::Unsubscribe(u) => u.pkid,
+    }
+}
+
+/// A PUBLISH that owns nothing, left in the place of one lent to the encoder.
+fn blank_publish() -> Publish {
+    Publish {
+        dup: false,
+        qos: QoS::AtMostOnce,
+        retain: false,
+        topic: String::new(),
+        pkid: 0,
+        payload: Bytes::new(),
+        properties: None,
     }
 }
 

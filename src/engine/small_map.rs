@@ -1,5 +1,5 @@
 //! An insertion-ordered map over a `Vec`, for the engine's small tables (requests awaiting
-//! SUBACK/UNSUBACK, subscriptions, topic aliases). Linear search beats `BTreeMap` here: the
+//! SUBACK/UNSUBACK, topic aliases). Linear search beats `BTreeMap` here: the
 //! tables hold a handful of entries, and each `BTreeMap` instantiation costs kilobytes of
 //! wasm that WeChat pages pay for (docs/performance.md).
 
@@ -18,10 +18,6 @@ impl<K: PartialEq, V> SmallMap<K, V> {
 
     pub fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 
     pub fn get<Q: PartialEq<K> + ?Sized>(&self, key: &Q) -> Option<&V> {
@@ -43,11 +39,6 @@ impl<K: PartialEq, V> SmallMap<K, V> {
 
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &V) -> bool) {
         self.entries.retain(|(k, v)| keep(k, v));
-    }
-
-    /// The entries in insertion order, for walks that look back at earlier entries.
-    pub fn as_slice(&self) -> &[(K, V)] {
-        &self.entries
     }
 
     pub fn values(&self) -> impl Iterator<Item = &V> {
@@ -85,6 +76,6 @@ mod tests {
         assert_eq!(m.remove("a"), None);
         assert_eq!(m.len(), 1);
         assert_eq!(m.take_all(), [("b".into(), 2)]);
-        assert!(m.is_empty());
+        assert_eq!(m.len(), 0);
     }
 }
