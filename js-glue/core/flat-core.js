@@ -172,6 +172,7 @@ function coreClass (wasm) {
   // (`mq_<name>`; the handle goes first.)
   const passThrough = (names, result) => names.split(' ').forEach((name) => {
     const call = wasm['mq_' + name]
+    if (typeof call !== 'function') throw new Error('mpmqtt: the core has no mq_' + name + ' export (a mqtt.wasm of another version?)')
     Core.prototype[name] = function (a, b, c) { return result(call(this._h, a, b, c)) }
   })
   const same = (r) => r

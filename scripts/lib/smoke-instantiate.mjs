@@ -49,7 +49,7 @@ try {
   const connect = core.poll_transmit();
   if (!connect || connect[0] !== 0x10) throw new Error('no CONNECT packet came out of the core');
   core.free();
-  console.log(`[build-wasm] smoke: instantiated, ${used.size} exports used by the JS all present, CONNECT of ${connect.length} bytes`);
+  console.log(`[build-wasm] smoke: instantiated, ${used.size} exports the JS names all present (coreClass checks the ones it builds by name), CONNECT of ${connect.length} bytes`);
 } catch (e) {
   console.error(`[build-wasm] smoke instantiation failed: ${e.message}`);
   process.exitCode = 1;
