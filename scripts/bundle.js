@@ -115,13 +115,16 @@ function esbuildOptions(entry, wasmDir, platform) {
     inject: [path.join(ROOT, 'js-glue', 'shims', 'inject-text-coding.mjs')],
     // Node-only modules, required lazily by the WebSocket platform in Node.
     external: ['ws', 'fs', 'path'],
-    plugins: [mpmqttResolver(wasmDir, build && build.select)],
+    // js-glue's CommonJS files bundled as ES modules: one scope, no per-module wrappers.
+    plugins: [mpmqttResolver(wasmDir, build && build.select), require('./cjs-to-esm').cjsToEsmPlugin(path.join(ROOT, 'js-glue'))],
     // Private members (`_name`) get short names; nothing outside the bundle reads them.
     mangleProps: /^_[a-z]/,
-    banner: { js: '/*! mpmqtt ' + packageVersion() + ' | MIT OR Apache-2.0 */' },
+    // ES modules are strict without saying so, but the IIFE esbuild wraps them in is not.
+    banner: { js: '/*! mpmqtt ' + packageVersion() + ' | MIT OR Apache-2.0 */\n"use strict";' },
     // The IIFE's `var mqtt` is the <script> global; CommonJS hosts (mini-programs, Node,
-    // bundlers) get it as module.exports, which MQTT.js 5's bundle forgot.
-    footer: { js: 'typeof module=="object"&&module&&module.exports&&(module.exports=mqtt);' },
+    // bundlers) get it as module.exports, which MQTT.js 5's bundle forgot. The IIFE returns
+    // the entry's namespace (cjs-to-esm made it an ES module): its default is connect.
+    footer: { js: 'mqtt=mqtt.default;typeof module=="object"&&module&&module.exports&&(module.exports=mqtt);' },
     logLevel: 'silent',
   };
 }

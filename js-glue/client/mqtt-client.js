@@ -10,6 +10,8 @@ const utf8 = require('./utf8')
 const errors = require('./errors')
 const args = require('./args')
 const clouds = require('./clouds')
+const platform = require('../platform')
+const coreLoader = require('../core-loader')
 
 // Event kinds of Core.poll_event().
 const EV = {
@@ -77,9 +79,9 @@ function rethrowLater (err) {
 }
 
 const defaultEnv = {
-  selectPlatform: (opts) => require('../platform').selectPlatform(opts),
-  loadCore: (platform) => require('../core-loader').loadCore(platform),
-  bindings: () => require('../core-loader').loadedBindings()
+  selectPlatform: (opts) => platform.selectPlatform(opts),
+  loadCore: (p) => coreLoader.loadCore(p),
+  bindings: () => coreLoader.loadedBindings()
 }
 
 class MqttClient extends EventEmitter {
