@@ -33,7 +33,8 @@ const WASM_GLOBAL = 'mpmqttWasm';
  * file the page ships beside mqtt.min.js, `requires` the runtime requires the bundle keeps.
  */
 const PLATFORM_BUILDS = {
-  wx: { select: 'js-glue/platform/wx-only.js', core: 'mqtt.wasm.br', requires: ['mqtt.fallback.js'] },
+  // No mqtt.fallback.js: WeChat has WXWebAssembly from base library 2.14.0 on (js-glue/platform/no-fallback.js).
+  wx: { select: 'js-glue/platform/wx-only.js', core: 'mqtt.wasm.br', requires: [] },
   my: { select: 'js-glue/platform/my-only.js', core: 'mqtt.wasm.js', requires: ['mqtt.wasm.js', 'mqtt.fallback.js'] },
 };
 /** The universal build's runtime requires. */

@@ -44,8 +44,10 @@ function wxErrorMessage(res, fallback) {
 /**
  * @param {object} options  client options: `wx` (the API object, default the global),
  *   `wasmPath` (path of mqtt.wasm.br inside the code package)
+ * @param {{wantsFallback: Function, instantiateFallback: Function}} hooks  ./fallback, or
+ *   ./no-fallback in the WeChat-only build
  */
-function createWxPlatform(options) {
+function wxPlatform(options, hooks) {
   const opts = options || {};
   const api = opts.wx || (typeof wx !== 'undefined' ? wx : undefined);
   if (!api || typeof api.connectSocket !== 'function') {
@@ -135,8 +137,8 @@ function createWxPlatform(options) {
   function instantiateWasm(imports) {
     const engine = opts.WXWebAssembly || (typeof WXWebAssembly !== 'undefined' ? WXWebAssembly : undefined);
     // --- no-WebAssembly fallback hook: base libraries before 2.13.0, or forceFallback ---
-    if (wantsFallback(opts, engine)) {
-      return instantiateFallback(opts, imports, opts.forceFallback ? '' : 'WXWebAssembly is not available (needs WeChat base library 2.14.0 or later)');
+    if (hooks.wantsFallback(opts, engine)) {
+      return hooks.instantiateFallback(opts, imports, opts.forceFallback ? '' : 'WXWebAssembly is not available (needs WeChat base library 2.14.0 or later)');
     }
     const paths = opts.wasmPath ? [opts.wasmPath] : DEFAULT_WASM_PATHS;
     const failures = [];
@@ -222,4 +224,9 @@ function createWxPlatform(options) {
   return { name: 'wx', openSocket, instantiateWasm, watchLifecycle, request, randomBytes };
 }
 
-module.exports = { createWxPlatform, DEFAULT_WASM_PATHS, _budget: budget };
+/** The WeChat platform factory with the given fallback hooks. */
+const withFallback = (hooks) => (options) => wxPlatform(options, hooks);
+// Pure: a bundle that only uses withFallback leaves this, and ./fallback with it, out.
+const createWxPlatform = /* @__PURE__ */ withFallback({ wantsFallback, instantiateFallback });
+
+module.exports = { createWxPlatform, withFallback, DEFAULT_WASM_PATHS, _budget: budget };
