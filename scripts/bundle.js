@@ -92,6 +92,12 @@ function packageVersion() {
   }
 }
 
+/** Whether the core in wasmDir exports the cloud signers (js-glue/client/clouds.js calls them). */
+function coreHasCloudSigning(wasmDir) {
+  const wasm = path.join(wasmDir, BINDGEN_BASENAME + '.wasm');
+  return !fs.existsSync(wasm) || fs.readFileSync(wasm).includes('cloud_credentials');
+}
+
 /**
  * The esbuild options of a shipped mqtt.min.js (bench/size-composition.js measures with them).
  * @param {string} entry
@@ -126,6 +132,9 @@ function esbuildOptions(entry, wasmDir, platform) {
     // bundlers) get it as module.exports, which MQTT.js 5's bundle forgot. The IIFE returns
     // the entry's namespace (cjs-to-esm made it an ES module): its default is connect.
     footer: { js: 'mqtt=mqtt.default;typeof module=="object"&&module&&module.exports&&(module.exports=mqtt);' },
+    // A core without the cloud signers (not scripts/build-wasm --variant clouds): clouds.js
+    // leaves its signing paths out and only says where they are.
+    define: { MPMQTT_CLOUD_SIGNING: String(coreHasCloudSigning(wasmDir)) },
     logLevel: 'silent',
   };
 }

@@ -11,6 +11,11 @@
  *   mqtt.connect(url, { easemob: { restApiUrl, deviceId, appId, username, userToken } })
  */
 
+// False when scripts/bundle.js bundles a core without the signers (dist/, dist/wx/, dist/my/):
+// the signing paths are then left out of the bundle. Unbundled, the core is asked at run time.
+/* global MPMQTT_CLOUD_SIGNING */
+const SIGNING = typeof MPMQTT_CLOUD_SIGNING === 'undefined' || MPMQTT_CLOUD_SIGNING
+
 const SIGNED = ['aliyun', 'tencent', 'huawei', 'onenet']
 const CLOUDS = SIGNED.concat(['easemob'])
 
@@ -33,13 +38,15 @@ function bodyText (data) {
   }
 }
 
+function noSigning (name) {
+  return new Error(name + ': this build has no built-in cloud signing; use the files of dist/clouds/ ' +
+    '(its mqtt.min.js with its mqtt.wasm.br / mqtt.wasm.js), or compute the credentials yourself in credentialsProvider')
+}
+
 /** The core's signing functions, or a clear error when this build left them out. */
 function signing (bindings, name) {
-  const b = bindings()
-  if (typeof b.cloud_credentials !== 'function') {
-    throw new Error(name + ': this build has no built-in cloud signing; use the files of dist/clouds/ ' +
-      '(its mqtt.min.js with its mqtt.wasm.br / mqtt.wasm.js), or compute the credentials yourself in credentialsProvider')
-  }
+  const b = SIGNING && bindings()
+  if (!b || typeof b.cloud_credentials !== 'function') throw noSigning(name)
   return b
 }
 
@@ -54,6 +61,8 @@ function easemobProvider (cfg, platform, bindings) {
     let token
     if (typeof cfg.userToken === 'function') {
       token = Promise.resolve(cfg.userToken({ username: cfg.username, clientId }))
+    } else if (!SIGNING) {
+      throw noSigning('easemob')
     } else {
       const b = signing(bindings, 'easemob')
       const ask = (req) => platform().request(req).then((res) => b.easemob_parse_token_response(res.status, bodyText(res.data)))
@@ -80,7 +89,7 @@ function providerFor (o, platform, bindings) {
   if (name === 'easemob') return easemobProvider(cfg, platform, bindings)
   return (done) => {
     const b = signing(bindings, name)
-    done(null, b.cloud_credentials(name, cfg, Date.now(), platform().randomBytes(5)))
+    if (SIGNING) done(null, b.cloud_credentials(name, cfg, Date.now(), platform().randomBytes(5)))
   }
 }
 
