@@ -151,7 +151,9 @@ async function bundleJs(entry, wasmDir, platform) {
     // import.meta or a direct eval in the input would be a shipping bug, not a style issue.
     throw new Error('esbuild warning treated as error: ' + w.text + (w.location ? ' at ' + w.location.file + ':' + w.location.line : ''));
   }
-  return Buffer.from(literalEmbeddedRequire(result.outputFiles[0].text, build ? build.requires : UNIVERSAL_REQUIRES));
+  const code = literalEmbeddedRequire(result.outputFiles[0].text, build ? build.requires : UNIVERSAL_REQUIRES);
+  // A second minifier after esbuild (scripts/terser-pass.js): a few hundred bytes more.
+  return Buffer.from(await require('./terser-pass').terserPass(code));
 }
 
 /**
