@@ -65,6 +65,16 @@ function connectionFailed (why, socketUrl, platform) {
   return err
 }
 
+/** An Error for whatever was thrown. */
+function toError (e) {
+  return e instanceof Error ? e : new Error(String(e))
+}
+
+/** A PUBLISH or SUBSCRIBE refused by the broker, worded as MQTT.js words it. */
+function refusedError (what, code) {
+  return new errors.ErrorWithReasonCode(what + ' error: ' + (errors.ReasonCodes[code] || code), code)
+}
+
 // Callbacks are never called synchronously from the method that got them.
 function defer (fn, a, b) {
   Promise.resolve().then(() => fn(a, b))
@@ -137,6 +147,10 @@ class MqttClient extends EventEmitter {
     if (!this.options.manualConnect) this.connect()
   }
 
+  _v5 () {
+    return this.options.protocolVersion === 5
+  }
+
   // ---- core lifecycle ------------------------------------------------------
 
   _boot () {
@@ -182,7 +196,7 @@ class MqttClient extends EventEmitter {
   }
 
   _onLoadError (err) {
-    const e = err instanceof Error ? err : new Error(String(err))
+    const e = toError(err)
     this.log('core unavailable: ' + e.message)
     this._loadError = e
     const pending = this._pending
@@ -388,7 +402,7 @@ class MqttClient extends EventEmitter {
       if (live()) {
         this._sock = null
         core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
-        this.emit('error', e instanceof Error ? e : new Error(String(e)))
+        this.emit('error', toError(e))
       }
     }
   }
@@ -461,7 +475,7 @@ class MqttClient extends EventEmitter {
       payload: null,
       sessionPresent: !!core.ev_session_present()
     }
-    if (this.options.protocolVersion === 5) {
+    if (this._v5()) {
       delete connack.length // its properties' size is not known here
       connack.reasonCode = code
       withProperties(connack, core)
@@ -496,7 +510,7 @@ class MqttClient extends EventEmitter {
       payload: message
     }
     if (qos > 0) packet.messageId = flags >>> 16
-    if (this.options.protocolVersion === 5) {
+    if (this._v5()) {
       delete packet.length
       withProperties(packet, core)
     }
@@ -536,7 +550,7 @@ class MqttClient extends EventEmitter {
       const messageId = core.ev_message_id()
       if (messageId) op.packet.messageId = messageId
       if (code >= 0x80) {
-        return this._complete(op.cb, new errors.ErrorWithReasonCode('Publish error: ' + (errors.ReasonCodes[code] || code), code), op.packet)
+        return this._complete(op.cb, refusedError('Publish', code), op.packet)
       }
       return op.packet.qos > 0 ? this._complete(op.cb, null, op.packet) : this._complete(op.cb)
     }
@@ -550,9 +564,9 @@ class MqttClient extends EventEmitter {
     })
     // MQTT.js 5: a v5 failure code is an error (with granted and the SUBACK); 3.1.1's 0x80
     // is reported in granted only, as MQTT.js 4 does.
-    const refused = this.options.protocolVersion === 5 ? codes.find((c) => c >= 0x80) : undefined
+    const refused = this._v5() ? codes.find((c) => c >= 0x80) : undefined
     if (refused !== undefined) {
-      const err = new errors.ErrorWithReasonCode('Subscribe error: ' + (errors.ReasonCodes[refused] || refused), refused)
+      const err = refusedError('Subscribe', refused)
       return this._complete(op.cb, err, granted, ack)
     }
     this._complete(op.cb, null, granted, ack)
@@ -652,15 +666,28 @@ class MqttClient extends EventEmitter {
     return this
   }
 
+  /** {opts, cb} of a publish/subscribe/unsubscribe call; null (the call refused) once end() was called. */
+  _args (opts, callback) {
+    const a = args.optsAndCallback(opts, callback)
+    if (!this.disconnecting) return a
+    this._refuse(a.cb, new Error('client disconnecting'))
+    return null
+  }
+
+  /** The call's MQTT 5 properties as the core takes them; none for 3.1.1. */
+  _props (opts) {
+    return this._v5() && opts ? options.coreProperties(opts.properties) : undefined
+  }
+
   /**
    * publish(topic, message, [opts], [callback])
    * @returns {MqttClient}
    */
   publish (topic, message, opts, callback) {
-    const a = args.optsAndCallback(opts, callback)
+    const a = this._args(opts, callback)
+    if (!a) return this
     const o = Object.assign({ qos: 0, retain: false, dup: false }, a.opts)
     const cb = a.cb
-    if (this.disconnecting) return this._refuse(cb, new Error('client disconnecting'))
     if (typeof topic !== 'string') return this._refuse(cb, new Error('Invalid topic: publish() needs a string topic'))
     // Pages publish to a few topics over and over: check a topic only when it changes.
     if (topic !== this._wellFormedTopic) {
@@ -674,7 +701,7 @@ class MqttClient extends EventEmitter {
     }
     const qos = o.qos
     if (!args.validQos(qos)) return this._refuse(cb, new Error('Invalid QoS ' + qos + ': use 0, 1 or 2'))
-    const props = this.options.protocolVersion === 5 ? options.coreProperties(o.properties) : undefined
+    const props = this._props(o)
     const retain = !!o.retain
     const dup = !!o.dup
     // A QoS 0 publish without a callback (the common stream) has nothing to hear back but a
@@ -697,10 +724,10 @@ class MqttClient extends EventEmitter {
    * callback(err, granted [{topic, qos}], suback)
    */
   subscribe (topicObject, opts, callback) {
-    const a = args.optsAndCallback(opts, callback)
+    const a = this._args(opts, callback)
+    if (!a) return this
     const cb = a.cb
-    if (this.disconnecting) return this._refuse(cb, new Error('client disconnecting'))
-    const v5 = this.options.protocolVersion === 5
+    const v5 = this._v5()
     const parsed = args.subscriptions(topicObject, a.opts, v5)
     if (parsed.error) return this._refuse(cb, new Error('Invalid topic ' + parsed.error))
     // Like MQTT.js: a topic already subscribed at this QoS or higher is not sent again.
@@ -716,21 +743,21 @@ class MqttClient extends EventEmitter {
       subs.forEach((s) => { this._resubscribeTopics[s.topic] = { qos: s.qos } })
     }
     const filters = subs.map((s) => ({ topic: s.topic, qos: s.qos, nl: !!s.nl, rap: !!s.rap, rh: s.rh || 0 }))
-    const props = v5 ? options.coreProperties(a.opts && a.opts.properties) : undefined
+    const props = this._props(a.opts)
     this._startOp('subscribe', cb, (core, now) => core.subscribe(now, filters, props), { subs })
     return this
   }
 
   /** unsubscribe(topic | topic[], [opts], [callback]); callback(err, unsuback) */
   unsubscribe (topic, opts, callback) {
-    const a = args.optsAndCallback(opts, callback)
+    const a = this._args(opts, callback)
+    if (!a) return this
     const cb = a.cb
-    if (this.disconnecting) return this._refuse(cb, new Error('client disconnecting'))
     const topics = typeof topic === 'string' ? [topic] : topic
     const bad = args.invalidTopicList(topics)
     if (bad) return this._refuse(cb, new Error('Invalid topic ' + bad))
     topics.forEach((t) => delete this._resubscribeTopics[t])
-    const props = this.options.protocolVersion === 5 ? options.coreProperties(a.opts && a.opts.properties) : undefined
+    const props = this._props(a.opts)
     this._startOp('unsubscribe', cb, (core, now) => core.unsubscribe(now, topics.slice(), props))
     return this
   }
