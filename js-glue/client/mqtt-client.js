@@ -13,25 +13,7 @@ const clouds = require('./clouds')
 const platform = require('../platform')
 const coreLoader = require('../core-loader')
 
-// Event kinds of Core.poll_event().
-const EV = {
-  OPEN_TRANSPORT: 1,
-  CLOSE_TRANSPORT: 2,
-  NEED_CREDENTIALS: 3,
-  CONNECTED: 4,
-  MESSAGE: 5,
-  OP_DONE: 6,
-  OP_FAILED: 7,
-  RECONNECTING: 8,
-  CLOSED: 9,
-  ERROR: 10,
-  SERVER_DISCONNECT: 11,
-  AUTH: 12,
-  PACKET_SENT: 13,
-  PACKET_RECEIVED: 14,
-  OUTGOING_EMPTY: 15,
-  ENDED: 16
-}
+const EV = require('./events')
 
 const CMD = [null, 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp',
   'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth']
@@ -862,5 +844,4 @@ function withProperties (packet, core) {
 }
 
 MqttClient.prototype.addListener = MqttClient.prototype.on
-MqttClient.EV = EV
 module.exports = MqttClient
