@@ -169,6 +169,12 @@ function failSoon(latch, err) {
   }, 0);
 }
 
+/** The Transport of a socket that never got going: `err` (anything thrown) is reported soon. */
+function failedSocket(latch, err) {
+  failSoon(latch, err instanceof Error ? err : new Error(String(err)));
+  return { send() {}, close() {} };
+}
+
 /**
  * Random bytes for client ids and the like (not for keys): crypto.getRandomValues where the
  * runtime has it (browsers, Node), Math.random elsewhere (WeChat and Alipay have no
@@ -226,6 +232,7 @@ module.exports = {
   socketBudget,
   socketLatch,
   failSoon,
+  failedSocket,
   randomBytes,
   headerValue,
   jsonBody,

@@ -16,6 +16,7 @@ const {
   socketBudget,
   socketLatch,
   failSoon,
+  failedSocket,
   randomBytes,
   jsonBody,
   closeCode,
@@ -74,15 +75,10 @@ function createMyPlatform(options) {
     const so = sockOpts || {};
     const release = budget.acquire();
     const latch = socketLatch(on, release || (() => {}));
-    const dead = { send() {}, close() {} };
-    if (!release) {
-      failSoon(latch, budget.exceededError());
-      return dead;
-    }
+    if (!release) return failedSocket(latch, budget.exceededError());
     if (legacyOwner !== null) {
       // Opening another socket while the single legacy one lives makes Android fail (error 3).
-      failSoon(latch, new Error("Alipay's single-socket API is in use by another client; only one connection at a time is possible on this base library"));
-      return dead;
+      return failedSocket(latch, new Error("Alipay's single-socket API is in use by another client; only one connection at a time is possible on this base library"));
     }
     const protocols = so.protocols || ['mqtt'];
     // Alipay ignores `protocols` on some versions; the explicit header is what servers see.
@@ -93,8 +89,7 @@ function createMyPlatform(options) {
     try {
       task = api.connectSocket({ url, multiple: true, protocols, header, fail: onConnectFail });
     } catch (err) {
-      failSoon(latch, err instanceof Error ? err : new Error(String(err)));
-      return dead;
+      return failedSocket(latch, err);
     }
     return task && typeof task.onOpen === 'function' ? taskTransport(task, latch) : legacyTransport(latch);
   }

@@ -5,7 +5,7 @@
  * embedded base64 module elsewhere.
  */
 
-const { exactArrayBuffer, toBytes, socketLatch, failSoon, randomBytes, jsonBody, closeCode, closeReason } = require('./common');
+const { exactArrayBuffer, toBytes, socketLatch, failedSocket, randomBytes, jsonBody, closeCode, closeReason } = require('./common');
 const { embeddedWasmBytes, instantiateStandard } = require('./embedded-wasm');
 // --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
 const { wantsFallback, instantiateFallback } = require('./fallback');
@@ -54,8 +54,7 @@ function createWebSocketPlatform(options) {
         ? new Ctor(url, protocols, Object.assign({}, so.wsOptions, so.headers ? { headers: so.headers } : {}))
         : new Ctor(url, protocols);
     } catch (err) {
-      failSoon(latch, err instanceof Error ? err : new Error(String(err)));
-      return { send() {}, close() {} };
+      return failedSocket(latch, err);
     }
     // `ws` hands Buffers (views of what it read) as they are; 'arraybuffer' would make it
     // copy each message into an ArrayBuffer of its own first, which the core copies again.

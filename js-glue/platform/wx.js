@@ -11,10 +11,11 @@ const {
   socketBudget,
   socketLatch,
   failSoon,
-  randomBytes,
-  jsonBody,
+  failedSocket,
   closeCode,
   closeReason,
+  randomBytes,
+  jsonBody,
 } = require('./common');
 // --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
 const { wantsFallback, instantiateFallback } = require('./fallback');
@@ -35,7 +36,7 @@ const DEFAULT_WASM_PATHS = [
   '/mqtt.wasm.br',
 ];
 
-function wxErrorMessage(res, fallback) {
+function wxErrorMessage(res, fallback = 'unknown error') {
   if (res && res.errMsg) return String(res.errMsg);
   if (res && res.message) return String(res.message);
   return fallback;
@@ -58,16 +59,13 @@ function wxPlatform(options, hooks) {
     const so = sockOpts || {};
     const release = budget.acquire();
     const latch = socketLatch(on, release || (() => {}));
-    if (!release) {
-      failSoon(latch, budget.exceededError());
-      return { send() {}, close() {} };
-    }
+    if (!release) return failedSocket(latch, budget.exceededError());
     const ws = so.wsOptions || {};
     const req = {
       url,
       protocols: so.protocols || ['mqtt'],
       // Some base libraries call fail before connectSocket returns: report it afterwards.
-      fail: (res) => failSoon(latch, new Error('wx.connectSocket failed: ' + wxErrorMessage(res, 'unknown error'))),
+      fail: (res) => failSoon(latch, new Error('wx.connectSocket failed: ' + wxErrorMessage(res))),
     };
     if (so.headers) req.header = so.headers;
     if (ws.timeout !== undefined) req.timeout = ws.timeout;
@@ -78,13 +76,11 @@ function wxPlatform(options, hooks) {
     try {
       task = api.connectSocket(req);
     } catch (err) {
-      failSoon(latch, err instanceof Error ? err : new Error(String(err)));
-      return { send() {}, close() {} };
+      return failedSocket(latch, err);
     }
     if (!task || typeof task.onOpen !== 'function') {
       // Base libraries before 1.7.0 return nothing: only the single global socket exists.
-      failSoon(latch, new Error('wx.connectSocket returned no SocketTask (WeChat base library too old)'));
-      return { send() {}, close() {} };
+      return failedSocket(latch, new Error('wx.connectSocket returned no SocketTask (WeChat base library too old)'));
     }
 
     // Attached synchronously, before the runtime can report anything.
@@ -100,7 +96,7 @@ function wxPlatform(options, hooks) {
       }
       latch.message(bytes);
     });
-    task.onError((res) => fail(new Error('WeChat socket error: ' + wxErrorMessage(res, 'unknown error'))));
+    task.onError((res) => fail(new Error('WeChat socket error: ' + wxErrorMessage(res))));
     task.onClose((res) => latch.close(res && res.code, res && res.reason));
 
     function fail(err) {
@@ -117,7 +113,7 @@ function wxPlatform(options, hooks) {
         if (latch.state !== 'open') return;
         task.send({
           data: exactArrayBuffer(bytes),
-          fail: (res) => fail(new Error('WeChat socket send failed: ' + wxErrorMessage(res, 'unknown error'))),
+          fail: (res) => fail(new Error('WeChat socket send failed: ' + wxErrorMessage(res))),
         });
       },
       close(code, reason) {
@@ -211,7 +207,7 @@ function wxPlatform(options, hooks) {
           resolve({ status: res.statusCode, headers: res.header || {}, data: res.data });
         },
         fail(res) {
-          reject(new Error('wx.request failed: ' + wxErrorMessage(res, 'unknown error')));
+          reject(new Error('wx.request failed: ' + wxErrorMessage(res)));
         },
       };
       if (body.data !== undefined) params.data = body.data;
