@@ -102,8 +102,8 @@ class MqttClient extends EventEmitter {
     this._platform = null
     this._core = null
     this._loadError = null
-    this._pending = [] // calls made before the core was ready: {run(core, now), fail(err), connect?}
-    // op id -> {kind, cb, ...}; a Map because ids only grow and every entry is deleted soon
+    this._pending = [] // calls made before the core was ready: {_run(core, now), _fail(err), _connect}
+    // op id -> {_kind, _cb, ...}; a Map because ids only grow and every entry is deleted soon
     this._ops = new Map()
     this._timer = null
     this._deadline = -1
@@ -157,7 +157,7 @@ class MqttClient extends EventEmitter {
       const pending = this._pending
       this._pending = []
       const now = Date.now()
-      for (let i = 0; i < pending.length; i++) pending[i].run(core, now)
+      for (let i = 0; i < pending.length; i++) pending[i]._run(core, now)
       this._drive()
     }).catch((e) => this._onLoadError(e))
   }
@@ -184,7 +184,7 @@ class MqttClient extends EventEmitter {
     const pending = this._pending
     this._pending = []
     this.emit('error', e)
-    for (let i = 0; i < pending.length; i++) pending[i].fail(e)
+    for (let i = 0; i < pending.length; i++) pending[i]._fail(e)
   }
 
   /** Runs `run(core, now)` now, or once the core is ready; `fail(err)` if it never will be. */
@@ -201,7 +201,7 @@ class MqttClient extends EventEmitter {
     } else if (this._loadError) {
       defer(fail, this._loadError)
     } else {
-      this._pending.push({ run, fail, connect: !!isConnect })
+      this._pending.push({ _run: run, _fail: fail, _connect: !!isConnect })
     }
   }
 
@@ -339,13 +339,13 @@ class MqttClient extends EventEmitter {
 
   _openSocket (core) {
     this._closeSocket()
-    const sock = { transport: null, error: null }
+    const sock = { _transport: null, _error: null }
     this._sock = sock
     const live = () => this._sock === sock
     const o = this.options
     const handlers = {
       open: () => {
-        sock.opened = true
+        sock._opened = true
         if (live()) this._coreCall((c, now) => c.transport_opened(now))
       },
       message: (bytes) => {
@@ -353,18 +353,18 @@ class MqttClient extends EventEmitter {
       },
       error: (err) => {
         if (!live()) return
-        sock.error = err
+        sock._error = err
         // Network errors of an open socket surface as 'close', like MQTT.js; a platform error
         // with a `code` is a diagnosis (a text frame: wrong endpoint) the page must see.
-        if (sock.opened && err && typeof err.code === 'string') this.emit('error', err)
+        if (sock._opened && err && typeof err.code === 'string') this.emit('error', err)
       },
       close: (code, reason) => {
         if (!live()) return
         this._sock = null
-        const why = reason || (sock.error && sock.error.message) || ''
+        const why = reason || (sock._error && sock._error.message) || ''
         // A socket that never opened is a failed attempt the page must hear about (MQTT.js
         // emits ECONNREFUSED and the like); a dropped connection is reported by 'close'.
-        if (!sock.opened && sock.error) this.emit('error', connectionFailed(String(why), sock.url, this._platform))
+        if (!sock._opened && sock._error) this.emit('error', connectionFailed(String(why), sock._url, this._platform))
         this._coreCall((c, now) => c.transport_closed(now, code || 0, String(why)))
       }
     }
@@ -376,8 +376,8 @@ class MqttClient extends EventEmitter {
         my: o.my,
         wx: o.wx
       }
-      sock.url = this._nextUrl()
-      sock.transport = this._platform.openSocket(sock.url, socketOptions, handlers)
+      sock._url = this._nextUrl()
+      sock._transport = this._platform.openSocket(sock._url, socketOptions, handlers)
     } catch (e) {
       // A bad URL or a platform refusal (no socket API, too many sockets) is a
       // failed attempt; unlike a refused connection the page must hear why.
@@ -391,14 +391,14 @@ class MqttClient extends EventEmitter {
 
   _send (bytes) {
     const sock = this._sock
-    if (!sock || !sock.transport) return
+    if (!sock || !sock._transport) return
     try {
-      sock.transport.send(bytes)
+      sock._transport.send(bytes)
     } catch (e) {
       this._sock = null
       this._core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
       try {
-        sock.transport.close()
+        sock._transport.close()
       } catch (ignored) {}
     }
   }
@@ -407,9 +407,9 @@ class MqttClient extends EventEmitter {
   _closeSocket () {
     const sock = this._sock
     this._sock = null
-    if (sock && sock.transport) {
+    if (sock && sock._transport) {
       try {
-        sock.transport.close(1000, '')
+        sock._transport.close(1000, '')
       } catch (e) {
         this.log('socket close failed: ' + (e && e.message))
       }
@@ -528,17 +528,17 @@ class MqttClient extends EventEmitter {
     const op = this._takeOp(core.ev_op())
     if (!op) return
     const code = core.ev_code()
-    if (op.kind === 'publish') {
+    if (op._kind === 'publish') {
       const messageId = core.ev_message_id()
-      if (messageId) op.packet.messageId = messageId
+      if (messageId) op._packet.messageId = messageId
       if (code >= 0x80) {
-        return this._complete(op.cb, refusedError('Publish', code), op.packet)
+        return this._complete(op._cb, refusedError('Publish', code), op._packet)
       }
-      return op.packet.qos > 0 ? this._complete(op.cb, null, op.packet) : this._complete(op.cb)
+      return op._packet.qos > 0 ? this._complete(op._cb, null, op._packet) : this._complete(op._cb)
     }
     const codes = Array.prototype.slice.call(core.ev_codes() || [])
-    const ack = withProperties({ cmd: op.kind === 'subscribe' ? 'suback' : 'unsuback', granted: codes }, core)
-    if (op.kind === 'unsubscribe') return this._complete(op.cb, null, ack)
+    const ack = withProperties({ cmd: op._kind === 'subscribe' ? 'suback' : 'unsuback', granted: codes }, core)
+    if (op._kind === 'unsubscribe') return this._complete(op._cb, null, ack)
     const granted = op.subs.map((sub, i) => {
       const g = Object.assign({}, sub, { qos: codes[i] === undefined ? 0x80 : codes[i] })
       if (g.qos & 0x80) delete this._resubscribeTopics[sub.topic]
@@ -549,9 +549,9 @@ class MqttClient extends EventEmitter {
     const refused = this._v5() ? codes.find((c) => c >= 0x80) : undefined
     if (refused !== undefined) {
       const err = refusedError('Subscribe', refused)
-      return this._complete(op.cb, err, granted, ack)
+      return this._complete(op._cb, err, granted, ack)
     }
-    this._complete(op.cb, null, granted, ack)
+    this._complete(op._cb, null, granted, ack)
   }
 
   _onOpFailed (core) {
@@ -564,8 +564,8 @@ class MqttClient extends EventEmitter {
     const err = code >= 0x80 ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
     if (!code && core.ev_error_name()) err.code = core.ev_error_name()
     if (!op) return this._complete(noop, err)
-    if (op.kind === 'subscribe') op.subs.forEach((s) => delete this._resubscribeTopics[s.topic])
-    this._complete(op.cb, err)
+    if (op._kind === 'subscribe') op.subs.forEach((s) => delete this._resubscribeTopics[s.topic])
+    this._complete(op._cb, err)
   }
 
   _onClosed (core) {
@@ -638,7 +638,7 @@ class MqttClient extends EventEmitter {
   _startOp (kind, cb, run, extra) {
     this._call((core, now) => {
       const id = run(core, now)
-      this._ops.set(id, Object.assign({ kind, cb }, extra))
+      this._ops.set(id, Object.assign({ _kind: kind, _cb: cb }, extra))
     }, cb)
   }
 
@@ -695,7 +695,7 @@ class MqttClient extends EventEmitter {
     this._call((core, now) => {
       this._unflushed += bytes.length + topic.length
       const id = core.publish(now, topic, bytes, qos, retain, dup, props)
-      if (!quiet) this._ops.set(id, { kind: 'publish', cb, packet })
+      if (!quiet) this._ops.set(id, { _kind: 'publish', _cb: cb, _packet: packet })
       if (qos > 0 && typeof o.cbStorePut === 'function') defer(o.cbStorePut)
     }, cb)
     return this
@@ -769,7 +769,7 @@ class MqttClient extends EventEmitter {
     this._deferredReconnect = false
     const reasonCode = opts && typeof opts.reasonCode === 'number' ? opts.reasonCode : 0
     // Nothing connects once the page asked to end before the core was ready.
-    this._pending = this._pending.filter((p) => !p.connect)
+    this._pending = this._pending.filter((p) => !p._connect)
     this._call((core, now) => core.end(now, !!force, reasonCode), () => {
       this._ended = true
       this.disconnected = true
