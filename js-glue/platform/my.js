@@ -73,9 +73,9 @@ function createMyPlatform(options) {
 
   function openSocket(url, sockOpts, on) {
     const so = sockOpts || {};
-    const release = budget.acquire();
+    const release = budget._acquire();
     const latch = socketLatch(on, release || (() => {}));
-    if (!release) return failedSocket(latch, budget.exceededError());
+    if (!release) return failedSocket(latch, budget._exceededError());
     if (legacyOwner !== null) {
       // Opening another socket while the single legacy one lives makes Android fail (error 3).
       return failedSocket(latch, new Error("Alipay's single-socket API is in use by another client; only one connection at a time is possible on this base library"));
@@ -96,16 +96,16 @@ function createMyPlatform(options) {
 
   function taskTransport(task, latch) {
     const fail = (err) => {
-      if (!latch.fail(err)) return;
+      if (!latch._fail(err)) return;
       try {
         task.close({ code: 1000, reason: 'error' });
       } catch (_) {
         // already dead: the grace timer reports the close
       }
     };
-    task.onOpen(() => latch.open());
+    task.onOpen(() => latch._open());
     task.onMessage((res) => {
-      if (!latch.live) return;
+      if (!latch._live) return;
       let bytes;
       try {
         bytes = messageBytes(res);
@@ -113,13 +113,13 @@ function createMyPlatform(options) {
         fail(err);
         return;
       }
-      latch.message(bytes);
+      latch._message(bytes);
     });
     task.onError((res) => fail(new Error('Alipay socket ' + myErrorMessage(res, 'error'))));
-    task.onClose((res) => latch.close(res && res.code, res && res.reason));
+    task.onClose((res) => latch._close(res && res.code, res && res.reason));
     return {
       send(bytes) {
-        if (latch.state !== 'open') return;
+        if (latch._state !== 'open') return;
         task.send({
           data: base64.encode(bytes),
           isBuffer: true,
@@ -127,10 +127,10 @@ function createMyPlatform(options) {
         });
       },
       close(code, reason) {
-        if (!latch.live) return;
+        if (!latch._live) return;
         const c = closeCode(code);
         const r = closeReason(reason);
-        latch.closing(c, r);
+        latch._closing(c, r);
         try {
           task.close({ code: c, reason: r });
         } catch (_) {
@@ -146,9 +146,9 @@ function createMyPlatform(options) {
     // Global handlers outlive sockets: each checks that its socket still owns the API.
     const mine = () => legacyOwner === token;
     const handlers = {
-      Open: () => mine() && latch.open(),
+      Open: () => mine() && latch._open(),
       Message: (res) => {
-        if (!mine() || !latch.live) return;
+        if (!mine() || !latch._live) return;
         let bytes;
         try {
           bytes = messageBytes(res);
@@ -156,19 +156,19 @@ function createMyPlatform(options) {
           fail(err);
           return;
         }
-        latch.message(bytes);
+        latch._message(bytes);
       },
       Error: (res) => mine() && fail(new Error('Alipay socket ' + myErrorMessage(res, 'error'))),
       Close: (res) => {
-        if (mine()) latch.close(res && res.code, res && res.reason);
+        if (mine()) latch._close(res && res.code, res && res.reason);
       },
     };
     Object.keys(handlers).forEach((k) => {
       if (typeof api['onSocket' + k] === 'function') api['onSocket' + k](handlers[k]);
     });
     // A close we asked for but never see confirmed must still free the API for the next socket.
-    const originalClose = latch.close;
-    latch.close = (code, reason) => {
+    const originalClose = latch._close;
+    latch._close = (code, reason) => {
       finish();
       originalClose(code, reason);
     };
@@ -180,7 +180,7 @@ function createMyPlatform(options) {
       });
     }
     function fail(err) {
-      if (!latch.fail(err)) return;
+      if (!latch._fail(err)) return;
       try {
         api.closeSocket({});
       } catch (_) {
@@ -189,7 +189,7 @@ function createMyPlatform(options) {
     }
     return {
       send(bytes) {
-        if (!mine() || latch.state !== 'open') return;
+        if (!mine() || latch._state !== 'open') return;
         api.sendSocketMessage({
           data: base64.encode(bytes),
           isBuffer: true,
@@ -197,9 +197,9 @@ function createMyPlatform(options) {
         });
       },
       close(code, reason) {
-        if (!mine() || !latch.live) return;
+        if (!mine() || !latch._live) return;
         // The legacy closeSocket takes no code; keep ours for the report.
-        latch.closing(code || 1000, reason || '');
+        latch._closing(code || 1000, reason || '');
         try {
           api.closeSocket({});
         } catch (_) {

@@ -60,16 +60,16 @@ function createWebSocketPlatform(options) {
     // copy each message into an ArrayBuffer of its own first, which the core copies again.
     socket.binaryType = node ? 'nodebuffer' : 'arraybuffer';
     const fail = (err) => {
-      if (!latch.fail(err)) return;
+      if (!latch._fail(err)) return;
       try {
         socket.close();
       } catch (_) {
         // the grace timer reports the close
       }
     };
-    socket.onopen = () => latch.open();
+    socket.onopen = () => latch._open();
     socket.onmessage = (ev) => {
-      if (!latch.live) return;
+      if (!latch._live) return;
       let bytes;
       try {
         bytes = toBytes(ev.data);
@@ -77,13 +77,13 @@ function createWebSocketPlatform(options) {
         fail(err);
         return;
       }
-      latch.message(bytes);
+      latch._message(bytes);
     };
     socket.onerror = (ev) => fail(new Error('WebSocket error' + (ev && ev.message ? ': ' + ev.message : '')));
-    socket.onclose = (ev) => latch.close(ev && ev.code, ev && ev.reason);
+    socket.onclose = (ev) => latch._close(ev && ev.code, ev && ev.reason);
     return {
       send(bytes) {
-        if (latch.state !== 'open') return;
+        if (latch._state !== 'open') return;
         try {
           socket.send(exactArrayBuffer(bytes));
         } catch (err) {
@@ -91,10 +91,10 @@ function createWebSocketPlatform(options) {
         }
       },
       close(code, reason) {
-        if (!latch.live) return;
+        if (!latch._live) return;
         const c = closeCode(code);
         const r = closeReason(reason);
-        latch.closing(c, r);
+        latch._closing(c, r);
         try {
           socket.close(c, r);
         } catch (_) {

@@ -57,9 +57,9 @@ function wxPlatform(options, hooks) {
 
   function openSocket(url, sockOpts, on) {
     const so = sockOpts || {};
-    const release = budget.acquire();
+    const release = budget._acquire();
     const latch = socketLatch(on, release || (() => {}));
-    if (!release) return failedSocket(latch, budget.exceededError());
+    if (!release) return failedSocket(latch, budget._exceededError());
     const ws = so.wsOptions || {};
     const req = {
       url,
@@ -84,9 +84,9 @@ function wxPlatform(options, hooks) {
     }
 
     // Attached synchronously, before the runtime can report anything.
-    task.onOpen(() => latch.open());
+    task.onOpen(() => latch._open());
     task.onMessage((res) => {
-      if (!latch.live) return;
+      if (!latch._live) return;
       let bytes;
       try {
         bytes = toBytes(res && res.data);
@@ -94,13 +94,13 @@ function wxPlatform(options, hooks) {
         fail(err);
         return;
       }
-      latch.message(bytes);
+      latch._message(bytes);
     });
     task.onError((res) => fail(new Error('WeChat socket error: ' + wxErrorMessage(res))));
-    task.onClose((res) => latch.close(res && res.code, res && res.reason));
+    task.onClose((res) => latch._close(res && res.code, res && res.reason));
 
     function fail(err) {
-      if (!latch.fail(err)) return;
+      if (!latch._fail(err)) return;
       try {
         task.close({ code: 1000, reason: 'error' });
       } catch (_) {
@@ -110,17 +110,17 @@ function wxPlatform(options, hooks) {
 
     return {
       send(bytes) {
-        if (latch.state !== 'open') return;
+        if (latch._state !== 'open') return;
         task.send({
           data: exactArrayBuffer(bytes),
           fail: (res) => fail(new Error('WeChat socket send failed: ' + wxErrorMessage(res))),
         });
       },
       close(code, reason) {
-        if (!latch.live) return;
+        if (!latch._live) return;
         const c = closeCode(code);
         const r = closeReason(reason);
-        latch.closing(c, r);
+        latch._closing(c, r);
         try {
           task.close({ code: c, reason: r });
         } catch (_) {
