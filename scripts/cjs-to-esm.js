@@ -149,7 +149,11 @@ function cjsToEsmPlugin(root) {
   const kinds = new Map();
   /** How to import a required file: its export kind; a file left as CommonJS is imported as its module.exports. */
   const importKind = (file) => {
-    if (!kinds.has(file)) kinds.set(file, exportKind(fs.readFileSync(file, 'utf8')) || 'default');
+    if (!kinds.has(file)) {
+      const source = fs.readFileSync(file, 'utf8');
+      // An ES module already (wasm-bindgen's shims) is imported as a namespace.
+      kinds.set(file, /^export\s/m.test(source) ? 'named' : exportKind(source) || 'default');
+    }
     return kinds.get(file);
   };
   return {
