@@ -652,7 +652,7 @@ class MqttClient extends EventEmitter {
   _args (opts, callback) {
     const a = args.optsAndCallback(opts, callback)
     if (!this.disconnecting) return a
-    this._refuse(a.cb, new Error('client disconnecting'))
+    this._refuse(a._cb, new Error('client disconnecting'))
     return null
   }
 
@@ -668,8 +668,8 @@ class MqttClient extends EventEmitter {
   publish (topic, message, opts, callback) {
     const a = this._args(opts, callback)
     if (!a) return this
-    const o = Object.assign({ qos: 0, retain: false, dup: false }, a.opts)
-    const cb = a.cb
+    const o = Object.assign({ qos: 0, retain: false, dup: false }, a._opts)
+    const cb = a._cb
     if (typeof topic !== 'string') return this._refuse(cb, new Error('Invalid topic: publish() needs a string topic'))
     // Pages publish to a few topics over and over: check a topic only when it changes.
     if (topic !== this._wellFormedTopic) {
@@ -708,12 +708,12 @@ class MqttClient extends EventEmitter {
   subscribe (topicObject, opts, callback) {
     const a = this._args(opts, callback)
     if (!a) return this
-    const cb = a.cb
+    const cb = a._cb
     const v5 = this._v5()
-    const parsed = args.subscriptions(topicObject, a.opts, v5)
-    if (parsed.error) return this._refuse(cb, new Error('Invalid topic ' + parsed.error))
+    const parsed = args.subscriptions(topicObject, a._opts, v5)
+    if (parsed._error) return this._refuse(cb, new Error('Invalid topic ' + parsed._error))
     // Like MQTT.js: a topic already subscribed at this QoS or higher is not sent again.
-    const subs = parsed.subs.filter((s) => {
+    const subs = parsed._subs.filter((s) => {
       const known = this._resubscribeTopics[s.topic]
       return !known || known.qos < s.qos
     })
@@ -725,7 +725,7 @@ class MqttClient extends EventEmitter {
       subs.forEach((s) => { this._resubscribeTopics[s.topic] = { qos: s.qos } })
     }
     const filters = subs.map((s) => ({ topic: s.topic, qos: s.qos, nl: !!s.nl, rap: !!s.rap, rh: s.rh || 0 }))
-    const props = this._props(a.opts)
+    const props = this._props(a._opts)
     this._startOp('subscribe', cb, (core, now) => core.subscribe(now, filters, props), { subs })
     return this
   }
@@ -734,12 +734,12 @@ class MqttClient extends EventEmitter {
   unsubscribe (topic, opts, callback) {
     const a = this._args(opts, callback)
     if (!a) return this
-    const cb = a.cb
+    const cb = a._cb
     const topics = typeof topic === 'string' ? [topic] : topic
     const bad = args.invalidTopicList(topics)
     if (bad) return this._refuse(cb, new Error('Invalid topic ' + bad))
     topics.forEach((t) => delete this._resubscribeTopics[t])
-    const props = this._props(a.opts)
+    const props = this._props(a._opts)
     this._startOp('unsubscribe', cb, (core, now) => core.unsubscribe(now, topics.slice(), props))
     return this
   }
