@@ -11,10 +11,8 @@
  *   mqtt.connect(url, { easemob: { restApiUrl, deviceId, appId, username, userToken } })
  */
 
-// False when scripts/bundle.js bundles a core without the signers (dist/, dist/wx/, dist/my/):
-// the signing paths are then left out of the bundle. Unbundled, the core is asked at run time.
-/* global MPMQTT_CLOUD_SIGNING */
-const SIGNING = typeof MPMQTT_CLOUD_SIGNING === 'undefined' || MPMQTT_CLOUD_SIGNING
+// False in a bundle whose core has no signers: the signing paths are left out.
+const { CLOUD_SIGNING: SIGNING } = require('../build-flags')
 
 const SIGNED = ['aliyun', 'tencent', 'huawei', 'onenet']
 const CLOUDS = SIGNED.concat(['easemob'])

@@ -23,6 +23,7 @@ const {
   closeReason,
   headerValue,
 } = require('./common');
+const { CLOUD_SIGNING } = require('../build-flags');
 
 const budget = socketBudget('Alipay', MINIPROGRAM_SOCKET_LIMIT);
 
@@ -273,7 +274,8 @@ function createMyPlatform(options) {
     });
   }
 
-  return { name: 'my', openSocket, instantiateWasm, watchLifecycle, request, randomBytes };
+  // Only the signing clouds make HTTP requests: a bundle without them leaves request out.
+  return { name: 'my', openSocket, instantiateWasm, watchLifecycle, request: CLOUD_SIGNING ? request : undefined, randomBytes };
 }
 
 module.exports = { createMyPlatform, messageBytes, _budget: budget };

@@ -6,6 +6,7 @@
  */
 
 const { exactArrayBuffer, toBytes, socketLatch, failedSocket, randomBytes, jsonBody, closeCode, closeReason } = require('./common');
+const { CLOUD_SIGNING } = require('../build-flags');
 const { embeddedWasmBytes, instantiateStandard } = require('./embedded-wasm');
 // --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
 const { wantsFallback, instantiateFallback } = require('./fallback');
@@ -199,7 +200,8 @@ function createWebSocketPlatform(options) {
     });
   }
 
-  return { name: 'websocket', openSocket, instantiateWasm, watchLifecycle, request, randomBytes };
+  // Only the signing clouds make HTTP requests: a bundle without them leaves request out.
+  return { name: 'websocket', openSocket, instantiateWasm, watchLifecycle, request: CLOUD_SIGNING ? request : undefined, randomBytes };
 }
 
 module.exports = { createWebSocketPlatform };

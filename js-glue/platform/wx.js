@@ -17,6 +17,7 @@ const {
   randomBytes,
   jsonBody,
 } = require('./common');
+const { CLOUD_SIGNING } = require('../build-flags');
 // --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
 const { wantsFallback, instantiateFallback } = require('./fallback');
 
@@ -217,7 +218,8 @@ function wxPlatform(options, hooks) {
     });
   }
 
-  return { name: 'wx', openSocket, instantiateWasm, watchLifecycle, request, randomBytes };
+  // Only the signing clouds make HTTP requests: a bundle without them leaves request out.
+  return { name: 'wx', openSocket, instantiateWasm, watchLifecycle, request: CLOUD_SIGNING ? request : undefined, randomBytes };
 }
 
 /** The WeChat platform factory with the given fallback hooks. */
