@@ -7,7 +7,7 @@
 /* global MPMQTT_CLOUD_SIGNING */
 // False when the bundled core has no cloud signers (dist/, dist/wx/, dist/my/; the files of
 // dist/clouds/ have them): the signing paths of client/clouds.js and the platforms' HTTP
-// request, which only the signing clouds use, are then left out.
+// request and random bytes, which only the signing clouds use, are then left out.
 const CLOUD_SIGNING = typeof MPMQTT_CLOUD_SIGNING === 'undefined' || MPMQTT_CLOUD_SIGNING;
 
 module.exports = { CLOUD_SIGNING };

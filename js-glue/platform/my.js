@@ -274,8 +274,16 @@ function createMyPlatform(options) {
     });
   }
 
-  // Only the signing clouds make HTTP requests: a bundle without them leaves request out.
-  return { name: 'my', openSocket, instantiateWasm, watchLifecycle, request: CLOUD_SIGNING ? request : undefined, randomBytes };
+  // Only the signing clouds make HTTP requests and use random bytes: a bundle without them
+  // leaves both out.
+  return {
+    name: 'my',
+    openSocket,
+    instantiateWasm,
+    watchLifecycle,
+    request: CLOUD_SIGNING ? request : undefined,
+    randomBytes: CLOUD_SIGNING ? randomBytes : undefined,
+  };
 }
 
 module.exports = { createMyPlatform, messageBytes, _budget: budget };

@@ -200,8 +200,16 @@ function createWebSocketPlatform(options) {
     });
   }
 
-  // Only the signing clouds make HTTP requests: a bundle without them leaves request out.
-  return { name: 'websocket', openSocket, instantiateWasm, watchLifecycle, request: CLOUD_SIGNING ? request : undefined, randomBytes };
+  // Only the signing clouds make HTTP requests and use random bytes: a bundle without them
+  // leaves both out.
+  return {
+    name: 'websocket',
+    openSocket,
+    instantiateWasm,
+    watchLifecycle,
+    request: CLOUD_SIGNING ? request : undefined,
+    randomBytes: CLOUD_SIGNING ? randomBytes : undefined,
+  };
 }
 
 module.exports = { createWebSocketPlatform };

@@ -218,8 +218,16 @@ function wxPlatform(options, hooks) {
     });
   }
 
-  // Only the signing clouds make HTTP requests: a bundle without them leaves request out.
-  return { name: 'wx', openSocket, instantiateWasm, watchLifecycle, request: CLOUD_SIGNING ? request : undefined, randomBytes };
+  // Only the signing clouds make HTTP requests and use random bytes: a bundle without them
+  // leaves both out.
+  return {
+    name: 'wx',
+    openSocket,
+    instantiateWasm,
+    watchLifecycle,
+    request: CLOUD_SIGNING ? request : undefined,
+    randomBytes: CLOUD_SIGNING ? randomBytes : undefined,
+  };
 }
 
 /** The WeChat platform factory with the given fallback hooks. */
