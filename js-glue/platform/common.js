@@ -206,6 +206,34 @@ function closeReason(reason) {
   return r;
 }
 
+/**
+ * Platform.watchLifecycle for a mini-program API (wx, my): both name the app and network
+ * events on/offAppShow, on/offAppHide and on/offNetworkStatusChange.
+ * @returns {() => void} stops watching
+ */
+function watchMiniProgram(api, hooks) {
+  let active = true;
+  const fns = {
+    AppShow: () => active && hooks.show(),
+    AppHide: () => active && hooks.hide(),
+    NetworkStatusChange: (res) => {
+      if (!active || !res) return;
+      if (res.isConnected) hooks.online();
+      else hooks.offline();
+    },
+  };
+  const each = (prefix) =>
+    Object.keys(fns).forEach((k) => {
+      if (typeof api[prefix + k] === 'function') api[prefix + k](fns[k]);
+    });
+  each('on');
+  return () => {
+    if (!active) return;
+    active = false;
+    each('off');
+  };
+}
+
 /** Case-insensitive header lookup on a plain object; '' when absent. */
 function headerValue(headers, name) {
   const lower = name.toLowerCase();
@@ -234,6 +262,7 @@ module.exports = {
   failSoon,
   failedSocket,
   randomBytes,
+  watchMiniProgram,
   headerValue,
   jsonBody,
   closeCode,

@@ -18,6 +18,7 @@ const {
   failSoon,
   failedSocket,
   randomBytes,
+  watchMiniProgram,
   jsonBody,
   closeCode,
   closeReason,
@@ -226,27 +227,9 @@ function createMyPlatform(options) {
   }
 
   function watchLifecycle(hooks) {
-    let active = true;
-    const fns = {
-      AppShow: () => active && hooks.show(),
-      AppHide: () => active && hooks.hide(),
-      NetworkStatusChange: (res) => {
-        if (!active || !res) return;
-        if (res.isConnected) hooks.online();
-        else hooks.offline();
-      },
-    };
-    Object.keys(fns).forEach((k) => {
-      if (typeof api['on' + k] === 'function') api['on' + k](fns[k]);
-    });
-    return () => {
-      if (!active) return;
-      active = false;
-      Object.keys(fns).forEach((k) => {
-        if (typeof api['off' + k] === 'function') api['off' + k](fns[k]);
-      });
-    };
+    return watchMiniProgram(api, hooks);
   }
+
 
   function request(req) {
     return new Promise((resolve, reject) => {

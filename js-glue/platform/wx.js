@@ -15,6 +15,7 @@ const {
   closeCode,
   closeReason,
   randomBytes,
+  watchMiniProgram,
   jsonBody,
 } = require('./common');
 const { CLOUD_SIGNING } = require('../build-flags');
@@ -172,30 +173,9 @@ function wxPlatform(options, hooks) {
   }
 
   function watchLifecycle(hooks) {
-    let active = true;
-    const onShow = () => active && hooks.show();
-    const onHide = () => active && hooks.hide();
-    const onNet = (res) => {
-      if (!active || !res) return;
-      if (res.isConnected) hooks.online();
-      else hooks.offline();
-    };
-    const pairs = [
-      ['onAppShow', 'offAppShow', onShow],
-      ['onAppHide', 'offAppHide', onHide],
-      ['onNetworkStatusChange', 'offNetworkStatusChange', onNet],
-    ];
-    pairs.forEach(([onName, , fn]) => {
-      if (typeof api[onName] === 'function') api[onName](fn);
-    });
-    return () => {
-      if (!active) return;
-      active = false;
-      pairs.forEach(([, offName, fn]) => {
-        if (typeof api[offName] === 'function') api[offName](fn);
-      });
-    };
+    return watchMiniProgram(api, hooks);
   }
+
 
   function request(req) {
     return new Promise((resolve, reject) => {
