@@ -15,9 +15,10 @@
  *   module.exports = name                         export default name
  *   module.exports = { a, b: c, d: expr }         export { a, c as b }, d through a const
  *
- * A file with any other module-level `require`, `module.exports` or `exports.` use is
- * left as CommonJS (correct, just larger); requires inside functions (runtime requires of
- * files beside mqtt.min.js, Node-only modules) stay requires.
+ * Requires inside functions (runtime requires of files beside mqtt.min.js, Node-only
+ * modules) stay requires. A file with any other module-level `require`, `module.exports` or
+ * `exports.` use fails the build: left as CommonJS, its require of a module rewritten with
+ * `export default` would get the namespace object instead of the value.
  */
 const fs = require('fs');
 const path = require('path');
@@ -118,7 +119,7 @@ function toEsm(source, kindOf) {
     ok = false;
     return line;
   });
-  if (!ok || stray.test(code.replace(/^import .*$/gm, ''))) return null;
+  if (!ok || stray.test(code.replace(/^import .*$/gm, '')) || stray.test(exp.after)) return null;
   code = code.replace(/^\s*(['"])use strict\1;?/, '');
   let tail;
   if (exp.value.startsWith('{')) {
@@ -169,7 +170,13 @@ function cjsToEsmPlugin(root) {
           return file ? importKind(file) : null;
         };
         const esm = toEsm(fs.readFileSync(args.path, 'utf8'), kindOf);
-        return esm === null ? undefined : { contents: esm, loader: 'js' };
+        if (esm === null) {
+          throw new Error(
+            path.relative(path.dirname(root), args.path) + ' cannot be bundled as an ES module (scripts/cjs-to-esm.js): ' +
+              "keep module-level requires as `const x = require('./y')` lines and one `module.exports = …` at the end"
+          );
+        }
+        return { contents: esm, loader: 'js' };
       });
     },
   };

@@ -58,4 +58,5 @@ test('anything else at module level is left as CommonJS', () => {
   assert.strictEqual(toEsm("const a = require('./a').b\nmodule.exports = { a }\n", () => 'named'), null);
   assert.strictEqual(toEsm("module.exports = { a: 1 }\nmodule.exports.b = 2\n", () => 'named'), null);
   assert.strictEqual(toEsm('const a = 1\n', () => 'named'), null);
+  assert.strictEqual(toEsm("class C {}\nmodule.exports = C\nC.x = require('./x').y\n", () => 'named'), null);
 });
