@@ -30,13 +30,7 @@ const budget = socketBudget('WeChat', MINIPROGRAM_SOCKET_LIMIT);
  * try the layouts people actually use: WeChat's npm build, then files copied beside
  * mqtt.min.js in the usual folders.
  */
-const DEFAULT_WASM_PATHS = [
-  '/miniprogram_npm/mpmqtt/mqtt.wasm.br',
-  '/utils/mqtt.wasm.br',
-  '/lib/mqtt.wasm.br',
-  '/libs/mqtt.wasm.br',
-  '/mqtt.wasm.br',
-];
+const DEFAULT_WASM_PATHS = ['/miniprogram_npm/mpmqtt', '/utils', '/lib', '/libs', ''].map((dir) => dir + '/mqtt.wasm.br');
 
 function wxErrorMessage(res, fallback = 'unknown error') {
   if (res && res.errMsg) return String(res.errMsg);
