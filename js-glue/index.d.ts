@@ -148,7 +148,7 @@ export interface IClientOptions {
   sameClientIdWindow?: number
   /** Default 3. */
   sameClientIdLimit?: number
-  /** Use the wasm2js core (mqtt.fallback.js) even where WebAssembly exists. */
+  /** Use the wasm2js core (mqtt.fallback.js) even where WebAssembly exists (not in dist/wx/, which has no fallback). */
   forceFallback?: boolean
   /** The fallback core module itself, when it cannot be found beside mqtt.min.js. */
   fallback?: { format: 'wasm2js'; instantiate(imports: object): object }

@@ -33,7 +33,8 @@ const WASM_GLOBAL = 'mpmqttWasm';
  * file the page ships beside mqtt.min.js, `requires` the runtime requires the bundle keeps.
  */
 const PLATFORM_BUILDS = {
-  wx: { select: 'js-glue/platform/wx-only.js', core: 'mqtt.wasm.br', requires: ['mqtt.fallback.js'] },
+  // No mqtt.fallback.js: WeChat has WXWebAssembly from base library 2.14.0 on (js-glue/platform/no-fallback.js).
+  wx: { select: 'js-glue/platform/wx-only.js', core: 'mqtt.wasm.br', requires: [] },
   my: { select: 'js-glue/platform/my-only.js', core: 'mqtt.wasm.js', requires: ['mqtt.wasm.js', 'mqtt.fallback.js'] },
 };
 /** The universal build's runtime requires. */
@@ -91,6 +92,12 @@ function packageVersion() {
   }
 }
 
+/** Whether the core in wasmDir exports the cloud signers (js-glue/client/clouds.js calls them). */
+function coreHasCloudSigning(wasmDir) {
+  const wasm = path.join(wasmDir, BINDGEN_BASENAME + '.wasm');
+  return !fs.existsSync(wasm) || fs.readFileSync(wasm).includes('cloud_credentials');
+}
+
 /**
  * The esbuild options of a shipped mqtt.min.js (bench/size-composition.js measures with them).
  * @param {string} entry
@@ -115,13 +122,19 @@ function esbuildOptions(entry, wasmDir, platform) {
     inject: [path.join(ROOT, 'js-glue', 'shims', 'inject-text-coding.mjs')],
     // Node-only modules, required lazily by the WebSocket platform in Node.
     external: ['ws', 'fs', 'path'],
-    plugins: [mpmqttResolver(wasmDir, build && build.select)],
+    // js-glue's CommonJS files bundled as ES modules: one scope, no per-module wrappers.
+    plugins: [mpmqttResolver(wasmDir, build && build.select), require('./cjs-to-esm').cjsToEsmPlugin(path.join(ROOT, 'js-glue'))],
     // Private members (`_name`) get short names; nothing outside the bundle reads them.
     mangleProps: /^_[a-z]/,
-    banner: { js: '/*! mpmqtt ' + packageVersion() + ' | MIT OR Apache-2.0 */' },
+    // ES modules are strict without saying so, but the IIFE esbuild wraps them in is not.
+    banner: { js: '/*! mpmqtt ' + packageVersion() + ' | MIT OR Apache-2.0 */\n"use strict";' },
     // The IIFE's `var mqtt` is the <script> global; CommonJS hosts (mini-programs, Node,
-    // bundlers) get it as module.exports, which MQTT.js 5's bundle forgot.
-    footer: { js: 'typeof module=="object"&&module&&module.exports&&(module.exports=mqtt);' },
+    // bundlers) get it as module.exports, which MQTT.js 5's bundle forgot. The IIFE returns
+    // the entry's namespace (cjs-to-esm made it an ES module): its default is connect.
+    footer: { js: 'mqtt=mqtt.default;typeof module=="object"&&module&&module.exports&&(module.exports=mqtt);' },
+    // A core without the cloud signers (not scripts/build-wasm --variant clouds): clouds.js
+    // leaves its signing paths out and only says where they are.
+    define: { MPMQTT_CLOUD_SIGNING: String(coreHasCloudSigning(wasmDir)) },
     logLevel: 'silent',
   };
 }
@@ -138,7 +151,9 @@ async function bundleJs(entry, wasmDir, platform) {
     // import.meta or a direct eval in the input would be a shipping bug, not a style issue.
     throw new Error('esbuild warning treated as error: ' + w.text + (w.location ? ' at ' + w.location.file + ':' + w.location.line : ''));
   }
-  return Buffer.from(literalEmbeddedRequire(result.outputFiles[0].text, build ? build.requires : UNIVERSAL_REQUIRES));
+  const code = literalEmbeddedRequire(result.outputFiles[0].text, build ? build.requires : UNIVERSAL_REQUIRES);
+  // A second minifier after esbuild (scripts/terser-pass.js): a few hundred bytes more.
+  return Buffer.from(await require('./terser-pass').terserPass(code));
 }
 
 /**

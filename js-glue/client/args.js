@@ -3,10 +3,10 @@
 
 function noop () {}
 
-/** (opts, cb) | (cb) -> {opts, cb}; cb is always a function. */
+/** (opts, cb) | (cb) -> {_opts, _cb}; _cb is always a function. */
 function optsAndCallback (opts, cb) {
-  if (typeof opts === 'function') return { opts: null, cb: opts }
-  return { opts: opts && typeof opts === 'object' ? opts : null, cb: typeof cb === 'function' ? cb : noop }
+  if (typeof opts === 'function') return { _opts: null, _cb: opts }
+  return { _opts: opts && typeof opts === 'object' ? opts : null, _cb: typeof cb === 'function' ? cb : noop }
 }
 
 // An unpaired surrogate cannot be encoded as UTF-8: the string would reach the broker altered.
@@ -44,7 +44,7 @@ function validQos (qos) {
 
 /**
  * subscribe()'s first two arguments as a list of {topic, qos[, nl, rap, rh]}.
- * @returns {{subs: object[]}|{error: string}}
+ * @returns {{_subs: object[]}|{_error: string}}
  */
 function subscriptions (topicObject, opts, v5) {
   const base = Object.assign({ qos: 0 }, v5 ? { nl: false, rap: false, rh: 0 } : null, opts)
@@ -56,13 +56,13 @@ function subscriptions (topicObject, opts, v5) {
       const v = topicObject[t]
       return [t, typeof v === 'number' ? Object.assign({}, base, { qos: v }) : Object.assign({}, base, v)]
     })
-  } else return { error: String(topicObject) }
+  } else return { _error: String(topicObject) }
   const bad = invalidTopicList(entries.map((e) => e[0]))
-  if (bad) return { error: bad }
+  if (bad) return { _error: bad }
   const subs = []
   for (let i = 0; i < entries.length; i++) {
     const o = entries[i][1]
-    if (!validQos(o.qos)) return { error: entries[i][0] + ' (invalid qos ' + o.qos + ')' }
+    if (!validQos(o.qos)) return { _error: entries[i][0] + ' (invalid qos ' + o.qos + ')' }
     const sub = { topic: entries[i][0], qos: o.qos }
     if (v5) {
       sub.nl = !!o.nl
@@ -71,7 +71,7 @@ function subscriptions (topicObject, opts, v5) {
     }
     subs.push(sub)
   }
-  return { subs }
+  return { _subs: subs }
 }
 
 module.exports = { noop, wellFormed, optsAndCallback, validFilter, invalidTopicList, validQos, subscriptions }

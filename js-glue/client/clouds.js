@@ -11,6 +11,9 @@
  *   mqtt.connect(url, { easemob: { restApiUrl, deviceId, appId, username, userToken } })
  */
 
+// False in a bundle whose core has no signers: the signing paths are left out.
+const { CLOUD_SIGNING: SIGNING } = require('../build-flags')
+
 const SIGNED = ['aliyun', 'tencent', 'huawei', 'onenet']
 const CLOUDS = SIGNED.concat(['easemob'])
 
@@ -33,13 +36,15 @@ function bodyText (data) {
   }
 }
 
+function noSigning (name) {
+  return new Error(name + ': this build has no built-in cloud signing; use the files of dist/clouds/ ' +
+    '(its mqtt.min.js with its mqtt.wasm.br / mqtt.wasm.js), or compute the credentials yourself in credentialsProvider')
+}
+
 /** The core's signing functions, or a clear error when this build left them out. */
 function signing (bindings, name) {
-  const b = bindings()
-  if (typeof b.cloud_credentials !== 'function') {
-    throw new Error(name + ': this build has no built-in cloud signing; use the files of dist/clouds/ ' +
-      '(its mqtt.min.js with its mqtt.wasm.br / mqtt.wasm.js), or compute the credentials yourself in credentialsProvider')
-  }
+  const b = SIGNING && bindings()
+  if (!b || typeof b.cloud_credentials !== 'function') throw noSigning(name)
   return b
 }
 
@@ -54,6 +59,8 @@ function easemobProvider (cfg, platform, bindings) {
     let token
     if (typeof cfg.userToken === 'function') {
       token = Promise.resolve(cfg.userToken({ username: cfg.username, clientId }))
+    } else if (!SIGNING) {
+      throw noSigning('easemob')
     } else {
       const b = signing(bindings, 'easemob')
       const ask = (req) => platform().request(req).then((res) => b.easemob_parse_token_response(res.status, bodyText(res.data)))
@@ -80,7 +87,7 @@ function providerFor (o, platform, bindings) {
   if (name === 'easemob') return easemobProvider(cfg, platform, bindings)
   return (done) => {
     const b = signing(bindings, name)
-    done(null, b.cloud_credentials(name, cfg, Date.now(), platform().randomBytes(5)))
+    if (SIGNING) done(null, b.cloud_credentials(name, cfg, Date.now(), platform().randomBytes(5)))
   }
 }
 

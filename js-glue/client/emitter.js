@@ -1,19 +1,23 @@
 'use strict'
 // The subset of Node's EventEmitter that MQTT.js pages use.
 
+function checkListener (fn) {
+  if (typeof fn !== 'function') throw new TypeError('The "listener" argument must be a function')
+}
+
 class EventEmitter {
   constructor () {
     this._events = {}
   }
 
   on (name, fn) {
-    if (typeof fn !== 'function') throw new TypeError('The "listener" argument must be a function')
+    checkListener(fn)
     ;(this._events[name] || (this._events[name] = [])).push(fn)
     return this
   }
 
   once (name, fn) {
-    if (typeof fn !== 'function') throw new TypeError('The "listener" argument must be a function')
+    checkListener(fn)
     const self = this
     function wrapper () {
       self.removeListener(name, wrapper)
@@ -44,13 +48,12 @@ class EventEmitter {
   }
 
   /** Calls the listeners in order; an unhandled 'error' throws, as in Node. */
-  emit (name) {
+  emit (name, ...args) {
     const list = this._events[name]
     if (!list) {
-      if (name === 'error') throw arguments[1] instanceof Error ? arguments[1] : new Error('Unhandled error: ' + arguments[1])
+      if (name === 'error') throw args[0] instanceof Error ? args[0] : new Error('Unhandled error: ' + args[0])
       return false
     }
-    const args = Array.prototype.slice.call(arguments, 1)
     for (let i = 0; i < list.length; i++) list[i].apply(this, args)
     return true
   }

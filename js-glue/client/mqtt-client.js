@@ -10,26 +10,10 @@ const utf8 = require('./utf8')
 const errors = require('./errors')
 const args = require('./args')
 const clouds = require('./clouds')
+const platform = require('../platform')
+const coreLoader = require('../core-loader')
 
-// Event kinds of Core.poll_event().
-const EV = {
-  OPEN_TRANSPORT: 1,
-  CLOSE_TRANSPORT: 2,
-  NEED_CREDENTIALS: 3,
-  CONNECTED: 4,
-  MESSAGE: 5,
-  OP_DONE: 6,
-  OP_FAILED: 7,
-  RECONNECTING: 8,
-  CLOSED: 9,
-  ERROR: 10,
-  SERVER_DISCONNECT: 11,
-  AUTH: 12,
-  PACKET_SENT: 13,
-  PACKET_RECEIVED: 14,
-  OUTGOING_EMPTY: 15,
-  ENDED: 16
-}
+const EV = require('./events')
 
 const CMD = [null, 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp',
   'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth']
@@ -63,6 +47,16 @@ function connectionFailed (why, socketUrl, platform) {
   return err
 }
 
+/** An Error for whatever was thrown. */
+function toError (e) {
+  return e instanceof Error ? e : new Error(String(e))
+}
+
+/** A PUBLISH or SUBSCRIBE refused by the broker, worded as MQTT.js words it. */
+function refusedError (what, code) {
+  return new errors.ErrorWithReasonCode(what + ' error: ' + (errors.ReasonCodes[code] || code), code)
+}
+
 // Callbacks are never called synchronously from the method that got them.
 function defer (fn, a, b) {
   Promise.resolve().then(() => fn(a, b))
@@ -77,9 +71,9 @@ function rethrowLater (err) {
 }
 
 const defaultEnv = {
-  selectPlatform: (opts) => require('../platform').selectPlatform(opts),
-  loadCore: (platform) => require('../core-loader').loadCore(platform),
-  bindings: () => require('../core-loader').loadedBindings()
+  selectPlatform: (opts) => platform.selectPlatform(opts),
+  loadCore: (p) => coreLoader.loadCore(p),
+  bindings: () => coreLoader.loadedBindings()
 }
 
 class MqttClient extends EventEmitter {
@@ -108,8 +102,8 @@ class MqttClient extends EventEmitter {
     this._platform = null
     this._core = null
     this._loadError = null
-    this._pending = [] // calls made before the core was ready: {run(core, now), fail(err), connect?}
-    // op id -> {kind, cb, ...}; a Map because ids only grow and every entry is deleted soon
+    this._pending = [] // calls made before the core was ready: {_run(core, now), _fail(err), _connect}
+    // op id -> {_kind, _cb, ...}; a Map because ids only grow and every entry is deleted soon
     this._ops = new Map()
     this._timer = null
     this._deadline = -1
@@ -133,6 +127,10 @@ class MqttClient extends EventEmitter {
     this._wellFormedTopic = null // the last topic publish() found free of lone surrogates
     this._boot()
     if (!this.options.manualConnect) this.connect()
+  }
+
+  _v5 () {
+    return this.options.protocolVersion === 5
   }
 
   // ---- core lifecycle ------------------------------------------------------
@@ -159,7 +157,7 @@ class MqttClient extends EventEmitter {
       const pending = this._pending
       this._pending = []
       const now = Date.now()
-      for (let i = 0; i < pending.length; i++) pending[i].run(core, now)
+      for (let i = 0; i < pending.length; i++) pending[i]._run(core, now)
       this._drive()
     }).catch((e) => this._onLoadError(e))
   }
@@ -180,13 +178,13 @@ class MqttClient extends EventEmitter {
   }
 
   _onLoadError (err) {
-    const e = err instanceof Error ? err : new Error(String(err))
+    const e = toError(err)
     this.log('core unavailable: ' + e.message)
     this._loadError = e
     const pending = this._pending
     this._pending = []
     this.emit('error', e)
-    for (let i = 0; i < pending.length; i++) pending[i].fail(e)
+    for (let i = 0; i < pending.length; i++) pending[i]._fail(e)
   }
 
   /** Runs `run(core, now)` now, or once the core is ready; `fail(err)` if it never will be. */
@@ -203,7 +201,7 @@ class MqttClient extends EventEmitter {
     } else if (this._loadError) {
       defer(fail, this._loadError)
     } else {
-      this._pending.push({ run, fail, connect: !!isConnect })
+      this._pending.push({ _run: run, _fail: fail, _connect: !!isConnect })
     }
   }
 
@@ -341,13 +339,13 @@ class MqttClient extends EventEmitter {
 
   _openSocket (core) {
     this._closeSocket()
-    const sock = { transport: null, error: null }
+    const sock = { _transport: null, _error: null }
     this._sock = sock
     const live = () => this._sock === sock
     const o = this.options
     const handlers = {
       open: () => {
-        sock.opened = true
+        sock._opened = true
         if (live()) this._coreCall((c, now) => c.transport_opened(now))
       },
       message: (bytes) => {
@@ -355,18 +353,18 @@ class MqttClient extends EventEmitter {
       },
       error: (err) => {
         if (!live()) return
-        sock.error = err
+        sock._error = err
         // Network errors of an open socket surface as 'close', like MQTT.js; a platform error
         // with a `code` is a diagnosis (a text frame: wrong endpoint) the page must see.
-        if (sock.opened && err && typeof err.code === 'string') this.emit('error', err)
+        if (sock._opened && err && typeof err.code === 'string') this.emit('error', err)
       },
       close: (code, reason) => {
         if (!live()) return
         this._sock = null
-        const why = reason || (sock.error && sock.error.message) || ''
+        const why = reason || (sock._error && sock._error.message) || ''
         // A socket that never opened is a failed attempt the page must hear about (MQTT.js
         // emits ECONNREFUSED and the like); a dropped connection is reported by 'close'.
-        if (!sock.opened && sock.error) this.emit('error', connectionFailed(String(why), sock.url, this._platform))
+        if (!sock._opened && sock._error) this.emit('error', connectionFailed(String(why), sock._url, this._platform))
         this._coreCall((c, now) => c.transport_closed(now, code || 0, String(why)))
       }
     }
@@ -378,29 +376,29 @@ class MqttClient extends EventEmitter {
         my: o.my,
         wx: o.wx
       }
-      sock.url = this._nextUrl()
-      sock.transport = this._platform.openSocket(sock.url, socketOptions, handlers)
+      sock._url = this._nextUrl()
+      sock._transport = this._platform.openSocket(sock._url, socketOptions, handlers)
     } catch (e) {
       // A bad URL or a platform refusal (no socket API, too many sockets) is a
       // failed attempt; unlike a refused connection the page must hear why.
       if (live()) {
         this._sock = null
         core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
-        this.emit('error', e instanceof Error ? e : new Error(String(e)))
+        this.emit('error', toError(e))
       }
     }
   }
 
   _send (bytes) {
     const sock = this._sock
-    if (!sock || !sock.transport) return
+    if (!sock || !sock._transport) return
     try {
-      sock.transport.send(bytes)
+      sock._transport.send(bytes)
     } catch (e) {
       this._sock = null
       this._core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
       try {
-        sock.transport.close()
+        sock._transport.close()
       } catch (ignored) {}
     }
   }
@@ -409,9 +407,9 @@ class MqttClient extends EventEmitter {
   _closeSocket () {
     const sock = this._sock
     this._sock = null
-    if (sock && sock.transport) {
+    if (sock && sock._transport) {
       try {
-        sock.transport.close(1000, '')
+        sock._transport.close(1000, '')
       } catch (e) {
         this.log('socket close failed: ' + (e && e.message))
       }
@@ -459,7 +457,7 @@ class MqttClient extends EventEmitter {
       payload: null,
       sessionPresent: !!core.ev_session_present()
     }
-    if (this.options.protocolVersion === 5) {
+    if (this._v5()) {
       delete connack.length // its properties' size is not known here
       connack.reasonCode = code
       withProperties(connack, core)
@@ -494,7 +492,7 @@ class MqttClient extends EventEmitter {
       payload: message
     }
     if (qos > 0) packet.messageId = flags >>> 16
-    if (this.options.protocolVersion === 5) {
+    if (this._v5()) {
       delete packet.length
       withProperties(packet, core)
     }
@@ -530,17 +528,17 @@ class MqttClient extends EventEmitter {
     const op = this._takeOp(core.ev_op())
     if (!op) return
     const code = core.ev_code()
-    if (op.kind === 'publish') {
+    if (op._kind === 'publish') {
       const messageId = core.ev_message_id()
-      if (messageId) op.packet.messageId = messageId
+      if (messageId) op._packet.messageId = messageId
       if (code >= 0x80) {
-        return this._complete(op.cb, new errors.ErrorWithReasonCode('Publish error: ' + (errors.ReasonCodes[code] || code), code), op.packet)
+        return this._complete(op._cb, refusedError('Publish', code), op._packet)
       }
-      return op.packet.qos > 0 ? this._complete(op.cb, null, op.packet) : this._complete(op.cb)
+      return op._packet.qos > 0 ? this._complete(op._cb, null, op._packet) : this._complete(op._cb)
     }
     const codes = Array.prototype.slice.call(core.ev_codes() || [])
-    const ack = withProperties({ cmd: op.kind === 'subscribe' ? 'suback' : 'unsuback', granted: codes }, core)
-    if (op.kind === 'unsubscribe') return this._complete(op.cb, null, ack)
+    const ack = withProperties({ cmd: op._kind === 'subscribe' ? 'suback' : 'unsuback', granted: codes }, core)
+    if (op._kind === 'unsubscribe') return this._complete(op._cb, null, ack)
     const granted = op.subs.map((sub, i) => {
       const g = Object.assign({}, sub, { qos: codes[i] === undefined ? 0x80 : codes[i] })
       if (g.qos & 0x80) delete this._resubscribeTopics[sub.topic]
@@ -548,12 +546,12 @@ class MqttClient extends EventEmitter {
     })
     // MQTT.js 5: a v5 failure code is an error (with granted and the SUBACK); 3.1.1's 0x80
     // is reported in granted only, as MQTT.js 4 does.
-    const refused = this.options.protocolVersion === 5 ? codes.find((c) => c >= 0x80) : undefined
+    const refused = this._v5() ? codes.find((c) => c >= 0x80) : undefined
     if (refused !== undefined) {
-      const err = new errors.ErrorWithReasonCode('Subscribe error: ' + (errors.ReasonCodes[refused] || refused), refused)
-      return this._complete(op.cb, err, granted, ack)
+      const err = refusedError('Subscribe', refused)
+      return this._complete(op._cb, err, granted, ack)
     }
-    this._complete(op.cb, null, granted, ack)
+    this._complete(op._cb, null, granted, ack)
   }
 
   _onOpFailed (core) {
@@ -566,8 +564,8 @@ class MqttClient extends EventEmitter {
     const err = code >= 0x80 ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
     if (!code && core.ev_error_name()) err.code = core.ev_error_name()
     if (!op) return this._complete(noop, err)
-    if (op.kind === 'subscribe') op.subs.forEach((s) => delete this._resubscribeTopics[s.topic])
-    this._complete(op.cb, err)
+    if (op._kind === 'subscribe') op.subs.forEach((s) => delete this._resubscribeTopics[s.topic])
+    this._complete(op._cb, err)
   }
 
   _onClosed (core) {
@@ -640,7 +638,7 @@ class MqttClient extends EventEmitter {
   _startOp (kind, cb, run, extra) {
     this._call((core, now) => {
       const id = run(core, now)
-      this._ops.set(id, Object.assign({ kind, cb }, extra))
+      this._ops.set(id, Object.assign({ _kind: kind, _cb: cb }, extra))
     }, cb)
   }
 
@@ -650,15 +648,28 @@ class MqttClient extends EventEmitter {
     return this
   }
 
+  /** {opts, cb} of a publish/subscribe/unsubscribe call; null (the call refused) once end() was called. */
+  _args (opts, callback) {
+    const a = args.optsAndCallback(opts, callback)
+    if (!this.disconnecting) return a
+    this._refuse(a._cb, new Error('client disconnecting'))
+    return null
+  }
+
+  /** The call's MQTT 5 properties as the core takes them; none for 3.1.1. */
+  _props (opts) {
+    return this._v5() && opts ? options.coreProperties(opts.properties) : undefined
+  }
+
   /**
    * publish(topic, message, [opts], [callback])
    * @returns {MqttClient}
    */
   publish (topic, message, opts, callback) {
-    const a = args.optsAndCallback(opts, callback)
-    const o = Object.assign({ qos: 0, retain: false, dup: false }, a.opts)
-    const cb = a.cb
-    if (this.disconnecting) return this._refuse(cb, new Error('client disconnecting'))
+    const a = this._args(opts, callback)
+    if (!a) return this
+    const o = Object.assign({ qos: 0, retain: false, dup: false }, a._opts)
+    const cb = a._cb
     if (typeof topic !== 'string') return this._refuse(cb, new Error('Invalid topic: publish() needs a string topic'))
     // Pages publish to a few topics over and over: check a topic only when it changes.
     if (topic !== this._wellFormedTopic) {
@@ -672,7 +683,7 @@ class MqttClient extends EventEmitter {
     }
     const qos = o.qos
     if (!args.validQos(qos)) return this._refuse(cb, new Error('Invalid QoS ' + qos + ': use 0, 1 or 2'))
-    const props = this.options.protocolVersion === 5 ? options.coreProperties(o.properties) : undefined
+    const props = this._props(o)
     const retain = !!o.retain
     const dup = !!o.dup
     // A QoS 0 publish without a callback (the common stream) has nothing to hear back but a
@@ -684,7 +695,7 @@ class MqttClient extends EventEmitter {
     this._call((core, now) => {
       this._unflushed += bytes.length + topic.length
       const id = core.publish(now, topic, bytes, qos, retain, dup, props)
-      if (!quiet) this._ops.set(id, { kind: 'publish', cb, packet })
+      if (!quiet) this._ops.set(id, { _kind: 'publish', _cb: cb, _packet: packet })
       if (qos > 0 && typeof o.cbStorePut === 'function') defer(o.cbStorePut)
     }, cb)
     return this
@@ -695,14 +706,14 @@ class MqttClient extends EventEmitter {
    * callback(err, granted [{topic, qos}], suback)
    */
   subscribe (topicObject, opts, callback) {
-    const a = args.optsAndCallback(opts, callback)
-    const cb = a.cb
-    if (this.disconnecting) return this._refuse(cb, new Error('client disconnecting'))
-    const v5 = this.options.protocolVersion === 5
-    const parsed = args.subscriptions(topicObject, a.opts, v5)
-    if (parsed.error) return this._refuse(cb, new Error('Invalid topic ' + parsed.error))
+    const a = this._args(opts, callback)
+    if (!a) return this
+    const cb = a._cb
+    const v5 = this._v5()
+    const parsed = args.subscriptions(topicObject, a._opts, v5)
+    if (parsed._error) return this._refuse(cb, new Error('Invalid topic ' + parsed._error))
     // Like MQTT.js: a topic already subscribed at this QoS or higher is not sent again.
-    const subs = parsed.subs.filter((s) => {
+    const subs = parsed._subs.filter((s) => {
       const known = this._resubscribeTopics[s.topic]
       return !known || known.qos < s.qos
     })
@@ -714,21 +725,21 @@ class MqttClient extends EventEmitter {
       subs.forEach((s) => { this._resubscribeTopics[s.topic] = { qos: s.qos } })
     }
     const filters = subs.map((s) => ({ topic: s.topic, qos: s.qos, nl: !!s.nl, rap: !!s.rap, rh: s.rh || 0 }))
-    const props = v5 ? options.coreProperties(a.opts && a.opts.properties) : undefined
+    const props = this._props(a._opts)
     this._startOp('subscribe', cb, (core, now) => core.subscribe(now, filters, props), { subs })
     return this
   }
 
   /** unsubscribe(topic | topic[], [opts], [callback]); callback(err, unsuback) */
   unsubscribe (topic, opts, callback) {
-    const a = args.optsAndCallback(opts, callback)
-    const cb = a.cb
-    if (this.disconnecting) return this._refuse(cb, new Error('client disconnecting'))
+    const a = this._args(opts, callback)
+    if (!a) return this
+    const cb = a._cb
     const topics = typeof topic === 'string' ? [topic] : topic
     const bad = args.invalidTopicList(topics)
     if (bad) return this._refuse(cb, new Error('Invalid topic ' + bad))
     topics.forEach((t) => delete this._resubscribeTopics[t])
-    const props = this.options.protocolVersion === 5 ? options.coreProperties(a.opts && a.opts.properties) : undefined
+    const props = this._props(a._opts)
     this._startOp('unsubscribe', cb, (core, now) => core.unsubscribe(now, topics.slice(), props))
     return this
   }
@@ -758,7 +769,7 @@ class MqttClient extends EventEmitter {
     this._deferredReconnect = false
     const reasonCode = opts && typeof opts.reasonCode === 'number' ? opts.reasonCode : 0
     // Nothing connects once the page asked to end before the core was ready.
-    this._pending = this._pending.filter((p) => !p.connect)
+    this._pending = this._pending.filter((p) => !p._connect)
     this._call((core, now) => core.end(now, !!force, reasonCode), () => {
       this._ended = true
       this.disconnected = true
@@ -833,5 +844,4 @@ function withProperties (packet, core) {
 }
 
 MqttClient.prototype.addListener = MqttClient.prototype.on
-MqttClient.EV = EV
 module.exports = MqttClient

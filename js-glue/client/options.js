@@ -19,12 +19,10 @@ const DEFAULTS = {
 }
 
 // Options the wasm core understands, copied as they are when the page set them.
-const CORE_FIELDS = [
-  'protocolVersion', 'clientId', 'clean', 'keepalive', 'connectTimeout', 'reconnectPeriod',
-  'backoff', 'maxReconnectAttempts', 'reconnectOnConnackError', 'resubscribe', 'queueQoSZero',
-  'queueLimit', 'maxIncomingPacketSize', 'reschedulePings', 'autoUseTopicAlias',
-  'autoAssignTopicAlias', 'sameClientIdWindow', 'sameClientIdLimit'
-]
+const CORE_FIELDS = ('protocolVersion clientId clean keepalive connectTimeout reconnectPeriod ' +
+  'backoff maxReconnectAttempts reconnectOnConnackError resubscribe queueQoSZero ' +
+  'queueLimit maxIncomingPacketSize reschedulePings autoUseTopicAlias ' +
+  'autoAssignTopicAlias sameClientIdWindow sameClientIdLimit').split(' ')
 
 /** 'mqttjs_' + 8 hex digits, as MQTT.js names anonymous clients. */
 function defaultClientId () {

@@ -2,29 +2,12 @@
 // Message payloads: what pages hand to publish() and what 'message' hands back.
 // MQTT.js delivers Node Buffers; pages rely on toString() giving UTF-8 text.
 const utf8 = require('./utf8')
+const base64 = require('../platform/base64')
 
 // Node (and tests) get real Buffers; mini-programs have no Buffer.
 const NodeBuffer = typeof Buffer === 'function' && typeof Buffer.from === 'function' ? Buffer : null
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 const HEX = '0123456789abcdef'
-
-function base64 (bytes, start, end) {
-  let s = ''
-  let i = start
-  for (; i + 2 < end; i += 3) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2]
-    s += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63]
-  }
-  if (i + 1 === end) {
-    const n = bytes[i] << 16
-    s += B64[n >> 18] + B64[(n >> 12) & 63] + '=='
-  } else if (i + 2 === end) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8)
-    s += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + '='
-  }
-  return s
-}
 
 /**
  * Buffer.prototype.toString(encoding, start, end) for the encodings pages use.
@@ -46,7 +29,7 @@ function bytesToString (bytes, encoding, start, end) {
       for (let i = from; i < to; i++) s += HEX[bytes[i] >> 4] + HEX[bytes[i] & 15]
       return s
     case 'base64':
-      return base64(bytes, from, to)
+      return base64.encode(Uint8Array.prototype.subarray.call(bytes, from, to))
     case 'ascii':
       for (let i = from; i < to; i++) s += String.fromCharCode(bytes[i] & 0x7f)
       return s

@@ -7,12 +7,17 @@
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
-// 255 marks characters that are not part of the alphabet.
-const DECODE = new Uint8Array(256).fill(255);
-for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
-// The URL-safe alphabet decodes too: some servers and tools emit it.
-DECODE[45] = 62; // '-'
-DECODE[95] = 63; // '_'
+/** Alphabet index by character code, 255 for the rest; built on first decode (bundles that only encode leave it out). */
+let DECODE = null;
+
+function decodeTable() {
+  const t = new Uint8Array(256).fill(255);
+  for (let i = 0; i < ALPHABET.length; i++) t[ALPHABET.charCodeAt(i)] = i;
+  // The URL-safe alphabet decodes too: some servers and tools emit it.
+  t[45] = 62; // '-'
+  t[95] = 63; // '_'
+  return t;
+}
 
 /**
  * @param {Uint8Array} bytes
@@ -21,21 +26,16 @@ DECODE[95] = 63; // '_'
 function encode(bytes) {
   const n = bytes.length;
   const parts = [];
-  // Build the string in chunks so very large inputs do not create one huge concatenation chain.
-  const CHUNK = 3 * 4096;
-  for (let start = 0; start < n; start += CHUNK) {
-    const end = Math.min(start + CHUNK, n);
+  // Build the string in chunks (a multiple of 3 bytes) so very large inputs do not create
+  // one huge concatenation chain; only the last group of the last chunk can be partial.
+  for (let start = 0; start < n; start += 12288) {
+    const end = Math.min(start + 12288, n);
     let s = '';
-    let i = start;
-    for (; i + 2 < end; i += 3) {
-      const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-      s += ALPHABET[v >> 18] + ALPHABET[(v >> 12) & 63] + ALPHABET[(v >> 6) & 63] + ALPHABET[v & 63];
-    }
-    if (i < end) {
-      const b1 = i + 1 < end ? bytes[i + 1] : 0;
-      const v = (bytes[i] << 16) | (b1 << 8);
-      s += ALPHABET[v >> 18] + ALPHABET[(v >> 12) & 63];
-      s += i + 1 < end ? ALPHABET[(v >> 6) & 63] + '=' : '==';
+    for (let i = start; i < end; i += 3) {
+      const two = i + 1 < end;
+      const three = i + 2 < end;
+      const v = (bytes[i] << 16) | (two ? bytes[i + 1] << 8 : 0) | (three ? bytes[i + 2] : 0);
+      s += ALPHABET[v >> 18] + ALPHABET[(v >> 12) & 63] + (two ? ALPHABET[(v >> 6) & 63] : '=') + (three ? ALPHABET[v & 63] : '=');
     }
     parts.push(s);
   }
@@ -50,6 +50,7 @@ function encode(bytes) {
  */
 function decode(text) {
   const s = String(text);
+  const table = DECODE || (DECODE = decodeTable());
   // Size the result exactly so it owns its whole buffer (callers may hand `.buffer` on).
   let symbols = 0;
   for (let i = 0; i < s.length; i++) {
@@ -68,7 +69,7 @@ function decode(text) {
       continue;
     }
     if (c === 32 || c === 10 || c === 13 || c === 9) continue;
-    const v = c < 256 ? DECODE[c] : 255;
+    const v = c < 256 ? table[c] : 255;
     if (v === 255 || padding > 0) {
       throw new Error('base64: invalid character at offset ' + i);
     }

@@ -61,7 +61,7 @@ function socketBudget(label, limit) {
   let inUse = 0;
   return {
     /** @returns {(() => void) | null} a release function, or null when the budget is spent */
-    acquire() {
+    _acquire() {
       if (inUse >= limit) return null;
       inUse++;
       let released = false;
@@ -74,7 +74,7 @@ function socketBudget(label, limit) {
     get inUse() {
       return inUse;
     },
-    exceededError() {
+    _exceededError() {
       return new Error(
         label + ' allows at most ' + limit + ' open sockets per mini-program and all ' + limit +
           ' are in use; end() clients you no longer need'
@@ -101,28 +101,28 @@ function socketLatch(on, release) {
   // 1000: the failure's 1006 and message say more. A code of the runtime's own wins.
   let failure = null;
   const latch = {
-    get state() {
+    get _state() {
       return state;
     },
-    get live() {
+    get _live() {
       return state === 'connecting' || state === 'open';
     },
-    open() {
+    _open() {
       if (state !== 'connecting') return;
       state = 'open';
       on.open();
     },
-    message(bytes) {
+    _message(bytes) {
       if (state !== 'open') return;
       on.message(bytes);
     },
-    error(err) {
+    _error(err) {
       // After a close we asked for, the runtime's complaints about it are noise.
-      if (!latch.live || errored) return;
+      if (!latch._live || errored) return;
       errored = true;
       on.error(err);
     },
-    close(code, reason) {
+    _close(code, reason) {
       if (state === 'closed') return;
       state = 'closed';
       if (graceTimer !== null) clearTimeout(graceTimer);
@@ -136,23 +136,23 @@ function socketLatch(on, release) {
      * We asked the runtime to close: stop delivering data now and report the close when the
      * runtime confirms it, or after a grace period if it never does.
      */
-    closing(code, reason, graceMs) {
+    _closing(code, reason, graceMs) {
       if (state === 'closed') return;
       if (state !== 'closing') state = 'closing';
       if (graceTimer === null) {
         graceTimer = setTimeout(() => {
           graceTimer = null;
-          latch.close(code, reason);
+          latch._close(code, reason);
         }, graceMs === undefined ? CLOSE_GRACE_MS : graceMs);
       }
     },
   };
   /** The socket failed: report `err`, then close with 1006 once the runtime has let go. */
-  latch.fail = (err) => {
-    if (!latch.live) return false;
-    latch.error(err);
+  latch._fail = (err) => {
+    if (!latch._live) return false;
+    latch._error(err);
     failure = { code: 1006, reason: err.message };
-    latch.closing(1006, err.message);
+    latch._closing(1006, err.message);
     return true;
   };
   return latch;
@@ -164,9 +164,15 @@ function socketLatch(on, release) {
  */
 function failSoon(latch, err) {
   setTimeout(() => {
-    latch.error(err);
-    latch.close(0, err.message);
+    latch._error(err);
+    latch._close(0, err.message);
   }, 0);
+}
+
+/** The Transport of a socket that never got going: `err` (anything thrown) is reported soon. */
+function failedSocket(latch, err) {
+  failSoon(latch, err instanceof Error ? err : new Error(String(err)));
+  return { send() {}, close() {} };
 }
 
 /**
@@ -200,6 +206,34 @@ function closeReason(reason) {
   return r;
 }
 
+/**
+ * Platform.watchLifecycle for a mini-program API (wx, my): both name the app and network
+ * events on/offAppShow, on/offAppHide and on/offNetworkStatusChange.
+ * @returns {() => void} stops watching
+ */
+function watchMiniProgram(api, hooks) {
+  let active = true;
+  const fns = {
+    AppShow: () => active && hooks.show(),
+    AppHide: () => active && hooks.hide(),
+    NetworkStatusChange: (res) => {
+      if (!active || !res) return;
+      if (res.isConnected) hooks.online();
+      else hooks.offline();
+    },
+  };
+  const each = (prefix) =>
+    Object.keys(fns).forEach((k) => {
+      if (typeof api[prefix + k] === 'function') api[prefix + k](fns[k]);
+    });
+  each('on');
+  return () => {
+    if (!active) return;
+    active = false;
+    each('off');
+  };
+}
+
 /** Case-insensitive header lookup on a plain object; '' when absent. */
 function headerValue(headers, name) {
   const lower = name.toLowerCase();
@@ -226,7 +260,9 @@ module.exports = {
   socketBudget,
   socketLatch,
   failSoon,
+  failedSocket,
   randomBytes,
+  watchMiniProgram,
   headerValue,
   jsonBody,
   closeCode,

@@ -6,10 +6,23 @@
  * decode a few hundred KB quickly.
  */
 
-const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
-const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
-const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+// Base values and extra bits of the length symbols 257..285 and the distance symbols 0..29
+// (RFC 1951 3.2.5): each base is the previous one plus the range of its extra bits; length
+// symbol 285 is the exception, 258 with no extra bits.
+const LEN_BASE = [];
+const LEN_EXTRA = [];
+const DIST_BASE = [];
+const DIST_EXTRA = [];
+for (let i = 0, len = 3, dist = 1; i < 30; i++) {
+  const le = i < 8 || i > 27 ? 0 : (i - 4) >> 2;
+  LEN_EXTRA[i] = le;
+  LEN_BASE[i] = i === 28 ? 258 : len;
+  len += 1 << le;
+  const de = i < 4 ? 0 : (i - 2) >> 1;
+  DIST_EXTRA[i] = de;
+  DIST_BASE[i] = dist;
+  dist += 1 << de;
+}
 // Order in which code length code lengths are stored.
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 

@@ -16,12 +16,15 @@ const {
   socketBudget,
   socketLatch,
   failSoon,
+  failedSocket,
   randomBytes,
+  watchMiniProgram,
   jsonBody,
   closeCode,
   closeReason,
   headerValue,
 } = require('./common');
+const { CLOUD_SIGNING } = require('../build-flags');
 
 const budget = socketBudget('Alipay', MINIPROGRAM_SOCKET_LIMIT);
 
@@ -72,17 +75,12 @@ function createMyPlatform(options) {
 
   function openSocket(url, sockOpts, on) {
     const so = sockOpts || {};
-    const release = budget.acquire();
+    const release = budget._acquire();
     const latch = socketLatch(on, release || (() => {}));
-    const dead = { send() {}, close() {} };
-    if (!release) {
-      failSoon(latch, budget.exceededError());
-      return dead;
-    }
+    if (!release) return failedSocket(latch, budget._exceededError());
     if (legacyOwner !== null) {
       // Opening another socket while the single legacy one lives makes Android fail (error 3).
-      failSoon(latch, new Error("Alipay's single-socket API is in use by another client; only one connection at a time is possible on this base library"));
-      return dead;
+      return failedSocket(latch, new Error("Alipay's single-socket API is in use by another client; only one connection at a time is possible on this base library"));
     }
     const protocols = so.protocols || ['mqtt'];
     // Alipay ignores `protocols` on some versions; the explicit header is what servers see.
@@ -93,24 +91,23 @@ function createMyPlatform(options) {
     try {
       task = api.connectSocket({ url, multiple: true, protocols, header, fail: onConnectFail });
     } catch (err) {
-      failSoon(latch, err instanceof Error ? err : new Error(String(err)));
-      return dead;
+      return failedSocket(latch, err);
     }
     return task && typeof task.onOpen === 'function' ? taskTransport(task, latch) : legacyTransport(latch);
   }
 
   function taskTransport(task, latch) {
     const fail = (err) => {
-      if (!latch.fail(err)) return;
+      if (!latch._fail(err)) return;
       try {
         task.close({ code: 1000, reason: 'error' });
       } catch (_) {
         // already dead: the grace timer reports the close
       }
     };
-    task.onOpen(() => latch.open());
+    task.onOpen(() => latch._open());
     task.onMessage((res) => {
-      if (!latch.live) return;
+      if (!latch._live) return;
       let bytes;
       try {
         bytes = messageBytes(res);
@@ -118,13 +115,13 @@ function createMyPlatform(options) {
         fail(err);
         return;
       }
-      latch.message(bytes);
+      latch._message(bytes);
     });
     task.onError((res) => fail(new Error('Alipay socket ' + myErrorMessage(res, 'error'))));
-    task.onClose((res) => latch.close(res && res.code, res && res.reason));
+    task.onClose((res) => latch._close(res && res.code, res && res.reason));
     return {
       send(bytes) {
-        if (latch.state !== 'open') return;
+        if (latch._state !== 'open') return;
         task.send({
           data: base64.encode(bytes),
           isBuffer: true,
@@ -132,10 +129,10 @@ function createMyPlatform(options) {
         });
       },
       close(code, reason) {
-        if (!latch.live) return;
+        if (!latch._live) return;
         const c = closeCode(code);
         const r = closeReason(reason);
-        latch.closing(c, r);
+        latch._closing(c, r);
         try {
           task.close({ code: c, reason: r });
         } catch (_) {
@@ -151,9 +148,9 @@ function createMyPlatform(options) {
     // Global handlers outlive sockets: each checks that its socket still owns the API.
     const mine = () => legacyOwner === token;
     const handlers = {
-      Open: () => mine() && latch.open(),
+      Open: () => mine() && latch._open(),
       Message: (res) => {
-        if (!mine() || !latch.live) return;
+        if (!mine() || !latch._live) return;
         let bytes;
         try {
           bytes = messageBytes(res);
@@ -161,19 +158,19 @@ function createMyPlatform(options) {
           fail(err);
           return;
         }
-        latch.message(bytes);
+        latch._message(bytes);
       },
       Error: (res) => mine() && fail(new Error('Alipay socket ' + myErrorMessage(res, 'error'))),
       Close: (res) => {
-        if (mine()) latch.close(res && res.code, res && res.reason);
+        if (mine()) latch._close(res && res.code, res && res.reason);
       },
     };
     Object.keys(handlers).forEach((k) => {
       if (typeof api['onSocket' + k] === 'function') api['onSocket' + k](handlers[k]);
     });
     // A close we asked for but never see confirmed must still free the API for the next socket.
-    const originalClose = latch.close;
-    latch.close = (code, reason) => {
+    const originalClose = latch._close;
+    latch._close = (code, reason) => {
       finish();
       originalClose(code, reason);
     };
@@ -185,7 +182,7 @@ function createMyPlatform(options) {
       });
     }
     function fail(err) {
-      if (!latch.fail(err)) return;
+      if (!latch._fail(err)) return;
       try {
         api.closeSocket({});
       } catch (_) {
@@ -194,7 +191,7 @@ function createMyPlatform(options) {
     }
     return {
       send(bytes) {
-        if (!mine() || latch.state !== 'open') return;
+        if (!mine() || latch._state !== 'open') return;
         api.sendSocketMessage({
           data: base64.encode(bytes),
           isBuffer: true,
@@ -202,9 +199,9 @@ function createMyPlatform(options) {
         });
       },
       close(code, reason) {
-        if (!mine() || !latch.live) return;
+        if (!mine() || !latch._live) return;
         // The legacy closeSocket takes no code; keep ours for the report.
-        latch.closing(code || 1000, reason || '');
+        latch._closing(code || 1000, reason || '');
         try {
           api.closeSocket({});
         } catch (_) {
@@ -230,27 +227,9 @@ function createMyPlatform(options) {
   }
 
   function watchLifecycle(hooks) {
-    let active = true;
-    const fns = {
-      AppShow: () => active && hooks.show(),
-      AppHide: () => active && hooks.hide(),
-      NetworkStatusChange: (res) => {
-        if (!active || !res) return;
-        if (res.isConnected) hooks.online();
-        else hooks.offline();
-      },
-    };
-    Object.keys(fns).forEach((k) => {
-      if (typeof api['on' + k] === 'function') api['on' + k](fns[k]);
-    });
-    return () => {
-      if (!active) return;
-      active = false;
-      Object.keys(fns).forEach((k) => {
-        if (typeof api['off' + k] === 'function') api['off' + k](fns[k]);
-      });
-    };
+    return watchMiniProgram(api, hooks);
   }
+
 
   function request(req) {
     return new Promise((resolve, reject) => {
@@ -278,7 +257,16 @@ function createMyPlatform(options) {
     });
   }
 
-  return { name: 'my', openSocket, instantiateWasm, watchLifecycle, request, randomBytes };
+  // Only the signing clouds make HTTP requests and use random bytes: a bundle without them
+  // leaves both out.
+  return {
+    name: 'my',
+    openSocket,
+    instantiateWasm,
+    watchLifecycle,
+    request: CLOUD_SIGNING ? request : undefined,
+    randomBytes: CLOUD_SIGNING ? randomBytes : undefined,
+  };
 }
 
 module.exports = { createMyPlatform, messageBytes, _budget: budget };

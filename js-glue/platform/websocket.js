@@ -5,7 +5,8 @@
  * embedded base64 module elsewhere.
  */
 
-const { exactArrayBuffer, toBytes, socketLatch, failSoon, randomBytes, jsonBody, closeCode, closeReason } = require('./common');
+const { exactArrayBuffer, toBytes, socketLatch, failedSocket, randomBytes, jsonBody, closeCode, closeReason } = require('./common');
+const { CLOUD_SIGNING } = require('../build-flags');
 const { embeddedWasmBytes, instantiateStandard } = require('./embedded-wasm');
 // --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
 const { wantsFallback, instantiateFallback } = require('./fallback');
@@ -54,23 +55,22 @@ function createWebSocketPlatform(options) {
         ? new Ctor(url, protocols, Object.assign({}, so.wsOptions, so.headers ? { headers: so.headers } : {}))
         : new Ctor(url, protocols);
     } catch (err) {
-      failSoon(latch, err instanceof Error ? err : new Error(String(err)));
-      return { send() {}, close() {} };
+      return failedSocket(latch, err);
     }
     // `ws` hands Buffers (views of what it read) as they are; 'arraybuffer' would make it
     // copy each message into an ArrayBuffer of its own first, which the core copies again.
     socket.binaryType = node ? 'nodebuffer' : 'arraybuffer';
     const fail = (err) => {
-      if (!latch.fail(err)) return;
+      if (!latch._fail(err)) return;
       try {
         socket.close();
       } catch (_) {
         // the grace timer reports the close
       }
     };
-    socket.onopen = () => latch.open();
+    socket.onopen = () => latch._open();
     socket.onmessage = (ev) => {
-      if (!latch.live) return;
+      if (!latch._live) return;
       let bytes;
       try {
         bytes = toBytes(ev.data);
@@ -78,13 +78,13 @@ function createWebSocketPlatform(options) {
         fail(err);
         return;
       }
-      latch.message(bytes);
+      latch._message(bytes);
     };
     socket.onerror = (ev) => fail(new Error('WebSocket error' + (ev && ev.message ? ': ' + ev.message : '')));
-    socket.onclose = (ev) => latch.close(ev && ev.code, ev && ev.reason);
+    socket.onclose = (ev) => latch._close(ev && ev.code, ev && ev.reason);
     return {
       send(bytes) {
-        if (latch.state !== 'open') return;
+        if (latch._state !== 'open') return;
         try {
           socket.send(exactArrayBuffer(bytes));
         } catch (err) {
@@ -92,10 +92,10 @@ function createWebSocketPlatform(options) {
         }
       },
       close(code, reason) {
-        if (!latch.live) return;
+        if (!latch._live) return;
         const c = closeCode(code);
         const r = closeReason(reason);
-        latch.closing(c, r);
+        latch._closing(c, r);
         try {
           socket.close(c, r);
         } catch (_) {
@@ -200,7 +200,16 @@ function createWebSocketPlatform(options) {
     });
   }
 
-  return { name: 'websocket', openSocket, instantiateWasm, watchLifecycle, request, randomBytes };
+  // Only the signing clouds make HTTP requests and use random bytes: a bundle without them
+  // leaves both out.
+  return {
+    name: 'websocket',
+    openSocket,
+    instantiateWasm,
+    watchLifecycle,
+    request: CLOUD_SIGNING ? request : undefined,
+    randomBytes: CLOUD_SIGNING ? randomBytes : undefined,
+  };
 }
 
 module.exports = { createWebSocketPlatform };

@@ -11,11 +11,14 @@ const {
   socketBudget,
   socketLatch,
   failSoon,
-  randomBytes,
-  jsonBody,
+  failedSocket,
   closeCode,
   closeReason,
+  randomBytes,
+  watchMiniProgram,
+  jsonBody,
 } = require('./common');
+const { CLOUD_SIGNING } = require('../build-flags');
 // --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
 const { wantsFallback, instantiateFallback } = require('./fallback');
 
@@ -27,15 +30,9 @@ const budget = socketBudget('WeChat', MINIPROGRAM_SOCKET_LIMIT);
  * try the layouts people actually use: WeChat's npm build, then files copied beside
  * mqtt.min.js in the usual folders.
  */
-const DEFAULT_WASM_PATHS = [
-  '/miniprogram_npm/mpmqtt/mqtt.wasm.br',
-  '/utils/mqtt.wasm.br',
-  '/lib/mqtt.wasm.br',
-  '/libs/mqtt.wasm.br',
-  '/mqtt.wasm.br',
-];
+const DEFAULT_WASM_PATHS = ['/miniprogram_npm/mpmqtt', '/utils', '/lib', '/libs', ''].map((dir) => dir + '/mqtt.wasm.br');
 
-function wxErrorMessage(res, fallback) {
+function wxErrorMessage(res, fallback = 'unknown error') {
   if (res && res.errMsg) return String(res.errMsg);
   if (res && res.message) return String(res.message);
   return fallback;
@@ -44,8 +41,10 @@ function wxErrorMessage(res, fallback) {
 /**
  * @param {object} options  client options: `wx` (the API object, default the global),
  *   `wasmPath` (path of mqtt.wasm.br inside the code package)
+ * @param {{wantsFallback: Function, instantiateFallback: Function}} hooks  ./fallback, or
+ *   ./no-fallback in the WeChat-only build
  */
-function createWxPlatform(options) {
+function wxPlatform(options, hooks) {
   const opts = options || {};
   const api = opts.wx || (typeof wx !== 'undefined' ? wx : undefined);
   if (!api || typeof api.connectSocket !== 'function') {
@@ -54,18 +53,15 @@ function createWxPlatform(options) {
 
   function openSocket(url, sockOpts, on) {
     const so = sockOpts || {};
-    const release = budget.acquire();
+    const release = budget._acquire();
     const latch = socketLatch(on, release || (() => {}));
-    if (!release) {
-      failSoon(latch, budget.exceededError());
-      return { send() {}, close() {} };
-    }
+    if (!release) return failedSocket(latch, budget._exceededError());
     const ws = so.wsOptions || {};
     const req = {
       url,
       protocols: so.protocols || ['mqtt'],
       // Some base libraries call fail before connectSocket returns: report it afterwards.
-      fail: (res) => failSoon(latch, new Error('wx.connectSocket failed: ' + wxErrorMessage(res, 'unknown error'))),
+      fail: (res) => failSoon(latch, new Error('wx.connectSocket failed: ' + wxErrorMessage(res))),
     };
     if (so.headers) req.header = so.headers;
     if (ws.timeout !== undefined) req.timeout = ws.timeout;
@@ -76,19 +72,17 @@ function createWxPlatform(options) {
     try {
       task = api.connectSocket(req);
     } catch (err) {
-      failSoon(latch, err instanceof Error ? err : new Error(String(err)));
-      return { send() {}, close() {} };
+      return failedSocket(latch, err);
     }
     if (!task || typeof task.onOpen !== 'function') {
       // Base libraries before 1.7.0 return nothing: only the single global socket exists.
-      failSoon(latch, new Error('wx.connectSocket returned no SocketTask (WeChat base library too old)'));
-      return { send() {}, close() {} };
+      return failedSocket(latch, new Error('wx.connectSocket returned no SocketTask (WeChat base library too old)'));
     }
 
     // Attached synchronously, before the runtime can report anything.
-    task.onOpen(() => latch.open());
+    task.onOpen(() => latch._open());
     task.onMessage((res) => {
-      if (!latch.live) return;
+      if (!latch._live) return;
       let bytes;
       try {
         bytes = toBytes(res && res.data);
@@ -96,13 +90,13 @@ function createWxPlatform(options) {
         fail(err);
         return;
       }
-      latch.message(bytes);
+      latch._message(bytes);
     });
-    task.onError((res) => fail(new Error('WeChat socket error: ' + wxErrorMessage(res, 'unknown error'))));
-    task.onClose((res) => latch.close(res && res.code, res && res.reason));
+    task.onError((res) => fail(new Error('WeChat socket error: ' + wxErrorMessage(res))));
+    task.onClose((res) => latch._close(res && res.code, res && res.reason));
 
     function fail(err) {
-      if (!latch.fail(err)) return;
+      if (!latch._fail(err)) return;
       try {
         task.close({ code: 1000, reason: 'error' });
       } catch (_) {
@@ -112,17 +106,17 @@ function createWxPlatform(options) {
 
     return {
       send(bytes) {
-        if (latch.state !== 'open') return;
+        if (latch._state !== 'open') return;
         task.send({
           data: exactArrayBuffer(bytes),
-          fail: (res) => fail(new Error('WeChat socket send failed: ' + wxErrorMessage(res, 'unknown error'))),
+          fail: (res) => fail(new Error('WeChat socket send failed: ' + wxErrorMessage(res))),
         });
       },
       close(code, reason) {
-        if (!latch.live) return;
+        if (!latch._live) return;
         const c = closeCode(code);
         const r = closeReason(reason);
-        latch.closing(c, r);
+        latch._closing(c, r);
         try {
           task.close({ code: c, reason: r });
         } catch (_) {
@@ -135,8 +129,8 @@ function createWxPlatform(options) {
   function instantiateWasm(imports) {
     const engine = opts.WXWebAssembly || (typeof WXWebAssembly !== 'undefined' ? WXWebAssembly : undefined);
     // --- no-WebAssembly fallback hook: base libraries before 2.13.0, or forceFallback ---
-    if (wantsFallback(opts, engine)) {
-      return instantiateFallback(opts, imports, opts.forceFallback ? '' : 'WXWebAssembly is not available (needs WeChat base library 2.14.0 or later)');
+    if (hooks.wantsFallback(opts, engine)) {
+      return hooks.instantiateFallback(opts, imports, opts.forceFallback ? '' : 'WXWebAssembly is not available (needs WeChat base library 2.14.0 or later)');
     }
     const paths = opts.wasmPath ? [opts.wasmPath] : DEFAULT_WASM_PATHS;
     const failures = [];
@@ -173,30 +167,9 @@ function createWxPlatform(options) {
   }
 
   function watchLifecycle(hooks) {
-    let active = true;
-    const onShow = () => active && hooks.show();
-    const onHide = () => active && hooks.hide();
-    const onNet = (res) => {
-      if (!active || !res) return;
-      if (res.isConnected) hooks.online();
-      else hooks.offline();
-    };
-    const pairs = [
-      ['onAppShow', 'offAppShow', onShow],
-      ['onAppHide', 'offAppHide', onHide],
-      ['onNetworkStatusChange', 'offNetworkStatusChange', onNet],
-    ];
-    pairs.forEach(([onName, , fn]) => {
-      if (typeof api[onName] === 'function') api[onName](fn);
-    });
-    return () => {
-      if (!active) return;
-      active = false;
-      pairs.forEach(([, offName, fn]) => {
-        if (typeof api[offName] === 'function') api[offName](fn);
-      });
-    };
+    return watchMiniProgram(api, hooks);
   }
+
 
   function request(req) {
     return new Promise((resolve, reject) => {
@@ -209,7 +182,7 @@ function createWxPlatform(options) {
           resolve({ status: res.statusCode, headers: res.header || {}, data: res.data });
         },
         fail(res) {
-          reject(new Error('wx.request failed: ' + wxErrorMessage(res, 'unknown error')));
+          reject(new Error('wx.request failed: ' + wxErrorMessage(res)));
         },
       };
       if (body.data !== undefined) params.data = body.data;
@@ -219,7 +192,21 @@ function createWxPlatform(options) {
     });
   }
 
-  return { name: 'wx', openSocket, instantiateWasm, watchLifecycle, request, randomBytes };
+  // Only the signing clouds make HTTP requests and use random bytes: a bundle without them
+  // leaves both out.
+  return {
+    name: 'wx',
+    openSocket,
+    instantiateWasm,
+    watchLifecycle,
+    request: CLOUD_SIGNING ? request : undefined,
+    randomBytes: CLOUD_SIGNING ? randomBytes : undefined,
+  };
 }
 
-module.exports = { createWxPlatform, DEFAULT_WASM_PATHS, _budget: budget };
+/** The WeChat platform factory with the given fallback hooks. */
+const withFallback = (hooks) => (options) => wxPlatform(options, hooks);
+// Pure: a bundle that only uses withFallback leaves this, and ./fallback with it, out.
+const createWxPlatform = /* @__PURE__ */ withFallback({ wantsFallback, instantiateFallback });
+
+module.exports = { createWxPlatform, withFallback, DEFAULT_WASM_PATHS, _budget: budget };

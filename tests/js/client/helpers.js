@@ -1,6 +1,6 @@
 'use strict'
 // Test doubles for the glue: a scripted core (docs/core-interface.md) and a platform.
-const EV = require('../../../js-glue/client/mqtt-client').EV
+const EV = require('../../../js-glue/client/events')
 
 /**
  * A core whose events the test scripts: `queue(kind, fields)`; each call is

@@ -51,3 +51,12 @@ test('every platform implements the whole interface', () => {
     }
   }
 });
+
+test('the WeChat-only selector has no wasm2js loader and says which build has one', async () => {
+  const wxOnly = require('../../../js-glue/platform/wx-only');
+  const noEngine = wxOnly.selectPlatform({ wx: fakeWx() });
+  assert.strictEqual(noEngine.name, 'wx');
+  await assert.rejects(noEngine.instantiateWasm({}), /^Error: mpmqtt: WXWebAssembly is not available \(needs WeChat base library 2\.14\.0 or later\): dist\/wx\/ has no JavaScript core; use dist\/mqtt\.min\.js with mqtt\.fallback\.js$/);
+  const forced = wxOnly.selectPlatform({ wx: fakeWx(), WXWebAssembly: { instantiate() {} }, forceFallback: true });
+  await assert.rejects(forced.instantiateWasm({}), /^Error: mpmqtt: forceFallback: dist\/wx\/ has no JavaScript core/);
+});
