@@ -119,7 +119,9 @@ function esbuildOptions(entry, wasmDir, platform) {
     target: 'es2017',
     charset: 'utf8',
     legalComments: 'none',
-    inject: [path.join(ROOT, 'js-glue', 'shims', 'inject-text-coding.mjs')],
+    // The cloud build's shims create a TextEncoder/TextDecoder; the core build's have no
+    // strings to convert (the flat boundary), so only the former carries the UTF-8 shim.
+    inject: shimsUseTextCoding(wasmDir) ? [path.join(ROOT, 'js-glue', 'shims', 'inject-text-coding.mjs')] : [],
     // Node-only modules, required lazily by the WebSocket platform in Node.
     external: ['ws', 'fs', 'path'],
     // js-glue's CommonJS files bundled as ES modules: one scope, no per-module wrappers.
@@ -182,6 +184,14 @@ const ES2017_GLOBALS = new Set(
 );
 /** Free globals of the shims that the bundle replaces (esbuild inject). */
 const INJECTED_GLOBALS = new Set(['TextEncoder', 'TextDecoder']);
+
+/** Whether the shims in `wasmDir` reach for a global the inject replaces. */
+function shimsUseTextCoding(wasmDir) {
+  const file = path.join(wasmDir, BINDGEN_BASENAME + '.globals.json');
+  if (!fs.existsSync(file)) return true;
+  const { uses } = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return Object.keys(uses).some((name) => INJECTED_GLOBALS.has(name));
+}
 
 /**
  * Checks the free globals wasm-bindgen's shims use (scripts/build-wasm lists them in
