@@ -8,7 +8,7 @@ mod encode;
 pub mod packet;
 mod properties;
 pub mod validate;
-mod wire;
+pub(crate) mod wire;
 
 pub use packet::*;
 

@@ -48,6 +48,12 @@ pub fn varint_len(value: u32) -> usize {
 /// Whether `b` is well-formed UTF-8: shortest forms only, no surrogates, nothing above
 /// U+10FFFF. The same answer as `core::str::from_utf8`, whose word-at-a-time ASCII path is
 /// about 650 bytes of wasm to speed up strings that here are topics a few dozen bytes long.
+/// `core::str::from_utf8(b).ok()` through `is_utf8`, for the wasm boundary's strings too.
+pub(crate) fn str_of(b: &[u8]) -> Option<&str> {
+    // SAFETY: `is_utf8` accepts exactly what `core::str::from_utf8` accepts (tests below).
+    is_utf8(b).then(|| unsafe { core::str::from_utf8_unchecked(b) })
+}
+
 fn is_utf8(b: &[u8]) -> bool {
     let mut i = 0;
     while i < b.len() {
@@ -205,7 +211,7 @@ impl<'a> Sink<'a> {
 
     pub fn put(&mut self, bytes: &[u8]) {
         if let Some(out) = self.out.as_deref_mut() {
-            append(out, bytes);
+            out.extend_from_slice(bytes);
         }
         self.len = self.len.saturating_add(bytes.len());
     }
@@ -252,20 +258,6 @@ impl<'a> Sink<'a> {
         validate::utf8_field(s)?;
         self.binary(s.as_bytes())
     }
-}
-
-/// From this size on, a payload is copied by the JS engine rather than by wasm code: the
-/// few boundary calls cost less than the copy they replace.
-#[cfg(all(target_arch = "wasm32", feature = "native-copy"))]
-const NATIVE_COPY_MIN: usize = 4096;
-
-/// `out.extend_from_slice(bytes)`, large payloads copied by the JS engine (wasm::native_extend).
-fn append(out: &mut Vec<u8>, bytes: &[u8]) {
-    #[cfg(all(target_arch = "wasm32", feature = "native-copy"))]
-    if bytes.len() >= NATIVE_COPY_MIN {
-        return crate::wasm::native_extend(out, bytes);
-    }
-    out.extend_from_slice(bytes);
 }
 
 /// Length of a section (properties, packet body) as a Variable Byte Integer.

@@ -189,7 +189,7 @@ pub unsafe extern "C" fn mq_publish(
     let topic = adopt(topic, topic_len);
     let payload = adopt(payload, payload_len);
     let props = adopt(props, props_len);
-    let Ok(topic) = core::str::from_utf8(&topic) else {
+    let Some(topic) = crate::codec::wire::str_of(&topic) else {
         return core
             .session
             .reject(OpError::InvalidTopic, "topic is not valid UTF-8");
@@ -305,7 +305,7 @@ pub unsafe extern "C" fn mq_credentials_failed(
     len: usize,
 ) {
     let text = adopt(text, len);
-    let message = core::str::from_utf8(&text).unwrap_or("credentials provider failed");
+    let message = crate::codec::wire::str_of(&text).unwrap_or("credentials provider failed");
     core.session.credentials_failed(ms(now), message);
 }
 
@@ -537,21 +537,61 @@ pub extern "C" fn mq_ev_properties(core: &mut Core) -> f64 {
     out(&core.properties)
 }
 
-/// `out.extend_from_slice(bytes)` for large payloads, done by the JS engine: the MVP build has
-/// no bulk-memory `memory.copy`, so memcpy in wasm moves 4 bytes per loop turn and the
-/// engine's `TypedArray.prototype.copyWithin` is several times faster.
+/// `memcpy`/`memmove` for the shipped builds, replacing compiler-builtins' word-at-a-time
+/// versions (1.7 KB of wasm): short moves (struct fields, topics) byte by byte, long ones
+/// (payloads, buffers growing) through the glue's `copyWithin`: MVP wasm has no
+/// `memory.copy`, and the engine's native copy is several times faster than a wasm loop and
+/// handles overlap. The loops below must not become calls to `memmove` themselves (LLVM's
+/// idiom recognition); the build's smoke test, which encodes a CONNECT, would overflow the
+/// stack if they did.
 #[cfg(all(target_arch = "wasm32", feature = "native-copy"))]
-pub(crate) fn native_extend(out: &mut Vec<u8>, bytes: &[u8]) {
+mod mem {
     #[link(wasm_import_module = "./mpmqtt_bg.js")]
     extern "C" {
         fn mq_copy(dst: *mut u8, src: *const u8, len: usize);
     }
-    out.reserve(bytes.len());
-    let len = out.len();
-    // SAFETY: `reserve` made room for `bytes.len()` bytes after `len`; the import copies
-    // exactly those (within linear memory, no allocation) before `set_len` exposes them.
-    unsafe {
-        mq_copy(out.as_mut_ptr().add(len), bytes.as_ptr(), bytes.len());
-        out.set_len(len + bytes.len());
+
+    /// From this length on the import's call overhead is smaller than the loop it replaces.
+    const NATIVE_FROM: usize = 256;
+
+    /// # Safety
+    /// The C contract: `dst` and `src` valid for `n` bytes (they may overlap).
+    #[no_mangle]
+    pub unsafe extern "C" fn memmove(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+        if n >= NATIVE_FROM {
+            mq_copy(dst, src, n);
+        } else if (dst as usize) <= (src as usize) {
+            // Forwards, four bytes per turn (wasm loads and stores need no alignment).
+            let mut i = 0;
+            while i + 4 <= n {
+                let word = core::ptr::read_unaligned(src.add(i) as *const u32);
+                core::ptr::write_unaligned(dst.add(i) as *mut u32, word);
+                i += 4;
+            }
+            while i < n {
+                *dst.add(i) = *src.add(i);
+                i += 1;
+            }
+        } else {
+            // Backwards, so an overlapping source is read before it is overwritten.
+            let mut i = n;
+            while i >= 4 {
+                i -= 4;
+                let word = core::ptr::read_unaligned(src.add(i) as *const u32);
+                core::ptr::write_unaligned(dst.add(i) as *mut u32, word);
+            }
+            while i > 0 {
+                i -= 1;
+                *dst.add(i) = *src.add(i);
+            }
+        }
+        dst
+    }
+
+    /// # Safety
+    /// The C contract: `dst` and `src` valid for `n` bytes, not overlapping.
+    #[no_mangle]
+    pub unsafe extern "C" fn memcpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+        memmove(dst, src, n)
     }
 }

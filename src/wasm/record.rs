@@ -13,6 +13,8 @@
 
 use alloc::vec::Vec;
 
+use crate::codec::wire::str_of;
+
 const ABSENT: u8 = 0;
 const FALSE: u8 = 1;
 const TRUE: u8 = 2;
@@ -64,7 +66,7 @@ fn next<'a>(buf: &mut &'a [u8]) -> Option<Value<'a>> {
             n.copy_from_slice(b);
             Value::Num(f64::from_le_bytes(n))
         }
-        STRING => core::str::from_utf8(sized(buf)?).map_or(Value::Other, Value::Str),
+        STRING => str_of(sized(buf)?).map_or(Value::Other, Value::Str),
         BYTES => Value::Bytes(sized(buf)?),
         OBJECT => Value::Object(sized(buf)?),
         ARRAY => Value::Array(sized(buf)?),
@@ -112,7 +114,7 @@ impl<'a> Value<'a> {
             return false;
         };
         while !b.is_empty() {
-            let Some(key) = sized(&mut b).and_then(|k| core::str::from_utf8(k).ok()) else {
+            let Some(key) = sized(&mut b).and_then(str_of) else {
                 return false;
             };
             let Some(v) = next(&mut b) else {
