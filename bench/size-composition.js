@@ -135,7 +135,7 @@ async function jsReport() {
   const esbuild = require('esbuild');
   const { esbuildOptions } = require('../scripts/bundle');
   const wasmDir = path.join(ROOT, 'build', 'wasm');
-  for (const [label, platform] of [['mqtt.min.js (universal)', undefined], ['wx/mqtt.min.js (WeChat)', 'wx']]) {
+  for (const [label, platform] of [['mqtt.min.js (universal)', undefined], ['wx/mqtt.min.js (WeChat)', 'wx'], ['my/mqtt.min.js (Alipay)', 'my']]) {
     const result = await esbuild.build(Object.assign(esbuildOptions(path.join(ROOT, 'js-glue', 'index.js'), wasmDir, platform), { metafile: true }));
     const out = Object.values(result.metafile.outputs)[0];
     const rows = Object.entries(out.inputs).map(([file, v]) => [file, v.bytesInOutput]).sort((x, y) => y[1] - x[1]);
