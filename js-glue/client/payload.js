@@ -15,10 +15,9 @@ const HEX = '0123456789abcdef'
  */
 function bytesToString (bytes, encoding, start, end) {
   const len = bytes.length
-  let from = start === undefined ? 0 : Math.max(0, start | 0)
-  let to = end === undefined ? len : Math.min(len, end | 0)
-  if (to < from) to = from
-  if (from > len) from = len
+  // Clamped like Buffer#toString: a start past the end gives '', never bytes from nowhere.
+  const from = start === undefined ? 0 : Math.min(len, Math.max(0, start | 0))
+  const to = end === undefined ? len : Math.max(from, Math.min(len, end | 0))
   const enc = encoding === undefined || encoding === null ? 'utf8' : String(encoding).toLowerCase()
   let s = ''
   switch (enc) {

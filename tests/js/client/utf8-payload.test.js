@@ -62,6 +62,10 @@ test('Buffer-like payload: toString encodings, length, indexing, slice, toJSON',
   for (const enc of ['utf8', 'utf-8', 'UTF8', 'hex', 'base64', 'latin1', 'binary', 'ascii']) {
     assert.strictEqual(p.toString(enc), ref.toString(enc), enc)
     assert.strictEqual(p.toString(enc, 1, 5), ref.toString(enc, 1, 5), enc + ' range')
+    // Out-of-range and reversed bounds clamp as Buffer's do: never bytes from beyond the end.
+    for (const [a, b] of [[p.length + 5, undefined], [p.length + 5, p.length + 9], [-3, 2], [4, 1], [2, p.length + 40]]) {
+      assert.strictEqual(p.toString(enc, a, b), ref.toString(enc, a, b), enc + ' ' + a + '..' + b)
+    }
   }
   for (let n = 0; n < 5; n++) {
     assert.strictEqual(payload.bufferLike(Uint8Array.from(raw.subarray(0, n))).toString('base64'), ref.subarray(0, n).toString('base64'))
