@@ -194,11 +194,7 @@ pub unsafe extern "C" fn mq_publish(
             .session
             .reject(OpError::InvalidTopic, "topic is not valid UTF-8");
     };
-    let props = if props.is_empty() {
-        Ok(None)
-    } else {
-        convert::publish_properties(&Value::parse(&props))
-    };
+    let props = convert::publish_properties(&optional_record(&props));
     match props {
         Ok(props) => core.session.publish_bytes(
             ms(now),
@@ -210,6 +206,15 @@ pub unsafe extern "C" fn mq_publish(
             props,
         ),
         Err(e) => core.session.reject(OpError::InvalidArgument, e),
+    }
+}
+
+/// An optional record: the glue passes an empty buffer for "none".
+fn optional_record(bytes: &[u8]) -> Value<'_> {
+    if bytes.is_empty() {
+        Value::Absent
+    } else {
+        Value::parse(bytes)
     }
 }
 
@@ -320,11 +325,7 @@ pub unsafe extern "C" fn mq_send_auth(
     len: usize,
 ) -> bool {
     let props = adopt(props, len);
-    let props = if props.is_empty() {
-        Ok(None)
-    } else {
-        convert::auth_properties(&Value::parse(&props))
-    };
+    let props = convert::auth_properties(&optional_record(&props));
     match props {
         Ok(p) => core.session.send_auth(ms(now), reason_code, p),
         Err(_) => false,
