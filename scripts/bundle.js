@@ -155,7 +155,7 @@ async function bundleJs(entry, wasmDir, platform) {
   }
   const code = literalEmbeddedRequire(result.outputFiles[0].text, build ? build.requires : UNIVERSAL_REQUIRES);
   // A second minifier after esbuild (scripts/terser-pass.js): a few hundred bytes more.
-  return Buffer.from(await require('./terser-pass').terserPass(code));
+  return Buffer.from(await require('./terser-pass').terserPass(code, { ascii: true }));
 }
 
 /**
@@ -237,17 +237,34 @@ function brotli(wasm, wasmDir) {
 }
 
 /**
- * A CommonJS module (or, loaded by <script>, a global) holding the wasm deflated and in
- * base64: {encoding, size, data}, unpacked by js-glue/platform/embedded-wasm.js. Deflate
- * brings it to well under half of plain base64.
+ * A CommonJS module (or, loaded by <script>, the global mpmqttWasm) whose value unpacks the
+ * core: {format, size, bytes()}, read by js-glue/platform/embedded-wasm.js. The wasm is
+ * deflated (well under half of plain base64) and travels with its inflater
+ * (js-glue/platform/wasm-unpacker.js), which mqtt.min.js then does not carry.
  */
-function embeddedModule(wasm) {
+async function embeddedModule(wasm) {
   const deflated = zlib.deflateRawSync(wasm, { level: 9, memLevel: 9 });
-  const value = '{encoding:"deflate-raw+base64",size:' + wasm.length + ',data:"' + deflated.toString('base64') + '"}';
-  return (
-    '/*! mpmqtt core (WebAssembly, deflate-raw, base64) */\n' +
-    '(function(g,v){typeof module=="object"&&module&&module.exports?module.exports=v:g.' + WASM_GLOBAL + '=v})(this,' + value + ');\n'
-  );
+  const result = await require('esbuild').build({
+    entryPoints: [path.join(ROOT, 'js-glue', 'platform', 'wasm-unpacker.js')],
+    bundle: true,
+    write: false,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2017',
+    charset: 'ascii',
+    legalComments: 'none',
+    plugins: [require('./cjs-to-esm').cjsToEsmPlugin(path.join(ROOT, 'js-glue'))],
+    logLevel: 'silent',
+  });
+  for (const w of result.warnings) throw new Error('esbuild warning treated as error (mqtt.wasm.js): ' + w.text);
+  // One scope, no module wrapper: the ES module's closing export names the function to call.
+  const esm = /^([^]*)export\s*\{\s*([\w$]+) as embeddedCore\s*\};?\s*$/.exec(result.outputFiles[0].text);
+  if (!esm) throw new Error('mqtt.wasm.js: the unpacker bundle does not end in its embeddedCore export');
+  const code =
+    '(function(g,v){typeof module=="object"&&module&&module.exports?module.exports=v:g.' + WASM_GLOBAL + '=v})(this,function(){' +
+    esm[1] + 'return ' + esm[2] + '(' + wasm.length + ',"' + deflated.toString('base64') + '")}());\n';
+  return '/*! mpmqtt core (WebAssembly, deflate-raw, base64) | MIT OR Apache-2.0 */\n' + (await require('./terser-pass').terserPass(code, { ascii: true }));
 }
 
 /**
@@ -272,7 +289,7 @@ async function bundle(options) {
     'mqtt.min.js': await bundleJs(entry, wasmDir),
     'mqtt.wasm.br': brotli(wasm, wasmDir),
     'mqtt.wasm': wasm,
-    'mqtt.wasm.js': Buffer.from(embeddedModule(wasm)),
+    'mqtt.wasm.js': Buffer.from(await embeddedModule(wasm)),
     'mqtt.min.d.ts': fs.readFileSync(typings),
   };
   for (const [platform, build] of Object.entries(PLATFORM_BUILDS)) {

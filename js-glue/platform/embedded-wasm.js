@@ -3,14 +3,14 @@
  * The wasm core for runtimes that have the standard WebAssembly API but cannot be trusted to
  * read a binary file (Alipay's simulator corrupts them) or have no file system (browsers):
  * the build ships it deflated and base64-encoded as `mqtt.wasm.js` beside mqtt.min.js, a
- * module whose value is {encoding, size, data}.
+ * module whose value carries its own inflater: {format, size, data, inflateRaw}
+ * (./wasm-unpacker.js).
  */
 
 const { decode } = require('./base64');
-const { inflateRaw } = require('./inflate');
 
-/** How scripts/bundle.js packs the core into mqtt.wasm.js. */
-const ENCODING = 'deflate-raw+base64';
+/** The shape scripts/bundle.js gives mqtt.wasm.js (./wasm-unpacker.js FORMAT). */
+const FORMAT = 'mpmqtt-wasm/deflate-raw+base64';
 
 /** Global a `<script src="mqtt.wasm.js">` defines in pages without a module system. */
 const GLOBAL_NAME = 'mpmqttWasm';
@@ -48,14 +48,14 @@ function embeddedWasmBytes(opts) {
 }
 
 /**
- * @param {{encoding: string, size: number, data: string}} packed
+ * @param {{format: string, size: number, data: string, inflateRaw: Function}} packed  mqtt.wasm.js's value
  * @returns {Uint8Array} the wasm module
  */
 function unpack(packed) {
-  if (!packed || packed.encoding !== ENCODING || typeof packed.data !== 'string' || typeof packed.size !== 'number') {
-    throw new Error('mpmqtt: mqtt.wasm.js is not an embedded core of this version (expected ' + ENCODING + ')');
+  if (!packed || packed.format !== FORMAT || typeof packed.data !== 'string' || typeof packed.size !== 'number' || typeof packed.inflateRaw !== 'function') {
+    throw new Error('mpmqtt: mqtt.wasm.js is not an embedded core of this version (expected ' + FORMAT + '): ship mqtt.min.js and mqtt.wasm.js from the same build');
   }
-  const wasm = inflateRaw(decode(packed.data), packed.size);
+  const wasm = packed.inflateRaw(decode(packed.data), packed.size);
   if (wasm[0] !== 0 || wasm[1] !== 0x61 || wasm[2] !== 0x73 || wasm[3] !== 0x6d) {
     throw new Error('mpmqtt: mqtt.wasm.js does not hold a WebAssembly module');
   }
@@ -73,4 +73,4 @@ function instantiateStandard(engine, bytes, imports) {
   });
 }
 
-module.exports = { embeddedWasmBytes, instantiateStandard, unpack, GLOBAL_NAME, ENCODING };
+module.exports = { embeddedWasmBytes, instantiateStandard, unpack, GLOBAL_NAME, FORMAT };

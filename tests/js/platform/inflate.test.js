@@ -4,6 +4,7 @@ const assert = require('node:assert');
 const zlib = require('zlib');
 const { inflateRaw } = require('../../../js-glue/platform/inflate');
 const { unpack } = require('../../../js-glue/platform/embedded-wasm');
+const { embeddedCore } = require('../../../js-glue/platform/wasm-unpacker');
 const { tinyWasm } = require('./helpers');
 
 function sample(n, seed, alphabet) {
@@ -65,8 +66,12 @@ test('inflateRaw rejects corrupt or truncated data and a wrong size', () => {
 
 test('unpack checks the format and that the result is a wasm module', () => {
   const wasm = tinyWasm();
-  const pack = (bytes, size) => ({ encoding: 'deflate-raw+base64', size, data: zlib.deflateRawSync(bytes).toString('base64') });
+  const pack = (bytes, size) => embeddedCore(size, zlib.deflateRawSync(bytes).toString('base64'));
   assert.deepStrictEqual(Array.from(unpack(pack(wasm, wasm.length))), Array.from(wasm));
-  assert.throws(() => unpack({ encoding: 'base64', size: 1, data: 'AA==' }), /not an embedded core of this version/);
+  // The shape earlier versions shipped: a clear error naming what to do, not a crash.
+  const previous = { encoding: 'deflate-raw+base64', size: wasm.length, data: zlib.deflateRawSync(wasm).toString('base64') };
+  assert.throws(() => unpack(previous), /not an embedded core of this version.*from the same build/);
+  assert.throws(() => unpack(Object.assign(pack(wasm, wasm.length), { inflateRaw: undefined })), /not an embedded core of this version/);
   assert.throws(() => unpack(pack(Buffer.from('nope'), 4)), /does not hold a WebAssembly module/);
+  assert.throws(() => unpack(pack(wasm, wasm.length + 1)), /inflate: corrupt data/);
 });

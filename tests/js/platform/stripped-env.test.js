@@ -174,14 +174,22 @@ test('the embedded module is the wasm, as CommonJS and as a <script> global', ()
   const file = path.join(outDir, 'mqtt.wasm.js');
   const unpackWithZlib = (v) => zlib.inflateRawSync(Buffer.from(v.data, 'base64'));
   const packed = require(file);
-  assert.strictEqual(packed.encoding, 'deflate-raw+base64');
+  assert.strictEqual(packed.format, 'mpmqtt-wasm/deflate-raw+base64');
   assert.strictEqual(packed.size, wasm.length);
   assert.ok(unpackWithZlib(packed).equals(wasm));
   assert.ok(Buffer.from(unpack(packed)).equals(wasm));
   const ctx = vm.createContext({});
   vm.runInContext(fs.readFileSync(file, 'utf8'), ctx);
   assert.ok(unpackWithZlib(ctx.mpmqttWasm).equals(wasm));
+  assert.ok(Buffer.from(unpack(ctx.mpmqttWasm)).equals(wasm), 'the inflater it carries works in a bare realm');
   assert.ok(zlib.brotliDecompressSync(fs.readFileSync(path.join(outDir, 'mqtt.wasm.br'))).equals(wasm));
+});
+
+test('the inflater ships in mqtt.wasm.js only: a page running the fallback does not carry it', () => {
+  for (const name of ['mqtt.min.js', 'wx/mqtt.min.js', 'my/mqtt.min.js']) {
+    assert.doesNotMatch(fs.readFileSync(path.join(outDir, name), 'utf8'), /inflate: corrupt data/, name);
+  }
+  assert.match(fs.readFileSync(path.join(outDir, 'mqtt.wasm.js'), 'utf8'), /inflate: corrupt data/);
 });
 
 test('the shipped JS has no eval, new Function, globalThis or import.meta', () => {
