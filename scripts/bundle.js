@@ -111,8 +111,9 @@ function esbuildOptions(entry, wasmDir, platform) {
     bundle: true,
     write: false,
     minify: true,
-    format: 'iife',
-    globalName: 'mqtt',
+    // An ES module, which bundleJs turns into `var mqtt = function () {…}()`: the IIFE format
+    // with a globalName would return the entry's namespace through esbuild's toCommonJS helper.
+    format: 'esm',
     platform: 'browser',
     // WeChat base libraries down to iOS 10 / Chrome 53 engines: no object spread, no async
     // iteration, no optional chaining; esbuild lowers them or fails the build.
@@ -128,12 +129,8 @@ function esbuildOptions(entry, wasmDir, platform) {
     plugins: [mpmqttResolver(wasmDir, build && build.select), require('./cjs-to-esm').cjsToEsmPlugin(path.join(ROOT, 'js-glue'))],
     // Private members (`_name`) get short names; nothing outside the bundle reads them.
     mangleProps: /^_[a-z]/,
-    // ES modules are strict without saying so, but the IIFE esbuild wraps them in is not.
+    // ES modules are strict without saying so, but the function bundleJs wraps them in is not.
     banner: { js: '/*! mpmqtt ' + packageVersion() + ' | MIT OR Apache-2.0 */\n"use strict";' },
-    // The IIFE's `var mqtt` is the <script> global; CommonJS hosts (mini-programs, Node,
-    // bundlers) get it as module.exports, which MQTT.js 5's bundle forgot. The IIFE returns
-    // the entry's namespace (cjs-to-esm made it an ES module): its default is connect.
-    footer: { js: 'mqtt=mqtt.default;typeof module=="object"&&module&&module.exports&&(module.exports=mqtt);' },
     // A core without the cloud signers (not scripts/build-wasm --variant clouds): clouds.js
     // leaves its signing paths out and only says where they are.
     define: { MPMQTT_CLOUD_SIGNING: String(coreHasCloudSigning(wasmDir)) },
@@ -153,9 +150,28 @@ async function bundleJs(entry, wasmDir, platform) {
     // import.meta or a direct eval in the input would be a shipping bug, not a style issue.
     throw new Error('esbuild warning treated as error: ' + w.text + (w.location ? ' at ' + w.location.file + ':' + w.location.line : ''));
   }
-  const code = literalEmbeddedRequire(result.outputFiles[0].text, build ? build.requires : UNIVERSAL_REQUIRES);
+  const esm = splitDefaultExport(result.outputFiles[0].text, 'default');
+  // `var mqtt` is the <script> global; CommonJS hosts (mini-programs, Node, bundlers) get it as
+  // module.exports, which MQTT.js 5's bundle forgot. The default export is connect.
+  const umd = 'var mqtt=function(){' + esm.body + 'return ' + esm.local + '}();' +
+    'typeof module=="object"&&module&&module.exports&&(module.exports=mqtt);';
+  const code = literalEmbeddedRequire(umd, build ? build.requires : UNIVERSAL_REQUIRES);
   // A second minifier after esbuild (scripts/terser-pass.js): a few hundred bytes more.
   return Buffer.from(await require('./terser-pass').terserPass(code, { ascii: true }));
+}
+
+/**
+ * An esbuild ES module split into its statements and the local name of one export, so it can
+ * run inside a function that returns that value: one scope, no module wrapper or namespace.
+ * @returns {{body: string, local: string}}
+ */
+function splitDefaultExport(code, exported) {
+  const m = /^([^]*)export\s*\{\s*([\w$]+) as ([\w$]+)\s*\};?\s*$/.exec(code);
+  if (!m || m[3] !== exported) throw new Error('expected the bundle to end in one `export{… as ' + exported + '}`, found: ' + code.slice(-120));
+  if (/(^|[;}\s])(import|export)\s*[{*\w]/.test(m[1].replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, '""'))) {
+    throw new Error('the bundle has more import/export statements than its final export');
+  }
+  return { body: m[1], local: m[2] };
 }
 
 /**
@@ -237,8 +253,8 @@ function brotli(wasm, wasmDir) {
 }
 
 /**
- * A CommonJS module (or, loaded by <script>, the global mpmqttWasm) whose value unpacks the
- * core: {format, size, bytes()}, read by js-glue/platform/embedded-wasm.js. The wasm is
+ * A CommonJS module (or, loaded by <script>, the global mpmqttWasm) whose value is the core
+ * and its inflater: {format, size, data, inflateRaw}, read by js-glue/platform/embedded-wasm.js. The wasm is
  * deflated (well under half of plain base64) and travels with its inflater
  * (js-glue/platform/wasm-unpacker.js), which mqtt.min.js then does not carry.
  */
@@ -258,12 +274,10 @@ async function embeddedModule(wasm) {
     logLevel: 'silent',
   });
   for (const w of result.warnings) throw new Error('esbuild warning treated as error (mqtt.wasm.js): ' + w.text);
-  // One scope, no module wrapper: the ES module's closing export names the function to call.
-  const esm = /^([^]*)export\s*\{\s*([\w$]+) as embeddedCore\s*\};?\s*$/.exec(result.outputFiles[0].text);
-  if (!esm) throw new Error('mqtt.wasm.js: the unpacker bundle does not end in its embeddedCore export');
+  const esm = splitDefaultExport(result.outputFiles[0].text, 'embeddedCore');
   const code =
     '(function(g,v){typeof module=="object"&&module&&module.exports?module.exports=v:g.' + WASM_GLOBAL + '=v})(this,function(){' +
-    esm[1] + 'return ' + esm[2] + '(' + wasm.length + ',"' + deflated.toString('base64') + '")}());\n';
+    esm.body + 'return ' + esm.local + '(' + wasm.length + ',"' + deflated.toString('base64') + '")}());\n';
   return '/*! mpmqtt core (WebAssembly, deflate-raw, base64) | MIT OR Apache-2.0 */\n' + (await require('./terser-pass').terserPass(code, { ascii: true }));
 }
 
