@@ -15,8 +15,9 @@ const coreLoader = require('../core-loader')
 
 const EV = require('./events')
 
-const CMD = [null, 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp',
-  'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth']
+// Packet names by MQTT packet type (1-15), for packetsend/packetreceive.
+const CMD = (' connect connack publish puback pubrec pubrel pubcomp subscribe suback unsubscribe unsuback ' +
+  'pingreq pingresp disconnect auth').split(' ')
 
 const MAX_DELAY = 0x7fffffff // setTimeout's limit
 
@@ -34,6 +35,7 @@ const FLAG_SAME_TOPIC = 16
 
 // The same function args.js hands out for "no callback", so `cb === noop` means exactly that.
 const noop = args.noop
+const toError = errors.toError
 
 /** The error for a socket that failed before it opened, with the one hint pages need most. */
 function connectionFailed (why, socketUrl, platform) {
@@ -45,11 +47,6 @@ function connectionFailed (why, socketUrl, platform) {
   const err = new Error(text)
   err.code = 'connection_failed'
   return err
-}
-
-/** An Error for whatever was thrown. */
-function toError (e) {
-  return e instanceof Error ? e : new Error(String(e))
 }
 
 /** A PUBLISH or SUBSCRIBE refused by the broker, worded as MQTT.js words it. */
@@ -382,8 +379,7 @@ class MqttClient extends EventEmitter {
       // A bad URL or a platform refusal (no socket API, too many sockets) is a
       // failed attempt; unlike a refused connection the page must hear why.
       if (live()) {
-        this._sock = null
-        core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
+        this._dropSocket(core, e)
         this.emit('error', toError(e))
       }
     }
@@ -395,12 +391,17 @@ class MqttClient extends EventEmitter {
     try {
       sock._transport.send(bytes)
     } catch (e) {
-      this._sock = null
-      this._core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
+      this._dropSocket(this._core, e)
       try {
         sock._transport.close()
       } catch (ignored) {}
     }
+  }
+
+  /** Forgets a socket that failed outside its own events (opening, sending) and tells the core why. */
+  _dropSocket (core, e) {
+    this._sock = null
+    core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
   }
 
   /** Closes and forgets the current socket; its late events are ignored. */
@@ -536,7 +537,7 @@ class MqttClient extends EventEmitter {
       }
       return op._packet.qos > 0 ? this._complete(op._cb, null, op._packet) : this._complete(op._cb)
     }
-    const codes = Array.prototype.slice.call(core.ev_codes() || [])
+    const codes = Array.from(core.ev_codes() || [])
     const ack = withProperties({ cmd: op._kind === 'subscribe' ? 'suback' : 'unsuback', granted: codes }, core)
     if (op._kind === 'unsubscribe') return this._complete(op._cb, null, ack)
     const granted = op.subs.map((sub, i) => {

@@ -5,6 +5,7 @@
  */
 
 const { encode: utf8Encode } = require('../client/utf8');
+const { toError } = require('../client/errors');
 
 /**
  * An ArrayBuffer holding exactly `bytes`. A view into a larger buffer (wasm linear memory,
@@ -171,7 +172,7 @@ function failSoon(latch, err) {
 
 /** The Transport of a socket that never got going: `err` (anything thrown) is reported soon. */
 function failedSocket(latch, err) {
-  failSoon(latch, err instanceof Error ? err : new Error(String(err)));
+  failSoon(latch, toError(err));
   return { send() {}, close() {} };
 }
 

@@ -7,6 +7,7 @@
 
 const { exactArrayBuffer, toBytes, socketLatch, failedSocket, randomBytes, jsonBody, closeCode, closeReason } = require('./common');
 const { CLOUD_SIGNING } = require('../build-flags');
+const { toError } = require('../client/errors');
 const { embeddedWasmBytes, instantiateStandard } = require('./embedded-wasm');
 // --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
 const { wantsFallback, instantiateFallback } = require('./fallback');
@@ -88,7 +89,7 @@ function createWebSocketPlatform(options) {
         try {
           socket.send(exactArrayBuffer(bytes));
         } catch (err) {
-          fail(err instanceof Error ? err : new Error(String(err)));
+          fail(toError(err));
         }
       },
       close(code, reason) {
