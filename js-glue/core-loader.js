@@ -43,13 +43,8 @@ function loadCore(platform, bindgen) {
       }
       let instance = null;
       // A plain copy: some engines are picky about namespace objects as import modules.
-      const shims = coreImports(() => instance);
-      Object.keys(bg).forEach((name) => {
-        shims[name] = bg[name];
-      });
-      const imports = {};
-      imports[IMPORT_MODULE] = shims;
-      return platform.instantiateWasm(imports).then((exports) => {
+      const shims = Object.assign(coreImports(() => instance), bg);
+      return platform.instantiateWasm({ [IMPORT_MODULE]: shims }).then((exports) => {
         if (typeof exports.mq_new !== 'function') {
           throw new Error('mpmqtt: the core module has no mq_new export (mqtt.wasm from another version?)');
         }
