@@ -137,14 +137,14 @@ function socketLatch(on, release) {
      * We asked the runtime to close: stop delivering data now and report the close when the
      * runtime confirms it, or after a grace period if it never does.
      */
-    _closing(code, reason, graceMs) {
+    _closing(code, reason) {
       if (state === 'closed') return;
       if (state !== 'closing') state = 'closing';
       if (graceTimer === null) {
         graceTimer = setTimeout(() => {
           graceTimer = null;
           latch._close(code, reason);
-        }, graceMs === undefined ? CLOSE_GRACE_MS : graceMs);
+        }, CLOSE_GRACE_MS);
       }
     },
   };

@@ -24,6 +24,9 @@ const { wantsFallback, instantiateFallback } = require('./fallback');
 
 const budget = socketBudget('WeChat', MINIPROGRAM_SOCKET_LIMIT);
 
+/** wsOptions that wx.connectSocket takes as they are. */
+const WS_OPTIONS = ['timeout', 'tcpNoDelay', 'perMessageDeflate'];
+
 /**
  * Where the compressed wasm is looked for when the page gives no `wasmPath`. WXWebAssembly
  * takes only a path inside the code package and a module cannot learn its own path, so we
@@ -64,9 +67,7 @@ function wxPlatform(options, hooks) {
       fail: (res) => failSoon(latch, new Error('wx.connectSocket failed: ' + wxErrorMessage(res))),
     };
     if (so.headers) req.header = so.headers;
-    if (ws.timeout !== undefined) req.timeout = ws.timeout;
-    if (ws.tcpNoDelay !== undefined) req.tcpNoDelay = ws.tcpNoDelay;
-    if (ws.perMessageDeflate !== undefined) req.perMessageDeflate = ws.perMessageDeflate;
+    for (const k of WS_OPTIONS) if (ws[k] !== undefined) req[k] = ws[k];
 
     let task;
     try {
