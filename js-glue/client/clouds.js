@@ -14,8 +14,7 @@
 // False in a bundle whose core has no signers: the signing paths are left out.
 const { CLOUD_SIGNING: SIGNING } = require('../build-flags')
 
-const SIGNED = ['aliyun', 'tencent', 'huawei', 'onenet']
-const CLOUDS = SIGNED.concat(['easemob'])
+const CLOUDS = ['aliyun', 'tencent', 'huawei', 'onenet', 'easemob']
 
 /** The cloud option the page set, if any (at most one may be set). */
 function cloudOf (o) {
@@ -37,8 +36,8 @@ function bodyText (data) {
 }
 
 function noSigning (name) {
-  return new Error(name + ': this build has no built-in cloud signing; use the files of dist/clouds/ ' +
-    '(its mqtt.min.js with its mqtt.wasm.br / mqtt.wasm.js), or compute the credentials yourself in credentialsProvider')
+  return new Error(name + ': this build has no built-in cloud signing; use the files of dist/clouds/, ' +
+    'or compute the credentials in a credentialsProvider')
 }
 
 /** The core's signing functions, or a clear error when this build left them out. */
