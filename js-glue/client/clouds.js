@@ -18,7 +18,7 @@ const CLOUDS = ['aliyun', 'tencent', 'huawei', 'onenet', 'easemob']
 
 /** The cloud option the page set, if any (at most one may be set). */
 function cloudOf (o) {
-  const set = CLOUDS.filter((name) => o[name] !== undefined && o[name] !== null)
+  const set = CLOUDS.filter((name) => o[name] != null)
   if (set.length > 1) throw new Error('Set at most one of ' + CLOUDS.join(', ') + ' (got ' + set.join(' and ') + ')')
   if (set.length === 1 && typeof o[set[0]] !== 'object') throw new TypeError(set[0] + ' must be an object')
   return set[0]

@@ -433,7 +433,7 @@ class MqttClient extends EventEmitter {
           c.credentials_failed(now, String(message))
         } else {
           if (typeof creds.clientId === 'string') this.options.clientId = creds.clientId
-          const username = creds.username === undefined || creds.username === null ? undefined : String(creds.username)
+          const username = creds.username == null ? undefined : String(creds.username)
           c.provide_credentials(now, username, options.coreBinary(creds.password), typeof creds.clientId === 'string' ? creds.clientId : undefined)
         }
       })
@@ -532,15 +532,13 @@ class MqttClient extends EventEmitter {
     if (op._kind === 'publish') {
       const messageId = core.ev_message_id()
       if (messageId) op._packet.messageId = messageId
-      if (code >= 0x80) {
-        return this._complete(op._cb, refusedError('Publish', code), op._packet)
-      }
+      if (code >= 0x80) return this._complete(op._cb, refusedError('Publish', code), op._packet)
       return op._packet.qos > 0 ? this._complete(op._cb, null, op._packet) : this._complete(op._cb)
     }
     const codes = Array.from(core.ev_codes() || [])
     const ack = withProperties({ cmd: op._kind === 'subscribe' ? 'suback' : 'unsuback', granted: codes }, core)
     if (op._kind === 'unsubscribe') return this._complete(op._cb, null, ack)
-    const granted = op.subs.map((sub, i) => {
+    const granted = op._subs.map((sub, i) => {
       const g = Object.assign({}, sub, { qos: codes[i] === undefined ? 0x80 : codes[i] })
       if (g.qos & 0x80) delete this._resubscribeTopics[sub.topic]
       return g
@@ -548,11 +546,7 @@ class MqttClient extends EventEmitter {
     // MQTT.js 5: a v5 failure code is an error (with granted and the SUBACK); 3.1.1's 0x80
     // is reported in granted only, as MQTT.js 4 does.
     const refused = this._v5() ? codes.find((c) => c >= 0x80) : undefined
-    if (refused !== undefined) {
-      const err = refusedError('Subscribe', refused)
-      return this._complete(op._cb, err, granted, ack)
-    }
-    this._complete(op._cb, null, granted, ack)
+    this._complete(op._cb, refused === undefined ? null : refusedError('Subscribe', refused), granted, ack)
   }
 
   _onOpFailed (core) {
@@ -565,7 +559,7 @@ class MqttClient extends EventEmitter {
     const err = code >= 0x80 ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
     if (!code && core.ev_error_name()) err.code = core.ev_error_name()
     if (!op) return this._complete(noop, err)
-    if (op._kind === 'subscribe') op.subs.forEach((s) => delete this._resubscribeTopics[s.topic])
+    if (op._kind === 'subscribe') op._subs.forEach((s) => delete this._resubscribeTopics[s.topic])
     this._complete(op._cb, err)
   }
 
@@ -636,10 +630,10 @@ class MqttClient extends EventEmitter {
     return this
   }
 
-  _startOp (kind, cb, run, extra) {
+  /** Starts a SUBSCRIBE or UNSUBSCRIBE; `subs` (a subscribe's filters) are kept for granted. */
+  _startOp (kind, cb, run, subs) {
     this._call((core, now) => {
-      const id = run(core, now)
-      this._ops.set(id, Object.assign({ _kind: kind, _cb: cb }, extra))
+      this._ops.set(run(core, now), { _kind: kind, _cb: cb, _subs: subs })
     }, cb)
   }
 
@@ -679,7 +673,7 @@ class MqttClient extends EventEmitter {
     }
     const bytes = payload.toBytes(message)
     if (!bytes) {
-      return this._refuse(cb, new TypeError('Invalid message: publish() takes a string, Uint8Array, Buffer or ArrayBuffer, not ' +
+      return this._refuse(cb, new TypeError('Invalid message: publish() takes ' + payload.PAYLOAD_TYPES + ', not ' +
         (Array.isArray(message) ? 'an array' : typeof message)))
     }
     const qos = o.qos
@@ -727,7 +721,7 @@ class MqttClient extends EventEmitter {
     }
     const filters = subs.map((s) => ({ topic: s.topic, qos: s.qos, nl: !!s.nl, rap: !!s.rap, rh: s.rh || 0 }))
     const props = this._props(a._opts)
-    this._startOp('subscribe', cb, (core, now) => core.subscribe(now, filters, props), { subs })
+    this._startOp('subscribe', cb, (core, now) => core.subscribe(now, filters, props), subs)
     return this
   }
 

@@ -97,7 +97,7 @@ function coreProperties (props) {
   if (!props || typeof props !== 'object') return undefined
   const out = Object.assign({}, props)
   ;['authenticationData', 'correlationData'].forEach((k) => {
-    if (out[k] !== undefined && out[k] !== null) {
+    if (out[k] != null) {
       const bytes = payload.toBytes(out[k])
       if (bytes) out[k] = bytes
     }
@@ -112,15 +112,15 @@ function coreProperties (props) {
 function coreOptions (o) {
   const c = {}
   CORE_FIELDS.forEach((k) => {
-    if (o[k] !== undefined && o[k] !== null) c[k] = o[k]
+    if (o[k] != null) c[k] = o[k]
   })
-  if (o.username !== undefined && o.username !== null) c.username = String(o.username)
+  if (o.username != null) c.username = String(o.username)
   const password = coreBinary(o.password)
   if (password !== undefined) c.password = password
   if (o.will) {
     const will = Object.assign({}, o.will)
     const bytes = payload.toBytes(will.payload)
-    if (!bytes) throw new TypeError('will.payload must be a string, Uint8Array, Buffer or ArrayBuffer')
+    if (!bytes) throw new TypeError('will.payload must be ' + payload.PAYLOAD_TYPES)
     will.payload = bytes
     if (will.properties) will.properties = coreProperties(will.properties)
     c.will = will

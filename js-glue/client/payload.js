@@ -92,4 +92,7 @@ function toBytes (message) {
   return null
 }
 
-module.exports = { toPayload, bufferLike, toBytes, bytesToString }
+/** What toBytes takes, for the errors of what it refuses. */
+const PAYLOAD_TYPES = 'a string, Uint8Array, Buffer or ArrayBuffer'
+
+module.exports = { toPayload, bufferLike, toBytes, bytesToString, PAYLOAD_TYPES }
