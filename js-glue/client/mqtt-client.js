@@ -69,8 +69,7 @@ function rethrowLater (err) {
 
 const defaultEnv = {
   selectPlatform: (opts) => platform.selectPlatform(opts),
-  loadCore: (p) => coreLoader.loadCore(p),
-  bindings: () => coreLoader.loadedBindings()
+  loadCore: (p) => coreLoader.loadCore(p)
 }
 
 class MqttClient extends EventEmitter {
@@ -86,7 +85,7 @@ class MqttClient extends EventEmitter {
     }
     this.options = options.normalise(opts)
     if (!this.options.credentialsProvider) {
-      const provider = clouds.providerFor(this.options, () => this._platform, () => this._env.bindings())
+      const provider = clouds.providerFor(this.options, () => this._platform)
       if (provider) this.options.credentialsProvider = provider
     }
     this._coreOptions = options.coreOptions(this.options)
