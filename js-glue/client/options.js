@@ -75,11 +75,8 @@ function normalise (input) {
   for (const k in DEFAULTS) if (o[k] === undefined) o[k] = DEFAULTS[k]
   if (o.clean === false && !o.clientId) throw new Error('Missing clientId for unclean clients')
   if (typeof o.clientId !== 'string') o.clientId = defaultClientId()
-  if (o.credentialsProvider !== undefined && typeof o.credentialsProvider !== 'function') {
-    throw new TypeError('credentialsProvider must be a function')
-  }
-  if (o.transformWsUrl !== undefined && typeof o.transformWsUrl !== 'function') {
-    throw new TypeError('transformWsUrl must be a function')
+  for (const k of ['credentialsProvider', 'transformWsUrl']) {
+    if (o[k] !== undefined && typeof o[k] !== 'function') throw new TypeError(k + ' must be a function')
   }
   return o
 }
