@@ -368,9 +368,7 @@ class MqttClient extends EventEmitter {
       const socketOptions = {
         protocols: [o.protocolId === 'MQIsdp' && o.protocolVersion === 3 ? 'mqttv3.1' : 'mqtt'],
         headers: o.wsOptions && o.wsOptions.headers,
-        wsOptions: o.wsOptions,
-        my: o.my,
-        wx: o.wx
+        wsOptions: o.wsOptions
       }
       sock._url = this._nextUrl()
       sock._transport = this._platform.openSocket(sock._url, socketOptions, handlers)
