@@ -429,9 +429,10 @@ class MqttClient extends EventEmitter {
           const message = err && err.message ? err.message : 'credentialsProvider gave no credentials'
           c.credentials_failed(now, String(message))
         } else {
-          if (typeof creds.clientId === 'string') this.options.clientId = creds.clientId
+          const clientId = typeof creds.clientId === 'string' ? creds.clientId : undefined
+          if (clientId !== undefined) this.options.clientId = clientId
           const username = creds.username == null ? undefined : String(creds.username)
-          c.provide_credentials(now, username, options.coreBinary(creds.password), typeof creds.clientId === 'string' ? creds.clientId : undefined)
+          c.provide_credentials(now, username, options.coreBinary(creds.password), clientId)
         }
       })
     }
