@@ -80,8 +80,7 @@ class MqttClient extends EventEmitter {
   constructor (opts, env) {
     super()
     if (typeof opts === 'function') {
-      throw new TypeError('MqttClient(streamBuilder, options) is not supported (there are no streams here): ' +
-        'use mqtt.connect(url, options) or new MqttClient(options)')
+      throw new TypeError('MqttClient(streamBuilder, options) is not supported: use mqtt.connect(url, options) or new MqttClient(options)')
     }
     this.options = options.normalise(opts)
     if (!this.options.credentialsProvider) {
