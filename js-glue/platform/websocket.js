@@ -152,21 +152,20 @@ function createWebSocketPlatform(options) {
       if (doc.hidden) hooks.hide();
       else hooks.show();
     };
-    const onOnline = () => active && hooks.online();
-    const onOffline = () => active && hooks.offline();
-    if (doc && typeof doc.addEventListener === 'function') doc.addEventListener('visibilitychange', onVisibility);
-    if (win && typeof win.addEventListener === 'function') {
-      win.addEventListener('online', onOnline);
-      win.addEventListener('offline', onOffline);
-    }
+    const listeners = [
+      [doc, 'visibilitychange', onVisibility],
+      [win, 'online', () => active && hooks.online()],
+      [win, 'offline', () => active && hooks.offline()],
+    ];
+    const each = (method) =>
+      listeners.forEach(([target, type, fn]) => {
+        if (target && typeof target[method] === 'function') target[method](type, fn);
+      });
+    each('addEventListener');
     return () => {
       if (!active) return;
       active = false;
-      if (doc && typeof doc.removeEventListener === 'function') doc.removeEventListener('visibilitychange', onVisibility);
-      if (win && typeof win.removeEventListener === 'function') {
-        win.removeEventListener('online', onOnline);
-        win.removeEventListener('offline', onOffline);
-      }
+      each('removeEventListener');
     };
   }
 
