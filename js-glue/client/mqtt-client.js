@@ -188,8 +188,7 @@ class MqttClient extends EventEmitter {
       const outer = this._inPageCall
       this._inPageCall = true
       try {
-        run(this._core, Date.now())
-        this._drive()
+        this._coreCall(run)
       } finally {
         this._inPageCall = outer
       }
