@@ -18,11 +18,11 @@ const DEFAULTS = {
   writeCache: true
 }
 
-// Options the wasm core understands, copied as they are when the page set them.
-const CORE_FIELDS = ('protocolVersion clientId clean keepalive connectTimeout reconnectPeriod ' +
-  'backoff maxReconnectAttempts reconnectOnConnackError resubscribe queueQoSZero ' +
-  'queueLimit maxIncomingPacketSize reschedulePings autoUseTopicAlias ' +
-  'autoAssignTopicAlias sameClientIdWindow sameClientIdLimit').split(' ')
+// Options the wasm core understands, copied as they are when the page set them: those with
+// a default above (but protocolId and writeCache, which only MQTT.js used) and these.
+const CORE_FIELDS = Object.keys(DEFAULTS).filter((k) => k !== 'protocolId' && k !== 'writeCache').concat(
+  ('clientId backoff maxReconnectAttempts queueLimit maxIncomingPacketSize autoUseTopicAlias ' +
+    'autoAssignTopicAlias sameClientIdWindow sameClientIdLimit').split(' '))
 
 /** 'mqttjs_' + 8 hex digits, as MQTT.js names anonymous clients. */
 function defaultClientId () {
