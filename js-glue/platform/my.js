@@ -199,13 +199,8 @@ function createMyPlatform(options) {
     if (wantsFallback(opts, engine)) {
       return instantiateFallback(opts, imports, opts.forceFallback ? '' : 'this Alipay runtime has no WebAssembly');
     }
-    let bytes;
-    try {
-      bytes = embeddedWasmBytes(opts);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return instantiateStandard(engine, bytes, imports);
+    // A missing or damaged mqtt.wasm.js rejects like a failed instantiation.
+    return Promise.resolve().then(() => instantiateStandard(engine, embeddedWasmBytes(opts), imports));
   }
 
   function watchLifecycle(hooks) {

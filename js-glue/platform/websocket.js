@@ -134,13 +134,10 @@ function createWebSocketPlatform(options) {
     if (wantsFallback(opts, engine)) {
       return instantiateFallback(opts, imports, opts.forceFallback ? '' : 'this runtime has no WebAssembly');
     }
-    let bytes;
-    try {
-      bytes = (opts.wasmBytes || !isNode()) ? embeddedWasmBytes(opts) : nodeWasmBytes();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return instantiateStandard(engine, bytes, imports);
+    // A wasm file that cannot be read rejects like a failed instantiation.
+    return Promise.resolve().then(() =>
+      instantiateStandard(engine, opts.wasmBytes || !isNode() ? embeddedWasmBytes(opts) : nodeWasmBytes(), imports)
+    );
   }
 
   function watchLifecycle(hooks) {

@@ -145,13 +145,8 @@ function wxPlatform(options, hooks) {
           )
         );
       }
-      let pending;
-      try {
-        pending = Promise.resolve(engine.instantiate(paths[i], imports));
-      } catch (err) {
-        pending = Promise.reject(err);
-      }
-      return pending.then(
+      // A synchronous throw counts as a failure of this path like a rejection.
+      return Promise.resolve().then(() => engine.instantiate(paths[i], imports)).then(
         (result) => {
           // Typings promise an Instance; devices return {instance, module}.
           const instance = result && result.instance ? result.instance : result;
