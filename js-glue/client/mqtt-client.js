@@ -131,14 +131,11 @@ class MqttClient extends EventEmitter {
   // ---- core lifecycle ------------------------------------------------------
 
   _boot () {
-    let loading
-    try {
+    // A platform that cannot be used (another runtime's build) fails the load like a missing core.
+    Promise.resolve().then(() => {
       this._platform = this._env.selectPlatform(this.options)
-      loading = Promise.resolve(this._env.loadCore(this._platform))
-    } catch (e) {
-      loading = Promise.reject(e)
-    }
-    loading.then((Core) => {
+      return this._env.loadCore(this._platform)
+    }).then((Core) => {
       let core
       try {
         core = new Core(this._coreOptions)
