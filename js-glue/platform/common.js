@@ -35,14 +35,13 @@ function exactArrayBuffer(bytes) {
  * @throws {Error} on a text frame or data of an unknown type
  */
 function toBytes(data) {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (typeof data === 'string') {
     const err = new Error('the server sent a text WebSocket frame (' + data.length + ' characters), but MQTT over WebSocket uses binary frames only: does the URL point at the broker\'s MQTT WebSocket endpoint?');
     err.code = 'text_frame';
     throw err;
   }
-  // Some runtimes hand ArrayBuffers from another realm: instanceof fails, byteLength works.
+  // An ArrayBuffer, also one from another realm (where instanceof fails).
   if (data && typeof data.byteLength === 'number' && typeof data.slice === 'function') {
     return new Uint8Array(data);
   }
@@ -139,7 +138,7 @@ function socketLatch(on, release) {
      */
     _closing(code, reason) {
       if (state === 'closed') return;
-      if (state !== 'closing') state = 'closing';
+      state = 'closing';
       if (graceTimer === null) {
         graceTimer = setTimeout(() => {
           graceTimer = null;
