@@ -35,10 +35,9 @@ const WS_OPTIONS = ['timeout', 'tcpNoDelay', 'perMessageDeflate'];
  */
 const DEFAULT_WASM_PATHS = ['/miniprogram_npm/mpmqtt', '/utils', '/lib', '/libs', ''].map((dir) => dir + '/mqtt.wasm.br');
 
+/** The text of a wx fail callback's result (errMsg) or of an Error. */
 function wxErrorMessage(res, fallback = 'unknown error') {
-  if (res && res.errMsg) return String(res.errMsg);
-  if (res && res.message) return String(res.message);
-  return fallback;
+  return String((res && (res.errMsg || res.message)) || fallback);
 }
 
 /**
