@@ -136,20 +136,13 @@ class MqttClient extends EventEmitter {
       this._platform = this._env.selectPlatform(this.options)
       return this._env.loadCore(this._platform)
     }).then((Core) => {
-      let core
-      try {
-        core = new Core(this._coreOptions)
-      } catch (e) {
-        this._onLoadError(e)
-        return
-      }
+      // Options the core refuses throw here and fail the load (the catch below).
+      const core = new Core(this._coreOptions)
       this._core = core
       this._syncPacketEvents()
       this._watch()
-      const pending = this._pending
-      this._pending = []
       const now = Date.now()
-      for (let i = 0; i < pending.length; i++) pending[i]._run(core, now)
+      this._takePending().forEach((p) => p._run(core, now))
       this._drive()
     }).catch((e) => this._onLoadError(e))
   }
@@ -173,10 +166,16 @@ class MqttClient extends EventEmitter {
     const e = toError(err)
     this.log('core unavailable: ' + e.message)
     this._loadError = e
+    const pending = this._takePending()
+    this.emit('error', e)
+    pending.forEach((p) => p._fail(e))
+  }
+
+  /** The calls made before the core was ready, handed over once. */
+  _takePending () {
     const pending = this._pending
     this._pending = []
-    this.emit('error', e)
-    for (let i = 0; i < pending.length; i++) pending[i]._fail(e)
+    return pending
   }
 
   /** Runs `run(core, now)` now, or once the core is ready; `fail(err)` if it never will be. */
