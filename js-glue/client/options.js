@@ -39,7 +39,7 @@ function defaultClientId () {
  */
 function mergeUrl (brokerUrl, opts) {
   const parsed = brokerUrl ? url.parseUrl(brokerUrl) : {}
-  return Object.assign({}, parsed, opts || {})
+  return Object.assign({}, parsed, opts)
 }
 
 /**
@@ -49,7 +49,7 @@ function mergeUrl (brokerUrl, opts) {
  * @returns {object} the client's `options`
  */
 function normalise (input) {
-  const o = Object.assign({}, input || {})
+  const o = Object.assign({}, input)
   if (o.host && !o.hostname) o.hostname = o.host
   if (!o.protocol) o.protocol = o.servers && o.servers[0] && o.servers[0].protocol ? o.servers[0].protocol : 'ws'
   o.protocol = String(o.protocol).replace(/:$/, '')
