@@ -711,7 +711,8 @@ class MqttClient extends EventEmitter {
     if (this.options.resubscribe && this.options.reconnectPeriod > 0) {
       subs.forEach((s) => { this._resubscribeTopics[s.topic] = { qos: s.qos } })
     }
-    const filters = subs.map((s) => ({ topic: s.topic, qos: s.qos, nl: !!s.nl, rap: !!s.rap, rh: s.rh || 0 }))
+    // 3.1.1 subscriptions have no v5 options; the core takes them all.
+    const filters = subs.map((s) => Object.assign({ nl: false, rap: false, rh: 0 }, s))
     const props = this._props(a._opts)
     this._startOp('subscribe', cb, (core, now) => core.subscribe(now, filters, props), subs)
     return this
