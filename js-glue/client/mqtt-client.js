@@ -21,6 +21,9 @@ const CMD = (' connect connack publish puback pubrec pubrel pubcomp subscribe su
 
 const MAX_DELAY = 0x7fffffff // setTimeout's limit
 
+// Events the core reports only while someone listens to them.
+const PACKET_EVENTS = ['packetsend', 'packetreceive']
+
 // Packets a page call produces wait for the end of the current job, so a burst of
 // publishes (a loop, or one per message of a burst received) leaves as one WebSocket frame
 // instead of one each: the per-frame cost (framing, masking, a socket write) dominates
@@ -147,10 +150,9 @@ class MqttClient extends EventEmitter {
     }).catch((e) => this._onLoadError(e))
   }
 
-  // The core reports packetsend/packetreceive only while someone listens.
   _syncPacketEvents () {
     const core = this._core
-    if (core && !this._packetEvents && (this.listenerCount('packetsend') || this.listenerCount('packetreceive'))) {
+    if (core && !this._packetEvents && PACKET_EVENTS.some((name) => this.listenerCount(name))) {
       this._packetEvents = true
       core.set_packet_events(true)
     }
@@ -158,7 +160,7 @@ class MqttClient extends EventEmitter {
 
   on (name, fn) {
     super.on(name, fn)
-    if (name === 'packetsend' || name === 'packetreceive') this._syncPacketEvents()
+    if (PACKET_EVENTS.includes(name)) this._syncPacketEvents()
     return this
   }
 
@@ -575,8 +577,9 @@ class MqttClient extends EventEmitter {
     const text = core.ev_text() || 'MQTT error'
     // A refused CONNACK carries its return/reason code in err.code, as in
     // MQTT.js; other failures name their kind ('keepalive_timeout', ...).
-    const err = name === 'connection_refused' ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
-    if (name !== 'connection_refused') err.code = name || code
+    const refused = name === 'connection_refused'
+    const err = refused ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
+    if (!refused) err.code = name || code
     // Errors that stop reconnecting (refusal, client id taken, attempts exhausted) end the
     // 'reconnecting' state MQTT.js pages poll.
     this.reconnecting = core.reconnecting()
