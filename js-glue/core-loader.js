@@ -15,9 +15,17 @@ const IMPORT_MODULE = './mpmqtt_bg.js';
 let cached = null;
 let loaded = null;
 
-/** The wasm-bindgen shims, inlined by scripts/bundle.js (an ES module, so bundled use only). */
+/* global MPMQTT_CLOUD_SIGNING */
+/**
+ * The wasm-bindgen shims, inlined by scripts/bundle.js (an ES module, so bundled use only).
+ * Only the cloud signers use them: a core without signers imports nothing but the native
+ * copy, so its bundle leaves the shims out.
+ */
 function bundledBindgen() {
-  return require('../build/wasm/mpmqtt_bg.js');
+  // The define itself rather than build-flags' CLOUD_SIGNING: esbuild leaves a require out
+  // only in a branch it already knows to be dead while parsing this file.
+  const signing = typeof MPMQTT_CLOUD_SIGNING === 'undefined' || MPMQTT_CLOUD_SIGNING;
+  return signing ? require('../build/wasm/mpmqtt_bg.js') : { __wbg_set_wasm() {} };
 }
 
 /**
@@ -35,13 +43,8 @@ function loadCore(platform, bindgen) {
       }
       let instance = null;
       // A plain copy: some engines are picky about namespace objects as import modules.
-      const shims = coreImports(() => instance);
-      Object.keys(bg).forEach((name) => {
-        shims[name] = bg[name];
-      });
-      const imports = {};
-      imports[IMPORT_MODULE] = shims;
-      return platform.instantiateWasm(imports).then((exports) => {
+      const shims = Object.assign(coreImports(() => instance), bg);
+      return platform.instantiateWasm({ [IMPORT_MODULE]: shims }).then((exports) => {
         if (typeof exports.mq_new !== 'function') {
           throw new Error('mpmqtt: the core module has no mq_new export (mqtt.wasm from another version?)');
         }

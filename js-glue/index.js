@@ -4,8 +4,7 @@ const MqttClient = require('./client/mqtt-client')
 const Store = require('./client/store')
 const options = require('./client/options')
 const errors = require('./client/errors')
-
-function noop () {}
+const { noop } = require('./client/args')
 
 /**
  * connect([brokerUrl], [options]) -> MqttClient, at once; the wasm core loads
@@ -31,15 +30,13 @@ function connect (brokerUrl, opts) {
 function connectAsync (brokerUrl, opts, allowRetries) {
   return new Promise((resolve, reject) => {
     const client = connect(brokerUrl, opts)
+    const connected = () => {
+      remove()
+      resolve(client)
+    }
     const listeners = {
-      connect: () => {
-        remove()
-        resolve(client)
-      },
-      end: () => {
-        remove()
-        resolve(client)
-      },
+      connect: connected,
+      end: connected,
       error: (err) => {
         remove()
         client.end()

@@ -13,13 +13,13 @@
 
 // False in a bundle whose core has no signers: the signing paths are left out.
 const { CLOUD_SIGNING: SIGNING } = require('../build-flags')
+const { loadedBindings } = require('../core-loader')
 
-const SIGNED = ['aliyun', 'tencent', 'huawei', 'onenet']
-const CLOUDS = SIGNED.concat(['easemob'])
+const CLOUDS = ['aliyun', 'tencent', 'huawei', 'onenet', 'easemob']
 
 /** The cloud option the page set, if any (at most one may be set). */
 function cloudOf (o) {
-  const set = CLOUDS.filter((name) => o[name] !== undefined && o[name] !== null)
+  const set = CLOUDS.filter((name) => o[name] != null)
   if (set.length > 1) throw new Error('Set at most one of ' + CLOUDS.join(', ') + ' (got ' + set.join(' and ') + ')')
   if (set.length === 1 && typeof o[set[0]] !== 'object') throw new TypeError(set[0] + ' must be an object')
   return set[0]
@@ -37,13 +37,13 @@ function bodyText (data) {
 }
 
 function noSigning (name) {
-  return new Error(name + ': this build has no built-in cloud signing; use the files of dist/clouds/ ' +
-    '(its mqtt.min.js with its mqtt.wasm.br / mqtt.wasm.js), or compute the credentials yourself in credentialsProvider')
+  return new Error(name + ': this build has no built-in cloud signing; use the files of dist/clouds/, ' +
+    'or compute the credentials in a credentialsProvider')
 }
 
-/** The core's signing functions, or a clear error when this build left them out. */
-function signing (bindings, name) {
-  const b = SIGNING && bindings()
+/** The loaded core's signing functions, or a clear error when this build left them out. */
+function signing (name) {
+  const b = SIGNING && loadedBindings()
   if (!b || typeof b.cloud_credentials !== 'function') throw noSigning(name)
   return b
 }
@@ -53,7 +53,7 @@ function signing (bindings, name) {
  * `userToken({username, clientId})` that asks the app's own server: the app secret must not
  * ship in a mini-program (docs/clouds.md).
  */
-function easemobProvider (cfg, platform, bindings) {
+function easemobProvider (cfg, platform) {
   const clientId = cfg.clientId || (cfg.deviceId + '@' + cfg.appId)
   return () => {
     let token
@@ -62,7 +62,7 @@ function easemobProvider (cfg, platform, bindings) {
     } else if (!SIGNING) {
       throw noSigning('easemob')
     } else {
-      const b = signing(bindings, 'easemob')
+      const b = signing('easemob')
       const ask = (req) => platform().request(req).then((res) => b.easemob_parse_token_response(res.status, bodyText(res.data)))
       token = ask(b.easemob_app_token_request(cfg.restApiUrl, cfg.appClientId, cfg.appClientSecret))
         .then((appToken) => ask(b.easemob_user_token_request(cfg.restApiUrl, appToken, cfg.username, clientId, cfg.expiresIn)))
@@ -77,16 +77,15 @@ function easemobProvider (cfg, platform, bindings) {
 /**
  * @param {object} o normalised options
  * @param {() => object} platform the selected platform (request, randomBytes)
- * @param {() => object} bindings the loaded core's wasm-bindgen module
  * @returns {Function|null} a credentials provider, or null when no cloud option is set
  */
-function providerFor (o, platform, bindings) {
+function providerFor (o, platform) {
   const name = cloudOf(o)
   if (!name) return null
   const cfg = o[name]
-  if (name === 'easemob') return easemobProvider(cfg, platform, bindings)
+  if (name === 'easemob') return easemobProvider(cfg, platform)
   return (done) => {
-    const b = signing(bindings, name)
+    const b = signing(name)
     if (SIGNING) done(null, b.cloud_credentials(name, cfg, Date.now(), platform().randomBytes(5)))
   }
 }

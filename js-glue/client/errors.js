@@ -30,4 +30,9 @@ class ErrorWithReasonCode extends Error {
 }
 ErrorWithReasonCode.prototype.name = 'ErrorWithReasonCode'
 
-module.exports = { ReasonCodes, ErrorWithReasonCode }
+/** An Error for whatever was thrown. */
+function toError (e) {
+  return e instanceof Error ? e : new Error(String(e))
+}
+
+module.exports = { ReasonCodes, ErrorWithReasonCode, toError }

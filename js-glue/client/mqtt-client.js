@@ -15,10 +15,14 @@ const coreLoader = require('../core-loader')
 
 const EV = require('./events')
 
-const CMD = [null, 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp',
-  'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth']
+// Packet names by MQTT packet type (1-15), for packetsend/packetreceive.
+const CMD = (' connect connack publish puback pubrec pubrel pubcomp subscribe suback unsubscribe unsuback ' +
+  'pingreq pingresp disconnect auth').split(' ')
 
 const MAX_DELAY = 0x7fffffff // setTimeout's limit
+
+// Events the core reports only while someone listens to them.
+const PACKET_EVENTS = ['packetsend', 'packetreceive']
 
 // Packets a page call produces wait for the end of the current job, so a burst of
 // publishes (a loop, or one per message of a burst received) leaves as one WebSocket frame
@@ -34,6 +38,7 @@ const FLAG_SAME_TOPIC = 16
 
 // The same function args.js hands out for "no callback", so `cb === noop` means exactly that.
 const noop = args.noop
+const toError = errors.toError
 
 /** The error for a socket that failed before it opened, with the one hint pages need most. */
 function connectionFailed (why, socketUrl, platform) {
@@ -45,11 +50,6 @@ function connectionFailed (why, socketUrl, platform) {
   const err = new Error(text)
   err.code = 'connection_failed'
   return err
-}
-
-/** An Error for whatever was thrown. */
-function toError (e) {
-  return e instanceof Error ? e : new Error(String(e))
 }
 
 /** A PUBLISH or SUBSCRIBE refused by the broker, worded as MQTT.js words it. */
@@ -72,8 +72,7 @@ function rethrowLater (err) {
 
 const defaultEnv = {
   selectPlatform: (opts) => platform.selectPlatform(opts),
-  loadCore: (p) => coreLoader.loadCore(p),
-  bindings: () => coreLoader.loadedBindings()
+  loadCore: (p) => coreLoader.loadCore(p)
 }
 
 class MqttClient extends EventEmitter {
@@ -84,12 +83,11 @@ class MqttClient extends EventEmitter {
   constructor (opts, env) {
     super()
     if (typeof opts === 'function') {
-      throw new TypeError('MqttClient(streamBuilder, options) is not supported (there are no streams here): ' +
-        'use mqtt.connect(url, options) or new MqttClient(options)')
+      throw new TypeError('MqttClient(streamBuilder, options) is not supported: use mqtt.connect(url, options) or new MqttClient(options)')
     }
     this.options = options.normalise(opts)
     if (!this.options.credentialsProvider) {
-      const provider = clouds.providerFor(this.options, () => this._platform, () => this._env.bindings())
+      const provider = clouds.providerFor(this.options, () => this._platform)
       if (provider) this.options.credentialsProvider = provider
     }
     this._coreOptions = options.coreOptions(this.options)
@@ -136,36 +134,25 @@ class MqttClient extends EventEmitter {
   // ---- core lifecycle ------------------------------------------------------
 
   _boot () {
-    let loading
-    try {
+    // A platform that cannot be used (another runtime's build) fails the load like a missing core.
+    Promise.resolve().then(() => {
       this._platform = this._env.selectPlatform(this.options)
-      loading = Promise.resolve(this._env.loadCore(this._platform))
-    } catch (e) {
-      loading = Promise.reject(e)
-    }
-    loading.then((Core) => {
-      let core
-      try {
-        core = new Core(this._coreOptions)
-      } catch (e) {
-        this._onLoadError(e)
-        return
-      }
+      return this._env.loadCore(this._platform)
+    }).then((Core) => {
+      // Options the core refuses throw here and fail the load (the catch below).
+      const core = new Core(this._coreOptions)
       this._core = core
       this._syncPacketEvents()
       this._watch()
-      const pending = this._pending
-      this._pending = []
       const now = Date.now()
-      for (let i = 0; i < pending.length; i++) pending[i]._run(core, now)
+      this._takePending().forEach((p) => p._run(core, now))
       this._drive()
     }).catch((e) => this._onLoadError(e))
   }
 
-  // The core reports packetsend/packetreceive only while someone listens.
   _syncPacketEvents () {
     const core = this._core
-    if (core && !this._packetEvents && (this.listenerCount('packetsend') || this.listenerCount('packetreceive'))) {
+    if (core && !this._packetEvents && PACKET_EVENTS.some((name) => this.listenerCount(name))) {
       this._packetEvents = true
       core.set_packet_events(true)
     }
@@ -173,7 +160,7 @@ class MqttClient extends EventEmitter {
 
   on (name, fn) {
     super.on(name, fn)
-    if (name === 'packetsend' || name === 'packetreceive') this._syncPacketEvents()
+    if (PACKET_EVENTS.includes(name)) this._syncPacketEvents()
     return this
   }
 
@@ -181,10 +168,16 @@ class MqttClient extends EventEmitter {
     const e = toError(err)
     this.log('core unavailable: ' + e.message)
     this._loadError = e
+    const pending = this._takePending()
+    this.emit('error', e)
+    pending.forEach((p) => p._fail(e))
+  }
+
+  /** The calls made before the core was ready, handed over once. */
+  _takePending () {
     const pending = this._pending
     this._pending = []
-    this.emit('error', e)
-    for (let i = 0; i < pending.length; i++) pending[i]._fail(e)
+    return pending
   }
 
   /** Runs `run(core, now)` now, or once the core is ready; `fail(err)` if it never will be. */
@@ -193,8 +186,7 @@ class MqttClient extends EventEmitter {
       const outer = this._inPageCall
       this._inPageCall = true
       try {
-        run(this._core, Date.now())
-        this._drive()
+        this._coreCall(run)
       } finally {
         this._inPageCall = outer
       }
@@ -372,9 +364,7 @@ class MqttClient extends EventEmitter {
       const socketOptions = {
         protocols: [o.protocolId === 'MQIsdp' && o.protocolVersion === 3 ? 'mqttv3.1' : 'mqtt'],
         headers: o.wsOptions && o.wsOptions.headers,
-        wsOptions: o.wsOptions,
-        my: o.my,
-        wx: o.wx
+        wsOptions: o.wsOptions
       }
       sock._url = this._nextUrl()
       sock._transport = this._platform.openSocket(sock._url, socketOptions, handlers)
@@ -382,8 +372,7 @@ class MqttClient extends EventEmitter {
       // A bad URL or a platform refusal (no socket API, too many sockets) is a
       // failed attempt; unlike a refused connection the page must hear why.
       if (live()) {
-        this._sock = null
-        core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
+        this._dropSocket(core, e)
         this.emit('error', toError(e))
       }
     }
@@ -395,12 +384,17 @@ class MqttClient extends EventEmitter {
     try {
       sock._transport.send(bytes)
     } catch (e) {
-      this._sock = null
-      this._core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
+      this._dropSocket(this._core, e)
       try {
         sock._transport.close()
       } catch (ignored) {}
     }
+  }
+
+  /** Forgets a socket that failed outside its own events (opening, sending) and tells the core why. */
+  _dropSocket (core, e) {
+    this._sock = null
+    core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
   }
 
   /** Closes and forgets the current socket; its late events are ignored. */
@@ -431,9 +425,10 @@ class MqttClient extends EventEmitter {
           const message = err && err.message ? err.message : 'credentialsProvider gave no credentials'
           c.credentials_failed(now, String(message))
         } else {
-          if (typeof creds.clientId === 'string') this.options.clientId = creds.clientId
-          const username = creds.username === undefined || creds.username === null ? undefined : String(creds.username)
-          c.provide_credentials(now, username, options.coreBinary(creds.password), typeof creds.clientId === 'string' ? creds.clientId : undefined)
+          const clientId = typeof creds.clientId === 'string' ? creds.clientId : undefined
+          if (clientId !== undefined) this.options.clientId = clientId
+          const username = creds.username == null ? undefined : String(creds.username)
+          c.provide_credentials(now, username, options.coreBinary(creds.password), clientId)
         }
       })
     }
@@ -531,15 +526,13 @@ class MqttClient extends EventEmitter {
     if (op._kind === 'publish') {
       const messageId = core.ev_message_id()
       if (messageId) op._packet.messageId = messageId
-      if (code >= 0x80) {
-        return this._complete(op._cb, refusedError('Publish', code), op._packet)
-      }
+      if (code >= 0x80) return this._complete(op._cb, refusedError('Publish', code), op._packet)
       return op._packet.qos > 0 ? this._complete(op._cb, null, op._packet) : this._complete(op._cb)
     }
-    const codes = Array.prototype.slice.call(core.ev_codes() || [])
+    const codes = Array.from(core.ev_codes() || [])
     const ack = withProperties({ cmd: op._kind === 'subscribe' ? 'suback' : 'unsuback', granted: codes }, core)
     if (op._kind === 'unsubscribe') return this._complete(op._cb, null, ack)
-    const granted = op.subs.map((sub, i) => {
+    const granted = op._subs.map((sub, i) => {
       const g = Object.assign({}, sub, { qos: codes[i] === undefined ? 0x80 : codes[i] })
       if (g.qos & 0x80) delete this._resubscribeTopics[sub.topic]
       return g
@@ -547,11 +540,7 @@ class MqttClient extends EventEmitter {
     // MQTT.js 5: a v5 failure code is an error (with granted and the SUBACK); 3.1.1's 0x80
     // is reported in granted only, as MQTT.js 4 does.
     const refused = this._v5() ? codes.find((c) => c >= 0x80) : undefined
-    if (refused !== undefined) {
-      const err = refusedError('Subscribe', refused)
-      return this._complete(op._cb, err, granted, ack)
-    }
-    this._complete(op._cb, null, granted, ack)
+    this._complete(op._cb, refused === undefined ? null : refusedError('Subscribe', refused), granted, ack)
   }
 
   _onOpFailed (core) {
@@ -564,7 +553,7 @@ class MqttClient extends EventEmitter {
     const err = code >= 0x80 ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
     if (!code && core.ev_error_name()) err.code = core.ev_error_name()
     if (!op) return this._complete(noop, err)
-    if (op._kind === 'subscribe') op.subs.forEach((s) => delete this._resubscribeTopics[s.topic])
+    if (op._kind === 'subscribe') op._subs.forEach((s) => delete this._resubscribeTopics[s.topic])
     this._complete(op._cb, err)
   }
 
@@ -588,8 +577,9 @@ class MqttClient extends EventEmitter {
     const text = core.ev_text() || 'MQTT error'
     // A refused CONNACK carries its return/reason code in err.code, as in
     // MQTT.js; other failures name their kind ('keepalive_timeout', ...).
-    const err = name === 'connection_refused' ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
-    if (name !== 'connection_refused') err.code = name || code
+    const refused = name === 'connection_refused'
+    const err = refused ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
+    if (!refused) err.code = name || code
     // Errors that stop reconnecting (refusal, client id taken, attempts exhausted) end the
     // 'reconnecting' state MQTT.js pages poll.
     this.reconnecting = core.reconnecting()
@@ -635,10 +625,10 @@ class MqttClient extends EventEmitter {
     return this
   }
 
-  _startOp (kind, cb, run, extra) {
+  /** Starts a SUBSCRIBE or UNSUBSCRIBE; `subs` (a subscribe's filters) are kept for granted. */
+  _startOp (kind, cb, run, subs) {
     this._call((core, now) => {
-      const id = run(core, now)
-      this._ops.set(id, Object.assign({ _kind: kind, _cb: cb }, extra))
+      this._ops.set(run(core, now), { _kind: kind, _cb: cb, _subs: subs })
     }, cb)
   }
 
@@ -678,7 +668,7 @@ class MqttClient extends EventEmitter {
     }
     const bytes = payload.toBytes(message)
     if (!bytes) {
-      return this._refuse(cb, new TypeError('Invalid message: publish() takes a string, Uint8Array, Buffer or ArrayBuffer, not ' +
+      return this._refuse(cb, new TypeError('Invalid message: publish() takes ' + payload.PAYLOAD_TYPES + ', not ' +
         (Array.isArray(message) ? 'an array' : typeof message)))
     }
     const qos = o.qos
@@ -724,9 +714,10 @@ class MqttClient extends EventEmitter {
     if (this.options.resubscribe && this.options.reconnectPeriod > 0) {
       subs.forEach((s) => { this._resubscribeTopics[s.topic] = { qos: s.qos } })
     }
-    const filters = subs.map((s) => ({ topic: s.topic, qos: s.qos, nl: !!s.nl, rap: !!s.rap, rh: s.rh || 0 }))
+    // 3.1.1 subscriptions have no v5 options; the core takes them all.
+    const filters = subs.map((s) => Object.assign({ nl: false, rap: false, rh: 0 }, s))
     const props = this._props(a._opts)
-    this._startOp('subscribe', cb, (core, now) => core.subscribe(now, filters, props), { subs })
+    this._startOp('subscribe', cb, (core, now) => core.subscribe(now, filters, props), subs)
     return this
   }
 

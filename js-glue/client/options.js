@@ -18,11 +18,11 @@ const DEFAULTS = {
   writeCache: true
 }
 
-// Options the wasm core understands, copied as they are when the page set them.
-const CORE_FIELDS = ('protocolVersion clientId clean keepalive connectTimeout reconnectPeriod ' +
-  'backoff maxReconnectAttempts reconnectOnConnackError resubscribe queueQoSZero ' +
-  'queueLimit maxIncomingPacketSize reschedulePings autoUseTopicAlias ' +
-  'autoAssignTopicAlias sameClientIdWindow sameClientIdLimit').split(' ')
+// Options the wasm core understands, copied as they are when the page set them: those with
+// a default above (but protocolId and writeCache, which only MQTT.js used) and these.
+const CORE_FIELDS = Object.keys(DEFAULTS).filter((k) => k !== 'protocolId' && k !== 'writeCache').concat(
+  ('clientId backoff maxReconnectAttempts queueLimit maxIncomingPacketSize autoUseTopicAlias ' +
+    'autoAssignTopicAlias sameClientIdWindow sameClientIdLimit').split(' '))
 
 /** 'mqttjs_' + 8 hex digits, as MQTT.js names anonymous clients. */
 function defaultClientId () {
@@ -39,7 +39,7 @@ function defaultClientId () {
  */
 function mergeUrl (brokerUrl, opts) {
   const parsed = brokerUrl ? url.parseUrl(brokerUrl) : {}
-  return Object.assign({}, parsed, opts || {})
+  return Object.assign({}, parsed, opts)
 }
 
 /**
@@ -49,7 +49,7 @@ function mergeUrl (brokerUrl, opts) {
  * @returns {object} the client's `options`
  */
 function normalise (input) {
-  const o = Object.assign({}, input || {})
+  const o = Object.assign({}, input)
   if (o.host && !o.hostname) o.hostname = o.host
   if (!o.protocol) o.protocol = o.servers && o.servers[0] && o.servers[0].protocol ? o.servers[0].protocol : 'ws'
   o.protocol = String(o.protocol).replace(/:$/, '')
@@ -75,11 +75,8 @@ function normalise (input) {
   for (const k in DEFAULTS) if (o[k] === undefined) o[k] = DEFAULTS[k]
   if (o.clean === false && !o.clientId) throw new Error('Missing clientId for unclean clients')
   if (typeof o.clientId !== 'string') o.clientId = defaultClientId()
-  if (o.credentialsProvider !== undefined && typeof o.credentialsProvider !== 'function') {
-    throw new TypeError('credentialsProvider must be a function')
-  }
-  if (o.transformWsUrl !== undefined && typeof o.transformWsUrl !== 'function') {
-    throw new TypeError('transformWsUrl must be a function')
+  for (const k of ['credentialsProvider', 'transformWsUrl']) {
+    if (o[k] !== undefined && typeof o[k] !== 'function') throw new TypeError(k + ' must be a function')
   }
   return o
 }
@@ -97,7 +94,7 @@ function coreProperties (props) {
   if (!props || typeof props !== 'object') return undefined
   const out = Object.assign({}, props)
   ;['authenticationData', 'correlationData'].forEach((k) => {
-    if (out[k] !== undefined && out[k] !== null) {
+    if (out[k] != null) {
       const bytes = payload.toBytes(out[k])
       if (bytes) out[k] = bytes
     }
@@ -112,15 +109,15 @@ function coreProperties (props) {
 function coreOptions (o) {
   const c = {}
   CORE_FIELDS.forEach((k) => {
-    if (o[k] !== undefined && o[k] !== null) c[k] = o[k]
+    if (o[k] != null) c[k] = o[k]
   })
-  if (o.username !== undefined && o.username !== null) c.username = String(o.username)
+  if (o.username != null) c.username = String(o.username)
   const password = coreBinary(o.password)
   if (password !== undefined) c.password = password
   if (o.will) {
     const will = Object.assign({}, o.will)
     const bytes = payload.toBytes(will.payload)
-    if (!bytes) throw new TypeError('will.payload must be a string, Uint8Array, Buffer or ArrayBuffer')
+    if (!bytes) throw new TypeError('will.payload must be ' + payload.PAYLOAD_TYPES)
     will.payload = bytes
     if (will.properties) will.properties = coreProperties(will.properties)
     c.will = will

@@ -30,11 +30,10 @@ function bytesToString (bytes, encoding, start, end) {
     case 'base64':
       return base64.encode(Uint8Array.prototype.subarray.call(bytes, from, to))
     case 'ascii':
-      for (let i = from; i < to; i++) s += String.fromCharCode(bytes[i] & 0x7f)
-      return s
     case 'latin1':
     case 'binary':
-      for (let i = from; i < to; i++) s += String.fromCharCode(bytes[i])
+      // ASCII drops the top bit, as Buffer's does.
+      for (let i = from; i < to; i++) s += String.fromCharCode(enc === 'ascii' ? bytes[i] & 0x7f : bytes[i])
       return s
     default:
       throw new TypeError('Unknown encoding: ' + encoding)
@@ -92,4 +91,7 @@ function toBytes (message) {
   return null
 }
 
-module.exports = { toPayload, bufferLike, toBytes, bytesToString }
+/** What toBytes takes, for the errors of what it refuses. */
+const PAYLOAD_TYPES = 'a string, Uint8Array, Buffer or ArrayBuffer'
+
+module.exports = { toPayload, bufferLike, toBytes, bytesToString, PAYLOAD_TYPES }

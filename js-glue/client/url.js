@@ -74,9 +74,8 @@ function wsScheme (protocol) {
   const p = String(protocol).replace(/:$/, '').toLowerCase()
   if (WS_SCHEMES[p]) return WS_SCHEMES[p]
   if (TCP_SCHEMES.indexOf(p) >= 0) {
-    throw new Error('Protocol "' + p + '" is MQTT over TCP, which mini-programs cannot open: ' +
-      'this client speaks MQTT over WebSocket only. Use wss://host:port/path ' +
-      '(the broker\'s WebSocket listener, often port 8084 or 443 with path /mqtt).')
+    throw new Error('Protocol "' + p + '" is MQTT over TCP, which mini-programs cannot open; this client speaks ' +
+      'MQTT over WebSocket only: use the broker\'s wss://host:port/path (often port 8084 or 443, path /mqtt)')
   }
   throw new Error('Unknown protocol "' + p + '": use wss, ws, wxs, wx, alis or ali')
 }

@@ -5,6 +5,7 @@
  */
 
 const { encode: utf8Encode } = require('../client/utf8');
+const { toError } = require('../client/errors');
 
 /**
  * An ArrayBuffer holding exactly `bytes`. A view into a larger buffer (wasm linear memory,
@@ -34,14 +35,13 @@ function exactArrayBuffer(bytes) {
  * @throws {Error} on a text frame or data of an unknown type
  */
 function toBytes(data) {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (typeof data === 'string') {
     const err = new Error('the server sent a text WebSocket frame (' + data.length + ' characters), but MQTT over WebSocket uses binary frames only: does the URL point at the broker\'s MQTT WebSocket endpoint?');
     err.code = 'text_frame';
     throw err;
   }
-  // Some runtimes hand ArrayBuffers from another realm: instanceof fails, byteLength works.
+  // An ArrayBuffer, also one from another realm (where instanceof fails).
   if (data && typeof data.byteLength === 'number' && typeof data.slice === 'function') {
     return new Uint8Array(data);
   }
@@ -136,14 +136,14 @@ function socketLatch(on, release) {
      * We asked the runtime to close: stop delivering data now and report the close when the
      * runtime confirms it, or after a grace period if it never does.
      */
-    _closing(code, reason, graceMs) {
+    _closing(code, reason) {
       if (state === 'closed') return;
-      if (state !== 'closing') state = 'closing';
+      state = 'closing';
       if (graceTimer === null) {
         graceTimer = setTimeout(() => {
           graceTimer = null;
           latch._close(code, reason);
-        }, graceMs === undefined ? CLOSE_GRACE_MS : graceMs);
+        }, CLOSE_GRACE_MS);
       }
     },
   };
@@ -171,7 +171,7 @@ function failSoon(latch, err) {
 
 /** The Transport of a socket that never got going: `err` (anything thrown) is reported soon. */
 function failedSocket(latch, err) {
-  failSoon(latch, err instanceof Error ? err : new Error(String(err)));
+  failSoon(latch, toError(err));
   return { send() {}, close() {} };
 }
 

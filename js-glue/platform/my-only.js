@@ -3,4 +3,4 @@
 const { createMyPlatform } = require('./my');
 const { singlePlatform } = require('./single');
 
-module.exports = { selectPlatform: singlePlatform(createMyPlatform, 'Alipay (dist/my/)') };
+module.exports = { selectPlatform: singlePlatform(createMyPlatform, 'dist/my/') };

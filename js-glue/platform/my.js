@@ -59,6 +59,60 @@ function messageBytes(res) {
   return toBytes(data);
 }
 
+/**
+ * What both kinds of Alipay socket (a SocketTask, the legacy global one) need on top of the
+ * latch: the Transport and the handlers of message and error events. A failure (an error
+ * event, data that is not MQTT, a failed send) closes the socket with 1000 'error' and the
+ * latch reports 1006.
+ * @param {object} latch  socketLatch
+ * @param {(code: number, reason: string) => void} shut  closes the runtime socket; may throw
+ *   (a dead socket: the grace timer reports the close)
+ * @param {(message: object) => void} send  the runtime's send, given {data, isBuffer, fail}
+ */
+function socketTransport(latch, shut, send) {
+  const tryShut = (code, reason) => {
+    try {
+      shut(code, reason);
+    } catch (_) {
+      // nothing more to do: the grace timer reports the close
+    }
+  };
+  const fail = (err) => {
+    if (latch._fail(err)) tryShut(1000, 'error');
+  };
+  return {
+    _onError: (res) => fail(new Error('Alipay socket ' + myErrorMessage(res, 'error'))),
+    _receive(res) {
+      if (!latch._live) return;
+      let bytes;
+      try {
+        bytes = messageBytes(res);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      latch._message(bytes);
+    },
+    _transport: {
+      send(bytes) {
+        if (latch._state !== 'open') return;
+        send({
+          data: base64.encode(bytes),
+          isBuffer: true,
+          fail: (res) => fail(new Error('Alipay socket send failed: ' + myErrorMessage(res, 'unknown error'))),
+        });
+      },
+      close(code, reason) {
+        if (!latch._live) return;
+        const c = closeCode(code);
+        const r = closeReason(reason);
+        latch._closing(c, r);
+        tryShut(c, r);
+      },
+    },
+  };
+}
+
 /** The legacy API has one socket per mini-program; this is the one currently owning it. */
 let legacyOwner = null;
 
@@ -97,49 +151,12 @@ function createMyPlatform(options) {
   }
 
   function taskTransport(task, latch) {
-    const fail = (err) => {
-      if (!latch._fail(err)) return;
-      try {
-        task.close({ code: 1000, reason: 'error' });
-      } catch (_) {
-        // already dead: the grace timer reports the close
-      }
-    };
+    const socket = socketTransport(latch, (code, reason) => task.close({ code, reason }), (message) => task.send(message));
     task.onOpen(() => latch._open());
-    task.onMessage((res) => {
-      if (!latch._live) return;
-      let bytes;
-      try {
-        bytes = messageBytes(res);
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      latch._message(bytes);
-    });
-    task.onError((res) => fail(new Error('Alipay socket ' + myErrorMessage(res, 'error'))));
+    task.onMessage(socket._receive);
+    task.onError(socket._onError);
     task.onClose((res) => latch._close(res && res.code, res && res.reason));
-    return {
-      send(bytes) {
-        if (latch._state !== 'open') return;
-        task.send({
-          data: base64.encode(bytes),
-          isBuffer: true,
-          fail: (res) => fail(new Error('Alipay socket send failed: ' + myErrorMessage(res, 'unknown error'))),
-        });
-      },
-      close(code, reason) {
-        if (!latch._live) return;
-        const c = closeCode(code);
-        const r = closeReason(reason);
-        latch._closing(c, r);
-        try {
-          task.close({ code: c, reason: r });
-        } catch (_) {
-          // the grace timer reports the close
-        }
-      },
-    };
+    return socket._transport;
   }
 
   function legacyTransport(latch) {
@@ -147,20 +164,12 @@ function createMyPlatform(options) {
     legacyOwner = token;
     // Global handlers outlive sockets: each checks that its socket still owns the API.
     const mine = () => legacyOwner === token;
+    // The legacy closeSocket takes no code or reason: the latch reports ours.
+    const socket = socketTransport(latch, () => mine() && api.closeSocket({}), (message) => mine() && api.sendSocketMessage(message));
     const handlers = {
       Open: () => mine() && latch._open(),
-      Message: (res) => {
-        if (!mine() || !latch._live) return;
-        let bytes;
-        try {
-          bytes = messageBytes(res);
-        } catch (err) {
-          fail(err);
-          return;
-        }
-        latch._message(bytes);
-      },
-      Error: (res) => mine() && fail(new Error('Alipay socket ' + myErrorMessage(res, 'error'))),
+      Message: (res) => mine() && socket._receive(res),
+      Error: (res) => mine() && socket._onError(res),
       Close: (res) => {
         if (mine()) latch._close(res && res.code, res && res.reason);
       },
@@ -181,34 +190,7 @@ function createMyPlatform(options) {
         if (typeof api['offSocket' + k] === 'function') api['offSocket' + k](handlers[k]);
       });
     }
-    function fail(err) {
-      if (!latch._fail(err)) return;
-      try {
-        api.closeSocket({});
-      } catch (_) {
-        // the grace timer reports the close
-      }
-    }
-    return {
-      send(bytes) {
-        if (!mine() || latch._state !== 'open') return;
-        api.sendSocketMessage({
-          data: base64.encode(bytes),
-          isBuffer: true,
-          fail: (res) => fail(new Error('Alipay socket send failed: ' + myErrorMessage(res, 'unknown error'))),
-        });
-      },
-      close(code, reason) {
-        if (!mine() || !latch._live) return;
-        // The legacy closeSocket takes no code; keep ours for the report.
-        latch._closing(code || 1000, reason || '');
-        try {
-          api.closeSocket({});
-        } catch (_) {
-          // the grace timer reports the close
-        }
-      },
-    };
+    return socket._transport;
   }
 
   function instantiateWasm(imports) {
@@ -217,13 +199,8 @@ function createMyPlatform(options) {
     if (wantsFallback(opts, engine)) {
       return instantiateFallback(opts, imports, opts.forceFallback ? '' : 'this Alipay runtime has no WebAssembly');
     }
-    let bytes;
-    try {
-      bytes = embeddedWasmBytes(opts);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return instantiateStandard(engine, bytes, imports);
+    // A missing or damaged mqtt.wasm.js rejects like a failed instantiation.
+    return Promise.resolve().then(() => instantiateStandard(engine, embeddedWasmBytes(opts), imports));
   }
 
   function watchLifecycle(hooks) {

@@ -7,7 +7,7 @@
 
 /**
  * @param {function(object): object} create  createWxPlatform or createMyPlatform
- * @param {string} build  the build's folder, named in the error
+ * @param {string} build  the build's folder (dist/wx/, dist/my/), named in the error
  * @returns {function(object): object} selectPlatform
  */
 function singlePlatform(create, build) {
@@ -15,7 +15,7 @@ function singlePlatform(create, build) {
     try {
       return create(options);
     } catch (e) {
-      e.message += ' (this mqtt.min.js is the ' + build + ' build: Alipay pages use dist/my/, WeChat pages dist/wx/, browsers, Node and bundlers dist/mqtt.min.js)';
+      e.message += ' (this is the ' + build + ' build: Alipay pages use dist/my/, WeChat pages dist/wx/, browsers, Node and bundlers dist/mqtt.min.js)';
       throw e;
     }
   };

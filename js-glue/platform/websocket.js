@@ -7,6 +7,7 @@
 
 const { exactArrayBuffer, toBytes, socketLatch, failedSocket, randomBytes, jsonBody, closeCode, closeReason } = require('./common');
 const { CLOUD_SIGNING } = require('../build-flags');
+const { toError } = require('../client/errors');
 const { embeddedWasmBytes, instantiateStandard } = require('./embedded-wasm');
 // --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
 const { wantsFallback, instantiateFallback } = require('./fallback');
@@ -88,7 +89,7 @@ function createWebSocketPlatform(options) {
         try {
           socket.send(exactArrayBuffer(bytes));
         } catch (err) {
-          fail(err instanceof Error ? err : new Error(String(err)));
+          fail(toError(err));
         }
       },
       close(code, reason) {
@@ -133,13 +134,10 @@ function createWebSocketPlatform(options) {
     if (wantsFallback(opts, engine)) {
       return instantiateFallback(opts, imports, opts.forceFallback ? '' : 'this runtime has no WebAssembly');
     }
-    let bytes;
-    try {
-      bytes = (opts.wasmBytes || !isNode()) ? embeddedWasmBytes(opts) : nodeWasmBytes();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return instantiateStandard(engine, bytes, imports);
+    // A wasm file that cannot be read rejects like a failed instantiation.
+    return Promise.resolve().then(() =>
+      instantiateStandard(engine, opts.wasmBytes || !isNode() ? embeddedWasmBytes(opts) : nodeWasmBytes(), imports)
+    );
   }
 
   function watchLifecycle(hooks) {
@@ -151,21 +149,20 @@ function createWebSocketPlatform(options) {
       if (doc.hidden) hooks.hide();
       else hooks.show();
     };
-    const onOnline = () => active && hooks.online();
-    const onOffline = () => active && hooks.offline();
-    if (doc && typeof doc.addEventListener === 'function') doc.addEventListener('visibilitychange', onVisibility);
-    if (win && typeof win.addEventListener === 'function') {
-      win.addEventListener('online', onOnline);
-      win.addEventListener('offline', onOffline);
-    }
+    const listeners = [
+      [doc, 'visibilitychange', onVisibility],
+      [win, 'online', () => active && hooks.online()],
+      [win, 'offline', () => active && hooks.offline()],
+    ];
+    const each = (method) =>
+      listeners.forEach(([target, type, fn]) => {
+        if (target && typeof target[method] === 'function') target[method](type, fn);
+      });
+    each('addEventListener');
     return () => {
       if (!active) return;
       active = false;
-      if (doc && typeof doc.removeEventListener === 'function') doc.removeEventListener('visibilitychange', onVisibility);
-      if (win && typeof win.removeEventListener === 'function') {
-        win.removeEventListener('online', onOnline);
-        win.removeEventListener('offline', onOffline);
-      }
+      each('removeEventListener');
     };
   }
 

@@ -4,4 +4,4 @@ const { withFallback } = require('./wx');
 const { wantsFallback, instantiateFallback } = require('./no-fallback');
 const { singlePlatform } = require('./single');
 
-module.exports = { selectPlatform: singlePlatform(withFallback({ wantsFallback, instantiateFallback }), 'WeChat (dist/wx/)') };
+module.exports = { selectPlatform: singlePlatform(withFallback({ wantsFallback, instantiateFallback }), 'dist/wx/') };

@@ -24,6 +24,9 @@ const { wantsFallback, instantiateFallback } = require('./fallback');
 
 const budget = socketBudget('WeChat', MINIPROGRAM_SOCKET_LIMIT);
 
+/** wsOptions that wx.connectSocket takes as they are. */
+const WS_OPTIONS = ['timeout', 'tcpNoDelay', 'perMessageDeflate'];
+
 /**
  * Where the compressed wasm is looked for when the page gives no `wasmPath`. WXWebAssembly
  * takes only a path inside the code package and a module cannot learn its own path, so we
@@ -32,10 +35,9 @@ const budget = socketBudget('WeChat', MINIPROGRAM_SOCKET_LIMIT);
  */
 const DEFAULT_WASM_PATHS = ['/miniprogram_npm/mpmqtt', '/utils', '/lib', '/libs', ''].map((dir) => dir + '/mqtt.wasm.br');
 
+/** The text of a wx fail callback's result (errMsg) or of an Error. */
 function wxErrorMessage(res, fallback = 'unknown error') {
-  if (res && res.errMsg) return String(res.errMsg);
-  if (res && res.message) return String(res.message);
-  return fallback;
+  return String((res && (res.errMsg || res.message)) || fallback);
 }
 
 /**
@@ -64,9 +66,7 @@ function wxPlatform(options, hooks) {
       fail: (res) => failSoon(latch, new Error('wx.connectSocket failed: ' + wxErrorMessage(res))),
     };
     if (so.headers) req.header = so.headers;
-    if (ws.timeout !== undefined) req.timeout = ws.timeout;
-    if (ws.tcpNoDelay !== undefined) req.tcpNoDelay = ws.tcpNoDelay;
-    if (ws.perMessageDeflate !== undefined) req.perMessageDeflate = ws.perMessageDeflate;
+    for (const k of WS_OPTIONS) if (ws[k] !== undefined) req[k] = ws[k];
 
     let task;
     try {
@@ -144,13 +144,8 @@ function wxPlatform(options, hooks) {
           )
         );
       }
-      let pending;
-      try {
-        pending = Promise.resolve(engine.instantiate(paths[i], imports));
-      } catch (err) {
-        pending = Promise.reject(err);
-      }
-      return pending.then(
+      // A synchronous throw counts as a failure of this path like a rejection.
+      return Promise.resolve().then(() => engine.instantiate(paths[i], imports)).then(
         (result) => {
           // Typings promise an Instance; devices return {instance, module}.
           const instance = result && result.instance ? result.instance : result;

@@ -140,3 +140,48 @@ test('watchLifecycle in Node has nothing to watch and unsubscribes cleanly', () 
   stop();
   stop();
 });
+
+test('watchLifecycle in a browser: page visibility and online/offline reach the hooks until unsubscribed', () => {
+  /** An EventTarget-like global that records its listeners. */
+  const target = (extra) =>
+    Object.assign(
+      {
+        listeners: {},
+        addEventListener(type, fn) {
+          (this.listeners[type] = this.listeners[type] || []).push(fn);
+        },
+        removeEventListener(type, fn) {
+          this.listeners[type] = (this.listeners[type] || []).filter((f) => f !== fn);
+        },
+        fire(type) {
+          (this.listeners[type] || []).forEach((fn) => fn());
+        },
+      },
+      extra
+    );
+  const doc = target({ hidden: false });
+  const win = target();
+  global.document = doc;
+  global.window = win;
+  try {
+    const calls = [];
+    const hook = (name) => () => calls.push(name);
+    const stop = createWebSocketPlatform({}).watchLifecycle({ show: hook('show'), hide: hook('hide'), online: hook('online'), offline: hook('offline') });
+    doc.hidden = true;
+    doc.fire('visibilitychange');
+    doc.hidden = false;
+    doc.fire('visibilitychange');
+    win.fire('offline');
+    win.fire('online');
+    assert.deepStrictEqual(calls, ['hide', 'show', 'offline', 'online']);
+    stop();
+    stop();
+    assert.deepStrictEqual([doc.listeners.visibilitychange, win.listeners.online, win.listeners.offline], [[], [], []]);
+    doc.fire('visibilitychange');
+    win.fire('online');
+    assert.strictEqual(calls.length, 4);
+  } finally {
+    delete global.document;
+    delete global.window;
+  }
+});
