@@ -1274,7 +1274,7 @@ impl Session {
         dup: bool,
         properties: Option<PublishProperties>,
     ) -> OpId {
-        let payload = Bytes::copy_from_slice(payload);
+        let payload = codec::bytes_of(payload.to_vec());
         self.publish_bytes(now, topic, payload, qos, retain, dup, properties)
     }
 

@@ -119,7 +119,7 @@ pub fn binary_of(v: &Value) -> Option<Vec<u8>> {
 }
 
 fn binary(obj: &Value, key: &str) -> Option<Bytes> {
-    binary_of(&obj.get(key)).map(Bytes::from)
+    binary_of(&obj.get(key)).map(crate::codec::bytes_of)
 }
 
 /// `{name: value | [values]}` → pairs in order; `None` when a value is not a string.
