@@ -863,18 +863,14 @@ impl Session {
             self.start_attempt(now);
             return;
         }
-        self.error(
-            ErrorKind::ConnectionRefused,
-            code,
-            String::from(connack_reason(code, v5)),
-        );
+        self.error(ErrorKind::ConnectionRefused, code, connack_reason(code, v5));
         if self.opts.reconnect_on_connack_error {
             self.connection_lost(now, false);
         } else {
             self.events.push_back(Event::Closed {
                 was_connected: false,
             });
-            self.give_up(now, OpError::ConnectionClosed, connack_reason(code, v5));
+            self.give_up(now, OpError::ConnectionClosed, &connack_reason(code, v5));
         }
     }
 
