@@ -62,10 +62,9 @@ struct Outgoing {
     held: bool,
 }
 
-enum Request {
-    Subscribe(Subscribe),
-    Unsubscribe(Unsubscribe),
-}
+/// A SUBSCRIBE or UNSUBSCRIBE, kept as the packet it is written as: writing it then needs
+/// no copy of its filters and properties (a copy of each cost wasm size).
+type Request = Packet;
 
 struct PendingAck {
     op: OpId,
@@ -460,8 +459,8 @@ impl Session {
         self.events.push_back(Event::Closed { was_connected });
         self.reset_connection_state();
         // SUBSCRIBE/UNSUBSCRIBE are idempotent: send them again on the next connection.
-        for (_, p) in self.requests.take_all().into_iter().rev() {
-            self.ids.release(request_pkid(&p.request));
+        for (pkid, p) in self.requests.take_all().into_iter().rev() {
+            self.ids.release(pkid);
             if p.op != 0 {
                 self.queue.push_front(Queued::Request(p.op, p.request));
             }
@@ -561,8 +560,8 @@ impl Session {
             self.ids.release(o.publish.pkid);
             self.fail(o.op, error, 0, o.publish.pkid, text);
         }
-        for (_, p) in self.requests.take_all() {
-            self.ids.release(request_pkid(&p.request));
+        for (pkid, p) in self.requests.take_all() {
+            self.ids.release(pkid);
             // op 0 is an internal resubscription: the page has no callback waiting for it.
             if p.op != 0 {
                 self.fail(p.op, error, 0, 0, text);
@@ -1012,22 +1011,13 @@ impl Session {
                 let Some(pkid) = self.ids.allocate() else {
                     return;
                 };
-                let sub = Subscribe {
+                let request = Packet::Subscribe(Subscribe {
                     pkid,
                     filters: chunk.to_vec(),
                     properties: properties.clone(),
-                };
-                if self
-                    .write_packet(now, &Packet::Subscribe(sub.clone()))
-                    .is_ok()
-                {
-                    self.requests.insert(
-                        pkid,
-                        PendingAck {
-                            op: 0,
-                            request: Request::Subscribe(sub),
-                        },
-                    );
+                });
+                if self.write_packet(now, &request).is_ok() {
+                    self.requests.insert(pkid, PendingAck { op: 0, request });
                 } else {
                     self.ids.release(pkid);
                 }
@@ -1160,7 +1150,7 @@ impl Session {
 
     fn handle_suback(&mut self, now: u64, ack: SubAck) {
         let Some(PendingAck {
-            request: Request::Subscribe(sub),
+            request: Packet::Subscribe(sub),
             ..
         }) = self.requests.get(&ack.pkid)
         else {
@@ -1173,7 +1163,7 @@ impl Session {
             return;
         };
         self.ids.release(ack.pkid);
-        if let Request::Subscribe(Subscribe {
+        if let Packet::Subscribe(Subscribe {
             filters,
             properties,
             ..
@@ -1206,7 +1196,7 @@ impl Session {
 
     fn handle_unsuback(&mut self, now: u64, ack: UnsubAck) {
         let Some(PendingAck {
-            request: Request::Unsubscribe(_),
+            request: Packet::Unsubscribe(_),
             ..
         }) = self.requests.get(&ack.pkid)
         else {
@@ -1216,7 +1206,7 @@ impl Session {
             return;
         };
         self.ids.release(ack.pkid);
-        if let Request::Unsubscribe(unsub) = p.request {
+        if let Packet::Unsubscribe(unsub) = p.request {
             for f in &unsub.filters {
                 if let Some(i) = self
                     .subscriptions
@@ -1414,7 +1404,7 @@ impl Session {
             filters,
             properties: if v5 { properties } else { None },
         };
-        self.request(now, op, Request::Subscribe(sub));
+        self.request(now, op, Packet::Subscribe(sub));
         op
     }
 
@@ -1458,7 +1448,7 @@ impl Session {
         self.request(
             now,
             op,
-            Request::Unsubscribe(Unsubscribe {
+            Packet::Unsubscribe(Unsubscribe {
                 pkid: 0,
                 filters,
                 user_properties,
@@ -1680,19 +1670,14 @@ impl Session {
         let Some(pkid) = self.ids.allocate() else {
             return self.enqueue(op, Queued::Request(op, request));
         };
-        let packet = match &mut request {
-            Request::Subscribe(s) => {
-                s.pkid = pkid;
-                Packet::Subscribe(s.clone())
-            }
-            Request::Unsubscribe(u) => {
-                u.pkid = pkid;
-                Packet::Unsubscribe(u.clone())
-            }
-        };
-        let fits = codec::encoded_len_from_client(&packet, self.opts.protocol)
+        match &mut request {
+            Packet::Subscribe(s) => s.pkid = pkid,
+            Packet::Unsubscribe(u) => u.pkid = pkid,
+            _ => {}
+        }
+        let fits = codec::encoded_len_from_client(&request, self.opts.protocol)
             .is_ok_and(|l| l <= self.server.maximum_packet_size);
-        if !fits || self.write_packet(now, &packet).is_err() {
+        if !fits || self.write_packet(now, &request).is_err() {
             self.ids.release(pkid);
             return self.fail(
                 op,
@@ -1816,13 +1801,6 @@ fn qos_of(q: u8) -> Option<QoS> {
         1 => Some(QoS::AtLeastOnce),
         2 => Some(QoS::ExactlyOnce),
         _ => None,
-    }
-}
-
-fn request_pkid(r: &Request) -> u16 {
-    match r {
-        Request::Subscribe(s) => s.pkid,
-        Request::Unsubscribe(u) => u.pkid,
     }
 }
 
