@@ -386,8 +386,8 @@ impl Session {
         self.decoder.clear();
         self.decoder.set_version(self.opts.protocol);
         self.tx.clear();
-        let connect = self.connect_packet();
-        let limit = connect
+        let limit = self
+            .opts
             .properties
             .as_ref()
             .and_then(|p| p.max_packet_size)
@@ -396,7 +396,12 @@ impl Session {
             });
         self.decoder.set_max_packet_size(limit);
         self.phase = Phase::AwaitConnAck;
-        if let Err(e) = self.write_packet(now, &Packet::Connect(connect)) {
+        let packet = Packet::Connect(self.connect_packet());
+        let written = self.write_packet(now, &packet);
+        if let Packet::Connect(c) = packet {
+            self.return_connect_properties(c);
+        }
+        if let Err(e) = written {
             // Only an oversized will or credentials get here: nothing will ever fix it.
             self.events.push_back(Event::CloseTransport);
             self.error(
@@ -412,8 +417,10 @@ impl Session {
         }
     }
 
-    fn connect_packet(&self) -> Connect {
-        let o = &self.opts;
+    /// CONNECT from the options and credentials. The property sets are lent, not copied
+    /// (copies cost wasm size): `return_connect_properties` puts them back.
+    fn connect_packet(&mut self) -> Connect {
+        let o = &mut self.opts;
         let creds = self.credentials.as_ref();
         Connect {
             protocol: o.protocol,
@@ -430,14 +437,21 @@ impl Session {
                 Some(c) => c.password.clone(),
                 None => o.password.clone(),
             },
-            will: o.will.as_ref().map(|w| Will {
+            will: o.will.as_mut().map(|w| Will {
                 topic: w.topic.clone(),
                 payload: w.payload.clone(),
                 qos: w.qos,
                 retain: w.retain,
-                properties: w.properties.clone(),
+                properties: w.properties.take(),
             }),
-            properties: o.properties.clone(),
+            properties: o.properties.take(),
+        }
+    }
+
+    fn return_connect_properties(&mut self, c: Connect) {
+        self.opts.properties = c.properties;
+        if let (Some(w), Some(sent)) = (&mut self.opts.will, c.will) {
+            w.properties = sent.properties;
         }
     }
 
