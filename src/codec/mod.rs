@@ -285,7 +285,7 @@ pub fn encode(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<false>(packet, version, out)
+    encode_as::<false>(packet, version, usize::MAX, out)
 }
 
 /// `encode` for the client: CONNACK, SUBACK and UNSUBACK, which only a broker sends, are
@@ -295,16 +295,31 @@ pub fn encode_from_client(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<true>(packet, version, out)
+    encode_as::<true>(packet, version, usize::MAX, out)
+}
+
+/// `encode_from_client` of a packet that must fit `max_size` bytes (a broker's Maximum
+/// Packet Size): `PacketTooLarge` otherwise. One encoding pass counts for both.
+pub fn encode_from_client_within(
+    packet: &Packet,
+    version: ProtocolVersion,
+    max_size: usize,
+    out: &mut Vec<u8>,
+) -> Result<usize, CodecError> {
+    encode_as::<true>(packet, version, max_size, out)
 }
 
 fn encode_as<const FROM_CLIENT: bool>(
     packet: &Packet,
     version: ProtocolVersion,
+    max_size: usize,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
     let byte1 = encode::header_byte(packet)?;
     let len = body_len::<FROM_CLIENT>(packet, version)?;
+    if 1 + wire::varint_len(len) + len as usize > max_size {
+        return Err(CodecError::PacketTooLarge);
+    }
     let start = out.len();
     let written = {
         let mut s = Sink::to(out);

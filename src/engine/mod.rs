@@ -1615,12 +1615,9 @@ impl Session {
             None
         };
         let packet = Packet::Publish(core::mem::replace(p, blank_publish()));
-        let result = match codec::encoded_len_from_client(&packet, self.opts.protocol) {
-            Ok(len) if len <= self.server.maximum_packet_size => self
-                .write_packet(now, &packet)
-                .map_err(|_| OpError::PacketTooLarge),
-            _ => Err(OpError::PacketTooLarge),
-        };
+        let result = self
+            .write_packet_within(now, &packet, self.server.maximum_packet_size)
+            .map_err(|_| OpError::PacketTooLarge);
         if let Packet::Publish(back) = packet {
             *p = back;
         }
@@ -1689,9 +1686,8 @@ impl Session {
             Packet::Unsubscribe(u) => u.pkid = pkid,
             _ => {}
         }
-        let fits = codec::encoded_len_from_client(&request, self.opts.protocol)
-            .is_ok_and(|l| l <= self.server.maximum_packet_size);
-        if !fits || self.write_packet(now, &request).is_err() {
+        let max = self.server.maximum_packet_size;
+        if self.write_packet_within(now, &request, max).is_err() {
             self.ids.release(pkid);
             return self.fail(
                 op,
@@ -1732,7 +1728,18 @@ impl Session {
     // ----- output helpers -------------------------------------------------------------------
 
     fn write_packet(&mut self, now: u64, packet: &Packet) -> Result<(), codec::CodecError> {
-        codec::encode_from_client(packet, self.opts.protocol, &mut self.tx)?;
+        self.write_packet_within(now, packet, usize::MAX)
+    }
+
+    /// `write_packet` of a packet that must fit `max_size` bytes (the broker's Maximum
+    /// Packet Size).
+    fn write_packet_within(
+        &mut self,
+        now: u64,
+        packet: &Packet,
+        max_size: usize,
+    ) -> Result<(), codec::CodecError> {
+        codec::encode_from_client_within(packet, self.opts.protocol, max_size, &mut self.tx)?;
         self.last_sent = now;
         if self.packet_events {
             self.events.push_back(Event::PacketSent {
