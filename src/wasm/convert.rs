@@ -582,7 +582,8 @@ impl Props {
     fn new() -> Props {
         Props(ObjectWriter::new())
     }
-    fn num<T: Into<f64>>(&mut self, key: &str, v: Option<T>) {
+    /// `u32` for every width: one copy in the wasm instead of one per integer type.
+    fn num(&mut self, key: &str, v: Option<u32>) {
         if let Some(v) = v {
             self.0.num(key, v.into());
         }
@@ -635,12 +636,12 @@ impl Props {
 pub fn connack_properties_js(p: &ConnAckProperties) -> Vec<u8> {
     let mut o = Props::new();
     o.num("sessionExpiryInterval", p.session_expiry_interval);
-    o.num("receiveMaximum", p.receive_max);
-    o.num("maximumQoS", p.max_qos);
+    o.num("receiveMaximum", p.receive_max.map(u32::from));
+    o.num("maximumQoS", p.max_qos.map(u32::from));
     o.flag("retainAvailable", p.retain_available);
     o.num("maximumPacketSize", p.max_packet_size);
     o.text("assignedClientIdentifier", &p.assigned_client_identifier);
-    o.num("topicAliasMaximum", p.topic_alias_max);
+    o.num("topicAliasMaximum", p.topic_alias_max.map(u32::from));
     o.text("reasonString", &p.reason_string);
     o.user(&p.user_properties);
     o.flag(
@@ -655,7 +656,7 @@ pub fn connack_properties_js(p: &ConnAckProperties) -> Vec<u8> {
         "sharedSubscriptionAvailable",
         p.shared_subscription_available,
     );
-    o.num("serverKeepAlive", p.server_keep_alive);
+    o.num("serverKeepAlive", p.server_keep_alive.map(u32::from));
     o.text("responseInformation", &p.response_information);
     o.text("serverReference", &p.server_reference);
     o.text("authenticationMethod", &p.authentication_method);
@@ -667,13 +668,13 @@ pub fn publish_properties_js(p: &PublishProperties) -> Vec<u8> {
     let mut o = Props::new();
     o.flag("payloadFormatIndicator", p.payload_format_indicator);
     o.num("messageExpiryInterval", p.message_expiry_interval);
-    o.num("topicAlias", p.topic_alias);
+    o.num("topicAlias", p.topic_alias.map(u32::from));
     o.text("responseTopic", &p.response_topic);
     o.bytes("correlationData", &p.correlation_data);
     o.user(&p.user_properties);
     match p.subscription_identifiers.as_slice() {
         [] => {}
-        [one] => o.num("subscriptionIdentifier", Some(*one as f64)),
+        [one] => o.0.num("subscriptionIdentifier", *one as f64),
         many => o.0.array("subscriptionIdentifier", |a| {
             many.iter().for_each(|id| a.num(*id as f64))
         }),
