@@ -130,13 +130,13 @@ fn user_properties_of(v: &Value) -> Option<Vec<(String, String)>> {
     }
     let mut ok = true;
     let parsed = v.each_entry(|name, value| {
-        let mut push = |item: &Value| match *item {
-            Value::Str(s) => out.push((String::from(name), String::from(s))),
-            _ => ok = false,
-        };
-        match value.items() {
-            Some(list) => list.iter().for_each(&mut push),
-            None => push(&value),
+        let list = value.items();
+        let values = list.as_deref().unwrap_or(core::slice::from_ref(&value));
+        for item in values {
+            match *item {
+                Value::Str(s) => out.push((String::from(name), String::from(s))),
+                _ => ok = false,
+            }
         }
     });
     (parsed && ok).then_some(out)
