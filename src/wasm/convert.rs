@@ -74,7 +74,7 @@ fn check(obj: &Value, checks: &Checks) -> Result<(), &'static str> {
 
 // Readers for checked fields: a wrong type reads as absent, which `check` already refused.
 
-fn text(obj: &Value, key: &str) -> Option<String> {
+pub fn text(obj: &Value, key: &str) -> Option<String> {
     match obj.get(key) {
         Value::Str(s) => Some(String::from(s)),
         _ => None,
@@ -546,16 +546,17 @@ pub fn filters(
         }
         check(f, FILTER_RH).map_err(|e| (OpError::InvalidArgument, e))?;
     }
-    Ok(items
-        .iter()
-        .map(|f| SubscribeFilter {
+    let mut filters = Vec::new();
+    for f in &items {
+        filters.push(SubscribeFilter {
             filter: text(f, "topic").unwrap_or_default(),
             qos: qos_of(whole(f, "qos")),
             no_local: boolean(f, "nl").unwrap_or(false),
             retain_as_published: boolean(f, "rap").unwrap_or(false),
             retain_handling: whole(f, "rh").unwrap_or(0) as u8,
-        })
-        .collect())
+        });
+    }
+    Ok(filters)
 }
 
 /// `string[]` → topics.

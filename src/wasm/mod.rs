@@ -290,13 +290,13 @@ pub unsafe extern "C" fn mq_provide_credentials(
 ) {
     let record = adopt(record, len);
     let args = Value::parse(&record);
-    let text = |key: &str| match args.get(key) {
-        Value::Str(s) => Some(String::from(s)),
-        _ => None,
-    };
     let password = convert::binary_of(&args.get("password")).map(crate::codec::bytes_of);
-    core.session
-        .provide_credentials(ms(now), text("username"), password, text("clientId"));
+    core.session.provide_credentials(
+        ms(now),
+        convert::text(&args, "username"),
+        password,
+        convert::text(&args, "clientId"),
+    );
 }
 
 /// # Safety
