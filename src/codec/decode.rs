@@ -56,6 +56,8 @@ pub fn check_flags(kind: u8, flags: u8) -> Result<(), CodecError> {
 /// Decodes one packet whose fixed header byte is `byte1` and whose body is `body`.
 /// `byte1` already passed `check_flags` (both callers frame the packet first).
 /// `FROM_BROKER`: refuse, unread, the packets only a client sends (`NotFromBroker`).
+// Not inlined into `Decoder::next`: measured 50 bytes smaller raw, 100 brotli.
+#[inline(never)]
 pub fn packet<const FROM_BROKER: bool>(
     byte1: u8,
     body: Bytes,

@@ -73,7 +73,7 @@ pub fn body<const FROM_CLIENT: bool>(
             s.u8(u8::from(c.session_present));
             s.u8(c.code);
             if v5 {
-                props::write_connack(s, c.properties.as_ref())?;
+                props::write(s, c.properties.as_ref())?;
             }
             Ok(())
         }
@@ -84,7 +84,7 @@ pub fn body<const FROM_CLIENT: bool>(
             // section, even an empty one, as MQTT.js writes them.
             if v5 && (a.reason != 0 || !props::ack_is_empty(a.properties.as_ref())) {
                 s.u8(a.reason);
-                props::write_ack(s, a.properties.as_ref())?;
+                props::write(s, a.properties.as_ref())?;
             }
             Ok(())
         }
@@ -92,7 +92,7 @@ pub fn body<const FROM_CLIENT: bool>(
         Packet::SubAck(a) => {
             pkid(s, a.pkid)?;
             if v5 {
-                props::write_ack(s, a.properties.as_ref())?;
+                props::write(s, a.properties.as_ref())?;
             }
             codes(s, &a.codes)
         }
@@ -113,7 +113,7 @@ pub fn body<const FROM_CLIENT: bool>(
         Packet::UnsubAck(a) => {
             pkid(s, a.pkid)?;
             if v5 {
-                props::write_ack(s, a.properties.as_ref())?;
+                props::write(s, a.properties.as_ref())?;
                 codes(s, &a.codes)?;
             }
             Ok(())
@@ -124,7 +124,7 @@ pub fn body<const FROM_CLIENT: bool>(
             // the short forms brokers send (`e0 00`, `e0 01 8e`).
             if v5 {
                 s.u8(d.reason);
-                props::write_disconnect(s, d.properties.as_ref())?;
+                props::write(s, d.properties.as_ref())?;
             }
             Ok(())
         }
@@ -133,7 +133,7 @@ pub fn body<const FROM_CLIENT: bool>(
                 return Err(CodecError::ProtocolError("AUTH needs MQTT 5"));
             }
             s.u8(a.reason);
-            props::write_auth(s, a.properties.as_ref())
+            props::write(s, a.properties.as_ref())
         }
     }
 }
@@ -181,12 +181,12 @@ fn connect(s: &mut Sink, c: &Connect) -> Result<(), CodecError> {
     s.u8(flags);
     s.u16(c.keep_alive);
     if v5 {
-        props::write_connect(s, c.properties.as_ref())?;
+        props::write(s, c.properties.as_ref())?;
     }
     s.string(&c.client_id)?;
     if let Some(w) = &c.will {
         if v5 {
-            props::write_will(s, w.properties.as_ref())?;
+            props::write(s, w.properties.as_ref())?;
         }
         validate::topic_name(&w.topic)?;
         s.string(&w.topic)?;
@@ -217,7 +217,7 @@ fn publish(s: &mut Sink, p: &Publish, v5: bool) -> Result<(), CodecError> {
         if let Some(0) = p.properties.as_ref().and_then(|pp| pp.topic_alias) {
             return Err(CodecError::ProtocolError("Topic Alias 0"));
         }
-        props::write_publish(s, p.properties.as_ref())?;
+        props::write(s, p.properties.as_ref())?;
     }
     s.put(&p.payload);
     Ok(())
@@ -226,7 +226,7 @@ fn publish(s: &mut Sink, p: &Publish, v5: bool) -> Result<(), CodecError> {
 fn subscribe(s: &mut Sink, sub: &Subscribe, v5: bool) -> Result<(), CodecError> {
     pkid(s, sub.pkid)?;
     if v5 {
-        props::write_subscribe(s, sub.properties.as_ref())?;
+        props::write(s, sub.properties.as_ref())?;
     }
     if sub.filters.is_empty() {
         return Err(CodecError::NoTopicFilters);

@@ -16,6 +16,13 @@ use alloc::vec::Vec;
 use bytes::{Buf, Bytes};
 use wire::Sink;
 
+/// `Bytes` owning `v`, without a copy. Every `Bytes` the crate makes from a buffer comes
+/// from here: `Bytes::from(Vec)` brings two more kinds of shared buffer into the wasm (about
+/// 1 KB of their reference counting), where one kind, owner-based, serves every use.
+pub fn bytes_of(v: Vec<u8>) -> Bytes {
+    Bytes::from_owner(v)
+}
+
 /// Why bytes could not be decoded or a packet could not be encoded.
 ///
 /// Messages are static so release builds carry no formatting machinery; the glue adds
@@ -135,9 +142,13 @@ fn frame(buf: &[u8], max_packet_size: usize) -> Result<Option<Frame>, CodecError
 
 /// Incremental stream decoder: WebSocket messages may split a packet or carry several.
 pub struct Decoder {
-    /// Received bytes not yet returned as packets. `Bytes` rather than `BytesMut`: packets
-    /// are cut from it without a copy either way, and `BytesMut` was about 1.5 KB of wasm.
+    /// Received bytes not yet returned as packets, which are cut from it without a copy.
+    /// `Bytes` rather than `BytesMut`, which was about 1.5 KB of wasm.
     buf: Bytes,
+    /// Where bytes accumulate while the frame at the front is incomplete (then `buf` is
+    /// empty): a `Vec` grows in amortised linear time, so a large packet arriving in many
+    /// pieces is not copied once per piece. It becomes `buf` once the frame is whole.
+    partial: Vec<u8>,
     version: ProtocolVersion,
     max_packet_size: usize,
     /// Set by the first error: the stream cannot be resynchronised, so every later call
@@ -150,6 +161,7 @@ impl Decoder {
     pub fn new(version: ProtocolVersion, max_packet_size: usize) -> Decoder {
         Decoder {
             buf: Bytes::new(),
+            partial: Vec::new(),
             version,
             max_packet_size,
             failed: None,
@@ -178,20 +190,21 @@ impl Decoder {
         if self.failed.is_some() {
             return;
         }
-        if self.buf.is_empty() {
-            self.buf = Bytes::from(bytes);
+        if self.buffered() == 0 {
+            self.buf = bytes_of(bytes);
         } else {
             self.append(&bytes);
         }
     }
 
-    /// Grows the buffer through a `Vec`, which takes the allocation over without a copy when
-    /// no packet cut from it is still alive (the usual case for the rest of a split packet),
-    /// so a large packet arriving in many pieces is still appended in amortised linear time.
+    /// Moves what is left of `buf` (a packet's beginning, the rest of it still to come) to
+    /// `partial` once, then grows `partial`.
     fn append(&mut self, bytes: &[u8]) {
-        let mut grown = Vec::from(core::mem::take(&mut self.buf));
-        grown.extend_from_slice(bytes);
-        self.buf = Bytes::from(grown);
+        if self.partial.is_empty() {
+            self.partial.extend_from_slice(&self.buf);
+            self.buf = Bytes::new();
+        }
+        self.partial.extend_from_slice(bytes);
     }
 
     /// Ok(None): need more bytes. Err: the stream is corrupt and the connection must be
@@ -215,6 +228,7 @@ impl Decoder {
             Err(e) => {
                 self.failed = Some(e);
                 self.buf = Bytes::new();
+                self.partial = Vec::new();
                 Err(e)
             }
             ok => ok,
@@ -222,12 +236,20 @@ impl Decoder {
     }
 
     fn try_next<const FROM_BROKER: bool>(&mut self) -> Result<Option<Packet>, CodecError> {
-        let Some(f) = frame(&self.buf, self.max_packet_size)? else {
+        let received = if self.partial.is_empty() {
+            &self.buf[..]
+        } else {
+            &self.partial[..]
+        };
+        let Some(f) = frame(received, self.max_packet_size)? else {
             return Ok(None);
         };
         let total = f.header_len + f.body_len;
-        if self.buf.len() < total {
+        if received.len() < total {
             return Ok(None);
+        }
+        if !self.partial.is_empty() {
+            self.buf = bytes_of(core::mem::take(&mut self.partial));
         }
         let body = self.buf.slice(f.header_len..total);
         self.buf.advance(total);
@@ -236,12 +258,13 @@ impl Decoder {
 
     /// Bytes received but not yet returned as packets.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len() + self.partial.len()
     }
 
     /// Drops buffered bytes and any error: ready for a new connection.
     pub fn clear(&mut self) {
         self.buf = Bytes::new();
+        self.partial = Vec::new();
         self.failed = None;
     }
 }
@@ -262,7 +285,7 @@ pub fn encode(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<false>(packet, version, out)
+    encode_as::<false>(packet, version, usize::MAX, out)
 }
 
 /// `encode` for the client: CONNACK, SUBACK and UNSUBACK, which only a broker sends, are
@@ -272,16 +295,31 @@ pub fn encode_from_client(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<true>(packet, version, out)
+    encode_as::<true>(packet, version, usize::MAX, out)
+}
+
+/// `encode_from_client` of a packet that must fit `max_size` bytes (a broker's Maximum
+/// Packet Size): `PacketTooLarge` otherwise. One encoding pass counts for both.
+pub fn encode_from_client_within(
+    packet: &Packet,
+    version: ProtocolVersion,
+    max_size: usize,
+    out: &mut Vec<u8>,
+) -> Result<usize, CodecError> {
+    encode_as::<true>(packet, version, max_size, out)
 }
 
 fn encode_as<const FROM_CLIENT: bool>(
     packet: &Packet,
     version: ProtocolVersion,
+    max_size: usize,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
     let byte1 = encode::header_byte(packet)?;
     let len = body_len::<FROM_CLIENT>(packet, version)?;
+    if 1 + wire::varint_len(len) + len as usize > max_size {
+        return Err(CodecError::PacketTooLarge);
+    }
     let start = out.len();
     let written = {
         let mut s = Sink::to(out);
@@ -334,6 +372,6 @@ pub fn decode_one(
     if bytes.len() > total {
         return Err(CodecError::TrailingBytes);
     }
-    let body = Bytes::copy_from_slice(&bytes[f.header_len..]);
+    let body = bytes_of(bytes[f.header_len..].to_vec());
     decode::packet::<false>(f.byte1, body, version)
 }

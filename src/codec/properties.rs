@@ -97,18 +97,26 @@ fn read_value(r: &mut Reader, id: u8) -> Result<Value, CodecError> {
     })
 }
 
-/// Reads a property section: User Properties go to `users`, every other property to `apply`.
+/// A packet's property struct, filled by `read_section`. A trait of our own rather than a
+/// `dyn FnMut` closure: a closure's vtable also carries a `call_once` shim that nothing calls,
+/// about 70 bytes of wasm per packet type.
+trait PropertySet {
+    /// Stores a property other than User Property, of a type the packet allows.
+    fn set(&mut self, id: u8, v: Value) -> Result<(), CodecError>;
+    fn users(&mut self) -> &mut Vec<(String, String)>;
+}
+
+/// Reads a property section into `p`.
 /// Rejects properties the packet does not allow, repeats of any property but User Property
 /// and (`many_sub_ids`, PUBLISH) Subscription Identifier, zero where the spec forbids it and
 /// a Response Topic that is not a Topic Name [MQTT-2.2.2-1, 3.3.2-14 and the per-packet
-/// rules]. Returns whether the section had any property. The checks live here, and `apply`
+/// rules]. Returns whether the section had any property. The checks live here, and `p`
 /// is a trait object, so they exist once in the wasm rather than once per packet type.
 fn read_section(
     r: &mut Reader,
     allowed: &[u8],
     many_sub_ids: bool,
-    users: &mut Vec<(String, String)>,
-    apply: &mut dyn FnMut(u8, Value) -> Result<(), CodecError>,
+    p: &mut dyn PropertySet,
 ) -> Result<bool, CodecError> {
     let len = r.varint()?;
     let mut section = Reader::new(r.take(len as usize)?);
@@ -143,8 +151,8 @@ fn read_section(
             _ => {}
         }
         match value {
-            Value::Pair(k, v) => users.push((k, v)),
-            value => apply(id, value)?,
+            Value::Pair(k, v) => p.users().push((k, v)),
+            value => p.set(id, value)?,
         }
     }
     Ok(any)
@@ -154,76 +162,159 @@ fn read_section(
 /// mismatch here is unreachable; it is still an error rather than a panic.
 const TYPE_MISMATCH: CodecError = CodecError::Malformed("property type");
 
-/// A field type a property value is stored as.
-trait FieldValue: Sized {
-    fn from_value(v: Value) -> Option<Self>;
+/// A property struct's field, by the type it stores.
+enum Field<'a> {
+    Byte(&'a mut Option<u8>),
+    U16(&'a mut Option<u16>),
+    U32(&'a mut Option<u32>),
+    /// Subscription Identifier, which mqttbytes keeps as `usize`.
+    Var(&'a mut Option<usize>),
+    Str(&'a mut Option<String>),
+    Bin(&'a mut Option<Bytes>),
 }
 
-impl FieldValue for u8 {
-    fn from_value(v: Value) -> Option<u8> {
-        match v {
-            Value::Byte(b) => Some(b),
-            _ => None,
+macro_rules! field_from {
+    ($($type:ty => $variant:ident),*) => {$(
+        impl<'a> From<&'a mut Option<$type>> for Field<'a> {
+            fn from(f: &'a mut Option<$type>) -> Field<'a> {
+                Field::$variant(f)
+            }
         }
-    }
+    )*};
 }
 
-impl FieldValue for u16 {
-    fn from_value(v: Value) -> Option<u16> {
-        match v {
-            Value::U16(n) => Some(n),
-            _ => None,
-        }
-    }
+field_from!(u8 => Byte, u16 => U16, u32 => U32, usize => Var, String => Str, Bytes => Bin);
+
+fn set<'a>(field: impl Into<Field<'a>>, v: Value) -> Result<(), CodecError> {
+    store(field.into(), v)
 }
 
-impl FieldValue for u32 {
-    fn from_value(v: Value) -> Option<u32> {
-        match v {
-            Value::U32(n) => Some(n),
-            _ => None,
-        }
-    }
-}
-
-/// Subscription Identifiers, which mqttbytes keeps as `usize`.
-impl FieldValue for usize {
-    fn from_value(v: Value) -> Option<usize> {
-        match v {
-            Value::Var(n) => Some(n as usize),
-            _ => None,
-        }
-    }
-}
-
-impl FieldValue for String {
-    fn from_value(v: Value) -> Option<String> {
-        match v {
-            Value::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-}
-
-impl FieldValue for Bytes {
-    fn from_value(v: Value) -> Option<Bytes> {
-        match v {
-            Value::Bin(b) => Some(b),
-            _ => None,
-        }
-    }
-}
-
-/// Stores a property in its field. Not inlined: one call per match arm is smaller than the
-/// type check and the drop of the field's old value repeated in every arm.
+/// Stores a property in its field. One function for every field type rather than one per
+/// type (a generic `set` was five copies, about 760 bytes of wasm), not inlined into the
+/// match arms that call it.
 #[inline(never)]
-fn set<T: FieldValue>(field: &mut Option<T>, v: Value) -> Result<(), CodecError> {
-    *field = Some(T::from_value(v).ok_or(TYPE_MISMATCH)?);
+fn store(field: Field, v: Value) -> Result<(), CodecError> {
+    match (field, v) {
+        (Field::Byte(f), Value::Byte(b)) => *f = Some(b),
+        (Field::U16(f), Value::U16(n)) => *f = Some(n),
+        (Field::U32(f), Value::U32(n)) => *f = Some(n),
+        (Field::Var(f), Value::Var(n)) => *f = Some(n as usize),
+        (Field::Str(f), Value::Str(s)) => *f = Some(s),
+        (Field::Bin(f), Value::Bin(b)) => *f = Some(b),
+        _ => return Err(TYPE_MISMATCH),
+    }
     Ok(())
 }
 
+/// `PropertySet` for a struct with a `user_properties` field, its other fields set by `match`.
+macro_rules! property_set {
+    ($type:ty, |$p:ident, $id:ident, $v:ident| $set:expr) => {
+        impl PropertySet for $type {
+            fn set(&mut self, $id: u8, $v: Value) -> Result<(), CodecError> {
+                let $p = self;
+                $set
+            }
+            fn users(&mut self) -> &mut Vec<(String, String)> {
+                &mut self.user_properties
+            }
+        }
+    };
+}
+
+property_set!(ConnectProperties, |p, id, v| match id {
+    SESSION_EXPIRY_INTERVAL => set(&mut p.session_expiry_interval, v),
+    RECEIVE_MAXIMUM => set(&mut p.receive_maximum, v),
+    MAXIMUM_PACKET_SIZE => set(&mut p.max_packet_size, v),
+    TOPIC_ALIAS_MAXIMUM => set(&mut p.topic_alias_max, v),
+    REQUEST_RESPONSE_INFORMATION => set(&mut p.request_response_info, v),
+    REQUEST_PROBLEM_INFORMATION => set(&mut p.request_problem_info, v),
+    AUTHENTICATION_METHOD => set(&mut p.authentication_method, v),
+    _ => set(&mut p.authentication_data, v),
+});
+
+property_set!(WillProperties, |p, id, v| match id {
+    WILL_DELAY_INTERVAL => set(&mut p.delay_interval, v),
+    PAYLOAD_FORMAT_INDICATOR => set(&mut p.payload_format_indicator, v),
+    MESSAGE_EXPIRY_INTERVAL => set(&mut p.message_expiry_interval, v),
+    CONTENT_TYPE => set(&mut p.content_type, v),
+    RESPONSE_TOPIC => set(&mut p.response_topic, v),
+    _ => set(&mut p.correlation_data, v),
+});
+
+property_set!(ConnAckProperties, |p, id, v| match id {
+    SESSION_EXPIRY_INTERVAL => set(&mut p.session_expiry_interval, v),
+    RECEIVE_MAXIMUM => set(&mut p.receive_max, v),
+    MAXIMUM_QOS => set(&mut p.max_qos, v),
+    RETAIN_AVAILABLE => set(&mut p.retain_available, v),
+    MAXIMUM_PACKET_SIZE => set(&mut p.max_packet_size, v),
+    ASSIGNED_CLIENT_IDENTIFIER => set(&mut p.assigned_client_identifier, v),
+    TOPIC_ALIAS_MAXIMUM => set(&mut p.topic_alias_max, v),
+    REASON_STRING => set(&mut p.reason_string, v),
+    WILDCARD_SUBSCRIPTION_AVAILABLE => set(&mut p.wildcard_subscription_available, v),
+    SUBSCRIPTION_IDENTIFIER_AVAILABLE => set(&mut p.subscription_identifiers_available, v),
+    SHARED_SUBSCRIPTION_AVAILABLE => set(&mut p.shared_subscription_available, v),
+    SERVER_KEEP_ALIVE => set(&mut p.server_keep_alive, v),
+    RESPONSE_INFORMATION => set(&mut p.response_information, v),
+    SERVER_REFERENCE => set(&mut p.server_reference, v),
+    AUTHENTICATION_METHOD => set(&mut p.authentication_method, v),
+    _ => set(&mut p.authentication_data, v),
+});
+
+property_set!(PublishProperties, |p, id, v| match id {
+    PAYLOAD_FORMAT_INDICATOR => set(&mut p.payload_format_indicator, v),
+    MESSAGE_EXPIRY_INTERVAL => set(&mut p.message_expiry_interval, v),
+    TOPIC_ALIAS => set(&mut p.topic_alias, v),
+    RESPONSE_TOPIC => set(&mut p.response_topic, v),
+    CORRELATION_DATA => set(&mut p.correlation_data, v),
+    SUBSCRIPTION_IDENTIFIER => match v {
+        Value::Var(sid) => {
+            p.subscription_identifiers.push(sid as usize);
+            Ok(())
+        }
+        _ => Err(TYPE_MISMATCH),
+    },
+    _ => set(&mut p.content_type, v),
+});
+
+property_set!(SubscribeProperties, |p, _id, v| set(&mut p.id, v));
+
+property_set!(AckProperties, |p, _id, v| set(&mut p.reason_string, v));
+
+property_set!(DisconnectProperties, |p, id, v| match id {
+    SESSION_EXPIRY_INTERVAL => set(&mut p.session_expiry_interval, v),
+    REASON_STRING => set(&mut p.reason_string, v),
+    _ => set(&mut p.server_reference, v),
+});
+
+property_set!(AuthProperties, |p, id, v| match id {
+    AUTHENTICATION_METHOD => set(&mut p.authentication_method, v),
+    AUTHENTICATION_DATA => set(&mut p.authentication_data, v),
+    _ => set(&mut p.reason_string, v),
+});
+
+/// UNSUBSCRIBE's section, which allows only User Properties.
+impl PropertySet for Vec<(String, String)> {
+    fn set(&mut self, _: u8, _: Value) -> Result<(), CodecError> {
+        Err(TYPE_MISMATCH)
+    }
+    fn users(&mut self) -> &mut Vec<(String, String)> {
+        self
+    }
+}
+
+/// `p` with the section read into it, or `None` when the section is empty.
+fn read_into<T: PropertySet>(
+    r: &mut Reader,
+    allowed: &[u8],
+    many_sub_ids: bool,
+    mut p: T,
+) -> Result<Option<T>, CodecError> {
+    let any = read_section(r, allowed, many_sub_ids, &mut p)?;
+    Ok(if any { Some(p) } else { None })
+}
+
 pub fn read_connect(r: &mut Reader) -> Result<Option<ConnectProperties>, CodecError> {
-    let mut p = ConnectProperties {
+    let p = ConnectProperties {
         session_expiry_interval: None,
         receive_maximum: None,
         max_packet_size: None,
@@ -245,27 +336,11 @@ pub fn read_connect(r: &mut Reader) -> Result<Option<ConnectProperties>, CodecEr
         AUTHENTICATION_METHOD,
         AUTHENTICATION_DATA,
     ];
-    let any = read_section(
-        r,
-        &allowed,
-        false,
-        &mut p.user_properties,
-        &mut |id, v| match id {
-            SESSION_EXPIRY_INTERVAL => set(&mut p.session_expiry_interval, v),
-            RECEIVE_MAXIMUM => set(&mut p.receive_maximum, v),
-            MAXIMUM_PACKET_SIZE => set(&mut p.max_packet_size, v),
-            TOPIC_ALIAS_MAXIMUM => set(&mut p.topic_alias_max, v),
-            REQUEST_RESPONSE_INFORMATION => set(&mut p.request_response_info, v),
-            REQUEST_PROBLEM_INFORMATION => set(&mut p.request_problem_info, v),
-            AUTHENTICATION_METHOD => set(&mut p.authentication_method, v),
-            _ => set(&mut p.authentication_data, v),
-        },
-    )?;
-    Ok(if any { Some(p) } else { None })
+    read_into(r, &allowed, false, p)
 }
 
 pub fn read_will(r: &mut Reader) -> Result<Option<WillProperties>, CodecError> {
-    let mut p = WillProperties {
+    let p = WillProperties {
         delay_interval: None,
         payload_format_indicator: None,
         message_expiry_interval: None,
@@ -283,25 +358,10 @@ pub fn read_will(r: &mut Reader) -> Result<Option<WillProperties>, CodecError> {
         CORRELATION_DATA,
         USER_PROPERTY,
     ];
-    let any = read_section(
-        r,
-        &allowed,
-        false,
-        &mut p.user_properties,
-        &mut |id, v| match id {
-            WILL_DELAY_INTERVAL => set(&mut p.delay_interval, v),
-            PAYLOAD_FORMAT_INDICATOR => set(&mut p.payload_format_indicator, v),
-            MESSAGE_EXPIRY_INTERVAL => set(&mut p.message_expiry_interval, v),
-            CONTENT_TYPE => set(&mut p.content_type, v),
-            RESPONSE_TOPIC => set(&mut p.response_topic, v),
-            _ => set(&mut p.correlation_data, v),
-        },
-    )?;
-    Ok(if any { Some(p) } else { None })
+    read_into(r, &allowed, false, p)
 }
 
 pub fn read_connack(r: &mut Reader) -> Result<Option<ConnAckProperties>, CodecError> {
-    let mut p = super::packet::empty_connack_properties();
     let allowed = [
         SESSION_EXPIRY_INTERVAL,
         RECEIVE_MAXIMUM,
@@ -321,35 +381,16 @@ pub fn read_connack(r: &mut Reader) -> Result<Option<ConnAckProperties>, CodecEr
         AUTHENTICATION_METHOD,
         AUTHENTICATION_DATA,
     ];
-    let any = read_section(
+    read_into(
         r,
         &allowed,
         false,
-        &mut p.user_properties,
-        &mut |id, v| match id {
-            SESSION_EXPIRY_INTERVAL => set(&mut p.session_expiry_interval, v),
-            RECEIVE_MAXIMUM => set(&mut p.receive_max, v),
-            MAXIMUM_QOS => set(&mut p.max_qos, v),
-            RETAIN_AVAILABLE => set(&mut p.retain_available, v),
-            MAXIMUM_PACKET_SIZE => set(&mut p.max_packet_size, v),
-            ASSIGNED_CLIENT_IDENTIFIER => set(&mut p.assigned_client_identifier, v),
-            TOPIC_ALIAS_MAXIMUM => set(&mut p.topic_alias_max, v),
-            REASON_STRING => set(&mut p.reason_string, v),
-            WILDCARD_SUBSCRIPTION_AVAILABLE => set(&mut p.wildcard_subscription_available, v),
-            SUBSCRIPTION_IDENTIFIER_AVAILABLE => set(&mut p.subscription_identifiers_available, v),
-            SHARED_SUBSCRIPTION_AVAILABLE => set(&mut p.shared_subscription_available, v),
-            SERVER_KEEP_ALIVE => set(&mut p.server_keep_alive, v),
-            RESPONSE_INFORMATION => set(&mut p.response_information, v),
-            SERVER_REFERENCE => set(&mut p.server_reference, v),
-            AUTHENTICATION_METHOD => set(&mut p.authentication_method, v),
-            _ => set(&mut p.authentication_data, v),
-        },
-    )?;
-    Ok(if any { Some(p) } else { None })
+        super::packet::empty_connack_properties(),
+    )
 }
 
 pub fn read_publish(r: &mut Reader) -> Result<Option<PublishProperties>, CodecError> {
-    let mut p = PublishProperties {
+    let p = PublishProperties {
         payload_format_indicator: None,
         message_expiry_interval: None,
         topic_alias: None,
@@ -369,104 +410,51 @@ pub fn read_publish(r: &mut Reader) -> Result<Option<PublishProperties>, CodecEr
         SUBSCRIPTION_IDENTIFIER,
         CONTENT_TYPE,
     ];
-    let any = read_section(
-        r,
-        &allowed,
-        true,
-        &mut p.user_properties,
-        &mut |id, v| match id {
-            PAYLOAD_FORMAT_INDICATOR => set(&mut p.payload_format_indicator, v),
-            MESSAGE_EXPIRY_INTERVAL => set(&mut p.message_expiry_interval, v),
-            TOPIC_ALIAS => set(&mut p.topic_alias, v),
-            RESPONSE_TOPIC => set(&mut p.response_topic, v),
-            CORRELATION_DATA => set(&mut p.correlation_data, v),
-            SUBSCRIPTION_IDENTIFIER => {
-                let sid = usize::from_value(v).ok_or(TYPE_MISMATCH)?;
-                p.subscription_identifiers.push(sid);
-                Ok(())
-            }
-            _ => set(&mut p.content_type, v),
-        },
-    )?;
-    Ok(if any { Some(p) } else { None })
+    read_into(r, &allowed, true, p)
 }
 
 pub fn read_subscribe(r: &mut Reader) -> Result<Option<SubscribeProperties>, CodecError> {
-    let mut p = SubscribeProperties {
+    let p = SubscribeProperties {
         id: None,
         user_properties: Vec::new(),
     };
-    let any = read_section(
-        r,
-        &[SUBSCRIPTION_IDENTIFIER, USER_PROPERTY],
-        false,
-        &mut p.user_properties,
-        &mut |_, v| set(&mut p.id, v),
-    )?;
-    Ok(if any { Some(p) } else { None })
+    read_into(r, &[SUBSCRIPTION_IDENTIFIER, USER_PROPERTY], false, p)
 }
 
 /// UNSUBSCRIBE allows only User Properties.
 pub fn read_user_only(r: &mut Reader) -> Result<Vec<(String, String)>, CodecError> {
     let mut users = Vec::new();
-    read_section(r, &[USER_PROPERTY], false, &mut users, &mut |_, _| Ok(()))?;
+    read_section(r, &[USER_PROPERTY], false, &mut users)?;
     Ok(users)
 }
 
 pub fn read_ack(r: &mut Reader) -> Result<Option<AckProperties>, CodecError> {
-    let mut p = AckProperties::default();
-    let any = read_section(
+    read_into(
         r,
         &[REASON_STRING, USER_PROPERTY],
         false,
-        &mut p.user_properties,
-        &mut |_, v| set(&mut p.reason_string, v),
-    )?;
-    Ok(if any { Some(p) } else { None })
+        AckProperties::default(),
+    )
 }
 
 pub fn read_disconnect(r: &mut Reader) -> Result<Option<DisconnectProperties>, CodecError> {
-    let mut p = DisconnectProperties::default();
     let allowed = [
         SESSION_EXPIRY_INTERVAL,
         REASON_STRING,
         USER_PROPERTY,
         SERVER_REFERENCE,
     ];
-    let any = read_section(
-        r,
-        &allowed,
-        false,
-        &mut p.user_properties,
-        &mut |id, v| match id {
-            SESSION_EXPIRY_INTERVAL => set(&mut p.session_expiry_interval, v),
-            REASON_STRING => set(&mut p.reason_string, v),
-            _ => set(&mut p.server_reference, v),
-        },
-    )?;
-    Ok(if any { Some(p) } else { None })
+    read_into(r, &allowed, false, DisconnectProperties::default())
 }
 
 pub fn read_auth(r: &mut Reader) -> Result<Option<AuthProperties>, CodecError> {
-    let mut p = AuthProperties::default();
     let allowed = [
         AUTHENTICATION_METHOD,
         AUTHENTICATION_DATA,
         REASON_STRING,
         USER_PROPERTY,
     ];
-    let any = read_section(
-        r,
-        &allowed,
-        false,
-        &mut p.user_properties,
-        &mut |id, v| match id {
-            AUTHENTICATION_METHOD => set(&mut p.authentication_method, v),
-            AUTHENTICATION_DATA => set(&mut p.authentication_data, v),
-            _ => set(&mut p.reason_string, v),
-        },
-    )?;
-    Ok(if any { Some(p) } else { None })
+    read_into(r, &allowed, false, AuthProperties::default())
 }
 
 // ---- encoding ----
@@ -529,154 +517,156 @@ fn sub_id(s: &mut Sink, id: usize) -> Result<(), CodecError> {
     s.varint(v)
 }
 
-/// Writes `body`'s properties preceded by their length; counts first so the length is known.
-/// `body` is a trait object so this exists once in the wasm, not once per packet type.
-fn section(
-    s: &mut Sink,
-    body: &dyn Fn(&mut Sink) -> Result<(), CodecError>,
-) -> Result<(), CodecError> {
+/// A property struct's section body. A trait of our own rather than a `dyn Fn` closure, whose
+/// vtable carries `call_once`/`call_mut` shims nothing calls (about 40 bytes of wasm each).
+pub trait WriteSection {
+    fn write(&self, s: &mut Sink) -> Result<(), CodecError>;
+}
+
+/// Writes `body`'s properties preceded by their length (a lone 0x00 for none); counts first
+/// so the length is known. `body` is a trait object so this exists once in the wasm, not
+/// once per packet type.
+fn section(s: &mut Sink, body: Option<&dyn WriteSection>) -> Result<(), CodecError> {
+    let Some(body) = body else {
+        return s.varint(0);
+    };
     let mut counter = Sink::counter();
-    body(&mut counter)?;
+    body.write(&mut counter)?;
     s.varint(section_len(counter.len)?)?;
-    body(s)
+    body.write(s)
 }
 
-/// Writes an empty property section when there are none (a lone 0x00).
-pub fn write_connect(s: &mut Sink, p: Option<&ConnectProperties>) -> Result<(), CodecError> {
-    section(s, &|s| {
-        if let Some(p) = p {
-            four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
-            two(s, RECEIVE_MAXIMUM, p.receive_maximum);
-            four(s, MAXIMUM_PACKET_SIZE, p.max_packet_size);
-            two(s, TOPIC_ALIAS_MAXIMUM, p.topic_alias_max);
-            byte(s, REQUEST_RESPONSE_INFORMATION, p.request_response_info);
-            byte(s, REQUEST_PROBLEM_INFORMATION, p.request_problem_info);
-            users(s, &p.user_properties)?;
-            string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
-            binary(s, AUTHENTICATION_DATA, &p.authentication_data)?;
-        }
-        Ok(())
-    })
+impl WriteSection for ConnectProperties {
+    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
+        let p = self;
+        four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
+        two(s, RECEIVE_MAXIMUM, p.receive_maximum);
+        four(s, MAXIMUM_PACKET_SIZE, p.max_packet_size);
+        two(s, TOPIC_ALIAS_MAXIMUM, p.topic_alias_max);
+        byte(s, REQUEST_RESPONSE_INFORMATION, p.request_response_info);
+        byte(s, REQUEST_PROBLEM_INFORMATION, p.request_problem_info);
+        users(s, &p.user_properties)?;
+        string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
+        binary(s, AUTHENTICATION_DATA, &p.authentication_data)
+    }
 }
 
-pub fn write_will(s: &mut Sink, p: Option<&WillProperties>) -> Result<(), CodecError> {
-    section(s, &|s| {
-        if let Some(p) = p {
-            four(s, WILL_DELAY_INTERVAL, p.delay_interval);
-            byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
-            four(s, MESSAGE_EXPIRY_INTERVAL, p.message_expiry_interval);
-            string(s, CONTENT_TYPE, &p.content_type)?;
-            string(s, RESPONSE_TOPIC, &p.response_topic)?;
-            binary(s, CORRELATION_DATA, &p.correlation_data)?;
-            users(s, &p.user_properties)?;
-        }
-        Ok(())
-    })
+impl WriteSection for WillProperties {
+    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
+        let p = self;
+        four(s, WILL_DELAY_INTERVAL, p.delay_interval);
+        byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
+        four(s, MESSAGE_EXPIRY_INTERVAL, p.message_expiry_interval);
+        string(s, CONTENT_TYPE, &p.content_type)?;
+        string(s, RESPONSE_TOPIC, &p.response_topic)?;
+        binary(s, CORRELATION_DATA, &p.correlation_data)?;
+        users(s, &p.user_properties)
+    }
 }
 
-pub fn write_connack(s: &mut Sink, p: Option<&ConnAckProperties>) -> Result<(), CodecError> {
-    section(s, &|s| {
-        if let Some(p) = p {
-            four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
-            two(s, RECEIVE_MAXIMUM, p.receive_max);
-            byte(s, MAXIMUM_QOS, p.max_qos);
-            byte(s, RETAIN_AVAILABLE, p.retain_available);
-            four(s, MAXIMUM_PACKET_SIZE, p.max_packet_size);
-            string(s, ASSIGNED_CLIENT_IDENTIFIER, &p.assigned_client_identifier)?;
-            two(s, TOPIC_ALIAS_MAXIMUM, p.topic_alias_max);
-            string(s, REASON_STRING, &p.reason_string)?;
-            users(s, &p.user_properties)?;
-            byte(
-                s,
-                WILDCARD_SUBSCRIPTION_AVAILABLE,
-                p.wildcard_subscription_available,
-            );
-            byte(
-                s,
-                SUBSCRIPTION_IDENTIFIER_AVAILABLE,
-                p.subscription_identifiers_available,
-            );
-            byte(
-                s,
-                SHARED_SUBSCRIPTION_AVAILABLE,
-                p.shared_subscription_available,
-            );
-            two(s, SERVER_KEEP_ALIVE, p.server_keep_alive);
-            string(s, RESPONSE_INFORMATION, &p.response_information)?;
-            string(s, SERVER_REFERENCE, &p.server_reference)?;
-            string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
-            binary(s, AUTHENTICATION_DATA, &p.authentication_data)?;
-        }
-        Ok(())
-    })
+impl WriteSection for ConnAckProperties {
+    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
+        let p = self;
+        four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
+        two(s, RECEIVE_MAXIMUM, p.receive_max);
+        byte(s, MAXIMUM_QOS, p.max_qos);
+        byte(s, RETAIN_AVAILABLE, p.retain_available);
+        four(s, MAXIMUM_PACKET_SIZE, p.max_packet_size);
+        string(s, ASSIGNED_CLIENT_IDENTIFIER, &p.assigned_client_identifier)?;
+        two(s, TOPIC_ALIAS_MAXIMUM, p.topic_alias_max);
+        string(s, REASON_STRING, &p.reason_string)?;
+        users(s, &p.user_properties)?;
+        byte(
+            s,
+            WILDCARD_SUBSCRIPTION_AVAILABLE,
+            p.wildcard_subscription_available,
+        );
+        byte(
+            s,
+            SUBSCRIPTION_IDENTIFIER_AVAILABLE,
+            p.subscription_identifiers_available,
+        );
+        byte(
+            s,
+            SHARED_SUBSCRIPTION_AVAILABLE,
+            p.shared_subscription_available,
+        );
+        two(s, SERVER_KEEP_ALIVE, p.server_keep_alive);
+        string(s, RESPONSE_INFORMATION, &p.response_information)?;
+        string(s, SERVER_REFERENCE, &p.server_reference)?;
+        string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
+        binary(s, AUTHENTICATION_DATA, &p.authentication_data)
+    }
 }
 
-pub fn write_publish(s: &mut Sink, p: Option<&PublishProperties>) -> Result<(), CodecError> {
-    section(s, &|s| {
-        if let Some(p) = p {
-            byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
-            four(s, MESSAGE_EXPIRY_INTERVAL, p.message_expiry_interval);
-            two(s, TOPIC_ALIAS, p.topic_alias);
-            string(s, RESPONSE_TOPIC, &p.response_topic)?;
-            binary(s, CORRELATION_DATA, &p.correlation_data)?;
-            users(s, &p.user_properties)?;
-            for &id in &p.subscription_identifiers {
-                sub_id(s, id)?;
-            }
-            string(s, CONTENT_TYPE, &p.content_type)?;
+impl WriteSection for PublishProperties {
+    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
+        let p = self;
+        byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
+        four(s, MESSAGE_EXPIRY_INTERVAL, p.message_expiry_interval);
+        two(s, TOPIC_ALIAS, p.topic_alias);
+        string(s, RESPONSE_TOPIC, &p.response_topic)?;
+        binary(s, CORRELATION_DATA, &p.correlation_data)?;
+        users(s, &p.user_properties)?;
+        for &id in &p.subscription_identifiers {
+            sub_id(s, id)?;
         }
-        Ok(())
-    })
+        string(s, CONTENT_TYPE, &p.content_type)
+    }
 }
 
-pub fn write_subscribe(s: &mut Sink, p: Option<&SubscribeProperties>) -> Result<(), CodecError> {
-    section(s, &|s| {
-        if let Some(p) = p {
-            if let Some(id) = p.id {
-                sub_id(s, id)?;
-            }
-            users(s, &p.user_properties)?;
+impl WriteSection for SubscribeProperties {
+    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
+        if let Some(id) = self.id {
+            sub_id(s, id)?;
         }
-        Ok(())
-    })
+        users(s, &self.user_properties)
+    }
+}
+
+/// UNSUBSCRIBE's section: User Properties only.
+struct UserOnly<'a>(&'a [(String, String)]);
+
+impl WriteSection for UserOnly<'_> {
+    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
+        users(s, self.0)
+    }
+}
+
+impl WriteSection for AckProperties {
+    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
+        string(s, REASON_STRING, &self.reason_string)?;
+        users(s, &self.user_properties)
+    }
+}
+
+impl WriteSection for DisconnectProperties {
+    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
+        let p = self;
+        four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
+        string(s, REASON_STRING, &p.reason_string)?;
+        users(s, &p.user_properties)?;
+        string(s, SERVER_REFERENCE, &p.server_reference)
+    }
+}
+
+impl WriteSection for AuthProperties {
+    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
+        let p = self;
+        string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
+        binary(s, AUTHENTICATION_DATA, &p.authentication_data)?;
+        string(s, REASON_STRING, &p.reason_string)?;
+        users(s, &p.user_properties)
+    }
+}
+
+/// Writes the section for `p` (a lone 0x00 when there are none).
+pub fn write<T: WriteSection>(s: &mut Sink, p: Option<&T>) -> Result<(), CodecError> {
+    section(s, p.map(|p| p as &dyn WriteSection))
 }
 
 pub fn write_user_only(s: &mut Sink, user: &[(String, String)]) -> Result<(), CodecError> {
-    section(s, &|s| users(s, user))
-}
-
-pub fn write_ack(s: &mut Sink, p: Option<&AckProperties>) -> Result<(), CodecError> {
-    section(s, &|s| {
-        if let Some(p) = p {
-            string(s, REASON_STRING, &p.reason_string)?;
-            users(s, &p.user_properties)?;
-        }
-        Ok(())
-    })
-}
-
-pub fn write_disconnect(s: &mut Sink, p: Option<&DisconnectProperties>) -> Result<(), CodecError> {
-    section(s, &|s| {
-        if let Some(p) = p {
-            four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
-            string(s, REASON_STRING, &p.reason_string)?;
-            users(s, &p.user_properties)?;
-            string(s, SERVER_REFERENCE, &p.server_reference)?;
-        }
-        Ok(())
-    })
-}
-
-pub fn write_auth(s: &mut Sink, p: Option<&AuthProperties>) -> Result<(), CodecError> {
-    section(s, &|s| {
-        if let Some(p) = p {
-            string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
-            binary(s, AUTHENTICATION_DATA, &p.authentication_data)?;
-            string(s, REASON_STRING, &p.reason_string)?;
-            users(s, &p.user_properties)?;
-        }
-        Ok(())
-    })
+    section(s, Some(&UserOnly(user)))
 }
 
 /// Whether a property set would write anything: acks, DISCONNECT and AUTH may then omit

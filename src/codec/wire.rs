@@ -113,14 +113,21 @@ impl Reader {
         }
     }
 
-    pub fn take(&mut self, n: usize) -> Result<Bytes, CodecError> {
+    /// The next `n` bytes, borrowed: fields read as numbers or copied into a `String` need
+    /// no `Bytes` of their own (each one a reference count taken and given back).
+    fn next_bytes(&mut self, n: usize) -> Result<&[u8], CodecError> {
         let end = self.pos.checked_add(n).ok_or(SHORT)?;
         if end > self.buf.len() {
             return Err(SHORT);
         }
-        let out = self.buf.slice(self.pos..end);
-        self.pos = end;
-        Ok(out)
+        let start = core::mem::replace(&mut self.pos, end);
+        Ok(&self.buf[start..end])
+    }
+
+    pub fn take(&mut self, n: usize) -> Result<Bytes, CodecError> {
+        let start = self.pos;
+        self.next_bytes(n)?;
+        Ok(self.buf.slice(start..self.pos))
     }
 
     /// Everything left (PUBLISH payload).
@@ -137,12 +144,12 @@ impl Reader {
     }
 
     pub fn u16(&mut self) -> Result<u16, CodecError> {
-        let b = self.take(2)?;
+        let b = self.next_bytes(2)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
 
     pub fn u32(&mut self) -> Result<u32, CodecError> {
-        let b = self.take(4)?;
+        let b = self.next_bytes(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
@@ -164,13 +171,14 @@ impl Reader {
 
     /// UTF-8 Encoded String: well-formed (no surrogates, by `from_utf8`) and without U+0000.
     pub fn string(&mut self) -> Result<String, CodecError> {
-        let raw = self.binary()?;
-        if !is_utf8(&raw) {
+        let len = self.u16()?;
+        let raw = self.next_bytes(usize::from(len))?;
+        if !is_utf8(raw) {
             return Err(CodecError::InvalidUtf8);
         }
         // SAFETY: `is_utf8` accepts exactly what `core::str::from_utf8` accepts (the tests
         // below compare the two on every sequence of up to three bytes and on four-byte ones).
-        let s = unsafe { core::str::from_utf8_unchecked(&raw) };
+        let s = unsafe { core::str::from_utf8_unchecked(raw) };
         validate::utf8_field(s)?;
         Ok(String::from(s))
     }

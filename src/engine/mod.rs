@@ -62,10 +62,9 @@ struct Outgoing {
     held: bool,
 }
 
-enum Request {
-    Subscribe(Subscribe),
-    Unsubscribe(Unsubscribe),
-}
+/// A SUBSCRIBE or UNSUBSCRIBE, kept as the packet it is written as: writing it then needs
+/// no copy of its filters and properties (a copy of each cost wasm size).
+type Request = Packet;
 
 struct PendingAck {
     op: OpId,
@@ -387,8 +386,8 @@ impl Session {
         self.decoder.clear();
         self.decoder.set_version(self.opts.protocol);
         self.tx.clear();
-        let connect = self.connect_packet();
-        let limit = connect
+        let limit = self
+            .opts
             .properties
             .as_ref()
             .and_then(|p| p.max_packet_size)
@@ -397,7 +396,12 @@ impl Session {
             });
         self.decoder.set_max_packet_size(limit);
         self.phase = Phase::AwaitConnAck;
-        if let Err(e) = self.write_packet(now, &Packet::Connect(connect)) {
+        let packet = Packet::Connect(self.connect_packet());
+        let written = self.write_packet(now, &packet);
+        if let Packet::Connect(c) = packet {
+            self.return_connect_properties(c);
+        }
+        if let Err(e) = written {
             // Only an oversized will or credentials get here: nothing will ever fix it.
             self.events.push_back(Event::CloseTransport);
             self.error(
@@ -413,8 +417,10 @@ impl Session {
         }
     }
 
-    fn connect_packet(&self) -> Connect {
-        let o = &self.opts;
+    /// CONNECT from the options and credentials. The property sets are lent, not copied
+    /// (copies cost wasm size): `return_connect_properties` puts them back.
+    fn connect_packet(&mut self) -> Connect {
+        let o = &mut self.opts;
         let creds = self.credentials.as_ref();
         Connect {
             protocol: o.protocol,
@@ -431,14 +437,21 @@ impl Session {
                 Some(c) => c.password.clone(),
                 None => o.password.clone(),
             },
-            will: o.will.as_ref().map(|w| Will {
+            will: o.will.as_mut().map(|w| Will {
                 topic: w.topic.clone(),
                 payload: w.payload.clone(),
                 qos: w.qos,
                 retain: w.retain,
-                properties: w.properties.clone(),
+                properties: w.properties.take(),
             }),
-            properties: o.properties.clone(),
+            properties: o.properties.take(),
+        }
+    }
+
+    fn return_connect_properties(&mut self, c: Connect) {
+        self.opts.properties = c.properties;
+        if let (Some(w), Some(sent)) = (&mut self.opts.will, c.will) {
+            w.properties = sent.properties;
         }
     }
 
@@ -460,8 +473,8 @@ impl Session {
         self.events.push_back(Event::Closed { was_connected });
         self.reset_connection_state();
         // SUBSCRIBE/UNSUBSCRIBE are idempotent: send them again on the next connection.
-        for (_, p) in self.requests.take_all().into_iter().rev() {
-            self.ids.release(request_pkid(&p.request));
+        for (pkid, p) in self.requests.take_all().into_iter().rev() {
+            self.ids.release(pkid);
             if p.op != 0 {
                 self.queue.push_front(Queued::Request(p.op, p.request));
             }
@@ -561,8 +574,8 @@ impl Session {
             self.ids.release(o.publish.pkid);
             self.fail(o.op, error, 0, o.publish.pkid, text);
         }
-        for (_, p) in self.requests.take_all() {
-            self.ids.release(request_pkid(&p.request));
+        for (pkid, p) in self.requests.take_all() {
+            self.ids.release(pkid);
             // op 0 is an internal resubscription: the page has no callback waiting for it.
             if p.op != 0 {
                 self.fail(p.op, error, 0, 0, text);
@@ -863,18 +876,14 @@ impl Session {
             self.start_attempt(now);
             return;
         }
-        self.error(
-            ErrorKind::ConnectionRefused,
-            code,
-            String::from(connack_reason(code, v5)),
-        );
+        self.error(ErrorKind::ConnectionRefused, code, connack_reason(code, v5));
         if self.opts.reconnect_on_connack_error {
             self.connection_lost(now, false);
         } else {
             self.events.push_back(Event::Closed {
                 was_connected: false,
             });
-            self.give_up(now, OpError::ConnectionClosed, connack_reason(code, v5));
+            self.give_up(now, OpError::ConnectionClosed, &connack_reason(code, v5));
         }
     }
 
@@ -1006,32 +1015,25 @@ impl Session {
             if subs[..i].iter().any(|s| s.properties == *properties) {
                 continue;
             }
-            let filters: Vec<SubscribeFilter> = subs[i..]
-                .iter()
-                .filter(|s| s.properties == *properties)
-                .map(|s| s.filter.clone())
-                .collect();
+            // A loop: `filter().map().collect()` cost 430 bytes of wasm more.
+            let mut filters: Vec<SubscribeFilter> = Vec::new();
+            for s in &subs[i..] {
+                if s.properties == *properties {
+                    filters.push(s.filter.clone());
+                }
+            }
             let properties = properties.clone();
             for chunk in filters.chunks(64) {
                 let Some(pkid) = self.ids.allocate() else {
                     return;
                 };
-                let sub = Subscribe {
+                let request = Packet::Subscribe(Subscribe {
                     pkid,
                     filters: chunk.to_vec(),
                     properties: properties.clone(),
-                };
-                if self
-                    .write_packet(now, &Packet::Subscribe(sub.clone()))
-                    .is_ok()
-                {
-                    self.requests.insert(
-                        pkid,
-                        PendingAck {
-                            op: 0,
-                            request: Request::Subscribe(sub),
-                        },
-                    );
+                });
+                if self.write_packet(now, &request).is_ok() {
+                    self.requests.insert(pkid, PendingAck { op: 0, request });
                 } else {
                     self.ids.release(pkid);
                 }
@@ -1164,7 +1166,7 @@ impl Session {
 
     fn handle_suback(&mut self, now: u64, ack: SubAck) {
         let Some(PendingAck {
-            request: Request::Subscribe(sub),
+            request: Packet::Subscribe(sub),
             ..
         }) = self.requests.get(&ack.pkid)
         else {
@@ -1177,7 +1179,7 @@ impl Session {
             return;
         };
         self.ids.release(ack.pkid);
-        if let Request::Subscribe(Subscribe {
+        if let Packet::Subscribe(Subscribe {
             filters,
             properties,
             ..
@@ -1210,7 +1212,7 @@ impl Session {
 
     fn handle_unsuback(&mut self, now: u64, ack: UnsubAck) {
         let Some(PendingAck {
-            request: Request::Unsubscribe(_),
+            request: Packet::Unsubscribe(_),
             ..
         }) = self.requests.get(&ack.pkid)
         else {
@@ -1220,7 +1222,7 @@ impl Session {
             return;
         };
         self.ids.release(ack.pkid);
-        if let Request::Unsubscribe(unsub) = p.request {
+        if let Packet::Unsubscribe(unsub) = p.request {
             for f in &unsub.filters {
                 if let Some(i) = self
                     .subscriptions
@@ -1274,7 +1276,7 @@ impl Session {
         dup: bool,
         properties: Option<PublishProperties>,
     ) -> OpId {
-        let payload = Bytes::copy_from_slice(payload);
+        let payload = codec::bytes_of(payload.to_vec());
         self.publish_bytes(now, topic, payload, qos, retain, dup, properties)
     }
 
@@ -1418,7 +1420,7 @@ impl Session {
             filters,
             properties: if v5 { properties } else { None },
         };
-        self.request(now, op, Request::Subscribe(sub));
+        self.request(now, op, Packet::Subscribe(sub));
         op
     }
 
@@ -1462,7 +1464,7 @@ impl Session {
         self.request(
             now,
             op,
-            Request::Unsubscribe(Unsubscribe {
+            Packet::Unsubscribe(Unsubscribe {
                 pkid: 0,
                 filters,
                 user_properties,
@@ -1615,12 +1617,9 @@ impl Session {
             None
         };
         let packet = Packet::Publish(core::mem::replace(p, blank_publish()));
-        let result = match codec::encoded_len_from_client(&packet, self.opts.protocol) {
-            Ok(len) if len <= self.server.maximum_packet_size => self
-                .write_packet(now, &packet)
-                .map_err(|_| OpError::PacketTooLarge),
-            _ => Err(OpError::PacketTooLarge),
-        };
+        let result = self
+            .write_packet_within(now, &packet, self.server.maximum_packet_size)
+            .map_err(|_| OpError::PacketTooLarge);
         if let Packet::Publish(back) = packet {
             *p = back;
         }
@@ -1684,19 +1683,13 @@ impl Session {
         let Some(pkid) = self.ids.allocate() else {
             return self.enqueue(op, Queued::Request(op, request));
         };
-        let packet = match &mut request {
-            Request::Subscribe(s) => {
-                s.pkid = pkid;
-                Packet::Subscribe(s.clone())
-            }
-            Request::Unsubscribe(u) => {
-                u.pkid = pkid;
-                Packet::Unsubscribe(u.clone())
-            }
-        };
-        let fits = codec::encoded_len_from_client(&packet, self.opts.protocol)
-            .is_ok_and(|l| l <= self.server.maximum_packet_size);
-        if !fits || self.write_packet(now, &packet).is_err() {
+        match &mut request {
+            Packet::Subscribe(s) => s.pkid = pkid,
+            Packet::Unsubscribe(u) => u.pkid = pkid,
+            _ => {}
+        }
+        let max = self.server.maximum_packet_size;
+        if self.write_packet_within(now, &request, max).is_err() {
             self.ids.release(pkid);
             return self.fail(
                 op,
@@ -1737,7 +1730,18 @@ impl Session {
     // ----- output helpers -------------------------------------------------------------------
 
     fn write_packet(&mut self, now: u64, packet: &Packet) -> Result<(), codec::CodecError> {
-        codec::encode_from_client(packet, self.opts.protocol, &mut self.tx)?;
+        self.write_packet_within(now, packet, usize::MAX)
+    }
+
+    /// `write_packet` of a packet that must fit `max_size` bytes (the broker's Maximum
+    /// Packet Size).
+    fn write_packet_within(
+        &mut self,
+        now: u64,
+        packet: &Packet,
+        max_size: usize,
+    ) -> Result<(), codec::CodecError> {
+        codec::encode_from_client_within(packet, self.opts.protocol, max_size, &mut self.tx)?;
         self.last_sent = now;
         if self.packet_events {
             self.events.push_back(Event::PacketSent {
@@ -1820,13 +1824,6 @@ fn qos_of(q: u8) -> Option<QoS> {
         1 => Some(QoS::AtLeastOnce),
         2 => Some(QoS::ExactlyOnce),
         _ => None,
-    }
-}
-
-fn request_pkid(r: &Request) -> u16 {
-    match r {
-        Request::Subscribe(s) => s.pkid,
-        Request::Unsubscribe(u) => u.pkid,
     }
 }
 

@@ -74,7 +74,7 @@ fn check(obj: &Value, checks: &Checks) -> Result<(), &'static str> {
 
 // Readers for checked fields: a wrong type reads as absent, which `check` already refused.
 
-fn text(obj: &Value, key: &str) -> Option<String> {
+pub fn text(obj: &Value, key: &str) -> Option<String> {
     match obj.get(key) {
         Value::Str(s) => Some(String::from(s)),
         _ => None,
@@ -119,7 +119,7 @@ pub fn binary_of(v: &Value) -> Option<Vec<u8>> {
 }
 
 fn binary(obj: &Value, key: &str) -> Option<Bytes> {
-    binary_of(&obj.get(key)).map(Bytes::from)
+    binary_of(&obj.get(key)).map(crate::codec::bytes_of)
 }
 
 /// `{name: value | [values]}` → pairs in order; `None` when a value is not a string.
@@ -130,13 +130,13 @@ fn user_properties_of(v: &Value) -> Option<Vec<(String, String)>> {
     }
     let mut ok = true;
     let parsed = v.each_entry(|name, value| {
-        let mut push = |item: &Value| match *item {
-            Value::Str(s) => out.push((String::from(name), String::from(s))),
-            _ => ok = false,
-        };
-        match value.items() {
-            Some(list) => list.iter().for_each(&mut push),
-            None => push(&value),
+        let list = value.items();
+        let values = list.as_deref().unwrap_or(core::slice::from_ref(&value));
+        for item in values {
+            match *item {
+                Value::Str(s) => out.push((String::from(name), String::from(s))),
+                _ => ok = false,
+            }
         }
     });
     (parsed && ok).then_some(out)
@@ -546,27 +546,32 @@ pub fn filters(
         }
         check(f, FILTER_RH).map_err(|e| (OpError::InvalidArgument, e))?;
     }
-    Ok(items
-        .iter()
-        .map(|f| SubscribeFilter {
+    let mut filters = Vec::new();
+    for f in &items {
+        filters.push(SubscribeFilter {
             filter: text(f, "topic").unwrap_or_default(),
             qos: qos_of(whole(f, "qos")),
             no_local: boolean(f, "nl").unwrap_or(false),
             retain_as_published: boolean(f, "rap").unwrap_or(false),
             retain_handling: whole(f, "rh").unwrap_or(0) as u8,
-        })
-        .collect())
+        });
+    }
+    Ok(filters)
 }
 
 /// `string[]` → topics.
 pub fn topics(list: &Value) -> Option<Vec<String>> {
-    list.items()?
-        .iter()
-        .map(|t| match *t {
-            Value::Str(s) => Some(String::from(s)),
-            _ => None,
-        })
-        .collect()
+    // A loop, not `collect::<Option<Vec<_>>>()`, which cost 470 bytes of wasm.
+    let mut topics = Vec::new();
+    for t in list.items()? {
+        let Value::Str(s) = t else { return None };
+        topics.push(String::from(s));
+    }
+    Some(topics)
+}
+
+fn names_include(list: &[(String, String)], name: &str) -> bool {
+    list.iter().any(|(n, _)| n == name)
 }
 
 // ----- engine → JS --------------------------------------------------------------------------
@@ -578,7 +583,8 @@ impl Props {
     fn new() -> Props {
         Props(ObjectWriter::new())
     }
-    fn num<T: Into<f64>>(&mut self, key: &str, v: Option<T>) {
+    /// `u32` for every width: one copy in the wasm instead of one per integer type.
+    fn num(&mut self, key: &str, v: Option<u32>) {
         if let Some(v) = v {
             self.0.num(key, v.into());
         }
@@ -605,12 +611,18 @@ impl Props {
         }
         self.0.object("userProperties", |o| {
             for (i, (name, value)) in list.iter().enumerate() {
-                if list[..i].iter().any(|(n, _)| n == name) {
+                if names_include(&list[..i], name) {
                     continue; // written with its first occurrence
                 }
-                let values = list[i..].iter().filter(|(n, _)| n == name).map(|(_, v)| v);
-                if list[i + 1..].iter().any(|(n, _)| n == name) {
-                    o.array(name, |a| values.for_each(|v| a.text(v)));
+                if names_include(&list[i + 1..], name) {
+                    o.array(name, |a| {
+                        // A plain loop: the iterator adapters it replaced cost 125 bytes of wasm.
+                        for (n, v) in &list[i..] {
+                            if n == name {
+                                a.text(v);
+                            }
+                        }
+                    });
                 } else {
                     o.text(name, value);
                 }
@@ -625,12 +637,12 @@ impl Props {
 pub fn connack_properties_js(p: &ConnAckProperties) -> Vec<u8> {
     let mut o = Props::new();
     o.num("sessionExpiryInterval", p.session_expiry_interval);
-    o.num("receiveMaximum", p.receive_max);
-    o.num("maximumQoS", p.max_qos);
+    o.num("receiveMaximum", p.receive_max.map(u32::from));
+    o.num("maximumQoS", p.max_qos.map(u32::from));
     o.flag("retainAvailable", p.retain_available);
     o.num("maximumPacketSize", p.max_packet_size);
     o.text("assignedClientIdentifier", &p.assigned_client_identifier);
-    o.num("topicAliasMaximum", p.topic_alias_max);
+    o.num("topicAliasMaximum", p.topic_alias_max.map(u32::from));
     o.text("reasonString", &p.reason_string);
     o.user(&p.user_properties);
     o.flag(
@@ -645,7 +657,7 @@ pub fn connack_properties_js(p: &ConnAckProperties) -> Vec<u8> {
         "sharedSubscriptionAvailable",
         p.shared_subscription_available,
     );
-    o.num("serverKeepAlive", p.server_keep_alive);
+    o.num("serverKeepAlive", p.server_keep_alive.map(u32::from));
     o.text("responseInformation", &p.response_information);
     o.text("serverReference", &p.server_reference);
     o.text("authenticationMethod", &p.authentication_method);
@@ -657,13 +669,13 @@ pub fn publish_properties_js(p: &PublishProperties) -> Vec<u8> {
     let mut o = Props::new();
     o.flag("payloadFormatIndicator", p.payload_format_indicator);
     o.num("messageExpiryInterval", p.message_expiry_interval);
-    o.num("topicAlias", p.topic_alias);
+    o.num("topicAlias", p.topic_alias.map(u32::from));
     o.text("responseTopic", &p.response_topic);
     o.bytes("correlationData", &p.correlation_data);
     o.user(&p.user_properties);
     match p.subscription_identifiers.as_slice() {
         [] => {}
-        [one] => o.num("subscriptionIdentifier", Some(*one as f64)),
+        [one] => o.0.num("subscriptionIdentifier", *one as f64),
         many => o.0.array("subscriptionIdentifier", |a| {
             many.iter().for_each(|id| a.num(*id as f64))
         }),

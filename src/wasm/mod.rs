@@ -16,7 +16,6 @@ mod record;
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use bytes::Bytes;
 
 use crate::engine::{Event, OpError, Session};
 use record::Value;
@@ -199,7 +198,7 @@ pub unsafe extern "C" fn mq_publish(
         Ok(props) => core.session.publish_bytes(
             ms(now),
             topic,
-            Bytes::from(payload),
+            crate::codec::bytes_of(payload),
             (flags & 3) as u8,
             flags & 4 != 0,
             flags & 8 != 0,
@@ -291,13 +290,13 @@ pub unsafe extern "C" fn mq_provide_credentials(
 ) {
     let record = adopt(record, len);
     let args = Value::parse(&record);
-    let text = |key: &str| match args.get(key) {
-        Value::Str(s) => Some(String::from(s)),
-        _ => None,
-    };
-    let password = convert::binary_of(&args.get("password")).map(Bytes::from);
-    core.session
-        .provide_credentials(ms(now), text("username"), password, text("clientId"));
+    let password = convert::binary_of(&args.get("password")).map(crate::codec::bytes_of);
+    core.session.provide_credentials(
+        ms(now),
+        convert::text(&args, "username"),
+        password,
+        convert::text(&args, "clientId"),
+    );
 }
 
 /// # Safety
