@@ -591,6 +591,84 @@ fn resubscription_packs_at_most_64_filters_a_subscribe_in_order() {
 }
 
 #[test]
+fn resubscription_fits_the_brokers_maximum_packet_size_and_reports_a_filter_that_cannot() {
+    // Each SUBSCRIBE fitted on its own; packed together (or under a smaller limit on the next
+    // connection) they would not. A broker closes the connection on an oversized packet, so
+    // sending it would loop: reconnect, resubscribe, closed, reconnect...
+    let limit = |max: u32| {
+        Some(ConnAckProperties {
+            max_packet_size: Some(max),
+            ..connack_props()
+        })
+    };
+    let mut h = Harness::v5();
+    h.establish_with(false, limit(64));
+    let long = "l".repeat(40);
+    let mut names: Vec<String> = (0..10).map(|i| format!("t/{i}")).collect();
+    names.insert(7, long.clone());
+    for n in &names {
+        h.subscribe(n, 1);
+    }
+    for p in h.sent() {
+        let Packet::Subscribe(s) = p else {
+            panic!("{p:?}")
+        };
+        h.receive(suback(s.pkid, vec![1]));
+    }
+    h.take_events();
+    for (round, max) in [(0, 64u32), (1, 40)] {
+        h.drop_link();
+        h.run_for(1_000);
+        let sent = h.open_and_ack(false, limit(max));
+        let mut replayed = Vec::new();
+        for p in &sent[1..] {
+            let Packet::Subscribe(s) = p else {
+                panic!("round {round}: {p:?}")
+            };
+            let mut bytes = Vec::new();
+            mpmqtt::codec::encode(p, ProtocolVersion::V5, &mut bytes).unwrap();
+            assert!(
+                bytes.len() <= max as usize,
+                "round {round}: a {}-byte SUBSCRIBE for a broker that takes at most {max}",
+                bytes.len()
+            );
+            replayed.extend(s.filters.iter().map(|f| f.filter.clone()));
+        }
+        let events = h.take_events();
+        let too_large: Vec<&Event> = events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    Event::OpFailed {
+                        error: OpError::PacketTooLarge,
+                        ..
+                    }
+                )
+            })
+            .collect();
+        if max == 64 {
+            assert_eq!(replayed, names, "round {round}: every filter, in order");
+            assert!(too_large.is_empty(), "{events:?}");
+        } else {
+            let fitting: Vec<String> = names.iter().filter(|n| **n != long).cloned().collect();
+            assert_eq!(
+                replayed, fitting,
+                "round {round}: every filter that fits, in order"
+            );
+            let [Event::OpFailed { op: 0, text, .. }] = too_large.as_slice() else {
+                panic!("round {round}: one failure of the internal resubscription: {events:?}")
+            };
+            assert!(
+                text.contains("Maximum Packet Size") && text.contains(&long),
+                "{text}"
+            );
+        }
+        assert!(h.session.is_connected(), "round {round}");
+    }
+}
+
+#[test]
 fn unanswered_subscribe_is_sent_again_after_reconnect() {
     let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
     h.take_events();

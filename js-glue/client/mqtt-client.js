@@ -546,12 +546,12 @@ class MqttClient extends EventEmitter {
   _onOpFailed (core) {
     const id = core.ev_op()
     const op = this._takeOp(id)
-    // No entry and not the core's own op 0: a quiet publish, whose failure goes to 'error'.
-    if (!op && !id) return
     const code = core.ev_code()
     const text = core.ev_text() || 'Operation failed'
     const err = code >= 0x80 ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
     if (!code && core.ev_error_name()) err.code = core.ev_error_name()
+    // No entry: a quiet publish, or op 0, the core's own resubscription (a filter the
+    // broker's Maximum Packet Size cannot carry): the page hears of it through 'error'.
     if (!op) return this._complete(noop, err)
     if (op._kind === 'subscribe') op._subs.forEach((s) => delete this._resubscribeTopics[s.topic])
     this._complete(op._cb, err)

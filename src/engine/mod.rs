@@ -1024,21 +1024,57 @@ impl Session {
             }
             let properties = properties.clone();
             for chunk in filters.chunks(64) {
-                let Some(pkid) = self.ids.allocate() else {
+                if !self.resubscribe_within_limit(now, chunk, &properties) {
                     return;
-                };
-                let request = Packet::Subscribe(Subscribe {
-                    pkid,
-                    filters: chunk.to_vec(),
-                    properties: properties.clone(),
-                });
-                if self.write_packet(now, &request).is_ok() {
-                    self.requests.insert(pkid, PendingAck { op: 0, request });
-                } else {
-                    self.ids.release(pkid);
                 }
             }
         }
+    }
+
+    /// Sends `filters` in as few SUBSCRIBEs as the broker's Maximum Packet Size allows: each
+    /// filter fitted when the page subscribed it, but packed together, or under a smaller
+    /// limit on this connection, they may not, and a broker closes the connection on an
+    /// oversized packet (which would repeat on every reconnect). A batch too large is split in
+    /// halves; a single filter too large is reported (op 0: the resubscription) and skipped.
+    /// False when packet identifiers ran out.
+    fn resubscribe_within_limit(
+        &mut self,
+        now: u64,
+        filters: &[SubscribeFilter],
+        properties: &Option<SubscribeProperties>,
+    ) -> bool {
+        let mut batches = Vec::new();
+        batches.push(filters);
+        while let Some(batch) = batches.pop() {
+            let Some(pkid) = self.ids.allocate() else {
+                return false;
+            };
+            let request = Packet::Subscribe(Subscribe {
+                pkid,
+                filters: batch.to_vec(),
+                properties: properties.clone(),
+            });
+            if self
+                .write_packet_within(now, &request, self.server.maximum_packet_size)
+                .is_ok()
+            {
+                self.requests.insert(pkid, PendingAck { op: 0, request });
+                continue;
+            }
+            self.ids.release(pkid);
+            if batch.len() > 1 {
+                let (first, second) = batch.split_at(batch.len() / 2);
+                batches.push(second);
+                batches.push(first);
+            } else {
+                let mut text = String::from(
+                    "Resubscription larger than the broker's Maximum Packet Size, not sent: ",
+                );
+                text.push_str(&batch[0].filter);
+                self.fail(0, OpError::PacketTooLarge, 0, 0, text);
+            }
+        }
+        true
     }
 
     fn handle_publish(&mut self, now: u64, mut p: Publish) {

@@ -122,7 +122,7 @@ test('publish failures become errors; v5 reason codes become ErrorWithReasonCode
   assert.strictEqual(errs[1].code, 'connection_closed')
 })
 
-test('a QoS 0 publish without a callback keeps no entry; its failure still reaches the error event', async () => {
+test('a QoS 0 publish without a callback keeps no entry; its failure, and the resubscription\'s, reach the error event', async () => {
   const t = await connected()
   const errors = []
   t.client.removeAllListeners('error')
@@ -134,16 +134,19 @@ test('a QoS 0 publish without a callback keeps no entry; its failure still reach
   deliver(t, [
     { kind: EV.OP_DONE, op: 1 },
     { kind: EV.OP_FAILED, op: 2, code: 0, name: 'queue_full', text: 'Queue full' },
-    // op 0 is the core's own resubscription: nobody waits for it
-    { kind: EV.OP_FAILED, op: 0, code: 0, name: 'connection_closed', text: 'Connection closed' },
+    // op 0 is the core's own resubscription: nobody waits for it, but the page must hear that
+    // a filter was not resubscribed
+    { kind: EV.OP_FAILED, op: 0, code: 0, name: 'packet_too_large', text: 'Resubscription larger than the broker\'s Maximum Packet Size, not sent: a/b' },
     { kind: EV.OP_FAILED, op: 3, code: 0x87, name: 'refused', text: 'Publish error: Not authorized' }
   ])
   await tick()
-  assert.strictEqual(errors.length, 2)
+  assert.strictEqual(errors.length, 3)
   assert.strictEqual(errors[0].message, 'Queue full')
   assert.strictEqual(errors[0].code, 'queue_full')
-  assert.ok(errors[1] instanceof ErrorWithReasonCode)
-  assert.strictEqual(errors[1].code, 0x87)
+  assert.match(errors[1].message, /not sent: a\/b$/)
+  assert.strictEqual(errors[1].code, 'packet_too_large')
+  assert.ok(errors[2] instanceof ErrorWithReasonCode)
+  assert.strictEqual(errors[2].code, 0x87)
   assert.strictEqual(t.client._ops.size, 0)
 })
 
