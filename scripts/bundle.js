@@ -99,6 +99,27 @@ function coreHasCloudSigning(wasmDir) {
 }
 
 /**
+ * What every shipped bundle (mqtt.min.js, mqtt.wasm.js) is built as: one minified ES module,
+ * which splitExport turns into a function's body. An IIFE with a globalName would return the
+ * entry's namespace through esbuild's toCommonJS helper.
+ */
+function esModuleBuild(entry) {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    // WeChat base libraries down to iOS 10 / Chrome 53 engines: no object spread, no async
+    // iteration, no optional chaining; esbuild lowers them or fails the build.
+    target: 'es2017',
+    legalComments: 'none',
+    logLevel: 'silent',
+  };
+}
+
+/**
  * The esbuild options of a shipped mqtt.min.js (bench/size-composition.js measures with them).
  * @param {string} entry
  * @param {string} wasmDir
@@ -107,19 +128,8 @@ function coreHasCloudSigning(wasmDir) {
 function esbuildOptions(entry, wasmDir, platform) {
   const build = platform ? PLATFORM_BUILDS[platform] : null;
   return {
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    minify: true,
-    // An ES module, which bundleJs turns into `var mqtt = function () {…}()`: the IIFE format
-    // with a globalName would return the entry's namespace through esbuild's toCommonJS helper.
-    format: 'esm',
-    platform: 'browser',
-    // WeChat base libraries down to iOS 10 / Chrome 53 engines: no object spread, no async
-    // iteration, no optional chaining; esbuild lowers them or fails the build.
-    target: 'es2017',
+    ...esModuleBuild(entry),
     charset: 'utf8',
-    legalComments: 'none',
     // The cloud build's shims create a TextEncoder/TextDecoder; the core build's have no
     // strings to convert (the flat boundary), so only the former carries the UTF-8 shim.
     inject: shimsUseTextCoding(wasmDir) ? [path.join(ROOT, 'js-glue', 'shims', 'inject-text-coding.mjs')] : [],
@@ -134,7 +144,6 @@ function esbuildOptions(entry, wasmDir, platform) {
     // A core without the cloud signers (not scripts/build-wasm --variant clouds): clouds.js
     // leaves its signing paths out and only says where they are.
     define: { MPMQTT_CLOUD_SIGNING: String(coreHasCloudSigning(wasmDir)) },
-    logLevel: 'silent',
   };
 }
 
@@ -150,7 +159,7 @@ async function bundleJs(entry, wasmDir, platform) {
     // import.meta or a direct eval in the input would be a shipping bug, not a style issue.
     throw new Error('esbuild warning treated as error: ' + w.text + (w.location ? ' at ' + w.location.file + ':' + w.location.line : ''));
   }
-  const esm = splitDefaultExport(result.outputFiles[0].text, 'default');
+  const esm = splitExport(result.outputFiles[0].text, 'default');
   // `var mqtt` is the <script> global; CommonJS hosts (mini-programs, Node, bundlers) get it as
   // module.exports, which MQTT.js 5's bundle forgot. The default export is connect.
   const umd = 'var mqtt=function(){' + esm.body + 'return ' + esm.local + '}();' +
@@ -165,7 +174,7 @@ async function bundleJs(entry, wasmDir, platform) {
  * run inside a function that returns that value: one scope, no module wrapper or namespace.
  * @returns {{body: string, local: string}}
  */
-function splitDefaultExport(code, exported) {
+function splitExport(code, exported) {
   const m = /^([^]*)export\s*\{\s*([\w$]+) as ([\w$]+)\s*\};?\s*$/.exec(code);
   if (!m || m[3] !== exported) throw new Error('expected the bundle to end in one `export{… as ' + exported + '}`, found: ' + code.slice(-120));
   if (/(^|[;}\s])(import|export)\s*[{*\w]/.test(m[1].replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, '""'))) {
@@ -254,27 +263,19 @@ function brotli(wasm, wasmDir) {
 
 /**
  * A CommonJS module (or, loaded by <script>, the global mpmqttWasm) whose value is the core
- * and its inflater: {format, size, data, inflateRaw}, read by js-glue/platform/embedded-wasm.js. The wasm is
- * deflated (well under half of plain base64) and travels with its inflater
- * (js-glue/platform/wasm-unpacker.js), which mqtt.min.js then does not carry.
+ * and its inflater: {format, size, data, inflateRaw}, read by js-glue/platform/embedded-wasm.js.
+ * The wasm is deflated (well under half of plain base64); its inflater
+ * (js-glue/platform/wasm-unpacker.js) travels with it, so mqtt.min.js does not carry one.
  */
 async function embeddedModule(wasm) {
   const deflated = zlib.deflateRawSync(wasm, { level: 9, memLevel: 9 });
   const result = await require('esbuild').build({
-    entryPoints: [path.join(ROOT, 'js-glue', 'platform', 'wasm-unpacker.js')],
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2017',
+    ...esModuleBuild(path.join(ROOT, 'js-glue', 'platform', 'wasm-unpacker.js')),
     charset: 'ascii',
-    legalComments: 'none',
     plugins: [require('./cjs-to-esm').cjsToEsmPlugin(path.join(ROOT, 'js-glue'))],
-    logLevel: 'silent',
   });
   for (const w of result.warnings) throw new Error('esbuild warning treated as error (mqtt.wasm.js): ' + w.text);
-  const esm = splitDefaultExport(result.outputFiles[0].text, 'embeddedCore');
+  const esm = splitExport(result.outputFiles[0].text, 'embeddedCore');
   const code =
     '(function(g,v){typeof module=="object"&&module&&module.exports?module.exports=v:g.' + WASM_GLOBAL + '=v})(this,function(){' +
     esm.body + 'return ' + esm.local + '(' + wasm.length + ',"' + deflated.toString('base64') + '")}());\n';

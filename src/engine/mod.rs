@@ -1031,11 +1031,12 @@ impl Session {
         }
     }
 
-    /// Sends `filters` in as few SUBSCRIBEs as the broker's Maximum Packet Size allows: each
-    /// filter fitted when the page subscribed it, but packed together, or under a smaller
-    /// limit on this connection, they may not, and a broker closes the connection on an
-    /// oversized packet (which would repeat on every reconnect). A batch too large is split in
-    /// halves; a single filter too large is reported (op 0: the resubscription) and skipped.
+    /// Sends `filters` in SUBSCRIBEs within the broker's Maximum Packet Size: each filter
+    /// fitted when the page subscribed it, but packed together, or under a smaller limit on
+    /// this connection, they may not, and a broker closes the connection on an oversized
+    /// packet (which would repeat on every reconnect). A batch too large is split in halves
+    /// (not the fewest packets, but no size arithmetic beside the encoder's own check); a
+    /// single filter too large is reported (op 0: the resubscription) and skipped.
     /// False when packet identifiers ran out.
     fn resubscribe_within_limit(
         &mut self,
