@@ -19,6 +19,11 @@ const ReasonCodes = {}
     'Subscription Identifiers not supported|Wildcard Subscriptions not supported']
 ].forEach(([first, texts]) => texts.split('|').forEach((text, i) => { ReasonCodes[first + i] = text }))
 
+/** MQTT.js' wording of a return/reason code, or a plain statement of an unknown one. */
+function reasonText (code) {
+  return ReasonCodes[code] || 'unknown reason code ' + code
+}
+
 /** An Error carrying an MQTT reason/return code in `code` (MQTT.js 5 name). */
 class ErrorWithReasonCode extends Error {
   constructor (message, code) {
@@ -35,4 +40,4 @@ function toError (e) {
   return e instanceof Error ? e : new Error(String(e))
 }
 
-module.exports = { ReasonCodes, ErrorWithReasonCode, toError }
+module.exports = { ReasonCodes, reasonText, ErrorWithReasonCode, toError }

@@ -54,7 +54,7 @@ function connectionFailed (why, socketUrl, platform) {
 
 /** A PUBLISH or SUBSCRIBE refused by the broker, worded as MQTT.js words it. */
 function refusedError (what, code) {
-  return new errors.ErrorWithReasonCode(what + ' error: ' + (errors.ReasonCodes[code] || code), code)
+  return new errors.ErrorWithReasonCode(what + ' error: ' + errors.reasonText(code), code)
 }
 
 // Callbacks are never called synchronously from the method that got them.
@@ -548,7 +548,8 @@ class MqttClient extends EventEmitter {
     const op = this._takeOp(id)
     const code = core.ev_code()
     const text = core.ev_text() || 'Operation failed'
-    const err = code >= 0x80 ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
+    // The core says what failed; a broker's refusal is worded here, from MQTT.js' table.
+    const err = code >= 0x80 ? new errors.ErrorWithReasonCode(text + ': ' + errors.reasonText(code), code) : new Error(text)
     if (!code && core.ev_error_name()) err.code = core.ev_error_name()
     // No entry: a quiet publish, or op 0, the core's own resubscription (a filter the
     // broker's Maximum Packet Size cannot carry): the page hears of it through 'error'.
@@ -578,7 +579,7 @@ class MqttClient extends EventEmitter {
     // A refused CONNACK carries its return/reason code in err.code, as in
     // MQTT.js; other failures name their kind ('keepalive_timeout', ...).
     const refused = name === 'connection_refused'
-    const err = refused ? new errors.ErrorWithReasonCode(text, code) : new Error(text)
+    const err = refused ? new errors.ErrorWithReasonCode(text + ': ' + errors.reasonText(code), code) : new Error(text)
     if (!refused) err.code = name || code
     // Errors that stop reconnecting (refusal, client id taken, attempts exhausted) end the
     // 'reconnecting' state MQTT.js pages poll.

@@ -1,4 +1,5 @@
-//! What the engine tells its driver, and the human-readable reasons it attaches.
+//! What the engine tells its driver. Reason codes travel as numbers; the glue words them
+//! as MQTT.js does, from the one table MQTT.js pages already read (`mqtt.ReasonCodes`).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -185,170 +186,6 @@ pub fn text_of(parts: &[&str]) -> String {
     s
 }
 
-/// Texts looked up by code, packed at compile time into the codes, the end offset of each
-/// text and the texts run together. A `match` returning a `&str` per code compiled to two
-/// constants and a branch per arm; packed, a text costs three bytes beyond its characters.
-struct Texts<const N: usize, const B: usize> {
-    codes: [u8; N],
-    ends: [u16; N],
-    text: [u8; B],
-}
-
-const fn total_len(entries: &[(u8, &str)]) -> usize {
-    let mut n = 0;
-    let mut i = 0;
-    while i < entries.len() {
-        n += entries[i].1.len();
-        i += 1;
-    }
-    n
-}
-
-const fn pack<const N: usize, const B: usize>(entries: &[(u8, &str); N]) -> Texts<N, B> {
-    let mut t = Texts {
-        codes: [0; N],
-        ends: [0; N],
-        text: [0; B],
-    };
-    assert!(B <= u16::MAX as usize, "texts too long for u16 offsets");
-    let mut at = 0;
-    let mut i = 0;
-    while i < N {
-        t.codes[i] = entries[i].0;
-        let bytes = entries[i].1.as_bytes();
-        let mut j = 0;
-        while j < bytes.len() {
-            t.text[at] = bytes[j];
-            at += 1;
-            j += 1;
-        }
-        t.ends[i] = at as u16;
-        i += 1;
-    }
-    t
-}
-
-/// The run-together texts as a `str`, checked at compile time.
-const fn as_str(bytes: &[u8]) -> &str {
-    match core::str::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(_) => panic!("texts must be UTF-8"),
-    }
-}
-
-/// The text for `code`, or `default`. One function for every table: the tables differ only
-/// in their lengths, which the slices carry.
-fn lookup(
-    (codes, ends, text): (&[u8], &[u16], &'static str),
-    code: u8,
-    default: &'static str,
-) -> &'static str {
-    let Some(i) = codes.iter().position(|&c| c == code) else {
-        return default;
-    };
-    let start = if i == 0 { 0 } else { ends[i - 1] };
-    text.get(usize::from(start)..usize::from(ends[i]))
-        .unwrap_or(default)
-}
-
-macro_rules! text_table {
-    ($name:ident, $list:ident) => {
-        const $name: (&[u8], &[u16], &str) = {
-            const PACKED: Texts<{ $list.len() }, { total_len(&$list) }> = pack(&$list);
-            (&PACKED.codes, &PACKED.ends, as_str(&PACKED.text))
-        };
-    };
-}
-
-/// What follows "Connection refused: " (`connack_reason`), by return or reason code.
-const CONNACK_V3_LIST: [(u8, &str); 5] = [
-    (1, "unacceptable protocol version"),
-    (2, "identifier rejected"),
-    (3, "server unavailable"),
-    (4, "bad user name or password"),
-    (5, "not authorized"),
-];
-
-const CONNACK_V5_LIST: [(u8, &str); 21] = [
-    (0x80, "unspecified error"),
-    (0x81, "malformed packet"),
-    (0x82, "protocol error"),
-    (0x83, "implementation specific error"),
-    (0x84, "unsupported protocol version"),
-    (0x85, "client identifier not valid"),
-    (0x86, "bad user name or password"),
-    (0x87, "not authorized"),
-    (0x88, "server unavailable"),
-    (0x89, "server busy"),
-    (0x8A, "banned"),
-    (0x8C, "bad authentication method"),
-    (0x90, "topic name invalid"),
-    (0x95, "packet too large"),
-    (0x97, "quota exceeded"),
-    (0x99, "payload format invalid"),
-    (0x9A, "retain not supported"),
-    (0x9B, "QoS not supported"),
-    (0x9C, "use another server"),
-    (0x9D, "server moved"),
-    (0x9F, "connection rate exceeded"),
-];
-
-const REASON_LIST: [(u8, &str); 35] = [
-    (0x00, "Success"),
-    (0x04, "Disconnect with will message"),
-    (0x10, "No matching subscribers"),
-    (0x11, "No subscription existed"),
-    (0x18, "Continue authentication"),
-    (0x19, "Re-authenticate"),
-    (0x80, "Unspecified error"),
-    (0x81, "Malformed packet"),
-    (0x82, "Protocol error"),
-    (0x83, "Implementation specific error"),
-    (0x87, "Not authorized"),
-    (0x89, "Server busy"),
-    (0x8B, "Server shutting down"),
-    (0x8D, "Keep alive timeout"),
-    (0x8E, "Session taken over"),
-    (0x8F, "Topic filter invalid"),
-    (0x90, "Topic name invalid"),
-    (0x91, "Packet identifier in use"),
-    (0x92, "Packet identifier not found"),
-    (0x93, "Receive maximum exceeded"),
-    (0x94, "Topic alias invalid"),
-    (0x95, "Packet too large"),
-    (0x96, "Message rate too high"),
-    (0x97, "Quota exceeded"),
-    (0x98, "Administrative action"),
-    (0x99, "Payload format invalid"),
-    (0x9A, "Retain not supported"),
-    (0x9B, "QoS not supported"),
-    (0x9C, "Use another server"),
-    (0x9D, "Server moved"),
-    (0x9E, "Shared subscriptions not supported"),
-    (0x9F, "Connection rate exceeded"),
-    (0xA0, "Maximum connect time"),
-    (0xA1, "Subscription identifiers not supported"),
-    (0xA2, "Wildcard subscriptions not supported"),
-];
-
-text_table!(CONNACK_V3, CONNACK_V3_LIST);
-text_table!(CONNACK_V5, CONNACK_V5_LIST);
-text_table!(REASONS, REASON_LIST);
-
-/// Human-readable CONNACK refusal, 3.1.1 return codes and v5 reason codes. Built rather
-/// than stored whole: the prefix repeated in 26 stored texts was 500 bytes of wasm.
-pub fn connack_reason(code: u8, v5: bool) -> String {
-    if code == 0 {
-        return String::from(if v5 { "Success" } else { "Connection accepted" });
-    }
-    let reason = if v5 {
-        lookup(CONNACK_V5, code, "unknown reason code")
-    } else {
-        lookup(CONNACK_V3, code, "unknown return code")
-    };
-    text_of(&["Connection refused: ", reason])
-}
-
 /// Whether a refusal means the credentials are wrong (a provider gets one refresh).
 pub fn is_bad_credentials(code: u8, v5: bool) -> bool {
     if v5 {
@@ -356,11 +193,6 @@ pub fn is_bad_credentials(code: u8, v5: bool) -> bool {
     } else {
         matches!(code, 4 | 5)
     }
-}
-
-/// v5 reason codes of acknowledgements, DISCONNECT and AUTH.
-pub fn reason_text(code: u8) -> &'static str {
-    lookup(REASONS, code, "Unknown reason code")
 }
 
 #[cfg(test)]
@@ -385,39 +217,10 @@ mod tests {
     }
 
     #[test]
-    fn refusals_have_reasons_in_both_versions() {
-        assert_eq!(
-            connack_reason(4, false),
-            "Connection refused: bad user name or password"
-        );
-        assert_eq!(
-            connack_reason(0x86, true),
-            "Connection refused: bad user name or password"
-        );
-        assert!(is_bad_credentials(5, false) && is_bad_credentials(0x86, true));
-        assert_eq!(connack_reason(0, false), "Connection accepted");
-        assert_eq!(
-            connack_reason(6, false),
-            "Connection refused: unknown return code"
-        );
-        assert_eq!(
-            connack_reason(0x9F, true),
-            "Connection refused: connection rate exceeded"
-        );
-        assert_eq!(
-            connack_reason(0x8B, true),
-            "Connection refused: unknown reason code"
-        );
+    fn only_credential_refusals_get_a_fresh_attempt() {
+        assert!(is_bad_credentials(4, false) && is_bad_credentials(5, false));
+        assert!(is_bad_credentials(0x86, true) && is_bad_credentials(0x87, true));
         assert!(!is_bad_credentials(3, false) && !is_bad_credentials(0x88, true));
-    }
-
-    #[test]
-    fn reason_texts_from_first_to_last_and_unknown() {
-        assert_eq!(reason_text(0x00), "Success");
-        assert_eq!(reason_text(0x04), "Disconnect with will message");
-        assert_eq!(reason_text(0x8E), "Session taken over");
-        assert_eq!(reason_text(0xA2), "Wildcard subscriptions not supported");
-        assert_eq!(reason_text(0x05), "Unknown reason code");
-        assert_eq!(reason_text(0xFF), "Unknown reason code");
+        assert!(!is_bad_credentials(0x86, false) && !is_bad_credentials(5, true));
     }
 }

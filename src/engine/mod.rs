@@ -876,14 +876,23 @@ impl Session {
             self.start_attempt(now);
             return;
         }
-        self.error(ErrorKind::ConnectionRefused, code, connack_reason(code, v5));
+        // The glue appends the code's wording (MQTT.js: "Connection refused: Not authorized").
+        self.error(
+            ErrorKind::ConnectionRefused,
+            code,
+            String::from("Connection refused"),
+        );
         if self.opts.reconnect_on_connack_error {
             self.connection_lost(now, false);
         } else {
             self.events.push_back(Event::Closed {
                 was_connected: false,
             });
-            self.give_up(now, OpError::ConnectionClosed, &connack_reason(code, v5));
+            self.give_up(
+                now,
+                OpError::ConnectionClosed,
+                "Connection closed: the broker refused the connection",
+            );
         }
     }
 
@@ -1187,13 +1196,7 @@ impl Session {
         };
         self.ids.release(pkid);
         if ack.reason >= 0x80 {
-            self.fail(
-                o.op,
-                OpError::Refused,
-                ack.reason,
-                pkid,
-                text_of(&["Publish error: ", reason_text(ack.reason)]),
-            );
+            self.fail(o.op, OpError::Refused, ack.reason, pkid, "Publish error");
         } else {
             self.done(o.op, pkid, ack.reason, Vec::new(), ack.properties);
         }

@@ -441,9 +441,6 @@ pub extern "C" fn mq_ev_error_name(core: &mut Core) -> f64 {
 pub extern "C" fn mq_ev_text(core: &mut Core) -> f64 {
     out(match &core.current {
         Some(Event::Error { text, .. }) | Some(Event::OpFailed { text, .. }) => text.as_bytes(),
-        Some(Event::ServerDisconnect { reason, .. }) => {
-            crate::engine::reason_text(*reason).as_bytes()
-        }
         _ => &[],
     })
 }

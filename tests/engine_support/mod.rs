@@ -273,6 +273,30 @@ pub fn messages(events: &[Event]) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// (kind, code) of each `Event::Error`: the code is what the glue words, MQTT.js' way.
+pub fn error_codes(events: &[Event]) -> Vec<(mpmqtt::engine::ErrorKind, u8)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Error { kind, code, .. } => Some((*kind, *code)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// (op, error, broker's reason code) of each `Event::OpFailed`.
+pub fn failed_codes(events: &[Event]) -> Vec<(OpId, mpmqtt::engine::OpError, u8)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::OpFailed {
+                op, error, code, ..
+            } => Some((*op, *error, *code)),
+            _ => None,
+        })
+        .collect()
+}
+
 pub fn errors(events: &[Event]) -> Vec<(mpmqtt::engine::ErrorKind, String)> {
     events
         .iter()

@@ -132,6 +132,43 @@ test('v5 refused subscription: SUBACK reason 0x87 reaches the callback as MQTT.j
   }
 });
 
+/** The first 'error' of a client that must not connect, and whether it then connected. */
+function firstError(client) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no error within 5 s')), 5000);
+    client.once('connect', () => {
+      clearTimeout(timer);
+      reject(new Error('connected although the broker refuses anonymous clients'));
+    });
+    client.once('error', (e) => {
+      clearTimeout(timer);
+      resolve(e);
+    });
+  });
+}
+
+test('a refused CONNACK (3.1.1 return code 5, v5 reason 0x87) gives the error MQTT.js 5.16.0 gives', { skip: h.distMissing, timeout: 15000 }, async () => {
+  const m = await startMosquitto({ extraConfig: 'allow_anonymous false' });
+  const clients = [];
+  try {
+    for (const [protocolVersion, code] of [[4, 5], [5, 0x87]]) {
+      const opts = { protocolVersion, reconnectPeriod: 0, connectTimeout: 5000 };
+      const ours = h.ours().connect(url(m), opts);
+      const peer = h.mqttjs().connect(url(m), opts);
+      clients.push(ours, peer);
+      const [oursErr, peerErr] = await Promise.all([firstError(ours), firstError(peer)]);
+      assert.strictEqual(peerErr.code, code, `MQTT.js sees code ${code} (protocol ${protocolVersion})`);
+      assert.strictEqual(peerErr.message, 'Connection refused: Not authorized');
+      assert.strictEqual(oursErr.code, peerErr.code);
+      assert.strictEqual(oursErr.message, peerErr.message);
+      assert.ok(oursErr instanceof h.ours().ErrorWithReasonCode);
+    }
+  } finally {
+    for (const c of clients) await h.endQuietly(c);
+    await m.stop();
+  }
+});
+
 test('v5 refused publish: PUBACK/PUBREC reason 0x95 (message_size_limit) fails the callback with ErrorWithReasonCode', { skip: h.distMissing, timeout: 15000 }, async () => {
   const m = await startMosquitto({ extraConfig: 'message_size_limit 100' });
   let c;
