@@ -130,12 +130,20 @@ test('cloud signing refuses bad parameters with a clear error and no secret in i
   await client.endAsync(true)
 })
 
-test('the core build (dist/) has no signers: a cloud option says where they are', { timeout: 20000 }, async () => {
+test('the core build (dist/) has no cloud options: each says where they are, Easemob\'s userToken flow too', { timeout: 20000 }, async () => {
   const mqtt = loadDist(CORE_DIST)
-  const client = mqtt.connect('ws://127.0.0.1:9/', { aliyun: { productKey: 'p', deviceName: 'd', deviceSecret: 's' }, reconnectPeriod: 0 })
-  const [err] = await once(client, 'error')
-  assert.match(err.message, /no built-in cloud signing; use the files of dist\/clouds\//)
-  await client.endAsync(true)
+  let asked = 0
+  const clouds = {
+    aliyun: { productKey: 'p', deviceName: 'd', deviceSecret: 's' },
+    easemob: { deviceId: 'd', appId: 'a', username: 'u', userToken: () => { asked++; return 'token' } }
+  }
+  for (const [name, cfg] of Object.entries(clouds)) {
+    const client = mqtt.connect('ws://127.0.0.1:9/', { [name]: cfg, reconnectPeriod: 0 })
+    const [err] = await once(client, 'error')
+    assert.strictEqual(err.message, 'Credentials provider failed: ' + name + ': this build has no built-in cloud signing; use the files of dist/clouds/, or compute the credentials in a credentialsProvider')
+    await client.endAsync(true)
+  }
+  assert.strictEqual(asked, 0, 'the page\'s token callback is not called by a build that cannot use it')
 })
 
 test('a credentials provider needs no signers: the core build connects with it', { timeout: 20000 }, async () => {
