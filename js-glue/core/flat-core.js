@@ -3,11 +3,13 @@
  * The `Core` class the client drives, over the wasm module's flat exports (src/wasm/mod.rs,
  * docs/core-interface.md). Only numbers cross: strings and bytes are written into linear
  * memory through `mq_alloc`, slices come back as one number (`ptr + len * 2^32`), options and
- * properties travel as records (./record.js). The same code drives the wasm2js fallback,
+ * the page's properties travel as records (./record.js), the broker's properties as their
+ * MQTT section (./properties.js). The same code drives the wasm2js fallback,
  * whose exports look like a wasm instance's.
  */
 const utf8 = require('../client/utf8')
 const record = require('./record')
+const propertySection = require('./properties')
 
 const TWO_32 = 4294967296
 
@@ -46,6 +48,7 @@ function coreClass (wasm) {
     const bytes = record.encode(value)
     return [put(bytes), bytes.length]
   }
+  let propertyNames = null // the core's table, read at the first properties
   const ptrOf = (slice) => slice >>> 0
   const lenOf = (slice) => (slice - (slice >>> 0)) / TWO_32
   /** A copy of the bytes a slice points at. */
@@ -162,10 +165,11 @@ function coreClass (wasm) {
 
     /** @returns {object|undefined} v5 properties with MQTT.js names */
     ev_properties () {
+      propertyNames = propertyNames || propertySection.byIdentifier(textOf(wasm.mq_property_names()))
       const slice = wasm.mq_ev_properties(this._h)
       if (!slice) return undefined
       const ptr = ptrOf(slice)
-      return record.decode(mem(), ptr, ptr + lenOf(slice))
+      return propertySection.decode(mem(), ptr, ptr + lenOf(slice), propertyNames)
     }
   }
   // Calls that pass their arguments straight through, grouped by what the result becomes.

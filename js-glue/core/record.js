@@ -1,7 +1,7 @@
 'use strict'
 /**
- * Records: the bytes options and v5 properties travel as between the glue and the core
- * (src/wasm/record.rs has the layout). A record keeps JS types apart (number, boolean,
+ * Records: the bytes options and the page's v5 properties travel as from the glue into the
+ * core (src/wasm/record.rs has the layout and reads them). A record keeps JS types apart (number, boolean,
  * string, bytes, object, array), so the core can say "keepalive must be a number" exactly as
  * it would looking at the JS value itself.
  */
@@ -91,59 +91,4 @@ function put (w, v, depth) {
   u32At(w.b, at, w.n - at - 4)
 }
 
-/**
- * Reads the record at `bytes[start..end)`; byte values are copied out.
- * @param {Uint8Array} bytes
- * @param {number} start
- * @param {number} end
- */
-function decode (bytes, start, end) {
-  const r = { b: bytes, p: start, end }
-  const v = next(r)
-  check(r.p === end)
-  return v
-}
-
-function check (ok) {
-  if (!ok) throw new Error('mpmqtt: malformed record from the core')
-}
-
-/** Start of a length-prefixed body; moves `r.p` past it. */
-function span (r) {
-  const b = r.b
-  const p = r.p
-  check(p + 4 <= r.end)
-  const len = (b[p] | b[p + 1] << 8 | b[p + 2] << 16 | b[p + 3] << 24) >>> 0
-  r.p = p + 4 + len
-  check(r.p <= r.end)
-  return p + 4
-}
-
-function next (r) {
-  check(r.p < r.end)
-  const t = r.b[r.p++]
-  if (t <= TRUE) return t === ABSENT ? undefined : t === TRUE
-  if (t === NUMBER) {
-    check(r.p + 8 <= r.end)
-    r.p += 8
-    return new DataView(r.b.buffer, r.b.byteOffset).getFloat64(r.p - 8, true)
-  }
-  const s = span(r)
-  if (t === STRING) return utf8.decode(r.b, s, r.p)
-  if (t === BYTES) return r.b.slice(s, r.p)
-  check(t === OBJECT || t === ARRAY)
-  const inner = { b: r.b, p: s, end: r.p }
-  const out = t === ARRAY ? [] : {}
-  while (inner.p < inner.end) {
-    if (t === ARRAY) {
-      out.push(next(inner))
-    } else {
-      const k = span(inner)
-      // defineProperty: a user property named "__proto__" from the broker stays a property.
-      Object.defineProperty(out, utf8.decode(r.b, k, inner.p), { value: next(inner), enumerable: true, writable: true, configurable: true })
-    }
-  }
-  return out
-}
-
-module.exports = { encode, decode }
+module.exports = { encode }

@@ -11,6 +11,7 @@ pub mod validate;
 pub(crate) mod wire;
 
 pub use packet::*;
+pub use properties::{body as properties_body, WriteSection};
 
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes};

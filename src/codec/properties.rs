@@ -665,6 +665,16 @@ pub fn write<T: WriteSection>(s: &mut Sink, p: Option<&T>) -> Result<(), CodecEr
     section(s, p.map(|p| p as &dyn WriteSection))
 }
 
+/// The body of `p`'s section (no length in front): the v5 properties the glue turns into
+/// MQTT.js' object (js-glue/core/properties.js), written from the fields the decoder checked.
+pub fn body(p: &dyn WriteSection) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Cannot fail for decoded properties: every length and identifier was in range on the
+    // wire. A failure would leave the glue a shorter section, which it still reads.
+    let _ = p.write(&mut Sink::to(&mut out));
+    out
+}
+
 pub fn write_user_only(s: &mut Sink, user: &[(String, String)]) -> Result<(), CodecError> {
     section(s, Some(&UserOnly(user)))
 }

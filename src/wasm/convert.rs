@@ -1,5 +1,5 @@
-//! Options and v5 properties between MQTT.js' JS shapes (as records, see record.rs) and the
-//! engine's types.
+//! Options and the page's v5 properties, from MQTT.js' JS shapes (as records, see record.rs)
+//! to the engine's types.
 //!
 //! Reading is two passes: a table check of every field (type and range, the message naming
 //! the field), then infallible reads. Keeping the error paths out of the building code keeps
@@ -9,10 +9,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::record::{ObjectWriter, Value};
+use super::record::Value;
 use crate::codec::{
-    AckProperties, AuthProperties, ConnAckProperties, ConnectProperties, DisconnectProperties,
-    ProtocolVersion, PublishProperties, QoS, SubscribeFilter, SubscribeProperties, WillProperties,
+    AuthProperties, ConnectProperties, ProtocolVersion, PublishProperties, QoS, SubscribeFilter,
+    SubscribeProperties, WillProperties,
 };
 use crate::engine::{Backoff, Options, WillOptions};
 
@@ -568,143 +568,4 @@ pub fn topics(list: &Value) -> Option<Vec<String>> {
         topics.push(String::from(s));
     }
     Some(topics)
-}
-
-fn names_include(list: &[(String, String)], name: &str) -> bool {
-    list.iter().any(|(n, _)| n == name)
-}
-
-// ----- engine → JS --------------------------------------------------------------------------
-
-/// Optional fields onto a record object: absent ones are left out, as MQTT.js does.
-struct Props(ObjectWriter);
-
-impl Props {
-    fn new() -> Props {
-        Props(ObjectWriter::new())
-    }
-    /// `u32` for every width: one copy in the wasm instead of one per integer type.
-    fn num(&mut self, key: &str, v: Option<u32>) {
-        if let Some(v) = v {
-            self.0.num(key, v.into());
-        }
-    }
-    fn flag(&mut self, key: &str, v: Option<u8>) {
-        if let Some(v) = v {
-            self.0.flag(key, v != 0);
-        }
-    }
-    fn text(&mut self, key: &str, v: &Option<String>) {
-        if let Some(v) = v {
-            self.0.text(key, v);
-        }
-    }
-    fn bytes(&mut self, key: &str, v: &Option<Bytes>) {
-        if let Some(v) = v {
-            self.0.bytes(key, v);
-        }
-    }
-    /// `{name: value}`, or `{name: [values]}` for a name that repeats, in first-seen order.
-    fn user(&mut self, list: &[(String, String)]) {
-        if list.is_empty() {
-            return;
-        }
-        self.0.object("userProperties", |o| {
-            for (i, (name, value)) in list.iter().enumerate() {
-                if names_include(&list[..i], name) {
-                    continue; // written with its first occurrence
-                }
-                if names_include(&list[i + 1..], name) {
-                    o.array(name, |a| {
-                        // A plain loop: the iterator adapters it replaced cost 125 bytes of wasm.
-                        for (n, v) in &list[i..] {
-                            if n == name {
-                                a.text(v);
-                            }
-                        }
-                    });
-                } else {
-                    o.text(name, value);
-                }
-            }
-        });
-    }
-    fn done(self) -> Vec<u8> {
-        self.0.finish()
-    }
-}
-
-pub fn connack_properties_js(p: &ConnAckProperties) -> Vec<u8> {
-    let mut o = Props::new();
-    o.num("sessionExpiryInterval", p.session_expiry_interval);
-    o.num("receiveMaximum", p.receive_max.map(u32::from));
-    o.num("maximumQoS", p.max_qos.map(u32::from));
-    o.flag("retainAvailable", p.retain_available);
-    o.num("maximumPacketSize", p.max_packet_size);
-    o.text("assignedClientIdentifier", &p.assigned_client_identifier);
-    o.num("topicAliasMaximum", p.topic_alias_max.map(u32::from));
-    o.text("reasonString", &p.reason_string);
-    o.user(&p.user_properties);
-    o.flag(
-        "wildcardSubscriptionAvailable",
-        p.wildcard_subscription_available,
-    );
-    o.flag(
-        "subscriptionIdentifiersAvailable",
-        p.subscription_identifiers_available,
-    );
-    o.flag(
-        "sharedSubscriptionAvailable",
-        p.shared_subscription_available,
-    );
-    o.num("serverKeepAlive", p.server_keep_alive.map(u32::from));
-    o.text("responseInformation", &p.response_information);
-    o.text("serverReference", &p.server_reference);
-    o.text("authenticationMethod", &p.authentication_method);
-    o.bytes("authenticationData", &p.authentication_data);
-    o.done()
-}
-
-pub fn publish_properties_js(p: &PublishProperties) -> Vec<u8> {
-    let mut o = Props::new();
-    o.flag("payloadFormatIndicator", p.payload_format_indicator);
-    o.num("messageExpiryInterval", p.message_expiry_interval);
-    o.num("topicAlias", p.topic_alias.map(u32::from));
-    o.text("responseTopic", &p.response_topic);
-    o.bytes("correlationData", &p.correlation_data);
-    o.user(&p.user_properties);
-    match p.subscription_identifiers.as_slice() {
-        [] => {}
-        [one] => o.0.num("subscriptionIdentifier", *one as f64),
-        many => o.0.array("subscriptionIdentifier", |a| {
-            many.iter().for_each(|id| a.num(*id as f64))
-        }),
-    }
-    o.text("contentType", &p.content_type);
-    o.done()
-}
-
-pub fn ack_properties_js(p: &AckProperties) -> Vec<u8> {
-    let mut o = Props::new();
-    o.text("reasonString", &p.reason_string);
-    o.user(&p.user_properties);
-    o.done()
-}
-
-pub fn disconnect_properties_js(p: &DisconnectProperties) -> Vec<u8> {
-    let mut o = Props::new();
-    o.num("sessionExpiryInterval", p.session_expiry_interval);
-    o.text("reasonString", &p.reason_string);
-    o.user(&p.user_properties);
-    o.text("serverReference", &p.server_reference);
-    o.done()
-}
-
-pub fn auth_properties_js(p: &AuthProperties) -> Vec<u8> {
-    let mut o = Props::new();
-    o.text("authenticationMethod", &p.authentication_method);
-    o.bytes("authenticationData", &p.authentication_data);
-    o.text("reasonString", &p.reason_string);
-    o.user(&p.user_properties);
-    o.done()
 }

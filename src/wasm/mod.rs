@@ -47,7 +47,8 @@ pub struct Core {
     /// message repeats it, so the glue reuses its string instead of decoding the bytes again
     /// (most streams publish to a handful of topics).
     last_topic: String,
-    /// The record `mq_ev_properties` last built; kept so the slice stays valid for the glue.
+    /// The property section `mq_ev_properties` last wrote; kept so the slice stays valid for
+    /// the glue.
     properties: Vec<u8>,
 }
 
@@ -504,33 +505,52 @@ pub extern "C" fn mq_ev_codes(core: &mut Core) -> f64 {
     }
 }
 
-/// v5 properties with MQTT.js names as a record, or 0 (none).
+/// The properties a broker may send, for js-glue/core/properties.js to name what
+/// `mq_ev_properties` returns: `<identifier><kind> <MQTT.js name>` entries, space-separated;
+/// kinds b flag, n byte, h two-byte integer, w four-byte integer, v variable byte integer,
+/// s string, d binary data, p string pair. Kept here rather than in the glue: the core ships
+/// compressed, and WeChat counts the glue's bytes raw.
+const BROKER_PROPERTIES: &str = "1b payloadFormatIndicator 2w messageExpiryInterval \
+3s contentType 8s responseTopic 9d correlationData 11v subscriptionIdentifier \
+17w sessionExpiryInterval 18s assignedClientIdentifier 19h serverKeepAlive \
+21s authenticationMethod 22d authenticationData 26s responseInformation 28s serverReference \
+31s reasonString 33h receiveMaximum 34h topicAliasMaximum 35h topicAlias 36n maximumQoS \
+37b retainAvailable 38p userProperties 39w maximumPacketSize 40b wildcardSubscriptionAvailable \
+41b subscriptionIdentifiersAvailable 42b sharedSubscriptionAvailable";
+
+#[no_mangle]
+pub extern "C" fn mq_property_names() -> f64 {
+    out(BROKER_PROPERTIES.as_bytes())
+}
+
+/// The current event's v5 property section body (the glue names the properties), or 0.
 #[no_mangle]
 pub extern "C" fn mq_ev_properties(core: &mut Core) -> f64 {
-    let record = match &core.current {
+    use crate::codec::WriteSection;
+    let section: &dyn WriteSection = match &core.current {
         Some(Event::Connected {
             properties: Some(p),
             ..
-        }) => convert::connack_properties_js(p),
+        }) => p,
         Some(Event::Message(m)) => match &m.properties {
-            Some(p) => convert::publish_properties_js(p),
+            Some(p) => p,
             None => return 0.0,
         },
         Some(Event::OpDone(d)) => match &d.properties {
-            Some(p) => convert::ack_properties_js(p),
+            Some(p) => p,
             None => return 0.0,
         },
         Some(Event::ServerDisconnect {
             properties: Some(p),
             ..
-        }) => convert::disconnect_properties_js(p),
+        }) => p,
         Some(Event::Auth {
             properties: Some(p),
             ..
-        }) => convert::auth_properties_js(p),
+        }) => p,
         _ => return 0.0,
     };
-    core.properties = record;
+    core.properties = crate::codec::properties_body(section);
     out(&core.properties)
 }
 

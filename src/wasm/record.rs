@@ -1,7 +1,8 @@
-//! The binary form options and v5 properties take across the JS/wasm boundary
+//! The binary form options and the page's v5 properties take from the glue into the core
 //! (docs/core-interface.md, "Records"): a tagged tree the glue writes from a plain JS object
-//! (js-glue/core/record.js) and reads back into one. Reading walks bytes in place, so a lookup
-//! allocates nothing, and no JS object is touched from wasm (no js-sys, no shims).
+//! (js-glue/core/record.js). Reading walks bytes in place, so a lookup allocates nothing, and
+//! no JS object is touched from wasm (no js-sys, no shims). Properties going the other way
+//! travel as their MQTT section bytes (js-glue/core/properties.js names them).
 //!
 //! ```text
 //! value  = tag:u8 body
@@ -138,94 +139,6 @@ impl<'a> Value<'a> {
     }
 }
 
-/// Writes a record object, for v5 properties going to the page.
-pub struct ObjectWriter {
-    buf: Vec<u8>,
-}
-
-impl ObjectWriter {
-    pub fn new() -> ObjectWriter {
-        ObjectWriter {
-            buf: alloc::vec![OBJECT, 0, 0, 0, 0],
-        }
-    }
-
-    fn key(&mut self, key: &str, tag: u8) {
-        self.sized(key.as_bytes());
-        self.buf.push(tag);
-    }
-
-    fn sized(&mut self, bytes: &[u8]) {
-        self.buf
-            .extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        self.buf.extend_from_slice(bytes);
-    }
-
-    pub fn num(&mut self, key: &str, v: f64) {
-        self.key(key, NUMBER);
-        self.buf.extend_from_slice(&v.to_le_bytes());
-    }
-
-    pub fn flag(&mut self, key: &str, v: bool) {
-        self.key(key, if v { TRUE } else { FALSE });
-    }
-
-    pub fn text(&mut self, key: &str, v: &str) {
-        self.key(key, STRING);
-        self.sized(v.as_bytes());
-    }
-
-    pub fn bytes(&mut self, key: &str, v: &[u8]) {
-        self.key(key, BYTES);
-        self.sized(v);
-    }
-
-    /// An array of numbers or strings: `items` writes each with `item_num`/`item_text`.
-    pub fn array(&mut self, key: &str, items: impl FnOnce(&mut ArrayWriter)) {
-        self.key(key, ARRAY);
-        let start = self.buf.len();
-        self.buf.extend_from_slice(&[0; 4]);
-        items(&mut ArrayWriter(&mut self.buf));
-        patch_len(&mut self.buf, start);
-    }
-
-    /// A nested object under `key`: `fields` writes its entries.
-    pub fn object(&mut self, key: &str, fields: impl FnOnce(&mut ObjectWriter)) {
-        self.key(key, OBJECT);
-        let start = self.buf.len();
-        self.buf.extend_from_slice(&[0; 4]);
-        fields(self);
-        patch_len(&mut self.buf, start);
-    }
-
-    pub fn finish(mut self) -> Vec<u8> {
-        patch_len(&mut self.buf, 1);
-        self.buf
-    }
-}
-
-/// Items of an array being written.
-pub struct ArrayWriter<'w>(&'w mut Vec<u8>);
-
-impl ArrayWriter<'_> {
-    pub fn num(&mut self, v: f64) {
-        self.0.push(NUMBER);
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-
-    pub fn text(&mut self, v: &str) {
-        self.0.push(STRING);
-        self.0.extend_from_slice(&(v.len() as u32).to_le_bytes());
-        self.0.extend_from_slice(v.as_bytes());
-    }
-}
-
-/// Fills the u32 length at `at` with the number of bytes after it.
-fn patch_len(buf: &mut [u8], at: usize) {
-    let len = (buf.len() - at - 4) as u32;
-    buf[at..at + 4].copy_from_slice(&len.to_le_bytes());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,19 +151,50 @@ mod tests {
         v
     }
 
+    /// `key` then `value` as an object entry.
+    fn entry(key: &str, value: &[u8]) -> Vec<u8> {
+        let mut v = string_body(key);
+        v.extend_from_slice(value);
+        v
+    }
+
+    fn container(tag: u8, entries: &[Vec<u8>]) -> Vec<u8> {
+        let body: Vec<u8> = entries.concat();
+        let mut v = alloc::vec![tag];
+        v.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        v.extend_from_slice(&body);
+        v
+    }
+
+    fn num(n: f64) -> Vec<u8> {
+        let mut v = alloc::vec![NUMBER];
+        v.extend_from_slice(&n.to_le_bytes());
+        v
+    }
+
+    fn tagged(tag: u8, body: &[u8]) -> Vec<u8> {
+        let mut v = alloc::vec![tag];
+        v.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        v.extend_from_slice(body);
+        v
+    }
+
     #[test]
-    fn reads_what_the_writer_wrote() {
-        let mut w = ObjectWriter::new();
-        w.num("a", 1.5);
-        w.flag("b", true);
-        w.text("c", "ü");
-        w.bytes("d", &[0, 255]);
-        w.array("e", |a| {
-            a.num(7.0);
-            a.text("x");
-        });
-        w.object("f", |o| o.text("g", "h"));
-        let buf = w.finish();
+    fn reads_every_kind_of_value() {
+        let buf = container(
+            OBJECT,
+            &[
+                entry("a", &num(1.5)),
+                entry("b", &[TRUE]),
+                entry("c", &tagged(STRING, "ü".as_bytes())),
+                entry("d", &tagged(BYTES, &[0, 255])),
+                entry("e", &container(ARRAY, &[num(7.0), tagged(STRING, b"x")])),
+                entry(
+                    "f",
+                    &container(OBJECT, &[entry("g", &tagged(STRING, b"h"))]),
+                ),
+            ],
+        );
         let v = Value::parse(&buf);
         assert!(matches!(v.get("a"), Value::Num(n) if n == 1.5));
         assert!(v.get("b").truthy());

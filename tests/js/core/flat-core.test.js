@@ -227,15 +227,115 @@ test('payloads: a view of the socket message when whole, a copy when split; neve
   assert.ok(a.payload.every((x) => x === 1) && b.payload.every((x) => x === 2) && c.payload.every((x) => x === 3))
 })
 
-test('records: what the glue writes reads back the same, and malformed bytes are refused', () => {
-  const value = { n: 1.5, t: true, f: false, s: 'ü', b: new Uint8Array([0, 255]), a: [1, 'x', [2]], o: { deep: { er: 'yes' } }, gone: undefined }
-  const bytes = record.encode(value)
-  const back = record.decode(bytes, 0, bytes.length)
-  assert.deepStrictEqual(back, { n: 1.5, t: true, f: false, s: 'ü', b: new Uint8Array([0, 255]), a: [1, 'x', [2]], o: { deep: { er: 'yes' } }, gone: undefined })
-  assert.throws(() => record.decode(bytes, 0, bytes.length - 1), /malformed record/)
-  const proto = record.encode({ userProperties: JSON.parse('{"__proto__": ["a", "b"], "k": "v"}') })
-  const props = record.decode(proto, 0, proto.length)
-  assert.deepStrictEqual(Object.keys(props.userProperties), ['__proto__', 'k'])
-  assert.strictEqual(Object.getPrototypeOf(props.userProperties), Object.prototype)
-  assert.throws(() => record.decode(new Uint8Array([42]), 0, 1), /malformed record/)
+test('records: the glue writes the layout src/wasm/record.rs reads', () => {
+  const bytes = record.encode({ n: 1.5, t: true, s: 'ü', b: new Uint8Array([0, 255]), a: [false], gone: undefined, f: () => 1 })
+  const u32 = (n) => [n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24]
+  const key = (k) => [...u32(k.length), ...Buffer.from(k)]
+  const body = [
+    ...key('n'), 3, ...new Uint8Array(new Float64Array([1.5]).buffer),
+    ...key('t'), 2,
+    ...key('s'), 4, ...u32(2), 0xc3, 0xbc,
+    ...key('b'), 5, ...u32(2), 0, 255,
+    ...key('a'), 7, ...u32(1), 1,
+    ...key('gone'), 0,
+    ...key('f'), 8
+  ]
+  assert.deepStrictEqual([...bytes], [6, ...u32(body.length), ...body])
+})
+
+test('properties from the broker: every kind reads as mqtt-packet reads it, through the real core', { skip }, async () => {
+  const { Core } = await newCoreClass()
+  /** What the page gets for `packet` (generated and parsed by mqtt-packet) fed to the core. */
+  const pageSees = (core, packet, eventKind) => {
+    core.handle_bytes(0, mqttPacket.generate(packet, { protocolVersion: 5 }))
+    let props
+    for (let k; (k = core.poll_event()) !== 0;) if (k === eventKind) props = core.ev_properties()
+    return props
+  }
+  const mqttjsSees = (packet) => {
+    const parser = mqttPacket.parser({ protocolVersion: 5 })
+    let parsed
+    parser.on('packet', (p) => { parsed = p })
+    parser.parse(mqttPacket.generate(packet, { protocolVersion: 5 }))
+    return parsed.properties
+  }
+  // Binary values are Uint8Arrays here and Buffers in mqtt-packet: compare them as byte lists.
+  const comparable = (props) => JSON.parse(JSON.stringify(props, (k, v) => v instanceof Uint8Array || (v && v.type === 'Buffer') ? [...(v.data || v)] : v))
+  const connack = {
+    cmd: 'connack',
+    reasonCode: 0,
+    sessionPresent: false,
+    properties: {
+      sessionExpiryInterval: 4294967295,
+      receiveMaximum: 65535,
+      maximumQoS: 1,
+      retainAvailable: true,
+      maximumPacketSize: 1048576,
+      assignedClientIdentifier: 'given-ü',
+      topicAliasMaximum: 3,
+      reasonString: 'fine',
+      // a real "__proto__" key, as a broker may send one
+      userProperties: JSON.parse('{"__proto__": "p", "a": ["1", "2"], "b": ""}'),
+      wildcardSubscriptionAvailable: false,
+      subscriptionIdentifiersAvailable: true,
+      sharedSubscriptionAvailable: false,
+      serverKeepAlive: 30,
+      responseInformation: 'ri',
+      serverReference: 'other:1883',
+      authenticationMethod: 'SCRAM',
+      authenticationData: Buffer.from([0, 1, 255])
+    }
+  }
+  // The client allows topic aliases, so the broker's PUBLISH may carry one.
+  const core = new Core({ clientId: 'props', protocolVersion: 5, keepalive: 0, properties: { topicAliasMaximum: 5 } })
+  core.connect(0)
+  core.transport_opened(0)
+  sent(core, 5)
+  const fromConnack = pageSees(core, connack, 4)
+  assert.deepStrictEqual(Object.keys(fromConnack.userProperties), ['__proto__', 'a', 'b'])
+  assert.strictEqual(Object.getPrototypeOf(fromConnack.userProperties), Object.prototype, 'a "__proto__" name stays a property')
+  assert.deepStrictEqual(comparable(fromConnack), comparable(mqttjsSees(connack)))
+  assert.strictEqual(fromConnack.sessionExpiryInterval, 4294967295)
+  assert.ok(fromConnack.authenticationData instanceof Uint8Array)
+
+  const publish = {
+    cmd: 'publish',
+    topic: 't',
+    payload: 'x',
+    qos: 0,
+    properties: {
+      payloadFormatIndicator: true,
+      messageExpiryInterval: 60,
+      topicAlias: 2,
+      responseTopic: 'reply/ä',
+      correlationData: Buffer.from('corr'),
+      userProperties: { k: 'v' },
+      subscriptionIdentifier: [1, 268435455],
+      contentType: 'text/plain'
+    }
+  }
+  assert.deepStrictEqual(comparable(pageSees(core, publish, 5)), comparable(mqttjsSees(publish)))
+  // (a broker must not send a Session Expiry Interval in DISCONNECT: the core refuses one)
+  const disconnect = { cmd: 'disconnect', reasonCode: 0x8b, properties: { reasonString: 'bye', userProperties: { why: ['a', 'b'] }, serverReference: 's' } }
+  assert.deepStrictEqual(comparable(pageSees(core, disconnect, 11)), comparable(mqttjsSees(disconnect)))
+})
+
+test('properties from the broker: section bytes read as MQTT.js names, and a byte the core never writes is refused', { skip }, async () => {
+  const { decode, byIdentifier } = require('../../../js-glue/core/properties')
+  const { exports } = await newCoreClass()
+  const table = exports.mq_property_names()
+  const names = byIdentifier(Buffer.from(exports.memory.buffer, table >>> 0, (table - (table >>> 0)) / 2 ** 32).toString())
+  assert.strictEqual(names.filter(Boolean).length, 24, 'every property a broker may send')
+  const str = (s) => [0, Buffer.byteLength(s), ...Buffer.from(s)]
+  const section = [0x0b, 0xff, 0xff, 0xff, 0x7f, 0x0b, 0x05, 0x26, ...str('n'), ...str('1'), 0x26, ...str('n'), ...str('2'), 0x26, ...str('n'), ...str('3'), 0x01, 0x00, 0x24, 0x02]
+  const bytes = new Uint8Array([9, ...section, 9])
+  assert.deepStrictEqual(decode(bytes, 1, bytes.length - 1, names), {
+    subscriptionIdentifier: [268435455, 5],
+    userProperties: { n: ['1', '2', '3'] },
+    payloadFormatIndicator: false,
+    maximumQoS: 2
+  })
+  assert.deepStrictEqual(decode(bytes, 1, 1, names), {})
+  // willDelayInterval (0x18) only travels from client to broker
+  assert.throws(() => decode(new Uint8Array([0x18, 0, 0, 0, 1]), 0, 5, names), /unknown property 24/)
 })
