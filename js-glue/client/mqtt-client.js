@@ -52,9 +52,12 @@ function connectionFailed (why, socketUrl, platform) {
   return err
 }
 
-/** A PUBLISH or SUBSCRIBE refused by the broker, worded as MQTT.js words it. */
-function refusedError (what, code) {
-  return new errors.ErrorWithReasonCode(what + ' error: ' + errors.reasonText(code), code)
+/**
+ * A refusal by the broker (CONNACK, PUBACK/PUBREC, SUBACK), worded as MQTT.js words it: what
+ * was refused ("Publish error"; the core's text for its own events), then the code's wording.
+ */
+function refusal (what, code) {
+  return new errors.ErrorWithReasonCode(what + ': ' + errors.reasonText(code), code)
 }
 
 // Callbacks are never called synchronously from the method that got them.
@@ -526,7 +529,7 @@ class MqttClient extends EventEmitter {
     if (op._kind === 'publish') {
       const messageId = core.ev_message_id()
       if (messageId) op._packet.messageId = messageId
-      if (code >= 0x80) return this._complete(op._cb, refusedError('Publish', code), op._packet)
+      if (code >= 0x80) return this._complete(op._cb, refusal('Publish error', code), op._packet)
       return op._packet.qos > 0 ? this._complete(op._cb, null, op._packet) : this._complete(op._cb)
     }
     const codes = Array.from(core.ev_codes() || [])
@@ -540,7 +543,7 @@ class MqttClient extends EventEmitter {
     // MQTT.js 5: a v5 failure code is an error (with granted and the SUBACK); 3.1.1's 0x80
     // is reported in granted only, as MQTT.js 4 does.
     const refused = this._v5() ? codes.find((c) => c >= 0x80) : undefined
-    this._complete(op._cb, refused === undefined ? null : refusedError('Subscribe', refused), granted, ack)
+    this._complete(op._cb, refused === undefined ? null : refusal('Subscribe error', refused), granted, ack)
   }
 
   _onOpFailed (core) {
@@ -548,8 +551,7 @@ class MqttClient extends EventEmitter {
     const op = this._takeOp(id)
     const code = core.ev_code()
     const text = core.ev_text() || 'Operation failed'
-    // The core says what failed; a broker's refusal is worded here, from MQTT.js' table.
-    const err = code >= 0x80 ? new errors.ErrorWithReasonCode(text + ': ' + errors.reasonText(code), code) : new Error(text)
+    const err = code >= 0x80 ? refusal(text, code) : new Error(text)
     if (!code && core.ev_error_name()) err.code = core.ev_error_name()
     // No entry: a quiet publish, or op 0, the core's own resubscription (a filter the
     // broker's Maximum Packet Size cannot carry): the page hears of it through 'error'.
@@ -579,7 +581,7 @@ class MqttClient extends EventEmitter {
     // A refused CONNACK carries its return/reason code in err.code, as in
     // MQTT.js; other failures name their kind ('keepalive_timeout', ...).
     const refused = name === 'connection_refused'
-    const err = refused ? new errors.ErrorWithReasonCode(text + ': ' + errors.reasonText(code), code) : new Error(text)
+    const err = refused ? refusal(text, code) : new Error(text)
     if (!refused) err.code = name || code
     // Errors that stop reconnecting (refusal, client id taken, attempts exhausted) end the
     // 'reconnecting' state MQTT.js pages poll.

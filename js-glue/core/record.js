@@ -1,9 +1,9 @@
 'use strict'
 /**
  * Records: the bytes options and the page's v5 properties travel as from the glue into the
- * core (src/wasm/record.rs has the layout and reads them). A record keeps JS types apart (number, boolean,
- * string, bytes, object, array), so the core can say "keepalive must be a number" exactly as
- * it would looking at the JS value itself.
+ * core (src/wasm/record.rs has the layout and reads them). A record keeps JS types apart
+ * (number, boolean, string, bytes, object, array), so the core can say "keepalive must be a
+ * number" exactly as it would looking at the JS value itself.
  */
 const utf8 = require('../client/utf8')
 

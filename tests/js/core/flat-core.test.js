@@ -1,6 +1,7 @@
 'use strict'
 // The flat JS/wasm boundary (js-glue/core/flat-core.js + src/wasm) with the real core build:
-// options and properties as records, slices out, buffers in, a growing heap. Bytes on the wire
+// options and the page's properties as records, the broker's properties as section bytes,
+// slices out, buffers in, a growing heap. Bytes on the wire
 // are checked with mqtt-packet, an independent codec.
 const test = require('node:test')
 const assert = require('node:assert')
