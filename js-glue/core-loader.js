@@ -46,7 +46,7 @@ function loadCore(platform, bindgen) {
       const shims = Object.assign(coreImports(() => instance), bg);
       return platform.instantiateWasm({ [IMPORT_MODULE]: shims }).then((exports) => {
         if (typeof exports.mq_new !== 'function') {
-          throw new Error('mpmqtt: the core module has no mq_new export (mqtt.wasm from another version?)');
+          throw new Error('mpmqtt: the core module is not the mpmqtt core mqtt.min.js expects (a mqtt.wasm from another version?)');
         }
         instance = exports;
         bg.__wbg_set_wasm(exports);

@@ -23,6 +23,9 @@ const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
 
+const { exportRenames, renameExports, renameExportUses } = require('./lib/short-exports');
+const { parseModule } = require('./lib/wasm-module');
+
 const ROOT = path.resolve(__dirname, '..');
 const BINDGEN_BASENAME = 'mpmqtt_bg';
 /** Global a <script src="mqtt.wasm.js"> defines; js-glue/platform/embedded-wasm.js reads it. */
@@ -120,6 +123,20 @@ function esModuleBuild(entry) {
 }
 
 /**
+ * The snake_case methods of js-glue/core/flat-core.js' Core (`poll_event`, `ev_code`, ...),
+ * read off a Core bound to a stand-in module: the client calls them often and by long names,
+ * and only code inside the bundle does. (Its one-word methods, `connect` or `end`, are also
+ * names of the page's API, which must keep them.)
+ */
+function coreMethodNames() {
+  const { coreClass } = require('../js-glue/core/flat-core');
+  const standIn = new Proxy({}, { get: (_, name) => (name === 'memory' ? { buffer: new ArrayBuffer(0) } : () => 0) });
+  const names = Object.getOwnPropertyNames(coreClass(standIn).prototype).filter((n) => /^[a-z]+(_[a-z]+)+$/.test(n));
+  if (names.length < 10) throw new Error('expected the Core to have its snake_case methods, found: ' + names.join(', '));
+  return names.map((n) => '^' + n + '$');
+}
+
+/**
  * The esbuild options of a shipped mqtt.min.js (bench/size-composition.js measures with them).
  * @param {string} entry
  * @param {string} wasmDir
@@ -137,8 +154,9 @@ function esbuildOptions(entry, wasmDir, platform) {
     external: ['ws', 'fs', 'path'],
     // js-glue's CommonJS files bundled as ES modules: one scope, no per-module wrappers.
     plugins: [mpmqttResolver(wasmDir, build && build.select), require('./cjs-to-esm').cjsToEsmPlugin(path.join(ROOT, 'js-glue'))],
-    // Private members (`_name`) get short names; nothing outside the bundle reads them.
-    mangleProps: /^_[a-z]/,
+    // Private members (`_name`) and the Core's methods get short names; nothing outside the
+    // bundle reads them.
+    mangleProps: new RegExp('^_[a-z]|' + coreMethodNames().join('|')),
     // ES modules are strict without saying so, but the function bundleJs wraps them in is not.
     banner: { js: '/*! mpmqtt ' + packageVersion() + ' | MIT OR Apache-2.0 */\n"use strict";' },
     // A core without the cloud signers (not scripts/build-wasm --variant clouds): clouds.js
@@ -299,16 +317,21 @@ async function bundle(options) {
   if (!fs.existsSync(typings)) throw new Error('missing ' + path.relative(ROOT, typings));
 
   const warnings = checkShimGlobals(wasmDir);
-  const wasm = fs.readFileSync(wasmFile);
+  const built = fs.readFileSync(wasmFile);
+  // Every shipped file calls the core's exports by short names (scripts/lib/short-exports.js).
+  const renames = exportRenames(built);
+  const wasm = renameExports(built, renames);
+  const imports = parseModule(built).imports.map((i) => i.name);
+  const shortNames = (js) => Buffer.from(renameExportUses(js.toString('latin1'), renames, imports), 'latin1');
   const outputs = {
-    'mqtt.min.js': await bundleJs(entry, wasmDir),
+    'mqtt.min.js': shortNames(await bundleJs(entry, wasmDir)),
     'mqtt.wasm.br': brotli(wasm, wasmDir),
     'mqtt.wasm': wasm,
     'mqtt.wasm.js': Buffer.from(await embeddedModule(wasm)),
     'mqtt.min.d.ts': fs.readFileSync(typings),
   };
   for (const [platform, build] of Object.entries(PLATFORM_BUILDS)) {
-    outputs[platform + '/mqtt.min.js'] = await bundleJs(entry, wasmDir, platform);
+    outputs[platform + '/mqtt.min.js'] = shortNames(await bundleJs(entry, wasmDir, platform));
     outputs[platform + '/' + build.core] = outputs[build.core];
     outputs[platform + '/mqtt.min.d.ts'] = outputs['mqtt.min.d.ts'];
   }

@@ -172,20 +172,35 @@ function coreClass (wasm) {
       return propertySection.decode(mem(), ptr, ptr + lenOf(slice), propertyNames)
     }
   }
-  // Calls that pass their arguments straight through, grouped by what the result becomes.
-  // (`mq_<name>`; the handle goes first.)
-  const passThrough = (names, result) => names.split(' ').forEach((name) => {
-    const call = wasm['mq_' + name]
-    if (typeof call !== 'function') throw new Error('mpmqtt: the core has no mq_' + name + ' export (a mqtt.wasm of another version?)')
+  // Calls that pass their arguments straight through, grouped by what the result becomes
+  // (the handle goes first). Written out rather than built from a list of names, so the
+  // bundle can give these methods short names (scripts/bundle.js, CORE_METHOD_NAMES).
+  const passThrough = (calls, result) => Object.keys(calls).forEach((name) => {
+    const call = calls[name]
+    if (typeof call !== 'function') throw new Error('mpmqtt: mqtt.wasm lacks a function mqtt.min.js calls (files of two versions?)')
     Core.prototype[name] = function (a, b, c) { return result(call(this._h, a, b, c)) }
   })
   const same = (r) => r
-  passThrough('connect reconnect transport_opened transport_closed handle_timeout end set_suspended ' +
-    'network_changed set_packet_events poll_timeout poll_event last_message_id ev_message_id', same)
-  passThrough('ev_op ev_code ev_flags pending_operations', (r) => r >>> 0) // u32 comes back as i32
-  passThrough('remove_outgoing', (r) => r !== 0)
-  passThrough('client_id ev_error_name ev_text ev_topic', textOf)
-  passThrough('ev_codes', bytesOf)
+  passThrough({
+    connect: wasm.mq_connect,
+    reconnect: wasm.mq_reconnect,
+    transport_opened: wasm.mq_transport_opened,
+    transport_closed: wasm.mq_transport_closed,
+    handle_timeout: wasm.mq_handle_timeout,
+    end: wasm.mq_end,
+    set_suspended: wasm.mq_set_suspended,
+    network_changed: wasm.mq_network_changed,
+    set_packet_events: wasm.mq_set_packet_events,
+    poll_timeout: wasm.mq_poll_timeout,
+    poll_event: wasm.mq_poll_event,
+    last_message_id: wasm.mq_last_message_id,
+    ev_message_id: wasm.mq_ev_message_id
+  }, same)
+  // u32 comes back as i32
+  passThrough({ ev_op: wasm.mq_ev_op, ev_code: wasm.mq_ev_code, ev_flags: wasm.mq_ev_flags, pending_operations: wasm.mq_pending_operations }, (r) => r >>> 0)
+  passThrough({ remove_outgoing: wasm.mq_remove_outgoing }, (r) => r !== 0)
+  passThrough({ client_id: wasm.mq_client_id, ev_error_name: wasm.mq_ev_error_name, ev_text: wasm.mq_ev_text, ev_topic: wasm.mq_ev_topic }, textOf)
+  passThrough({ ev_codes: wasm.mq_ev_codes }, bytesOf)
   // mq_state: bit 0 connected, 1 reconnecting, 2 disconnecting, 3 ended.
   'connected reconnecting disconnecting ended'.split(' ').forEach((name, bit) => {
     Core.prototype[name] = function () { return (wasm.mq_state(this._h) >> bit & 1) !== 0 }

@@ -88,6 +88,6 @@ test('shims without __wbg_set_wasm, or a module that is not this core, are rejec
   resetCoreForTests();
   await assert.rejects(loadCore(countingPlatform(), { ping() {} }), /lack __wbg_set_wasm/);
   resetCoreForTests();
-  await assert.rejects(loadCore(countingPlatform(tinyWasm()), fakeBindgen()), /no mq_new export/);
+  await assert.rejects(loadCore(countingPlatform(tinyWasm()), fakeBindgen()), /not the mpmqtt core mqtt\.min\.js expects/);
   resetCoreForTests();
 });
