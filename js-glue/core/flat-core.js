@@ -174,7 +174,7 @@ function coreClass (wasm) {
   }
   // Calls that pass their arguments straight through, grouped by what the result becomes
   // (the handle goes first). Written out rather than built from a list of names, so the
-  // bundle can give these methods short names (scripts/bundle.js, CORE_METHOD_NAMES).
+  // bundle can give these methods short names (scripts/bundle.js, coreMethodNames).
   const passThrough = (calls, result) => Object.keys(calls).forEach((name) => {
     const call = calls[name]
     if (typeof call !== 'function') throw new Error('mpmqtt: mqtt.wasm lacks a function mqtt.min.js calls (files of two versions?)')
