@@ -115,3 +115,35 @@ test('dist/: the wasm, the fallback and every bundle use the same short names', 
     for (const short of renames.values()) assert.match(fallback, new RegExp('\\b' + short + '\\s*:'), 'the fallback exports ' + short);
   }
 });
+
+/** dist/mqtt.min.js loaded afresh (the loaded core is cached per copy of the bundle). */
+function freshBundle() {
+  const file = path.join(ROOT, 'dist', 'mqtt.min.js');
+  delete require.cache[require.resolve(file)];
+  return require(file);
+}
+
+/** The first 'error' or 'connect' of a client given `wasmBytes`, which then ends. */
+function firstOutcome(mqtt, wasmBytes) {
+  return new Promise((resolve) => {
+    const client = mqtt.connect('ws://127.0.0.1:9/mqtt', { wasmBytes, reconnectPeriod: 0, connectTimeout: 2000 });
+    const done = (outcome) => {
+      client.removeAllListeners('error');
+      client.on('error', () => {});
+      client.end(true);
+      resolve(outcome);
+    };
+    client.once('error', (err) => done(err));
+    client.once('connect', () => done(null));
+  });
+}
+
+test('a mqtt.min.js given a core of another build says so at load', { skip: skipBuilt || (fs.existsSync(path.join(ROOT, 'dist', 'mqtt.min.js')) ? false : 'dist missing') }, async () => {
+  // The build's own module still has the readable names the shipped bundle no longer calls.
+  const mismatched = await firstOutcome(freshBundle(), fs.readFileSync(BUILT));
+  assert.match(String(mismatched && mismatched.message), /^mpmqtt: the core module is not the mpmqtt core mqtt\.min\.js expects/);
+  // The shipped core loads: what fails is the connection to a closed port, not the core.
+  const shipped = await firstOutcome(freshBundle(), fs.readFileSync(path.join(ROOT, 'dist', 'mqtt.wasm')));
+  assert.ok(shipped instanceof Error, 'no broker listens on port 9');
+  assert.doesNotMatch(shipped.message, /mpmqtt core|could not load/);
+});
