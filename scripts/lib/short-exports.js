@@ -9,7 +9,7 @@
  * The names follow from the module alone (its `mq_` exports in sorted order), so every file
  * built from one module agrees without sharing a table.
  */
-const { parseModule, WasmFormatError } = require('./wasm-module');
+const { parseModule, Reader, WasmFormatError } = require('./wasm-module');
 
 const PREFIX = 'mq_';
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -45,6 +45,7 @@ function exportRenames(wasm) {
   return renames;
 }
 
+/** Unsigned LEB128 bytes of `value`. */
 function uleb(value) {
   const out = [];
   let v = value;
@@ -55,20 +56,6 @@ function uleb(value) {
     out.push(byte);
   } while (v);
   return out;
-}
-
-/** Reads an unsigned LEB128 at `pos`: [value, next position]. */
-function readUleb(bytes, pos) {
-  let value = 0;
-  let scale = 1;
-  for (let i = 0; i < 5; i++) {
-    if (pos >= bytes.length) throw new WasmFormatError('unexpected end of data at byte offset ' + pos);
-    const b = bytes[pos++];
-    value += (b & 0x7f) * scale;
-    if (!(b & 0x80)) return [value, pos];
-    scale *= 128;
-  }
-  throw new WasmFormatError('LEB128 value too long at byte offset ' + pos);
 }
 
 /**
@@ -86,19 +73,19 @@ function renameExports(wasm, renames) {
     body.push(...uleb(name.length), ...name, KIND_CODES[e.kind], ...uleb(e.index));
   }
   const parts = [bytes.subarray(0, 8)];
-  let pos = 8;
+  const r = new Reader(bytes, 8, bytes.length);
   let replaced = 0;
-  while (pos < bytes.length) {
-    const start = pos;
-    const id = bytes[pos++];
-    const [size, contents] = readUleb(bytes, pos);
-    pos = contents + size;
-    if (pos > bytes.length) throw new WasmFormatError('section ' + id + ' runs past the end of the file');
+  while (r.pos < r.end) {
+    const start = r.pos;
+    const id = r.byte();
+    const size = r.uleb();
+    if (r.pos + size > r.end) r.fail('section ' + id + ' runs past the end of the file');
+    r.pos += size;
     if (id === EXPORT_SECTION) {
       parts.push(Buffer.from([EXPORT_SECTION, ...uleb(body.length), ...body]));
       replaced++;
     } else {
-      parts.push(bytes.subarray(start, pos));
+      parts.push(bytes.subarray(start, r.pos));
     }
   }
   if (replaced !== 1) throw new WasmFormatError('expected one export section, found ' + replaced);
@@ -137,4 +124,4 @@ function withReadableNames(exports, renames) {
   return readable;
 }
 
-module.exports = { exportRenames, renameExports, renameExportUses, withReadableNames, shortName };
+module.exports = { exportRenames, renameExports, renameExportUses, withReadableNames, shortName, uleb };

@@ -204,7 +204,7 @@ function readModuleFile(file) {
   return parseModule(new Uint8Array(fs.readFileSync(file)));
 }
 
-module.exports = { parseModule, readModuleFile, functionType, formatType, WasmFormatError };
+module.exports = { parseModule, readModuleFile, functionType, formatType, Reader, WasmFormatError };
 
 if (require.main === module) {
   const [file, flag] = process.argv.slice(2);

@@ -8,23 +8,13 @@ const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('fs');
 const path = require('path');
-const { exportRenames, renameExports, renameExportUses, withReadableNames, shortName } = require('../../../scripts/lib/short-exports');
-const { parseModule } = require('../../../scripts/lib/wasm-module');
+const { exportRenames, renameExports, renameExportUses, withReadableNames, shortName, uleb } = require('../../../scripts/lib/short-exports');
+const { parseModule, Reader } = require('../../../scripts/lib/wasm-module');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BUILT = path.join(ROOT, 'build', 'wasm', 'mpmqtt_bg.wasm');
 const skipBuilt = fs.existsSync(BUILT) ? false : 'build/wasm missing: run scripts/build-wasm';
 
-function uleb(v) {
-  const out = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-}
 const str = (s) => [...uleb(s.length), ...Buffer.from(s)];
 const section = (id, body) => [id, ...uleb(body.length), ...body];
 
@@ -62,20 +52,13 @@ test('renaming keeps every function and every other byte; only `mq_` exports cha
   // Everything but the export section is byte for byte the same (custom section included).
   const strip = (bytes) => {
     const out = [];
-    let pos = 8;
-    while (pos < bytes.length) {
-      const id = bytes[pos];
-      let size = 0;
-      let shift = 0;
-      let p = pos + 1;
-      for (;;) {
-        const b = bytes[p++];
-        size |= (b & 0x7f) << shift;
-        shift += 7;
-        if (!(b & 0x80)) break;
-      }
-      if (id !== 7) out.push(Buffer.from(bytes.subarray(pos, p + size)).toString('hex'));
-      pos = p + size;
+    const r = new Reader(bytes, 8, bytes.length);
+    while (r.pos < r.end) {
+      const start = r.pos;
+      const id = r.byte();
+      const size = r.uleb();
+      r.pos += size;
+      if (id !== 7) out.push(Buffer.from(bytes.subarray(start, r.pos)).toString('hex'));
     }
     return out;
   };
