@@ -11,7 +11,7 @@ pub mod validate;
 pub(crate) mod wire;
 
 pub use packet::*;
-pub use properties::{body as properties_body, WriteSection};
+pub use properties::{body as properties_body, Section as PropertySection};
 
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes};

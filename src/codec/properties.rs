@@ -2,9 +2,11 @@
 //! nothing (duplicates, properties in the wrong packet, zero where zero is forbidden), so
 //! this module reads and writes them itself, into mqttbytes' public property structs.
 //!
-//! Encoding writes properties in struct-field order, which is also the order MQTT.js lists
-//! them in, so our bytes match mqtt-packet's for the same packet. An empty property set
-//! decodes to `None`, and `Some(empty)` encodes like `None`.
+//! Each property struct is described by a table (`PropertyStruct::FIELDS`: identifier, how
+//! the field stores it, where it is), and one reader and one writer walk the tables, instead
+//! of a reader and a writer per struct. Encoding writes properties in table order, which is
+//! the order MQTT.js lists them in, so our bytes match mqtt-packet's for the same packet. An
+//! empty property set decodes to `None`, and `Some(empty)` encodes like `None`.
 
 use super::packet::{
     AckProperties, AuthProperties, ConnAckProperties, ConnectProperties, DisconnectProperties,
@@ -44,79 +46,207 @@ const WILDCARD_SUBSCRIPTION_AVAILABLE: u8 = 40;
 const SUBSCRIPTION_IDENTIFIER_AVAILABLE: u8 = 41;
 const SHARED_SUBSCRIPTION_AVAILABLE: u8 = 42;
 
-/// One decoded property value; the identifier decides the type (§2.2.2.2).
-enum Value {
-    Byte(u8),
-    U16(u16),
-    U32(u32),
-    Var(u32),
-    Str(String),
-    Bin(Bytes),
-    Pair(String, String),
+/// Every identifier above, for telling an unknown property from one the packet does not allow.
+const KNOWN: u64 = 1 << PAYLOAD_FORMAT_INDICATOR
+    | 1 << MESSAGE_EXPIRY_INTERVAL
+    | 1 << CONTENT_TYPE
+    | 1 << RESPONSE_TOPIC
+    | 1 << CORRELATION_DATA
+    | 1 << SUBSCRIPTION_IDENTIFIER
+    | 1 << SESSION_EXPIRY_INTERVAL
+    | 1 << ASSIGNED_CLIENT_IDENTIFIER
+    | 1 << SERVER_KEEP_ALIVE
+    | 1 << AUTHENTICATION_METHOD
+    | 1 << AUTHENTICATION_DATA
+    | 1 << REQUEST_PROBLEM_INFORMATION
+    | 1 << WILL_DELAY_INTERVAL
+    | 1 << REQUEST_RESPONSE_INFORMATION
+    | 1 << RESPONSE_INFORMATION
+    | 1 << SERVER_REFERENCE
+    | 1 << REASON_STRING
+    | 1 << RECEIVE_MAXIMUM
+    | 1 << TOPIC_ALIAS_MAXIMUM
+    | 1 << TOPIC_ALIAS
+    | 1 << MAXIMUM_QOS
+    | 1 << RETAIN_AVAILABLE
+    | 1 << USER_PROPERTY
+    | 1 << MAXIMUM_PACKET_SIZE
+    | 1 << WILDCARD_SUBSCRIPTION_AVAILABLE
+    | 1 << SUBSCRIPTION_IDENTIFIER_AVAILABLE
+    | 1 << SHARED_SUBSCRIPTION_AVAILABLE;
+
+/// How a property struct stores a property, which also fixes its wire type (§2.2.2.2).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// `Option<u8>` holding 0 or 1.
+    Flag,
+    /// `Option<u8>` holding 0..=2 (Maximum QoS).
+    Qos,
+    /// `Option<u16>`.
+    Two,
+    /// `Option<u32>`.
+    Four,
+    /// `Option<usize>`: SUBSCRIBE's Subscription Identifier (a Variable Byte Integer).
+    SubId,
+    /// `Vec<usize>`: PUBLISH's Subscription Identifiers, which may repeat.
+    SubIds,
+    /// `Option<String>`.
+    Text,
+    /// `Option<Bytes>`.
+    Data,
+    /// `Vec<(String, String)>`: User Properties, which may repeat.
+    Users,
 }
 
-fn read_value(r: &mut Reader, id: u8) -> Result<Value, CodecError> {
-    Ok(match id {
-        PAYLOAD_FORMAT_INDICATOR
-        | REQUEST_PROBLEM_INFORMATION
-        | REQUEST_RESPONSE_INFORMATION
-        | RETAIN_AVAILABLE
-        | WILDCARD_SUBSCRIPTION_AVAILABLE
-        | SUBSCRIPTION_IDENTIFIER_AVAILABLE
-        | SHARED_SUBSCRIPTION_AVAILABLE => match r.u8()? {
-            b @ (0 | 1) => Value::Byte(b),
-            _ => return Err(CodecError::ProtocolError("property must be 0 or 1")),
-        },
-        // The spec allows only 0 or 1 [MQTT-3.2.2-9], but 2 ("everything") is unambiguous and
-        // MQTT.js sends it in its own tests: accepted rather than dropping the connection.
-        MAXIMUM_QOS => match r.u8()? {
-            b @ 0..=2 => Value::Byte(b),
-            _ => return Err(CodecError::ProtocolError("Maximum QoS above 2")),
-        },
-        SERVER_KEEP_ALIVE | RECEIVE_MAXIMUM | TOPIC_ALIAS_MAXIMUM | TOPIC_ALIAS => {
-            Value::U16(r.u16()?)
+/// One property of a property struct: its identifier, how it is stored and where.
+#[derive(Clone, Copy)]
+struct Field {
+    offset: u16,
+    id: u8,
+    slot: Slot,
+}
+
+/// A property struct of mqttbytes' (or packet.rs'), described by a table instead of code of
+/// its own: one reader and one writer, walking `FIELDS`, serve every packet. A reader and a
+/// writer per struct were 1 KB more of the brotli-compressed core (docs/decisions.md).
+///
+/// # Safety
+/// Each `Field`'s offset is that of a field of `Self` of the type its `Slot` names. The
+/// `property_struct!` macro checks this at compile time.
+unsafe trait PropertyStruct {
+    /// The properties the packet allows, in the order they are written (MQTT.js' order).
+    const FIELDS: &'static [Field];
+}
+
+/// The Rust type of a `Slot`.
+macro_rules! slot_type {
+    (Flag) => { Option<u8> };
+    (Qos) => { Option<u8> };
+    (Two) => { Option<u16> };
+    (Four) => { Option<u32> };
+    (SubId) => { Option<usize> };
+    (SubIds) => { Vec<usize> };
+    (Text) => { Option<String> };
+    (Data) => { Option<Bytes> };
+    (Users) => { Vec<(String, String)> };
+}
+
+macro_rules! property_struct {
+    ($type:ty { $($id:ident => $field:ident: $slot:ident),* $(,)? }) => {
+        // SAFETY: every offset is `offset_of!` a field whose type the function pointer
+        // beside it checks against the slot's.
+        unsafe impl PropertyStruct for $type {
+            const FIELDS: &'static [Field] = &[$(Field {
+                offset: {
+                    let _typed: fn(&$type) -> &slot_type!($slot) = |p| &p.$field;
+                    core::mem::offset_of!($type, $field) as u16
+                },
+                id: $id,
+                slot: Slot::$slot,
+            }),*];
         }
-        MESSAGE_EXPIRY_INTERVAL
-        | SESSION_EXPIRY_INTERVAL
-        | WILL_DELAY_INTERVAL
-        | MAXIMUM_PACKET_SIZE => Value::U32(r.u32()?),
-        SUBSCRIPTION_IDENTIFIER => Value::Var(r.varint()?),
-        CONTENT_TYPE
-        | RESPONSE_TOPIC
-        | ASSIGNED_CLIENT_IDENTIFIER
-        | AUTHENTICATION_METHOD
-        | RESPONSE_INFORMATION
-        | SERVER_REFERENCE
-        | REASON_STRING => Value::Str(r.string()?),
-        CORRELATION_DATA | AUTHENTICATION_DATA => Value::Bin(r.binary()?),
-        USER_PROPERTY => {
-            let key = r.string()?;
-            Value::Pair(key, r.string()?)
-        }
-        _ => return Err(CodecError::Malformed("unknown property")),
-    })
+    };
 }
 
-/// A packet's property struct, filled by `read_section`. A trait of our own rather than a
-/// `dyn FnMut` closure: a closure's vtable also carries a `call_once` shim that nothing calls,
-/// about 70 bytes of wasm per packet type.
-trait PropertySet {
-    /// Stores a property other than User Property, of a type the packet allows.
-    fn set(&mut self, id: u8, v: Value) -> Result<(), CodecError>;
-    fn users(&mut self) -> &mut Vec<(String, String)>;
+property_struct!(ConnectProperties {
+    SESSION_EXPIRY_INTERVAL => session_expiry_interval: Four,
+    RECEIVE_MAXIMUM => receive_maximum: Two,
+    MAXIMUM_PACKET_SIZE => max_packet_size: Four,
+    TOPIC_ALIAS_MAXIMUM => topic_alias_max: Two,
+    REQUEST_RESPONSE_INFORMATION => request_response_info: Flag,
+    REQUEST_PROBLEM_INFORMATION => request_problem_info: Flag,
+    USER_PROPERTY => user_properties: Users,
+    AUTHENTICATION_METHOD => authentication_method: Text,
+    AUTHENTICATION_DATA => authentication_data: Data,
+});
+
+property_struct!(WillProperties {
+    WILL_DELAY_INTERVAL => delay_interval: Four,
+    PAYLOAD_FORMAT_INDICATOR => payload_format_indicator: Flag,
+    MESSAGE_EXPIRY_INTERVAL => message_expiry_interval: Four,
+    CONTENT_TYPE => content_type: Text,
+    RESPONSE_TOPIC => response_topic: Text,
+    CORRELATION_DATA => correlation_data: Data,
+    USER_PROPERTY => user_properties: Users,
+});
+
+property_struct!(ConnAckProperties {
+    SESSION_EXPIRY_INTERVAL => session_expiry_interval: Four,
+    RECEIVE_MAXIMUM => receive_max: Two,
+    MAXIMUM_QOS => max_qos: Qos,
+    RETAIN_AVAILABLE => retain_available: Flag,
+    MAXIMUM_PACKET_SIZE => max_packet_size: Four,
+    ASSIGNED_CLIENT_IDENTIFIER => assigned_client_identifier: Text,
+    TOPIC_ALIAS_MAXIMUM => topic_alias_max: Two,
+    REASON_STRING => reason_string: Text,
+    USER_PROPERTY => user_properties: Users,
+    WILDCARD_SUBSCRIPTION_AVAILABLE => wildcard_subscription_available: Flag,
+    SUBSCRIPTION_IDENTIFIER_AVAILABLE => subscription_identifiers_available: Flag,
+    SHARED_SUBSCRIPTION_AVAILABLE => shared_subscription_available: Flag,
+    SERVER_KEEP_ALIVE => server_keep_alive: Two,
+    RESPONSE_INFORMATION => response_information: Text,
+    SERVER_REFERENCE => server_reference: Text,
+    AUTHENTICATION_METHOD => authentication_method: Text,
+    AUTHENTICATION_DATA => authentication_data: Data,
+});
+
+property_struct!(PublishProperties {
+    PAYLOAD_FORMAT_INDICATOR => payload_format_indicator: Flag,
+    MESSAGE_EXPIRY_INTERVAL => message_expiry_interval: Four,
+    TOPIC_ALIAS => topic_alias: Two,
+    RESPONSE_TOPIC => response_topic: Text,
+    CORRELATION_DATA => correlation_data: Data,
+    USER_PROPERTY => user_properties: Users,
+    SUBSCRIPTION_IDENTIFIER => subscription_identifiers: SubIds,
+    CONTENT_TYPE => content_type: Text,
+});
+
+property_struct!(SubscribeProperties {
+    SUBSCRIPTION_IDENTIFIER => id: SubId,
+    USER_PROPERTY => user_properties: Users,
+});
+
+property_struct!(AckProperties {
+    REASON_STRING => reason_string: Text,
+    USER_PROPERTY => user_properties: Users,
+});
+
+property_struct!(DisconnectProperties {
+    SESSION_EXPIRY_INTERVAL => session_expiry_interval: Four,
+    REASON_STRING => reason_string: Text,
+    USER_PROPERTY => user_properties: Users,
+    SERVER_REFERENCE => server_reference: Text,
+});
+
+property_struct!(AuthProperties {
+    AUTHENTICATION_METHOD => authentication_method: Text,
+    AUTHENTICATION_DATA => authentication_data: Data,
+    REASON_STRING => reason_string: Text,
+    USER_PROPERTY => user_properties: Users,
+});
+
+/// UNSUBSCRIBE's section, which allows only User Properties: the `Vec` itself is the field.
+// SAFETY: offset 0 of a `Vec<(String, String)>` is the whole value, the type `Users` names.
+unsafe impl PropertyStruct for Vec<(String, String)> {
+    const FIELDS: &'static [Field] = &[Field {
+        offset: 0,
+        id: USER_PROPERTY,
+        slot: Slot::Users,
+    }];
 }
 
-/// Reads a property section into `p`.
-/// Rejects properties the packet does not allow, repeats of any property but User Property
-/// and (`many_sub_ids`, PUBLISH) Subscription Identifier, zero where the spec forbids it and
-/// a Response Topic that is not a Topic Name [MQTT-2.2.2-1, 3.3.2-14 and the per-packet
-/// rules]. Returns whether the section had any property. The checks live here, and `p`
-/// is a trait object, so they exist once in the wasm rather than once per packet type.
-fn read_section(
+/// Reads a property section into the struct at `base`, described by `fields`.
+/// Rejects unknown properties, properties the packet does not allow, repeats of any property
+/// but User Property and PUBLISH's Subscription Identifier, a flag other than 0 or 1, zero
+/// where the spec forbids it and a Response Topic that is not a Topic Name [MQTT-2.2.2-1,
+/// 3.3.2-14 and the per-packet rules]. Returns whether the section had any property.
+///
+/// # Safety
+/// `base` points to a live value of the type `fields` describes (`PropertyStruct::FIELDS`).
+unsafe fn read_section(
     r: &mut Reader,
-    allowed: &[u8],
-    many_sub_ids: bool,
-    p: &mut dyn PropertySet,
+    fields: &[Field],
+    base: *mut u8,
 ) -> Result<bool, CodecError> {
     let len = r.varint()?;
     let mut section = Reader::new(r.take(len as usize)?);
@@ -124,192 +254,84 @@ fn read_section(
     let any = !section.is_empty();
     while !section.is_empty() {
         let id = section.u8()?;
-        let value = read_value(&mut section, id)?;
-        if !super::validate::has_byte(allowed, id) {
-            return Err(CodecError::ProtocolError(
-                "property not allowed in this packet",
-            ));
-        }
-        let bit = 1u64 << id; // ids are < 64 once read_value accepted them
-        let repeatable = id == USER_PROPERTY || (id == SUBSCRIPTION_IDENTIFIER && many_sub_ids);
-        if seen & bit != 0 && !repeatable {
+        let Some(field) = fields.iter().find(|f| f.id == id) else {
+            let known = id < 64 && KNOWN >> id & 1 != 0;
+            return Err(if known {
+                CodecError::ProtocolError("property not allowed in this packet")
+            } else {
+                CodecError::Malformed("unknown property")
+            });
+        };
+        let bit = 1u64 << id; // every identifier in a table is below 64
+        if seen & bit != 0 && !matches!(field.slot, Slot::Users | Slot::SubIds) {
             return Err(CodecError::ProtocolError("property repeated"));
         }
         seen |= bit;
-        match (&value, id) {
-            (Value::U16(0), RECEIVE_MAXIMUM) => {
-                return Err(CodecError::ProtocolError("Receive Maximum 0"))
+        let at = base.add(field.offset as usize);
+        match field.slot {
+            Slot::Flag | Slot::Qos => {
+                let b = section.u8()?;
+                // The spec allows only 0 or 1 for Maximum QoS too [MQTT-3.2.2-9], but 2
+                // ("everything") is unambiguous and MQTT.js sends it in its own tests:
+                // accepted rather than dropping the connection.
+                if field.slot == Slot::Flag && b > 1 {
+                    return Err(CodecError::ProtocolError("property must be 0 or 1"));
+                }
+                if b > 2 {
+                    return Err(CodecError::ProtocolError("Maximum QoS above 2"));
+                }
+                *(at as *mut Option<u8>) = Some(b);
             }
-            (Value::U32(0), MAXIMUM_PACKET_SIZE) => {
-                return Err(CodecError::ProtocolError("Maximum Packet Size 0"))
+            Slot::Two => {
+                let v = section.u16()?;
+                if v == 0 && id == RECEIVE_MAXIMUM {
+                    return Err(CodecError::ProtocolError("Receive Maximum 0"));
+                }
+                if v == 0 && id == TOPIC_ALIAS {
+                    return Err(CodecError::ProtocolError("Topic Alias 0"));
+                }
+                *(at as *mut Option<u16>) = Some(v);
             }
-            (Value::U16(0), TOPIC_ALIAS) => return Err(CodecError::ProtocolError("Topic Alias 0")),
-            (Value::Var(0), SUBSCRIPTION_IDENTIFIER) => {
-                return Err(CodecError::ProtocolError("Subscription Identifier 0"))
+            Slot::Four => {
+                let v = section.u32()?;
+                if v == 0 && id == MAXIMUM_PACKET_SIZE {
+                    return Err(CodecError::ProtocolError("Maximum Packet Size 0"));
+                }
+                *(at as *mut Option<u32>) = Some(v);
             }
-            (Value::Str(topic), RESPONSE_TOPIC) => super::validate::topic_name(topic)?,
-            _ => {}
-        }
-        match value {
-            Value::Pair(k, v) => p.users().push((k, v)),
-            value => p.set(id, value)?,
+            Slot::SubId | Slot::SubIds => {
+                let v = section.varint()? as usize;
+                if v == 0 {
+                    return Err(CodecError::ProtocolError("Subscription Identifier 0"));
+                }
+                if field.slot == Slot::SubId {
+                    *(at as *mut Option<usize>) = Some(v);
+                } else {
+                    (*(at as *mut Vec<usize>)).push(v);
+                }
+            }
+            Slot::Text => {
+                let text = section.string()?;
+                if id == RESPONSE_TOPIC {
+                    super::validate::topic_name(&text)?;
+                }
+                *(at as *mut Option<String>) = Some(text);
+            }
+            Slot::Data => *(at as *mut Option<Bytes>) = Some(section.binary()?),
+            Slot::Users => {
+                let key = section.string()?;
+                let value = section.string()?;
+                (*(at as *mut Vec<(String, String)>)).push((key, value));
+            }
         }
     }
     Ok(any)
 }
 
-/// The property reader already checked each value's type against its identifier, so a
-/// mismatch here is unreachable; it is still an error rather than a panic.
-const TYPE_MISMATCH: CodecError = CodecError::Malformed("property type");
-
-/// A property struct's field, by the type it stores.
-enum Field<'a> {
-    Byte(&'a mut Option<u8>),
-    U16(&'a mut Option<u16>),
-    U32(&'a mut Option<u32>),
-    /// Subscription Identifier, which mqttbytes keeps as `usize`.
-    Var(&'a mut Option<usize>),
-    Str(&'a mut Option<String>),
-    Bin(&'a mut Option<Bytes>),
-}
-
-macro_rules! field_from {
-    ($($type:ty => $variant:ident),*) => {$(
-        impl<'a> From<&'a mut Option<$type>> for Field<'a> {
-            fn from(f: &'a mut Option<$type>) -> Field<'a> {
-                Field::$variant(f)
-            }
-        }
-    )*};
-}
-
-field_from!(u8 => Byte, u16 => U16, u32 => U32, usize => Var, String => Str, Bytes => Bin);
-
-fn set<'a>(field: impl Into<Field<'a>>, v: Value) -> Result<(), CodecError> {
-    store(field.into(), v)
-}
-
-/// Stores a property in its field. One function for every field type rather than one per
-/// type (a generic `set` was five copies, about 760 bytes of wasm), not inlined into the
-/// match arms that call it.
-#[inline(never)]
-fn store(field: Field, v: Value) -> Result<(), CodecError> {
-    match (field, v) {
-        (Field::Byte(f), Value::Byte(b)) => *f = Some(b),
-        (Field::U16(f), Value::U16(n)) => *f = Some(n),
-        (Field::U32(f), Value::U32(n)) => *f = Some(n),
-        (Field::Var(f), Value::Var(n)) => *f = Some(n as usize),
-        (Field::Str(f), Value::Str(s)) => *f = Some(s),
-        (Field::Bin(f), Value::Bin(b)) => *f = Some(b),
-        _ => return Err(TYPE_MISMATCH),
-    }
-    Ok(())
-}
-
-/// `PropertySet` for a struct with a `user_properties` field, its other fields set by `match`.
-macro_rules! property_set {
-    ($type:ty, |$p:ident, $id:ident, $v:ident| $set:expr) => {
-        impl PropertySet for $type {
-            fn set(&mut self, $id: u8, $v: Value) -> Result<(), CodecError> {
-                let $p = self;
-                $set
-            }
-            fn users(&mut self) -> &mut Vec<(String, String)> {
-                &mut self.user_properties
-            }
-        }
-    };
-}
-
-property_set!(ConnectProperties, |p, id, v| match id {
-    SESSION_EXPIRY_INTERVAL => set(&mut p.session_expiry_interval, v),
-    RECEIVE_MAXIMUM => set(&mut p.receive_maximum, v),
-    MAXIMUM_PACKET_SIZE => set(&mut p.max_packet_size, v),
-    TOPIC_ALIAS_MAXIMUM => set(&mut p.topic_alias_max, v),
-    REQUEST_RESPONSE_INFORMATION => set(&mut p.request_response_info, v),
-    REQUEST_PROBLEM_INFORMATION => set(&mut p.request_problem_info, v),
-    AUTHENTICATION_METHOD => set(&mut p.authentication_method, v),
-    _ => set(&mut p.authentication_data, v),
-});
-
-property_set!(WillProperties, |p, id, v| match id {
-    WILL_DELAY_INTERVAL => set(&mut p.delay_interval, v),
-    PAYLOAD_FORMAT_INDICATOR => set(&mut p.payload_format_indicator, v),
-    MESSAGE_EXPIRY_INTERVAL => set(&mut p.message_expiry_interval, v),
-    CONTENT_TYPE => set(&mut p.content_type, v),
-    RESPONSE_TOPIC => set(&mut p.response_topic, v),
-    _ => set(&mut p.correlation_data, v),
-});
-
-property_set!(ConnAckProperties, |p, id, v| match id {
-    SESSION_EXPIRY_INTERVAL => set(&mut p.session_expiry_interval, v),
-    RECEIVE_MAXIMUM => set(&mut p.receive_max, v),
-    MAXIMUM_QOS => set(&mut p.max_qos, v),
-    RETAIN_AVAILABLE => set(&mut p.retain_available, v),
-    MAXIMUM_PACKET_SIZE => set(&mut p.max_packet_size, v),
-    ASSIGNED_CLIENT_IDENTIFIER => set(&mut p.assigned_client_identifier, v),
-    TOPIC_ALIAS_MAXIMUM => set(&mut p.topic_alias_max, v),
-    REASON_STRING => set(&mut p.reason_string, v),
-    WILDCARD_SUBSCRIPTION_AVAILABLE => set(&mut p.wildcard_subscription_available, v),
-    SUBSCRIPTION_IDENTIFIER_AVAILABLE => set(&mut p.subscription_identifiers_available, v),
-    SHARED_SUBSCRIPTION_AVAILABLE => set(&mut p.shared_subscription_available, v),
-    SERVER_KEEP_ALIVE => set(&mut p.server_keep_alive, v),
-    RESPONSE_INFORMATION => set(&mut p.response_information, v),
-    SERVER_REFERENCE => set(&mut p.server_reference, v),
-    AUTHENTICATION_METHOD => set(&mut p.authentication_method, v),
-    _ => set(&mut p.authentication_data, v),
-});
-
-property_set!(PublishProperties, |p, id, v| match id {
-    PAYLOAD_FORMAT_INDICATOR => set(&mut p.payload_format_indicator, v),
-    MESSAGE_EXPIRY_INTERVAL => set(&mut p.message_expiry_interval, v),
-    TOPIC_ALIAS => set(&mut p.topic_alias, v),
-    RESPONSE_TOPIC => set(&mut p.response_topic, v),
-    CORRELATION_DATA => set(&mut p.correlation_data, v),
-    SUBSCRIPTION_IDENTIFIER => match v {
-        Value::Var(sid) => {
-            p.subscription_identifiers.push(sid as usize);
-            Ok(())
-        }
-        _ => Err(TYPE_MISMATCH),
-    },
-    _ => set(&mut p.content_type, v),
-});
-
-property_set!(SubscribeProperties, |p, _id, v| set(&mut p.id, v));
-
-property_set!(AckProperties, |p, _id, v| set(&mut p.reason_string, v));
-
-property_set!(DisconnectProperties, |p, id, v| match id {
-    SESSION_EXPIRY_INTERVAL => set(&mut p.session_expiry_interval, v),
-    REASON_STRING => set(&mut p.reason_string, v),
-    _ => set(&mut p.server_reference, v),
-});
-
-property_set!(AuthProperties, |p, id, v| match id {
-    AUTHENTICATION_METHOD => set(&mut p.authentication_method, v),
-    AUTHENTICATION_DATA => set(&mut p.authentication_data, v),
-    _ => set(&mut p.reason_string, v),
-});
-
-/// UNSUBSCRIBE's section, which allows only User Properties.
-impl PropertySet for Vec<(String, String)> {
-    fn set(&mut self, _: u8, _: Value) -> Result<(), CodecError> {
-        Err(TYPE_MISMATCH)
-    }
-    fn users(&mut self) -> &mut Vec<(String, String)> {
-        self
-    }
-}
-
 /// `p` with the section read into it, or `None` when the section is empty.
-fn read_into<T: PropertySet>(
-    r: &mut Reader,
-    allowed: &[u8],
-    many_sub_ids: bool,
-    mut p: T,
-) -> Result<Option<T>, CodecError> {
-    let any = read_section(r, allowed, many_sub_ids, &mut p)?;
+fn read_into<T: PropertyStruct>(r: &mut Reader, mut p: T) -> Result<Option<T>, CodecError> {
+    // SAFETY: `p` is a live `T` and `T::FIELDS` describes `T`.
+    let any = unsafe { read_section(r, T::FIELDS, &mut p as *mut T as *mut u8)? };
     Ok(if any { Some(p) } else { None })
 }
 
@@ -325,18 +347,7 @@ pub fn read_connect(r: &mut Reader) -> Result<Option<ConnectProperties>, CodecEr
         authentication_method: None,
         authentication_data: None,
     };
-    let allowed = [
-        SESSION_EXPIRY_INTERVAL,
-        RECEIVE_MAXIMUM,
-        MAXIMUM_PACKET_SIZE,
-        TOPIC_ALIAS_MAXIMUM,
-        REQUEST_RESPONSE_INFORMATION,
-        REQUEST_PROBLEM_INFORMATION,
-        USER_PROPERTY,
-        AUTHENTICATION_METHOD,
-        AUTHENTICATION_DATA,
-    ];
-    read_into(r, &allowed, false, p)
+    read_into(r, p)
 }
 
 pub fn read_will(r: &mut Reader) -> Result<Option<WillProperties>, CodecError> {
@@ -349,44 +360,11 @@ pub fn read_will(r: &mut Reader) -> Result<Option<WillProperties>, CodecError> {
         correlation_data: None,
         user_properties: Vec::new(),
     };
-    let allowed = [
-        WILL_DELAY_INTERVAL,
-        PAYLOAD_FORMAT_INDICATOR,
-        MESSAGE_EXPIRY_INTERVAL,
-        CONTENT_TYPE,
-        RESPONSE_TOPIC,
-        CORRELATION_DATA,
-        USER_PROPERTY,
-    ];
-    read_into(r, &allowed, false, p)
+    read_into(r, p)
 }
 
 pub fn read_connack(r: &mut Reader) -> Result<Option<ConnAckProperties>, CodecError> {
-    let allowed = [
-        SESSION_EXPIRY_INTERVAL,
-        RECEIVE_MAXIMUM,
-        MAXIMUM_QOS,
-        RETAIN_AVAILABLE,
-        MAXIMUM_PACKET_SIZE,
-        ASSIGNED_CLIENT_IDENTIFIER,
-        TOPIC_ALIAS_MAXIMUM,
-        REASON_STRING,
-        USER_PROPERTY,
-        WILDCARD_SUBSCRIPTION_AVAILABLE,
-        SUBSCRIPTION_IDENTIFIER_AVAILABLE,
-        SHARED_SUBSCRIPTION_AVAILABLE,
-        SERVER_KEEP_ALIVE,
-        RESPONSE_INFORMATION,
-        SERVER_REFERENCE,
-        AUTHENTICATION_METHOD,
-        AUTHENTICATION_DATA,
-    ];
-    read_into(
-        r,
-        &allowed,
-        false,
-        super::packet::empty_connack_properties(),
-    )
+    read_into(r, super::packet::empty_connack_properties())
 }
 
 pub fn read_publish(r: &mut Reader) -> Result<Option<PublishProperties>, CodecError> {
@@ -400,17 +378,7 @@ pub fn read_publish(r: &mut Reader) -> Result<Option<PublishProperties>, CodecEr
         subscription_identifiers: Vec::new(),
         content_type: None,
     };
-    let allowed = [
-        PAYLOAD_FORMAT_INDICATOR,
-        MESSAGE_EXPIRY_INTERVAL,
-        TOPIC_ALIAS,
-        RESPONSE_TOPIC,
-        CORRELATION_DATA,
-        USER_PROPERTY,
-        SUBSCRIPTION_IDENTIFIER,
-        CONTENT_TYPE,
-    ];
-    read_into(r, &allowed, true, p)
+    read_into(r, p)
 }
 
 pub fn read_subscribe(r: &mut Reader) -> Result<Option<SubscribeProperties>, CodecError> {
@@ -418,93 +386,27 @@ pub fn read_subscribe(r: &mut Reader) -> Result<Option<SubscribeProperties>, Cod
         id: None,
         user_properties: Vec::new(),
     };
-    read_into(r, &[SUBSCRIPTION_IDENTIFIER, USER_PROPERTY], false, p)
+    read_into(r, p)
 }
 
 /// UNSUBSCRIBE allows only User Properties.
 pub fn read_user_only(r: &mut Reader) -> Result<Vec<(String, String)>, CodecError> {
-    let mut users = Vec::new();
-    read_section(r, &[USER_PROPERTY], false, &mut users)?;
-    Ok(users)
+    Ok(read_into(r, Vec::new())?.unwrap_or_default())
 }
 
 pub fn read_ack(r: &mut Reader) -> Result<Option<AckProperties>, CodecError> {
-    read_into(
-        r,
-        &[REASON_STRING, USER_PROPERTY],
-        false,
-        AckProperties::default(),
-    )
+    read_into(r, AckProperties::default())
 }
 
 pub fn read_disconnect(r: &mut Reader) -> Result<Option<DisconnectProperties>, CodecError> {
-    let allowed = [
-        SESSION_EXPIRY_INTERVAL,
-        REASON_STRING,
-        USER_PROPERTY,
-        SERVER_REFERENCE,
-    ];
-    read_into(r, &allowed, false, DisconnectProperties::default())
+    read_into(r, DisconnectProperties::default())
 }
 
 pub fn read_auth(r: &mut Reader) -> Result<Option<AuthProperties>, CodecError> {
-    let allowed = [
-        AUTHENTICATION_METHOD,
-        AUTHENTICATION_DATA,
-        REASON_STRING,
-        USER_PROPERTY,
-    ];
-    read_into(r, &allowed, false, AuthProperties::default())
+    read_into(r, AuthProperties::default())
 }
 
 // ---- encoding ----
-
-/// Property writers: each returns the section body; `write_section` adds the length.
-fn byte(s: &mut Sink, id: u8, v: Option<u8>) {
-    if let Some(v) = v {
-        s.u8(id);
-        s.u8(v);
-    }
-}
-
-fn two(s: &mut Sink, id: u8, v: Option<u16>) {
-    if let Some(v) = v {
-        s.u8(id);
-        s.u16(v);
-    }
-}
-
-fn four(s: &mut Sink, id: u8, v: Option<u32>) {
-    if let Some(v) = v {
-        s.u8(id);
-        s.u32(v);
-    }
-}
-
-fn string(s: &mut Sink, id: u8, v: &Option<String>) -> Result<(), CodecError> {
-    if let Some(v) = v {
-        s.u8(id);
-        s.string(v)?;
-    }
-    Ok(())
-}
-
-fn binary(s: &mut Sink, id: u8, v: &Option<Bytes>) -> Result<(), CodecError> {
-    if let Some(v) = v {
-        s.u8(id);
-        s.binary(v)?;
-    }
-    Ok(())
-}
-
-fn users(s: &mut Sink, users: &[(String, String)]) -> Result<(), CodecError> {
-    for (k, v) in users {
-        s.u8(USER_PROPERTY);
-        s.string(k)?;
-        s.string(v)?;
-    }
-    Ok(())
-}
 
 fn sub_id(s: &mut Sink, id: usize) -> Result<(), CodecError> {
     let v = u32::try_from(id)
@@ -517,16 +419,88 @@ fn sub_id(s: &mut Sink, id: usize) -> Result<(), CodecError> {
     s.varint(v)
 }
 
-/// A property struct's section body. A trait of our own rather than a `dyn Fn` closure, whose
-/// vtable carries `call_once`/`call_mut` shims nothing calls (about 40 bytes of wasm each).
-pub trait WriteSection {
-    fn write(&self, s: &mut Sink) -> Result<(), CodecError>;
+/// A property struct to write: its table and where it is.
+#[derive(Clone, Copy)]
+pub struct Section<'a> {
+    fields: &'static [Field],
+    base: *const u8,
+    _borrow: core::marker::PhantomData<&'a ()>,
+}
+
+impl<'a> Section<'a> {
+    #[allow(private_bounds)] // the trait is the module's; the property structs are public
+    pub fn of<T: PropertyStruct>(p: &'a T) -> Section<'a> {
+        Section {
+            fields: T::FIELDS,
+            base: p as *const T as *const u8,
+            _borrow: core::marker::PhantomData,
+        }
+    }
+
+    /// The section body: every property present, in table order.
+    fn write(self, s: &mut Sink) -> Result<(), CodecError> {
+        for f in self.fields {
+            // SAFETY: `of` paired `base`, a `T` borrowed for `'a`, with `T::FIELDS`.
+            unsafe {
+                let at = self.base.add(f.offset as usize);
+                match f.slot {
+                    Slot::Flag | Slot::Qos => {
+                        if let Some(v) = *(at as *const Option<u8>) {
+                            s.u8(f.id);
+                            s.u8(v);
+                        }
+                    }
+                    Slot::Two => {
+                        if let Some(v) = *(at as *const Option<u16>) {
+                            s.u8(f.id);
+                            s.u16(v);
+                        }
+                    }
+                    Slot::Four => {
+                        if let Some(v) = *(at as *const Option<u32>) {
+                            s.u8(f.id);
+                            s.u32(v);
+                        }
+                    }
+                    Slot::SubId => {
+                        if let Some(v) = *(at as *const Option<usize>) {
+                            sub_id(s, v)?;
+                        }
+                    }
+                    Slot::SubIds => {
+                        for &v in &*(at as *const Vec<usize>) {
+                            sub_id(s, v)?;
+                        }
+                    }
+                    Slot::Text => {
+                        if let Some(v) = &*(at as *const Option<String>) {
+                            s.u8(f.id);
+                            s.string(v)?;
+                        }
+                    }
+                    Slot::Data => {
+                        if let Some(v) = &*(at as *const Option<Bytes>) {
+                            s.u8(f.id);
+                            s.binary(v)?;
+                        }
+                    }
+                    Slot::Users => {
+                        for (k, v) in &*(at as *const Vec<(String, String)>) {
+                            s.u8(f.id);
+                            s.string(k)?;
+                            s.string(v)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Writes `body`'s properties preceded by their length (a lone 0x00 for none); counts first
-/// so the length is known. `body` is a trait object so this exists once in the wasm, not
-/// once per packet type.
-fn section(s: &mut Sink, body: Option<&dyn WriteSection>) -> Result<(), CodecError> {
+/// so the length is known.
+fn section(s: &mut Sink, body: Option<Section>) -> Result<(), CodecError> {
     let Some(body) = body else {
         return s.varint(0);
     };
@@ -536,138 +510,15 @@ fn section(s: &mut Sink, body: Option<&dyn WriteSection>) -> Result<(), CodecErr
     body.write(s)
 }
 
-impl WriteSection for ConnectProperties {
-    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
-        let p = self;
-        four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
-        two(s, RECEIVE_MAXIMUM, p.receive_maximum);
-        four(s, MAXIMUM_PACKET_SIZE, p.max_packet_size);
-        two(s, TOPIC_ALIAS_MAXIMUM, p.topic_alias_max);
-        byte(s, REQUEST_RESPONSE_INFORMATION, p.request_response_info);
-        byte(s, REQUEST_PROBLEM_INFORMATION, p.request_problem_info);
-        users(s, &p.user_properties)?;
-        string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
-        binary(s, AUTHENTICATION_DATA, &p.authentication_data)
-    }
-}
-
-impl WriteSection for WillProperties {
-    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
-        let p = self;
-        four(s, WILL_DELAY_INTERVAL, p.delay_interval);
-        byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
-        four(s, MESSAGE_EXPIRY_INTERVAL, p.message_expiry_interval);
-        string(s, CONTENT_TYPE, &p.content_type)?;
-        string(s, RESPONSE_TOPIC, &p.response_topic)?;
-        binary(s, CORRELATION_DATA, &p.correlation_data)?;
-        users(s, &p.user_properties)
-    }
-}
-
-impl WriteSection for ConnAckProperties {
-    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
-        let p = self;
-        four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
-        two(s, RECEIVE_MAXIMUM, p.receive_max);
-        byte(s, MAXIMUM_QOS, p.max_qos);
-        byte(s, RETAIN_AVAILABLE, p.retain_available);
-        four(s, MAXIMUM_PACKET_SIZE, p.max_packet_size);
-        string(s, ASSIGNED_CLIENT_IDENTIFIER, &p.assigned_client_identifier)?;
-        two(s, TOPIC_ALIAS_MAXIMUM, p.topic_alias_max);
-        string(s, REASON_STRING, &p.reason_string)?;
-        users(s, &p.user_properties)?;
-        byte(
-            s,
-            WILDCARD_SUBSCRIPTION_AVAILABLE,
-            p.wildcard_subscription_available,
-        );
-        byte(
-            s,
-            SUBSCRIPTION_IDENTIFIER_AVAILABLE,
-            p.subscription_identifiers_available,
-        );
-        byte(
-            s,
-            SHARED_SUBSCRIPTION_AVAILABLE,
-            p.shared_subscription_available,
-        );
-        two(s, SERVER_KEEP_ALIVE, p.server_keep_alive);
-        string(s, RESPONSE_INFORMATION, &p.response_information)?;
-        string(s, SERVER_REFERENCE, &p.server_reference)?;
-        string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
-        binary(s, AUTHENTICATION_DATA, &p.authentication_data)
-    }
-}
-
-impl WriteSection for PublishProperties {
-    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
-        let p = self;
-        byte(s, PAYLOAD_FORMAT_INDICATOR, p.payload_format_indicator);
-        four(s, MESSAGE_EXPIRY_INTERVAL, p.message_expiry_interval);
-        two(s, TOPIC_ALIAS, p.topic_alias);
-        string(s, RESPONSE_TOPIC, &p.response_topic)?;
-        binary(s, CORRELATION_DATA, &p.correlation_data)?;
-        users(s, &p.user_properties)?;
-        for &id in &p.subscription_identifiers {
-            sub_id(s, id)?;
-        }
-        string(s, CONTENT_TYPE, &p.content_type)
-    }
-}
-
-impl WriteSection for SubscribeProperties {
-    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
-        if let Some(id) = self.id {
-            sub_id(s, id)?;
-        }
-        users(s, &self.user_properties)
-    }
-}
-
-/// UNSUBSCRIBE's section: User Properties only.
-struct UserOnly<'a>(&'a [(String, String)]);
-
-impl WriteSection for UserOnly<'_> {
-    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
-        users(s, self.0)
-    }
-}
-
-impl WriteSection for AckProperties {
-    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
-        string(s, REASON_STRING, &self.reason_string)?;
-        users(s, &self.user_properties)
-    }
-}
-
-impl WriteSection for DisconnectProperties {
-    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
-        let p = self;
-        four(s, SESSION_EXPIRY_INTERVAL, p.session_expiry_interval);
-        string(s, REASON_STRING, &p.reason_string)?;
-        users(s, &p.user_properties)?;
-        string(s, SERVER_REFERENCE, &p.server_reference)
-    }
-}
-
-impl WriteSection for AuthProperties {
-    fn write(&self, s: &mut Sink) -> Result<(), CodecError> {
-        let p = self;
-        string(s, AUTHENTICATION_METHOD, &p.authentication_method)?;
-        binary(s, AUTHENTICATION_DATA, &p.authentication_data)?;
-        string(s, REASON_STRING, &p.reason_string)?;
-        users(s, &p.user_properties)
-    }
-}
-
 /// Writes the section for `p` (a lone 0x00 when there are none).
-pub fn write<T: WriteSection>(s: &mut Sink, p: Option<&T>) -> Result<(), CodecError> {
-    section(s, p.map(|p| p as &dyn WriteSection))
+#[allow(private_bounds)]
+pub fn write<T: PropertyStruct>(s: &mut Sink, p: Option<&T>) -> Result<(), CodecError> {
+    section(s, p.map(Section::of))
 }
 
 /// The body of `p`'s section (no length in front): the v5 properties the glue turns into
 /// MQTT.js' object (js-glue/core/properties.js), written from the fields the decoder checked.
-pub fn body(p: &dyn WriteSection) -> Vec<u8> {
+pub fn body(p: Section) -> Vec<u8> {
     let mut out = Vec::new();
     // Cannot fail for decoded properties: every length and identifier was in range on the
     // wire. A failure would leave the glue a shorter section, which it still reads.
@@ -675,12 +526,66 @@ pub fn body(p: &dyn WriteSection) -> Vec<u8> {
     out
 }
 
-pub fn write_user_only(s: &mut Sink, user: &[(String, String)]) -> Result<(), CodecError> {
-    section(s, Some(&UserOnly(user)))
+/// UNSUBSCRIBE's section: User Properties only.
+#[allow(clippy::ptr_arg)] // the table describes the `Vec`, not a slice
+pub fn write_user_only(s: &mut Sink, user: &Vec<(String, String)>) -> Result<(), CodecError> {
+    section(s, Some(Section::of(user)))
 }
 
 /// Whether a property set would write anything: acks, DISCONNECT and AUTH may then omit
 /// the section (and the reason code) entirely.
 pub fn ack_is_empty(p: Option<&AckProperties>) -> bool {
     p.is_none_or(|p| p.reason_string.is_none() && p.user_properties.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables() -> [&'static [Field]; 9] {
+        [
+            ConnectProperties::FIELDS,
+            WillProperties::FIELDS,
+            ConnAckProperties::FIELDS,
+            PublishProperties::FIELDS,
+            SubscribeProperties::FIELDS,
+            AckProperties::FIELDS,
+            DisconnectProperties::FIELDS,
+            AuthProperties::FIELDS,
+            <Vec<(String, String)>>::FIELDS,
+        ]
+    }
+
+    /// `read_section` keeps one bit per identifier in a `u64` and finds a field by identifier.
+    #[test]
+    fn every_table_lists_known_identifiers_once() {
+        for fields in tables() {
+            for (i, f) in fields.iter().enumerate() {
+                assert!(f.id < 64 && KNOWN >> f.id & 1 == 1, "identifier {}", f.id);
+                assert!(fields[..i].iter().all(|g| g.id != f.id), "{} twice", f.id);
+            }
+        }
+    }
+
+    /// The same identifier has one wire type in every packet.
+    #[test]
+    fn an_identifier_has_one_wire_type() {
+        let wire = |slot: Slot| match slot {
+            Slot::Flag | Slot::Qos => 1,
+            Slot::Two => 2,
+            Slot::Four => 4,
+            Slot::SubId | Slot::SubIds => 5,
+            Slot::Text => 6,
+            Slot::Data => 7,
+            Slot::Users => 8,
+        };
+        let all: Vec<Field> = tables().iter().flat_map(|t| t.iter().copied()).collect();
+        for a in &all {
+            for b in &all {
+                if a.id == b.id {
+                    assert_eq!(wire(a.slot), wire(b.slot), "identifier {}", a.id);
+                }
+            }
+        }
+    }
 }

@@ -526,28 +526,28 @@ pub extern "C" fn mq_property_names() -> f64 {
 /// The current event's v5 property section body (the glue names the properties), or 0.
 #[no_mangle]
 pub extern "C" fn mq_ev_properties(core: &mut Core) -> f64 {
-    use crate::codec::WriteSection;
-    let section: &dyn WriteSection = match &core.current {
+    use crate::codec::PropertySection as Section;
+    let section = match &core.current {
         Some(Event::Connected {
             properties: Some(p),
             ..
-        }) => p,
+        }) => Section::of(p),
         Some(Event::Message(m)) => match &m.properties {
-            Some(p) => p,
+            Some(p) => Section::of(p),
             None => return 0.0,
         },
         Some(Event::OpDone(d)) => match &d.properties {
-            Some(p) => p,
+            Some(p) => Section::of(p),
             None => return 0.0,
         },
         Some(Event::ServerDisconnect {
             properties: Some(p),
             ..
-        }) => p,
+        }) => Section::of(p),
         Some(Event::Auth {
             properties: Some(p),
             ..
-        }) => p,
+        }) => Section::of(p),
         _ => return 0.0,
     };
     core.properties = crate::codec::properties_body(section);
