@@ -251,4 +251,9 @@ pub const FILES: &[(&str, &str, &[u8])] = &[
         "regressions/engine/backoff-max-infinity-overflows-reconnect-at",
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/engine/backoff-max-infinity-overflows-reconnect-at")),
     ),
+    (
+        "engine",
+        "regressions/engine/crash-b6d1f1b11a06258e32a51abceb1a96a12221ca93",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/engine/crash-b6d1f1b11a06258e32a51abceb1a96a12221ca93")),
+    ),
 ];

@@ -557,6 +557,38 @@ fn v5_resubscription_keeps_each_filters_properties_and_groups_equal_ones() {
 }
 
 #[test]
+fn v5_resubscription_treats_empty_properties_as_none() {
+    use mpmqtt::codec::SubscribeProperties;
+    let mut h = Harness::connected(options(ProtocolVersion::V5));
+    h.subscribe("a", 1);
+    let empty = SubscribeProperties {
+        id: None,
+        user_properties: Vec::new(),
+    };
+    h.session
+        .subscribe(h.now, vec![filter_of("b", 1)], Some(empty));
+    for p in h.sent() {
+        let Packet::Subscribe(s) = p else {
+            panic!("{p:?}")
+        };
+        h.receive(suback(s.pkid, vec![1]));
+    }
+    h.take_events();
+    h.drop_link();
+    h.run_for(1_000);
+    let subs: Vec<Vec<String>> = h
+        .open_and_ack(false, None)
+        .into_iter()
+        .filter_map(|p| match p {
+            Packet::Subscribe(s) => Some(s.filters.into_iter().map(|f| f.filter).collect()),
+            _ => None,
+        })
+        .collect();
+    // Both are written without properties, so one SUBSCRIBE carries both.
+    assert_eq!(subs, vec![vec![String::from("a"), String::from("b")]]);
+}
+
+#[test]
 fn resubscription_packs_at_most_64_filters_a_subscribe_in_order() {
     let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
     let names: Vec<String> = (0..70).map(|i| format!("f/{i}")).collect();

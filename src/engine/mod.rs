@@ -1455,10 +1455,14 @@ impl Session {
                 f.retain_handling = 0;
             }
         }
+        // An empty set is no set: it is written the same, and resubscription groups filters
+        // by equal properties, so `Some(empty)` must not split them from `None`.
+        let properties =
+            properties.filter(|p| v5 && (p.id.is_some() || !p.user_properties.is_empty()));
         let sub = Subscribe {
             pkid: 0,
             filters,
-            properties: if v5 { properties } else { None },
+            properties,
         };
         self.request(now, op, Packet::Subscribe(sub));
         op
