@@ -253,6 +253,11 @@ pub const FILES: &[(&str, &str, &[u8])] = &[
     ),
     (
         "engine",
+        "regressions/engine/crash-2e627d127ae952c4d52a79670c76358cfcc2d5c6",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/engine/crash-2e627d127ae952c4d52a79670c76358cfcc2d5c6")),
+    ),
+    (
+        "engine",
         "regressions/engine/crash-b6d1f1b11a06258e32a51abceb1a96a12221ca93",
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/engine/crash-b6d1f1b11a06258e32a51abceb1a96a12221ca93")),
     ),

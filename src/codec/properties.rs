@@ -139,7 +139,9 @@ macro_rules! property_struct {
             const FIELDS: &'static [Field] = &[$(Field {
                 offset: {
                     let _typed: fn(&$type) -> &slot_type!($slot) = |p| &p.$field;
-                    core::mem::offset_of!($type, $field) as u16
+                    let offset = core::mem::offset_of!($type, $field);
+                    assert!(offset <= u16::MAX as usize); // at compile time: FIELDS is a const
+                    offset as u16
                 },
                 id: $id,
                 slot: Slot::$slot,

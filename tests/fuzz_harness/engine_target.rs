@@ -15,7 +15,7 @@ use mpmqtt::codec::{
     ConnectProperties, Decoder, Disconnect, DisconnectProperties, Packet, ProtocolVersion, Publish,
     PublishProperties, QoS, SubAck, SubscribeFilter, SubscribeProperties, UnsubAck,
 };
-use mpmqtt::engine::{packet_type, Backoff, Event, OpId, Options, Session, WillOptions};
+use mpmqtt::engine::{packet_type, Backoff, Event, OpError, OpId, Options, Session, WillOptions};
 
 use super::codec_target::VERSIONS;
 use super::Input;
@@ -613,6 +613,12 @@ impl Driver {
             events += 1;
             match e {
                 Event::OpDone(done) => self.complete(done.op),
+                // Op 0 is the session's own resubscription: a filter the broker's Maximum
+                // Packet Size cannot carry is reported through it, after every connect that
+                // replays it (the glue turns it into 'error'). Nothing else fails as op 0.
+                Event::OpFailed { op: 0, error, .. } => {
+                    assert_eq!(error, OpError::PacketTooLarge, "op 0 failed otherwise")
+                }
                 Event::OpFailed { op, .. } => self.complete(op),
                 Event::PacketSent { packet_type: t } => {
                     let Some(p) = sent.get(next_sent) else {
