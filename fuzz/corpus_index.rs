@@ -253,12 +253,12 @@ pub const FILES: &[(&str, &str, &[u8])] = &[
     ),
     (
         "engine",
-        "regressions/engine/crash-2e627d127ae952c4d52a79670c76358cfcc2d5c6",
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/engine/crash-2e627d127ae952c4d52a79670c76358cfcc2d5c6")),
+        "regressions/engine/resubscription-empty-properties-split-from-none",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/engine/resubscription-empty-properties-split-from-none")),
     ),
     (
         "engine",
-        "regressions/engine/crash-b6d1f1b11a06258e32a51abceb1a96a12221ca93",
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/engine/crash-b6d1f1b11a06258e32a51abceb1a96a12221ca93")),
+        "regressions/engine/resubscription-filter-too-large-fails-op-0",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/engine/resubscription-filter-too-large-fails-op-0")),
     ),
 ];
