@@ -1543,3 +1543,36 @@ fn auto_assign_alone_reuses_aliases_and_never_binds_one_alias_twice() {
     ];
     assert_eq!(wire, expect);
 }
+
+#[test]
+fn connect_properties_the_spec_forbids_to_be_zero_are_refused_before_anything_is_sent() {
+    use mpmqtt::codec::ConnectProperties;
+    use mpmqtt::engine::Session;
+    let refused = |set: fn(&mut ConnectProperties)| {
+        let mut o = options(ProtocolVersion::V5);
+        let mut p = ConnectProperties {
+            session_expiry_interval: None,
+            receive_maximum: None,
+            max_packet_size: None,
+            topic_alias_max: None,
+            request_response_info: None,
+            request_problem_info: None,
+            user_properties: vec![],
+            authentication_method: None,
+            authentication_data: None,
+        };
+        set(&mut p);
+        o.properties = Some(p);
+        Session::new(o, 1).err()
+    };
+    assert_eq!(
+        refused(|p| p.receive_maximum = Some(0)),
+        Some("properties.receiveMaximum must be 1..65535")
+    );
+    assert_eq!(
+        refused(|p| p.max_packet_size = Some(0)),
+        Some("properties.maximumPacketSize must be at least 1")
+    );
+    assert_eq!(refused(|p| p.receive_maximum = Some(1)), None);
+    assert_eq!(refused(|p| p.max_packet_size = Some(1)), None);
+}

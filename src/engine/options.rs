@@ -102,6 +102,16 @@ impl Options {
         if self.protocol != ProtocolVersion::V5 && self.properties.is_some() {
             return Err("properties need protocolVersion 5");
         }
+        if let Some(p) = &self.properties {
+            // Both are protocol errors in a CONNECT [MQTT-3.1.2 Receive Maximum, Maximum Packet
+            // Size]: the broker would close the connection without saying which option.
+            if p.receive_maximum == Some(0) {
+                return Err("properties.receiveMaximum must be 1..65535");
+            }
+            if p.max_packet_size == Some(0) {
+                return Err("properties.maximumPacketSize must be at least 1");
+            }
+        }
         if let Some(will) = &self.will {
             crate::codec::validate::topic_name(&will.topic)
                 .map_err(|_| "will.topic is not a valid topic name")?;

@@ -62,6 +62,8 @@ test('options with a wrong type fail with the field named', { skip }, async () =
     [{ will: { payload: 'x' } }, /will\.topic is required/],
     [{ password: () => {} }, /password must be a string or bytes/],
     [{ protocolVersion: 5, properties: { userProperties: { a: 1 } } }, /userProperties must map names to strings/],
+    [{ protocolVersion: 5, properties: { receiveMaximum: 0 } }, /properties\.receiveMaximum must be 1\.\.65535/],
+    [{ protocolVersion: 5, properties: { maximumPacketSize: 0 } }, /properties\.maximumPacketSize must be at least 1/],
     ['not an object', /options must be an object/]
   ]
   for (const [options, message] of cases) assert.throws(() => new Core(options), message, JSON.stringify(options))
