@@ -197,14 +197,10 @@ function coreClass (wasm) {
     ev_message_id: wasm.mq_ev_message_id
   }, same)
   // u32 comes back as i32
-  passThrough({ ev_op: wasm.mq_ev_op, ev_code: wasm.mq_ev_code, ev_flags: wasm.mq_ev_flags, pending_operations: wasm.mq_pending_operations }, (r) => r >>> 0)
-  passThrough({ remove_outgoing: wasm.mq_remove_outgoing }, (r) => r !== 0)
+  passThrough({ ev_op: wasm.mq_ev_op, ev_code: wasm.mq_ev_code, ev_flags: wasm.mq_ev_flags }, (r) => r >>> 0)
+  passThrough({ remove_outgoing: wasm.mq_remove_outgoing, reconnecting: wasm.mq_reconnecting }, (r) => r !== 0)
   passThrough({ client_id: wasm.mq_client_id, ev_error_name: wasm.mq_ev_error_name, ev_text: wasm.mq_ev_text, ev_topic: wasm.mq_ev_topic }, textOf)
   passThrough({ ev_codes: wasm.mq_ev_codes }, bytesOf)
-  // mq_state: bit 0 connected, 1 reconnecting, 2 disconnecting, 3 ended.
-  'connected reconnecting disconnecting ended'.split(' ').forEach((name, bit) => {
-    Core.prototype[name] = function () { return (wasm.mq_state(this._h) >> bit & 1) !== 0 }
-  })
   return Core
 }
 

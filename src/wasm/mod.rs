@@ -347,24 +347,16 @@ pub extern "C" fn mq_set_packet_events(core: &mut Core, on: bool) {
     core.session.set_packet_events(on);
 }
 
-/// Bit 0 connected, bit 1 reconnecting, bit 2 disconnecting, bit 3 ended.
+/// Whether the session is between attempts or trying again (MQTT.js `reconnecting`); the glue
+/// tracks the other states from events.
 #[no_mangle]
-pub extern "C" fn mq_state(core: &mut Core) -> u32 {
-    let s = &core.session;
-    s.is_connected() as u32
-        | (s.is_reconnecting() as u32) << 1
-        | (s.is_disconnecting() as u32) << 2
-        | (s.is_ended() as u32) << 3
+pub extern "C" fn mq_reconnecting(core: &mut Core) -> bool {
+    core.session.is_reconnecting()
 }
 
 #[no_mangle]
 pub extern "C" fn mq_last_message_id(core: &mut Core) -> u16 {
     core.session.last_message_id()
-}
-
-#[no_mangle]
-pub extern "C" fn mq_pending_operations(core: &mut Core) -> u32 {
-    core.session.pending_operations() as u32
 }
 
 #[no_mangle]
