@@ -199,7 +199,7 @@ function coreClass (wasm) {
   // u32 comes back as i32
   passThrough({ ev_op: wasm.mq_ev_op, ev_code: wasm.mq_ev_code, ev_flags: wasm.mq_ev_flags }, (r) => r >>> 0)
   passThrough({ remove_outgoing: wasm.mq_remove_outgoing, reconnecting: wasm.mq_reconnecting }, (r) => r !== 0)
-  passThrough({ client_id: wasm.mq_client_id, ev_error_name: wasm.mq_ev_error_name, ev_text: wasm.mq_ev_text, ev_topic: wasm.mq_ev_topic }, textOf)
+  passThrough({ ev_error_name: wasm.mq_ev_error_name, ev_text: wasm.mq_ev_text, ev_topic: wasm.mq_ev_topic }, textOf)
   passThrough({ ev_codes: wasm.mq_ev_codes }, bytesOf)
   return Core
 }

@@ -359,11 +359,6 @@ pub extern "C" fn mq_last_message_id(core: &mut Core) -> u16 {
     core.session.last_message_id()
 }
 
-#[no_mangle]
-pub extern "C" fn mq_client_id(core: &mut Core) -> f64 {
-    out(core.session.client_id().as_bytes())
-}
-
 // ----- events -------------------------------------------------------------------------------
 
 #[no_mangle]
