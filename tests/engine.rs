@@ -1546,21 +1546,11 @@ fn auto_assign_alone_reuses_aliases_and_never_binds_one_alias_twice() {
 
 #[test]
 fn connect_properties_the_spec_forbids_to_be_zero_are_refused_before_anything_is_sent() {
-    use mpmqtt::codec::ConnectProperties;
+    use mpmqtt::codec::{empty_connect_properties, ConnectProperties};
     use mpmqtt::engine::Session;
     let refused = |set: fn(&mut ConnectProperties)| {
         let mut o = options(ProtocolVersion::V5);
-        let mut p = ConnectProperties {
-            session_expiry_interval: None,
-            receive_maximum: None,
-            max_packet_size: None,
-            topic_alias_max: None,
-            request_response_info: None,
-            request_problem_info: None,
-            user_properties: vec![],
-            authentication_method: None,
-            authentication_data: None,
-        };
+        let mut p = empty_connect_properties();
         set(&mut p);
         o.properties = Some(p);
         Session::new(o, 1).err()

@@ -222,3 +222,32 @@ pub fn empty_connack_properties() -> ConnAckProperties {
         authentication_data: None,
     }
 }
+
+/// CONNECT properties with every field absent.
+pub fn empty_connect_properties() -> ConnectProperties {
+    ConnectProperties {
+        session_expiry_interval: None,
+        receive_maximum: None,
+        max_packet_size: None,
+        topic_alias_max: None,
+        request_response_info: None,
+        request_problem_info: None,
+        user_properties: Vec::new(),
+        authentication_method: None,
+        authentication_data: None,
+    }
+}
+
+/// PUBLISH properties with every field absent.
+pub fn empty_publish_properties() -> PublishProperties {
+    PublishProperties {
+        payload_format_indicator: None,
+        message_expiry_interval: None,
+        topic_alias: None,
+        response_topic: None,
+        correlation_data: None,
+        user_properties: Vec::new(),
+        subscription_identifiers: Vec::new(),
+        content_type: None,
+    }
+}

@@ -338,18 +338,7 @@ fn read_into<T: PropertyStruct>(r: &mut Reader, mut p: T) -> Result<Option<T>, C
 }
 
 pub fn read_connect(r: &mut Reader) -> Result<Option<ConnectProperties>, CodecError> {
-    let p = ConnectProperties {
-        session_expiry_interval: None,
-        receive_maximum: None,
-        max_packet_size: None,
-        topic_alias_max: None,
-        request_response_info: None,
-        request_problem_info: None,
-        user_properties: Vec::new(),
-        authentication_method: None,
-        authentication_data: None,
-    };
-    read_into(r, p)
+    read_into(r, super::packet::empty_connect_properties())
 }
 
 pub fn read_will(r: &mut Reader) -> Result<Option<WillProperties>, CodecError> {
@@ -370,17 +359,7 @@ pub fn read_connack(r: &mut Reader) -> Result<Option<ConnAckProperties>, CodecEr
 }
 
 pub fn read_publish(r: &mut Reader) -> Result<Option<PublishProperties>, CodecError> {
-    let p = PublishProperties {
-        payload_format_indicator: None,
-        message_expiry_interval: None,
-        topic_alias: None,
-        response_topic: None,
-        correlation_data: None,
-        user_properties: Vec::new(),
-        subscription_identifiers: Vec::new(),
-        content_type: None,
-    };
-    read_into(r, p)
+    read_into(r, super::packet::empty_publish_properties())
 }
 
 pub fn read_subscribe(r: &mut Reader) -> Result<Option<SubscribeProperties>, CodecError> {

@@ -1706,7 +1706,7 @@ impl Session {
         }
         if let Some(&alias) = self.outbound_aliases.get(&p.topic) {
             p.properties
-                .get_or_insert_with(empty_publish_properties)
+                .get_or_insert_with(codec::empty_publish_properties)
                 .topic_alias = Some(alias);
             return Ok(Some(core::mem::take(&mut p.topic)));
         }
@@ -1715,7 +1715,7 @@ impl Session {
             if let Some(alias) = (1..=self.server.topic_alias_maximum).find(|a| !taken(*a)) {
                 self.outbound_aliases.insert(p.topic.clone(), alias);
                 p.properties
-                    .get_or_insert_with(empty_publish_properties)
+                    .get_or_insert_with(codec::empty_publish_properties)
                     .topic_alias = Some(alias);
                 return Ok(Some(String::new()));
             }
@@ -1881,19 +1881,6 @@ fn blank_publish() -> Publish {
         pkid: 0,
         payload: Bytes::new(),
         properties: None,
-    }
-}
-
-fn empty_publish_properties() -> PublishProperties {
-    PublishProperties {
-        payload_format_indicator: None,
-        message_expiry_interval: None,
-        topic_alias: None,
-        response_topic: None,
-        correlation_data: None,
-        user_properties: Vec::new(),
-        subscription_identifiers: Vec::new(),
-        content_type: None,
     }
 }
 
