@@ -340,6 +340,100 @@ fn unknown_pubrel_is_answered_with_pubcomp() {
 }
 
 #[test]
+fn repeated_acks_complete_each_publish_once_and_keep_the_connection() {
+    for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+        let mut h = Harness::connected(options(version));
+        h.take_events();
+        let op1 = h.publish("a/b", b"one", 1);
+        let op2 = h.publish("a/b", b"two", 2);
+        let sent = h.sent();
+        let (id1, id2) = (publishes(&sent)[0].pkid, publishes(&sent)[1].pkid);
+        h.receive(ack(AckKind::PubAck, id1));
+        h.receive(ack(AckKind::PubAck, id1));
+        h.receive(ack(AckKind::PubRec, id2));
+        h.receive(ack(AckKind::PubRec, id2));
+        // Both PUBRECs get a PUBREL: the first PUBREL may be the one that was lost.
+        assert_eq!(
+            h.sent(),
+            vec![ack(AckKind::PubRel, id2), ack(AckKind::PubRel, id2)]
+        );
+        h.receive(ack(AckKind::PubComp, id2));
+        h.receive(ack(AckKind::PubComp, id2));
+        // An ack of a kind the id's flow is not waiting for changes nothing either.
+        let op3 = h.publish("a/b", b"three", 1);
+        let id3 = publishes(&h.sent())[0].pkid;
+        h.receive(ack(AckKind::PubComp, id3));
+        assert!(h.sent().is_empty(), "nothing answers a stray PUBCOMP");
+        h.receive(ack(AckKind::PubAck, id3));
+        let ev = h.take_events();
+        assert_eq!(done_ops(&ev), vec![op1, op2, op3], "{version:?}");
+        assert!(error_codes(&ev).is_empty(), "{version:?}: {ev:?}");
+        let ignored = ev
+            .iter()
+            .filter(|e| matches!(e, Event::Debug { text } if text.contains("not in flight")))
+            .count();
+        assert_eq!(ignored, 3, "each repeat is said in the debug log");
+        assert!(h.session.is_connected());
+        assert!(h.sent().is_empty(), "no DISCONNECT");
+    }
+}
+
+#[test]
+fn pubrec_for_an_id_not_in_flight_is_released() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.receive(ack(AckKind::PubRec, 77));
+    assert_eq!(h.sent(), vec![ack(AckKind::PubRel, 77)]);
+    assert!(h.session.is_connected());
+    let mut h5 = Harness::connected(options(ProtocolVersion::V5));
+    h5.receive(ack(AckKind::PubRec, 77));
+    assert_eq!(h5.sent(), vec![ack_with(AckKind::PubRel, 77, 0x92)]);
+    // A failed PUBREC ends the broker's flow: nothing to release.
+    h5.receive(ack_with(AckKind::PubRec, 78, 0x80));
+    assert!(h5.sent().is_empty());
+    assert!(h5.session.is_connected());
+}
+
+#[test]
+fn session_present_in_answer_to_a_clean_session_closes_the_connection() {
+    for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+        let mut h = Harness::new(options(version));
+        h.session.connect(h.now);
+        assert!(h.take_events().contains(&Event::OpenTransport));
+        h.session.transport_opened(h.now);
+        h.sent();
+        h.receive(Packet::ConnAck(ConnAck {
+            session_present: true,
+            code: 0,
+            properties: None,
+        }));
+        let ev = h.take_events();
+        assert!(!h.session.is_connected(), "{version:?}");
+        assert!(ev.contains(&Event::CloseTransport));
+        assert!(!ev.iter().any(|e| matches!(e, Event::Connected { .. })));
+        assert_eq!(error_codes(&ev), vec![(ErrorKind::ProtocolError, 0x82)]);
+        let disconnects: Vec<_> = h
+            .sent()
+            .into_iter()
+            .filter(|p| matches!(p, Packet::Disconnect(_)))
+            .collect();
+        if version == ProtocolVersion::V5 {
+            assert!(matches!(
+                disconnects[..],
+                [Packet::Disconnect(Disconnect { reason: 0x82, .. })]
+            ));
+        } else {
+            assert!(disconnects.is_empty());
+        }
+        // With clean: false the same CONNACK resumes the broker's session, as it should.
+        let mut o = options(version);
+        o.clean = false;
+        let mut resumed = Harness::new(o);
+        resumed.establish(true);
+        assert!(resumed.session.is_connected());
+    }
+}
+
+#[test]
 fn inbound_topic_alias_resolves_to_the_topic() {
     let mut o = options(ProtocolVersion::V5);
     o.properties = Some(mpmqtt::codec::ConnectProperties {

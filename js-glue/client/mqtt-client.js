@@ -310,6 +310,7 @@ class MqttClient extends EventEmitter {
       case EV.PACKET_RECEIVED: return this.emit('packetreceive', { cmd: CMD[core.ev_code()] })
       case EV.OUTGOING_EMPTY: return this.emit('outgoingEmpty')
       case EV.ENDED: return this._onEnded()
+      case EV.DEBUG: return this.log(core.ev_text())
       default: this.log('ignoring unknown core event ' + kind)
     }
   }

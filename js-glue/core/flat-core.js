@@ -2,7 +2,8 @@
 /**
  * The `Core` class the client drives, over the wasm module's flat exports (src/wasm/mod.rs,
  * docs/core-interface.md). Only numbers cross: strings and bytes are written into linear
- * memory through `mq_alloc`, slices come back as one number (`ptr + len * 2^32`), options and
+ * memory through `mq_alloc`, slices come back as a pointer with the length in the core's
+ * out-slot (two u32s: one packed float would lose bits past 2^53), options and
  * the page's properties travel as records (./record.js), the broker's properties as their
  * MQTT section (./properties.js). The same code drives the wasm2js fallback,
  * whose exports look like a wasm instance's.
@@ -12,6 +13,7 @@ const record = require('./record')
 const propertySection = require('./properties')
 
 const TWO_32 = 4294967296
+const MISMATCH = 'mpmqtt: mqtt.wasm lacks a function mqtt.min.js calls (files of two versions?)'
 
 /**
  * The functions the core imports (module "./mpmqtt_bg.js"), given a way to reach its exports
@@ -39,7 +41,8 @@ function coreClass (wasm) {
   /** Copies `bytes` into a fresh core buffer; 0 for none. Ownership passes to the call. */
   const put = (bytes) => {
     if (!bytes.length) return 0
-    const ptr = wasm.mq_alloc(bytes.length)
+    // Pointers come back as i32: past 2 GiB of memory they read negative.
+    const ptr = wasm.mq_alloc(bytes.length) >>> 0
     if (!ptr) throw new Error('mpmqtt: the core is out of memory')
     mem().set(bytes, ptr)
     return ptr
@@ -49,16 +52,21 @@ function coreClass (wasm) {
     return [put(bytes), bytes.length]
   }
   let propertyNames = null // the core's table, read at the first properties
-  const ptrOf = (slice) => slice >>> 0
-  const lenOf = (slice) => (slice - (slice >>> 0)) / TWO_32
-  /** A copy of the bytes a slice points at. */
-  const bytesOf = (slice) => {
-    const ptr = ptrOf(slice)
-    return mem().slice(ptr, ptr + lenOf(slice))
+  if (typeof wasm.mq_out_slot !== 'function') throw new Error(MISMATCH)
+  const outSlot = wasm.mq_out_slot() >>> 0
+  /** The length of the slice the core returned last (a little-endian u32 in its memory). */
+  const outLen = () => {
+    const m = mem()
+    return (m[outSlot] | m[outSlot + 1] << 8 | m[outSlot + 2] << 16 | m[outSlot + 3] << 24) >>> 0
   }
-  const textOf = (slice) => {
-    const ptr = ptrOf(slice)
-    return slice ? utf8.decode(mem(), ptr, ptr + lenOf(slice)) : ''
+  /** A copy of the bytes of the slice an export just returned (its pointer). */
+  const bytesOf = (ptr) => {
+    ptr >>>= 0
+    return mem().slice(ptr, ptr + outLen())
+  }
+  const textOf = (ptr) => {
+    ptr >>>= 0
+    return ptr ? utf8.decode(mem(), ptr, ptr + outLen()) : ''
   }
 
   const registry = typeof FinalizationRegistry === 'function'
@@ -100,9 +108,9 @@ function coreClass (wasm) {
 
     /** @returns {Uint8Array|undefined} bytes for the socket */
     poll_transmit () {
-      const slice = wasm.mq_poll_transmit(this._h)
-      if (!slice) return undefined
-      const out = bytesOf(slice)
+      const ptr = wasm.mq_poll_transmit(this._h)
+      if (!ptr) return undefined
+      const out = bytesOf(ptr)
       wasm.mq_transmitted(this._h)
       return out
     }
@@ -155,21 +163,20 @@ function coreClass (wasm) {
      * hence elsewhere. The view spares an allocation and a copy per message.
      */
     ev_payload () {
-      const slice = wasm.mq_ev_payload(this._h)
-      const at = ptrOf(slice) - this._inputPtr
-      const len = lenOf(slice)
+      const ptr = wasm.mq_ev_payload(this._h) >>> 0
+      const at = ptr - this._inputPtr
+      const len = outLen()
       const input = this._input
       if (input && len && at >= 0 && at + len <= input.length) return input.subarray(at, at + len)
-      return bytesOf(slice)
+      return mem().slice(ptr, ptr + len)
     }
 
     /** @returns {object|undefined} v5 properties with MQTT.js names */
     ev_properties () {
       propertyNames = propertyNames || propertySection.byIdentifier(textOf(wasm.mq_property_names()))
-      const slice = wasm.mq_ev_properties(this._h)
-      if (!slice) return undefined
-      const ptr = ptrOf(slice)
-      return propertySection.decode(mem(), ptr, ptr + lenOf(slice), propertyNames)
+      const ptr = wasm.mq_ev_properties(this._h) >>> 0
+      if (!ptr) return undefined
+      return propertySection.decode(mem(), ptr, ptr + outLen(), propertyNames)
     }
   }
   // Calls that pass their arguments straight through, grouped by what the result becomes
@@ -177,7 +184,7 @@ function coreClass (wasm) {
   // bundle can give these methods short names (scripts/bundle.js, coreMethodNames).
   const passThrough = (calls, result) => Object.keys(calls).forEach((name) => {
     const call = calls[name]
-    if (typeof call !== 'function') throw new Error('mpmqtt: mqtt.wasm lacks a function mqtt.min.js calls (files of two versions?)')
+    if (typeof call !== 'function') throw new Error(MISMATCH)
     Core.prototype[name] = function (a, b, c) { return result(call(this._h, a, b, c)) }
   })
   const same = (r) => r

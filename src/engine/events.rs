@@ -158,6 +158,10 @@ pub enum Event {
     OutgoingEmpty,
     /// The client finished (MQTT.js `end`).
     Ended,
+    /// Something worth a line in the page's debug log (MQTT.js' `log` option), nothing more.
+    Debug {
+        text: String,
+    },
 }
 
 /// Appends `n` in decimal: the engine builds messages without `format!`.

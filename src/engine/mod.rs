@@ -835,6 +835,15 @@ impl Session {
             self.refused(now, ack.code, v5);
             return;
         }
+        if ack.session_present && self.opts.clean {
+            // The client asked for a new session and holds no state to resume, so a broker
+            // claiming one is broken [MQTT-3.2.2-1], and v5 requires closing [MQTT-3.2.2-4].
+            return self.protocol_violation(
+                now,
+                0x82,
+                "CONNACK with Session Present 1 in answer to a clean session request",
+            );
+        }
         self.phase = Phase::Connected;
         self.connect_deadline = None;
         self.connected_at = Some(now);
@@ -1168,13 +1177,16 @@ impl Session {
                 self.write_ack(now, AckKind::PubRel, pkid, 0);
                 return;
             }
-            _ => {
-                return self.protocol_violation(
-                    now,
-                    0x82,
-                    "acknowledgement for an unknown packet identifier",
-                )
+            // The broker still holds a QoS 2 message we no longer know (its PUBCOMP was lost
+            // with the old session): release it so it can let the id go [MQTT-4.3.3].
+            (AckKind::PubRec, None) if ack.reason < 0x80 => {
+                let reason = if self.opts.protocol.is_v5() { 0x92 } else { 0 };
+                self.write_ack(now, AckKind::PubRel, pkid, reason);
+                return self.ignored(ack.kind, pkid);
             }
+            // Brokers resend acknowledgements (after a resume, on their own timers); the
+            // operation was completed by the first one, so a repeat changes nothing.
+            _ => return self.ignored(ack.kind, pkid),
         }
         if held {
             // Acknowledged before we resent it on this connection: the broker had it, so it
@@ -1202,6 +1214,21 @@ impl Session {
         }
         self.flush_queue(now);
         self.check_finished(now);
+    }
+
+    /// An acknowledgement for a packet identifier that is not waiting for it: said in the
+    /// page's debug log only.
+    fn ignored(&mut self, kind: AckKind, pkid: u16) {
+        let name = match kind {
+            AckKind::PubAck => "PUBACK",
+            AckKind::PubRec => "PUBREC",
+            AckKind::PubRel => "PUBREL",
+            AckKind::PubComp => "PUBCOMP",
+        };
+        let mut text = text_of(&["ignored ", name, " for packet id "]);
+        push_number(&mut text, pkid as u64);
+        text.push_str(": not in flight (a repeated acknowledgement)");
+        self.events.push_back(Event::Debug { text });
     }
 
     fn handle_suback(&mut self, now: u64, ack: SubAck) {

@@ -5,8 +5,10 @@
 //!
 //! Conventions the glue (js-glue/core/flat-core.js) relies on:
 //! - A buffer the glue fills comes from `mq_alloc(len)`; the call it is passed to owns it.
-//! - A slice going out is one f64: `ptr + len * 2^32` (no i64 at the boundary: MVP/iOS), valid
-//!   until the next call into the core.
+//! - A slice going out is its pointer (0 for an empty slice), with its length in the out-slot
+//!   whose address `mq_out_slot` gives: two plain u32 values, never one packed number (an f64
+//!   holds 53 bits, a pointer and a length need 64; no i64 at the boundary: MVP/iOS). Both are
+//!   valid until the next call into the core.
 //! - `now` is the page's clock in ms; randomness (the reconnect jitter seed) is a parameter.
 
 #[cfg(feature = "clouds")]
@@ -16,6 +18,7 @@ mod record;
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::engine::{Event, OpError, Session};
 use record::Value;
@@ -38,6 +41,7 @@ mod kind {
     pub const PACKET_RECEIVED: u32 = 14;
     pub const OUTGOING_EMPTY: u32 = 15;
     pub const ENDED: u32 = 16;
+    pub const DEBUG: u32 = 17;
 }
 
 pub struct Core {
@@ -60,12 +64,26 @@ fn ms(now: f64) -> u64 {
     }
 }
 
-/// A slice as the f64 the glue splits into pointer and length.
-fn out(bytes: &[u8]) -> f64 {
+/// The length of the slice an export returned last (see `out`). An atomic only to be a safe
+/// static: the core runs on one thread, and without the atomics feature it compiles to a plain
+/// load and store.
+static OUT_LEN: AtomicU32 = AtomicU32::new(0);
+
+/// A slice going out: its pointer as the result, its length in the out-slot.
+fn out(bytes: &[u8]) -> u32 {
+    OUT_LEN.store(bytes.len() as u32, Ordering::Relaxed);
     if bytes.is_empty() {
-        return 0.0;
+        0
+    } else {
+        bytes.as_ptr() as usize as u32
     }
-    bytes.as_ptr() as usize as f64 + bytes.len() as f64 * 4_294_967_296.0
+}
+
+/// Where the glue reads the length of every slice an export returns (a little-endian u32 in
+/// linear memory): read once, it never moves.
+#[no_mangle]
+pub extern "C" fn mq_out_slot() -> u32 {
+    OUT_LEN.as_ptr() as usize as u32
 }
 
 /// Takes back a buffer `mq_alloc` handed out.
@@ -91,7 +109,7 @@ pub extern "C" fn mq_alloc(len: usize) -> *mut u8 {
 }
 
 /// A new core for the options record, as a handle (> 0); or, when the options are wrong, the
-/// message as a negated slice (`-out(text)`).
+/// message as a negated slice pointer (`-out(text)`, its length in the out-slot).
 ///
 /// # Safety
 /// `opts`/`len` come from `mq_alloc`.
@@ -110,7 +128,7 @@ pub unsafe extern "C" fn mq_new(opts: *mut u8, len: usize, seed_lo: u32, seed_hi
             });
             alloc::boxed::Box::into_raw(core) as usize as f64
         }
-        Err(text) => -out(text.as_bytes()),
+        Err(text) => -(out(text.as_bytes()) as f64),
     }
 }
 
@@ -153,7 +171,7 @@ pub unsafe extern "C" fn mq_handle_bytes(core: &mut Core, now: f64, ptr: *mut u8
 /// Pending bytes for the socket (0 when none); the glue copies them, then calls
 /// `mq_transmitted`.
 #[no_mangle]
-pub extern "C" fn mq_poll_transmit(core: &mut Core) -> f64 {
+pub extern "C" fn mq_poll_transmit(core: &mut Core) -> u32 {
     out(core.session.pending_transmit())
 }
 
@@ -383,6 +401,7 @@ pub extern "C" fn mq_poll_event(core: &mut Core) -> u32 {
             Event::PacketReceived { .. } => kind::PACKET_RECEIVED,
             Event::OutgoingEmpty => kind::OUTGOING_EMPTY,
             Event::Ended => kind::ENDED,
+            Event::Debug { .. } => kind::DEBUG,
         },
     }
 }
@@ -416,7 +435,7 @@ pub extern "C" fn mq_ev_code(core: &mut Core) -> u32 {
 
 /// ERROR: `connection_refused`, `keepalive_timeout`… ; OP_FAILED: `invalid_topic`, `queue_full`….
 #[no_mangle]
-pub extern "C" fn mq_ev_error_name(core: &mut Core) -> f64 {
+pub extern "C" fn mq_ev_error_name(core: &mut Core) -> u32 {
     out(match &core.current {
         Some(Event::Error { kind, .. }) => kind.name(),
         Some(Event::OpFailed { error, .. }) => error.name(),
@@ -426,15 +445,17 @@ pub extern "C" fn mq_ev_error_name(core: &mut Core) -> f64 {
 }
 
 #[no_mangle]
-pub extern "C" fn mq_ev_text(core: &mut Core) -> f64 {
+pub extern "C" fn mq_ev_text(core: &mut Core) -> u32 {
     out(match &core.current {
-        Some(Event::Error { text, .. }) | Some(Event::OpFailed { text, .. }) => text.as_bytes(),
+        Some(Event::Error { text, .. })
+        | Some(Event::OpFailed { text, .. })
+        | Some(Event::Debug { text }) => text.as_bytes(),
         _ => &[],
     })
 }
 
 #[no_mangle]
-pub extern "C" fn mq_ev_topic(core: &mut Core) -> f64 {
+pub extern "C" fn mq_ev_topic(core: &mut Core) -> u32 {
     match &core.current {
         Some(Event::Message(m)) => {
             if m.topic != core.last_topic {
@@ -442,7 +463,7 @@ pub extern "C" fn mq_ev_topic(core: &mut Core) -> f64 {
             }
             out(m.topic.as_bytes())
         }
-        _ => 0.0,
+        _ => out(&[]),
     }
 }
 
@@ -467,10 +488,10 @@ pub extern "C" fn mq_ev_flags(core: &mut Core) -> u32 {
 }
 
 #[no_mangle]
-pub extern "C" fn mq_ev_payload(core: &mut Core) -> f64 {
+pub extern "C" fn mq_ev_payload(core: &mut Core) -> u32 {
     match &core.current {
         Some(Event::Message(m)) => out(&m.payload),
-        _ => 0.0,
+        _ => out(&[]),
     }
 }
 
@@ -485,10 +506,10 @@ pub extern "C" fn mq_ev_message_id(core: &mut Core) -> u32 {
 }
 
 #[no_mangle]
-pub extern "C" fn mq_ev_codes(core: &mut Core) -> f64 {
+pub extern "C" fn mq_ev_codes(core: &mut Core) -> u32 {
     match &core.current {
         Some(Event::OpDone(d)) => out(&d.codes),
-        _ => 0.0,
+        _ => out(&[]),
     }
 }
 
@@ -506,13 +527,13 @@ const BROKER_PROPERTIES: &str = "1b payloadFormatIndicator 2w messageExpiryInter
 41b subscriptionIdentifiersAvailable 42b sharedSubscriptionAvailable";
 
 #[no_mangle]
-pub extern "C" fn mq_property_names() -> f64 {
+pub extern "C" fn mq_property_names() -> u32 {
     out(BROKER_PROPERTIES.as_bytes())
 }
 
 /// The current event's v5 property section body (the glue names the properties), or 0.
 #[no_mangle]
-pub extern "C" fn mq_ev_properties(core: &mut Core) -> f64 {
+pub extern "C" fn mq_ev_properties(core: &mut Core) -> u32 {
     use crate::codec::PropertySection as Section;
     let section = match &core.current {
         Some(Event::Connected {
@@ -521,11 +542,11 @@ pub extern "C" fn mq_ev_properties(core: &mut Core) -> f64 {
         }) => Section::of(p),
         Some(Event::Message(m)) => match &m.properties {
             Some(p) => Section::of(p),
-            None => return 0.0,
+            None => return out(&[]),
         },
         Some(Event::OpDone(d)) => match &d.properties {
             Some(p) => Section::of(p),
-            None => return 0.0,
+            None => return out(&[]),
         },
         Some(Event::ServerDisconnect {
             properties: Some(p),
@@ -535,7 +556,7 @@ pub extern "C" fn mq_ev_properties(core: &mut Core) -> f64 {
             properties: Some(p),
             ..
         }) => Section::of(p),
-        _ => return 0.0,
+        _ => return out(&[]),
     };
     core.properties = crate::codec::properties_body(section);
     out(&core.properties)

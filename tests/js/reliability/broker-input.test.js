@@ -48,13 +48,21 @@ const CASES = [
     expect: 'reconnect',
     disconnectReason: 0x95,
   },
-  // The engine treats an ack for an id it never used as a protocol error (MQTT.js ignores it).
-  { name: 'PUBACK for an unknown packet id', bad: (c) => c.send(c.packet({ cmd: 'puback', messageId: 4660 })), expect: 'reconnect' },
-  { name: 'PUBCOMP for an unknown packet id', bad: (c) => c.send(c.packet({ cmd: 'pubcomp', messageId: 4661 })), expect: 'reconnect' },
+  // Brokers resend acknowledgements (after a resume, on their own timers): an ack for an id not
+  // in flight is ignored, as MQTT.js ignores it; a PUBREC still gets its PUBREL [MQTT-4.3.3].
+  { name: 'PUBACK for an unknown packet id', bad: (c) => c.send(c.packet({ cmd: 'puback', messageId: 4660 })), expect: 'stay' },
+  { name: 'v5: PUBACK for an unknown packet id', v: 5, bad: (c) => c.send(c.packet({ cmd: 'puback', messageId: 4660 })), expect: 'stay' },
+  { name: 'PUBCOMP for an unknown packet id', bad: (c) => c.send(c.packet({ cmd: 'pubcomp', messageId: 4661 })), expect: 'stay' },
+  { name: 'v5: PUBCOMP for an unknown packet id', v: 5, bad: (c) => c.send(c.packet({ cmd: 'pubcomp', messageId: 4661 })), expect: 'stay' },
   { name: 'SUBACK for an unknown packet id', bad: (c) => c.send(c.packet({ cmd: 'suback', messageId: 4662, granted: [0] })), expect: 'reconnect' },
-  { name: 'PUBREC for an unknown packet id', bad: (c) => c.send(c.packet({ cmd: 'pubrec', messageId: 4664 })), expect: 'reconnect' },
+  { name: 'PUBREC for an unknown packet id: answered with PUBREL', bad: (c) => c.send(c.packet({ cmd: 'pubrec', messageId: 4664 })), expect: 'stay', reply: 'pubrel' },
+  { name: 'v5: PUBREC for an unknown packet id: PUBREL 0x92 (packet identifier not found)', v: 5, bad: (c) => c.send(c.packet({ cmd: 'pubrec', messageId: 4664 })), expect: 'stay', reply: 'pubrel', replyReason: 0x92 },
   { name: 'unexpected PUBREL (unknown id): answered with PUBCOMP', bad: (c) => c.send(c.packet({ cmd: 'pubrel', messageId: 4663 })), expect: 'stay', reply: 'pubcomp' },
   { name: 'v5: unexpected PUBREL: PUBCOMP 0x92 (packet identifier not found)', v: 5, bad: (c) => c.send(c.packet({ cmd: 'pubrel', messageId: 4665 })), expect: 'stay', reply: 'pubcomp', replyReason: 0x92 },
+  // A broker may not claim a session the client asked it to discard [MQTT-3.2.2-1]; a v5 client
+  // without session state MUST close [MQTT-3.2.2-4].
+  { name: 'CONNACK with session present 1 after clean session 1', raw: true, bad: (c) => c.send(c.packet({ cmd: 'connack', returnCode: 0, sessionPresent: true })), expect: 'reconnect' },
+  { name: 'v5: CONNACK with session present 1 after clean start 1', v: 5, raw: true, bad: (c) => c.send(c.packet({ cmd: 'connack', reasonCode: 0, sessionPresent: true })), expect: 'reconnect', disconnectReason: 0x82 },
   // Before MQTT 5 only clients send DISCONNECT: a protocol error, not a quiet close.
   { name: '3.1.1: DISCONNECT from the broker', bad: (c) => c.send(Buffer.from([0xe0, 0x00])), expect: 'reconnect' },
   { name: 'v5: DISCONNECT 0x81 (malformed packet) from the broker', v: 5, bad: (c) => { c.send(c.packet({ cmd: 'disconnect', reasonCode: 0x81 })); c.close(1000, ''); }, expect: 'reconnect', serverDisconnect: 0x81 },
