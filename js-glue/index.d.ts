@@ -136,6 +136,17 @@ export interface IClientOptions {
   my?: object
   /** WeChat: the `wx` object (detected automatically when global). */
   wx?: object
+  /** ByteDance (Douyin/Feishu), QQ, Baidu, Kuaishou, DingTalk, uni-app: their API objects (detected automatically when global). */
+  tt?: object
+  qq?: object
+  swan?: object
+  ks?: object
+  dd?: object
+  uni?: object
+  /** Any runtime with a WeChat-like SocketTask: its connectSocket (Taro.connectSocket's Promise of a task too). */
+  connectSocket?: (option: { url: string; header?: object; protocols?: string[]; fail?: (res: unknown) => void }) => unknown
+  /** With `connectSocket`: the object whose onAppShow/onAppHide/onNetworkStatusChange and request to use. */
+  api?: object
   // mpmqtt extensions
   credentialsProvider?: CredentialsProvider
   backoff?: IBackoffOptions

@@ -1416,6 +1416,31 @@ fn forced_end_fails_everything_pending_exactly_once() {
 }
 
 #[test]
+fn graceful_end_says_disconnect_and_a_forced_one_only_closes() {
+    // MQTT.js: end() sends DISCONNECT (the broker drops the Will), end(true) destroys the
+    // stream (the broker publishes the Will).
+    for (force, expect_disconnect) in [(false, true), (true, false)] {
+        for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+            let mut h = Harness::connected(options(version));
+            h.take_events();
+            h.session.end(h.now, force, 0);
+            let disconnects = h
+                .sent()
+                .iter()
+                .filter(|p| matches!(p, Packet::Disconnect(_)))
+                .count();
+            assert_eq!(
+                disconnects, expect_disconnect as usize,
+                "force {force}, {version:?}"
+            );
+            let ev = h.take_events();
+            assert!(ev.contains(&Event::CloseTransport));
+            assert_eq!(ev.last(), Some(&Event::Ended));
+        }
+    }
+}
+
+#[test]
 fn end_during_connect_ends_cleanly() {
     let mut h = Harness::v4();
     h.session.connect(h.now);

@@ -17,7 +17,12 @@ function wellFormed (s) {
   return typeof s === 'string' && !LONE_SURROGATE.test(s)
 }
 
-/** MQTT topic filter rules: '#' only as the whole last level, '+' only as a whole level. */
+/**
+ * MQTT topic filter rules: '#' only as the whole last level, '+' only as a whole level. The
+ * page's check, with MQTT.js' messages, made at the call (before the core may be loaded);
+ * the core checks again for itself, and tests/js/core/filter-validation.test.js holds both
+ * to one rule.
+ */
 function validFilter (topic) {
   if (typeof topic !== 'string' || topic.length === 0 || !wellFormed(topic)) return false
   const levels = topic.split('/')

@@ -2,7 +2,8 @@
 /**
  * Built-in credentials providers for the clouds mini-programs use. A cloud option is just a
  * credentials provider: it runs before every connection attempt, so timestamps, signatures
- * and tokens are fresh on each reconnect (the signing itself is Rust, src/signing).
+ * and tokens are fresh on each reconnect (the signing itself is Rust, src/signing; Easemob's
+ * token flow, which signs nothing, is ./easemob.js).
  *
  *   mqtt.connect(url, { aliyun: { productKey, deviceName, deviceSecret, signMethod } })
  *   mqtt.connect(url, { tencent: { productId, deviceName, devicePsk } })
@@ -14,6 +15,7 @@
 // False in a bundle whose core has no signers: the signing paths are left out.
 const { CLOUD_SIGNING: SIGNING } = require('../build-flags')
 const { loadedBindings } = require('../core-loader')
+const { easemobProvider } = require('./easemob')
 
 const CLOUDS = ['aliyun', 'tencent', 'huawei', 'onenet', 'easemob']
 
@@ -23,17 +25,6 @@ function cloudOf (o) {
   if (set.length > 1) throw new Error('Set at most one of ' + CLOUDS.join(', ') + ' (got ' + set.join(' and ') + ')')
   if (set.length === 1 && typeof o[set[0]] !== 'object') throw new TypeError(set[0] + ' must be an object')
   return set[0]
-}
-
-/** The response body as text, whatever shape the platform's request returned. */
-function bodyText (data) {
-  if (typeof data === 'string') return data
-  if (data === undefined || data === null) return ''
-  try {
-    return JSON.stringify(data)
-  } catch (e) {
-    return ''
-  }
 }
 
 function noSigning (name) {
@@ -46,30 +37,6 @@ function signing (name) {
   const b = loadedBindings()
   if (!b || typeof b.cloud_credentials !== 'function') throw noSigning(name)
   return b
-}
-
-/**
- * Easemob's documented two-step flow (app token, then user token) or, better, a page-supplied
- * `userToken({username, clientId})` that asks the app's own server: the app secret must not
- * ship in a mini-program (docs/clouds.md).
- */
-function easemobProvider (cfg, platform) {
-  const clientId = cfg.clientId || (cfg.deviceId + '@' + cfg.appId)
-  return () => {
-    let token
-    if (typeof cfg.userToken === 'function') {
-      token = Promise.resolve(cfg.userToken({ username: cfg.username, clientId }))
-    } else {
-      const b = signing('easemob')
-      const ask = (req) => platform().request(req).then((res) => b.easemob_parse_token_response(res.status, bodyText(res.data)))
-      token = ask(b.easemob_app_token_request(cfg.restApiUrl, cfg.appClientId, cfg.appClientSecret))
-        .then((appToken) => ask(b.easemob_user_token_request(cfg.restApiUrl, appToken, cfg.username, clientId, cfg.expiresIn)))
-    }
-    return token.then((password) => {
-      if (typeof password !== 'string' || !password) throw new Error('easemob: no user token')
-      return { clientId, username: cfg.username, password }
-    })
-  }
 }
 
 /**

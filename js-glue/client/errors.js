@@ -35,9 +35,4 @@ class ErrorWithReasonCode extends Error {
 }
 ErrorWithReasonCode.prototype.name = 'ErrorWithReasonCode'
 
-/** An Error for whatever was thrown. */
-function toError (e) {
-  return e instanceof Error ? e : new Error(String(e))
-}
-
-module.exports = { ReasonCodes, reasonText, ErrorWithReasonCode, toError }
+module.exports = { ReasonCodes, reasonText, ErrorWithReasonCode }

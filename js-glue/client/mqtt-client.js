@@ -6,14 +6,15 @@ const EventEmitter = require('./emitter')
 const options = require('./options')
 const url = require('./url')
 const payload = require('./payload')
-const utf8 = require('./utf8')
+const utf8 = require('../shared/utf8')
 const errors = require('./errors')
+const { toError } = require('../shared/errors')
 const args = require('./args')
 const clouds = require('./clouds')
 const platform = require('../platform')
 const coreLoader = require('../core-loader')
 
-const EV = require('./events')
+const EV = require('../core/events')
 
 // Packet names by MQTT packet type (1-15), for packetsend/packetreceive.
 const CMD = (' connect connack publish puback pubrec pubrel pubcomp subscribe suback unsubscribe unsuback ' +
@@ -31,22 +32,13 @@ const PACKET_EVENTS = ['packetsend', 'packetreceive']
 // held back and sends large payloads without delay.
 const COALESCE_BYTES = 32768
 
-// Bits of Core.ev_flags() besides the QoS (bits 0-1) and the message id (bits 16-31).
-const FLAG_RETAIN = 4
-const FLAG_DUP = 8
-const FLAG_SAME_TOPIC = 16
-
 // The same function args.js hands out for "no callback", so `cb === noop` means exactly that.
 const noop = args.noop
-const toError = errors.toError
 
-/** The error for a socket that failed before it opened, with the one hint pages need most. */
+/** The error for a socket that failed before it opened, with the platform's hint if it has one. */
 function connectionFailed (why, socketUrl, platform) {
   let text = 'Connection failed' + (why ? ': ' + why : '')
-  const miniProgram = platform && (platform.name === 'wx' || platform.name === 'my')
-  if (miniProgram && /^ws:/i.test(String(socketUrl || ''))) {
-    text += ' (mini-programs only connect to wss://: use wxs:// on WeChat or alis:// on Alipay, and register the domain)'
-  }
+  if (platform && platform.connectionFailedHint) text += platform.connectionFailedHint(socketUrl)
   const err = new Error(text)
   err.code = 'connection_failed'
   return err
@@ -121,6 +113,10 @@ class MqttClient extends EventEmitter {
     this._credentialsAttempt = 0
     this._packetEvents = false
     this._inPageCall = false
+    // The filters this client asked for (MQTT.js' table, by its name): subscribe() skips one
+    // already asked for at this QoS or higher, from the moment it was asked, as MQTT.js does.
+    // Not the core's subscription list: that one holds granted filters (from their SUBACK)
+    // for resubscribing, and the core has no query for it; this goes once it has one.
     this._resubscribeTopics = {}
     // The core's last ev_topic() answer and its UTF-8 length (see _onMessage).
     this._topic = ''
@@ -361,7 +357,9 @@ class MqttClient extends EventEmitter {
         // A socket that never opened is a failed attempt the page must hear about (MQTT.js
         // emits ECONNREFUSED and the like); a dropped connection is reported by 'close'.
         if (!sock._opened && sock._error) this.emit('error', connectionFailed(String(why), sock._url, this._platform))
-        this._coreCall((c, now) => c.transport_closed(now, code || 0, String(why)))
+        // The core takes only the fact: what it does next (retry, give up) does not depend on
+        // the close code or reason, which only the page's error above reports.
+        this._coreCall((c, now) => c.transport_closed(now))
       }
     }
     try {
@@ -376,7 +374,7 @@ class MqttClient extends EventEmitter {
       // A bad URL or a platform refusal (no socket API, too many sockets) is a
       // failed attempt; unlike a refused connection the page must hear why.
       if (live()) {
-        this._dropSocket(core, e)
+        this._dropSocket(core)
         this.emit('error', toError(e))
       }
     }
@@ -388,17 +386,17 @@ class MqttClient extends EventEmitter {
     try {
       sock._transport.send(bytes)
     } catch (e) {
-      this._dropSocket(this._core, e)
+      this._dropSocket(this._core)
       try {
         sock._transport.close()
       } catch (ignored) {}
     }
   }
 
-  /** Forgets a socket that failed outside its own events (opening, sending) and tells the core why. */
-  _dropSocket (core, e) {
+  /** Forgets a socket that failed outside its own events (opening, sending) and tells the core. */
+  _dropSocket (core) {
     this._sock = null
-    core.transport_closed(Date.now(), 0, String(e && e.message ? e.message : e))
+    core.transport_closed(Date.now())
   }
 
   /** Closes and forgets the current socket; its late events are ignored. */
@@ -474,23 +472,23 @@ class MqttClient extends EventEmitter {
     // One call for the small fields, and the topic string only when it changed: each
     // getter is a JS/wasm crossing and a topic a UTF-8 decode (docs/core-interface.md).
     const flags = core.ev_flags()
-    if (!(flags & FLAG_SAME_TOPIC)) {
+    if (!(flags & EV.FLAG_SAME_TOPIC)) {
       this._topic = core.ev_topic()
       this._topicBytes = utf8.byteLength(this._topic)
     }
     const topic = this._topic
-    const qos = flags & 3
+    const qos = flags & EV.FLAG_QOS
     const message = payload.toPayload(core.ev_payload())
     const packet = {
       cmd: 'publish',
-      retain: (flags & FLAG_RETAIN) !== 0,
+      retain: (flags & EV.FLAG_RETAIN) !== 0,
       qos,
-      dup: (flags & FLAG_DUP) !== 0,
+      dup: (flags & EV.FLAG_DUP) !== 0,
       length: 2 + this._topicBytes + (qos > 0 ? 2 : 0) + message.length,
       topic,
       payload: message
     }
-    if (qos > 0) packet.messageId = flags >>> 16
+    if (qos > 0) packet.messageId = flags >>> EV.MESSAGE_ID_SHIFT
     if (this._v5()) {
       delete packet.length
       withProperties(packet, core)

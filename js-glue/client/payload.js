@@ -1,8 +1,9 @@
 'use strict'
 // Message payloads: what pages hand to publish() and what 'message' hands back.
 // MQTT.js delivers Node Buffers; pages rely on toString() giving UTF-8 text.
-const utf8 = require('./utf8')
+const utf8 = require('../shared/utf8')
 const base64 = require('../platform/base64')
+const { addBufferMethods } = require('./buffer-methods')
 
 // Node (and tests) get real Buffers; mini-programs have no Buffer.
 const NodeBuffer = typeof Buffer === 'function' && typeof Buffer.from === 'function' ? Buffer : null
@@ -55,6 +56,7 @@ proto.equals = function (other) {
   for (let i = 0; i < this.length; i++) if (this[i] !== other[i]) return false
   return true
 }
+addBufferMethods(proto)
 // Buffer#slice shares memory (unlike Uint8Array#slice); keep Buffer's meaning.
 proto.slice = proto.subarray = function (start, end) {
   return bufferLike(Uint8Array.prototype.subarray.call(this, start, end))

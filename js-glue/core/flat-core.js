@@ -8,9 +8,10 @@
  * MQTT section (./properties.js). The same code drives the wasm2js fallback,
  * whose exports look like a wasm instance's.
  */
-const utf8 = require('../client/utf8')
+const utf8 = require('../shared/utf8')
 const record = require('./record')
 const propertySection = require('./properties')
+const { FLAG_SESSION_PRESENT } = require('./events')
 
 const TWO_32 = 4294967296
 const MISMATCH = 'mpmqtt: mqtt.wasm lacks a function mqtt.min.js calls (files of two versions?)'
@@ -153,7 +154,7 @@ function coreClass (wasm) {
     }
 
     // ---- events (the one polled last); the plain getters are added below ----
-    ev_session_present () { return (wasm.mq_ev_flags(this._h) & 32) !== 0 }
+    ev_session_present () { return (wasm.mq_ev_flags(this._h) & FLAG_SESSION_PRESENT) !== 0 }
     /**
      * The payload as a view of the socket message it arrived in, when it lies inside the
      * copy of that message the core adopted; otherwise (a packet split across messages) a

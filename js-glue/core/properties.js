@@ -5,7 +5,7 @@
  * names, flags as booleans, binary data as bytes, User Properties as `{name: value}` or
  * `{name: [values]}` for a name that repeats, a repeated Subscription Identifier as an array.
  */
-const utf8 = require('../client/utf8')
+const utf8 = require('../shared/utf8')
 
 /**
  * The core's table of the properties a broker may send (`mq_property_names`,

@@ -5,7 +5,7 @@
  * (number, boolean, string, bytes, object, array), so the core can say "keepalive must be a
  * number" exactly as it would looking at the JS value itself.
  */
-const utf8 = require('../client/utf8')
+const utf8 = require('../shared/utf8')
 
 const ABSENT = 0
 const FALSE = 1

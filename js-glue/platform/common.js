@@ -4,8 +4,8 @@
  * per-platform socket budget, a once-only close/error latch and random bytes.
  */
 
-const { encode: utf8Encode } = require('../client/utf8');
-const { toError } = require('../client/errors');
+const { encode: utf8Encode } = require('../shared/utf8');
+const { toError } = require('../shared/errors');
 
 /**
  * An ArrayBuffer holding exactly `bytes`. A view into a larger buffer (wasm linear memory,
@@ -234,6 +234,18 @@ function watchMiniProgram(api, hooks) {
   };
 }
 
+/**
+ * Platform.connectionFailedHint of the mini-programs: their socket APIs take wss:// only, and
+ * a plain ws:// URL fails before the socket opens with nothing that says so.
+ * @param {string} url  the URL the socket was opened with
+ * @returns {string} words to append to the page's "Connection failed" error, or ''
+ */
+function miniProgramUrlHint(url) {
+  return /^ws:/i.test(String(url || ''))
+    ? ' (mini-programs only connect to wss://: use wxs:// on WeChat or alis:// on Alipay, and register the domain)'
+    : '';
+}
+
 /** Case-insensitive header lookup on a plain object; '' when absent. */
 function headerValue(headers, name) {
   const lower = name.toLowerCase();
@@ -263,6 +275,7 @@ module.exports = {
   failedSocket,
   randomBytes,
   watchMiniProgram,
+  miniProgramUrlHint,
   headerValue,
   jsonBody,
   closeCode,

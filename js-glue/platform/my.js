@@ -19,6 +19,7 @@ const {
   failedSocket,
   randomBytes,
   watchMiniProgram,
+  miniProgramUrlHint,
   jsonBody,
   closeCode,
   closeReason,
@@ -241,6 +242,7 @@ function createMyPlatform(options) {
     openSocket,
     instantiateWasm,
     watchLifecycle,
+    connectionFailedHint: miniProgramUrlHint,
     request: CLOUD_SIGNING ? request : undefined,
     randomBytes: CLOUD_SIGNING ? randomBytes : undefined,
   };

@@ -7,7 +7,7 @@
 
 const { exactArrayBuffer, toBytes, socketLatch, failedSocket, randomBytes, jsonBody, closeCode, closeReason } = require('./common');
 const { CLOUD_SIGNING } = require('../build-flags');
-const { toError } = require('../client/errors');
+const { toError } = require('../shared/errors');
 const { embeddedWasmBytes, instantiateStandard } = require('./embedded-wasm');
 // --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
 const { wantsFallback, instantiateFallback } = require('./fallback');

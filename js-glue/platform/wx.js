@@ -16,6 +16,7 @@ const {
   closeReason,
   randomBytes,
   watchMiniProgram,
+  miniProgramUrlHint,
   jsonBody,
 } = require('./common');
 const { CLOUD_SIGNING } = require('../build-flags');
@@ -194,6 +195,7 @@ function wxPlatform(options, hooks) {
     openSocket,
     instantiateWasm,
     watchLifecycle,
+    connectionFailedHint: miniProgramUrlHint,
     request: CLOUD_SIGNING ? request : undefined,
     randomBytes: CLOUD_SIGNING ? randomBytes : undefined,
   };

@@ -7,7 +7,7 @@
  * when it is missing) and `new TextDecoder('utf-8', { ignoreBOM: true }).decode(view)` of
  * strings Rust produced, which are always valid UTF-8 — on the glue's one UTF-8 codec.
  */
-const utf8 = require('../client/utf8');
+const utf8 = require('../shared/utf8');
 
 class TextEncoder {
   get encoding() {

@@ -480,7 +480,7 @@ impl Session {
             }
         }
         if self.ending.is_some() {
-            self.finish_end(now);
+            self.finish_end(now, true);
             return;
         }
         // Closes the app or the network caused (hidden, offline) say nothing about the client id.
@@ -634,17 +634,19 @@ impl Session {
         self.ending = Some(reason);
         self.reconnect_at = None;
         if force || self.phase != Phase::Connected || self.pending_operations() == 0 {
-            self.finish_end(now);
+            self.finish_end(now, !force);
         }
     }
 
-    fn finish_end(&mut self, now: u64) {
+    /// `graceful`: say DISCONNECT before closing. A forced end only drops the connection, as
+    /// MQTT.js' `end(true)` destroys its stream: the broker then publishes the Will.
+    fn finish_end(&mut self, now: u64, graceful: bool) {
         let reason = self.ending.unwrap_or(0);
         let had_transport = matches!(
             self.phase,
             Phase::Opening | Phase::AwaitConnAck | Phase::Connected
         );
-        if self.phase == Phase::Connected {
+        if self.phase == Phase::Connected && graceful {
             let props = None;
             let _ = self.write_packet(
                 now,
@@ -1884,7 +1886,7 @@ impl Session {
         }
         self.was_empty = empty;
         if empty && self.ending.is_some() && self.phase == Phase::Connected {
-            self.finish_end(now);
+            self.finish_end(now, true);
         }
     }
 }

@@ -15,8 +15,6 @@ pub enum SigningErrorKind {
     Invalid,
     /// A key that must be base64 is not.
     BadBase64,
-    /// A REST call of a token flow failed (HTTP status or unexpected body).
-    TokenRequest,
 }
 
 impl SigningErrorKind {
@@ -26,7 +24,6 @@ impl SigningErrorKind {
             SigningErrorKind::Missing => "missing_parameter",
             SigningErrorKind::Invalid => "invalid_parameter",
             SigningErrorKind::BadBase64 => "bad_base64",
-            SigningErrorKind::TokenRequest => "token_request_failed",
         }
     }
 }
@@ -49,10 +46,6 @@ impl SigningError {
 
     pub(crate) const fn invalid(message: &'static str) -> Self {
         Self::new(SigningErrorKind::Invalid, message)
-    }
-
-    pub(crate) const fn token(message: &'static str) -> Self {
-        Self::new(SigningErrorKind::TokenRequest, message)
     }
 
     pub fn kind(&self) -> SigningErrorKind {

@@ -1,5 +1,6 @@
 //! Built-in MQTT credentials for the Chinese IoT clouds: Aliyun IoT, Tencent IoT Hub /
-//! Explorer, Huawei IoTDA, OneNET, and Easemob's REST token flow.
+//! Explorer, Huawei IoTDA and OneNET. (Easemob's REST token flow signs nothing: the glue runs
+//! it, js-glue/client/easemob.js.)
 //!
 //! Everything here is pure: no I/O, no clock, no random source. The caller passes the time
 //! (`now_ms`, Unix milliseconds) and, for Tencent, the random bytes of the connection id.
@@ -9,21 +10,15 @@
 //! for which keys may live in the page and which must stay on a server.
 
 mod aliyun;
-mod easemob;
 mod encoding;
 mod error;
 mod huawei;
-mod json;
 mod mac;
 mod onenet;
 mod tencent;
 mod time;
 
 pub use aliyun::{aliyun, aliyun_instance_url, aliyun_regional_url, AliyunParams};
-pub use easemob::{
-    easemob_app_token_request, easemob_check_client_id, easemob_client_id, easemob_credentials,
-    easemob_parse_token_response, easemob_user_token_request, HttpRequest, EASEMOB_MAX_CLIENT_ID,
-};
 pub use encoding::{base64_decode, base64_encode, percent_encode};
 pub use error::{SigningError, SigningErrorKind};
 pub use huawei::{huawei, huawei_url, HuaweiParams};

@@ -1,6 +1,7 @@
 //! Cloud credentials for the glue's built-in providers (`options.aliyun`, `.tencent`,
-//! `.huawei`, `.onenet`, `.easemob`). Called before every connection attempt with the current
-//! time, so timestamps and signatures are always fresh.
+//! `.huawei`, `.onenet`; `.easemob` signs nothing and is the glue's alone). Called before
+//! every connection attempt with the current time, so timestamps and signatures are always
+//! fresh.
 
 use alloc::string::String;
 use serde::Deserialize;
@@ -153,64 +154,4 @@ pub fn cloud_credentials(
         }
     };
     creds.map(credentials_js).map_err(js_error)
-}
-
-fn request_js(r: signing::HttpRequest) -> JsValue {
-    let o = js_sys::Object::new();
-    let headers = js_sys::Object::new();
-    for (k, v) in &r.headers {
-        let _ = js_sys::Reflect::set(&headers, &JsValue::from_str(k), &JsValue::from_str(v));
-    }
-    let _ = js_sys::Reflect::set(
-        &headers,
-        &JsValue::from_str("content-type"),
-        &JsValue::from_str("application/json"),
-    );
-    let _ = js_sys::Reflect::set(&o, &JsValue::from_str("url"), &JsValue::from_str(&r.url));
-    let _ = js_sys::Reflect::set(
-        &o,
-        &JsValue::from_str("method"),
-        &JsValue::from_str(r.method),
-    );
-    let _ = js_sys::Reflect::set(&o, &JsValue::from_str("headers"), &headers.into());
-    let _ = js_sys::Reflect::set(&o, &JsValue::from_str("data"), &JsValue::from_str(&r.body));
-    o.into()
-}
-
-/// Easemob step 1: `{url, method, headers, data}` for the app token (keep the secret on a server).
-#[wasm_bindgen]
-pub fn easemob_app_token_request(
-    rest_api_url: &str,
-    app_client_id: &str,
-    app_client_secret: &str,
-) -> Result<JsValue, JsError> {
-    signing::easemob_app_token_request(rest_api_url, app_client_id, app_client_secret)
-        .map(request_js)
-        .map_err(js_error)
-}
-
-/// Easemob step 2: the user token request, authorised with the app token.
-#[wasm_bindgen]
-pub fn easemob_user_token_request(
-    rest_api_url: &str,
-    app_token: &str,
-    username: &str,
-    client_id: &str,
-    expires_in: Option<u32>,
-) -> Result<JsValue, JsError> {
-    signing::easemob_user_token_request(
-        rest_api_url,
-        app_token,
-        username,
-        client_id,
-        expires_in.map(u64::from),
-    )
-    .map(request_js)
-    .map_err(js_error)
-}
-
-/// The `body.access_token` of a token response (status and body text as received).
-#[wasm_bindgen]
-pub fn easemob_parse_token_response(status: u16, body: &str) -> Result<String, JsError> {
-    signing::easemob_parse_token_response(status, body).map_err(js_error)
 }

@@ -23,6 +23,7 @@ const { Device } = require('./device');
 const { createWx } = require('./wx');
 const { createMy } = require('./my');
 const { createModuleSystem } = require('./modules');
+const { createRuntime, RUNTIME_NAMES } = require('./runtimes');
 
 const live = new Set();
 process.on('exit', () => {
@@ -92,7 +93,8 @@ function templateHandlers(root, pagePath, platform) {
  * @param {string} projectDir
  * @param {string} pagePath   e.g. 'pages/index/index' (no extension)
  * @param {object} [opts]
- * @param {'wx'|'my'} [opts.platform]   default: from project.config.json / mini.project.json
+ * @param {string} [opts.platform]   'wx', 'my' or a runtime of ./runtimes (tt, qq, swan, ks, uni, dd);
+ *   default: from project.config.json / mini.project.json
  * @param {Device} [opts.device]        share one phone between pages; else one is made from:
  * @param {number} [opts.hideCloseDelay]
  * @param {Function|object} [opts.rewrite]        socket URL rewrite (test only)
@@ -108,7 +110,7 @@ async function runPage(projectDir, pagePath, opts = {}) {
   const ownDevice = !opts.device;
   const device = opts.device || new Device({ hideCloseDelay: opts.hideCloseDelay, rewrite: opts.rewrite, requestRewrite: opts.requestRewrite });
   const webAssembly = opts.webAssembly === undefined ? platform === 'my' : !!opts.webAssembly;
-  const realm = createRealm({ name: `${platform}:${pagePath}`, webAssembly: platform === 'my' && webAssembly, onConsole: opts.onConsole });
+  const realm = createRealm({ name: `${platform}:${pagePath}`, webAssembly: platform !== 'wx' && webAssembly, onConsole: opts.onConsole });
   const ctx = realm.context;
   const appJsonPath = path.join(root, 'app.json');
   const appJson = fs.existsSync(appJsonPath) ? JSON.parse(fs.readFileSync(appJsonPath, 'utf8')) : {};
@@ -118,6 +120,10 @@ async function runPage(projectDir, pagePath, opts = {}) {
     api = createWx({ realm, device, root, opts: opts.platformOptions || {} });
     ctx.wx = api.wx;
     ctx.WXWebAssembly = api.WXWebAssembly;
+  } else if (RUNTIME_NAMES.includes(platform)) {
+    // tests/emulation/runtimes.js: tt, qq, swan, ks, uni, dd
+    api = createRuntime(platform, { realm, device, root, opts: opts.platformOptions || {} });
+    ctx[platform] = api.api;
   } else {
     const po = Object.assign({}, opts.platformOptions);
     if (po.defaultMultiple === undefined) po.defaultMultiple = !!(appJson.behavior && appJson.behavior.connectSocketDefaultMultiple);

@@ -100,6 +100,10 @@ const quickjs = require('./quickjs-host');
 const chromium = require('./chromium');
 const bundler = require('./bundler');
 
+// --- the other mini-program runtimes, and JavaScriptCore without the JIT -----------------
+const runtimes = require('./runtimes');
+const jsc = require('./jsc-host');
+
 const ENVS = {
   wechat: (cfg) => miniProgram(cfg, 'wx', false),
   'alipay-wasm': (cfg) => miniProgram(cfg, 'my', true),
@@ -110,6 +114,16 @@ const ENVS = {
   quickjs: (cfg) => quickjs.run(cfg, { roundtrip: ROUNDTRIP, timeout: TIMEOUT, clientId: uniq('quickjs'), topic: 'mpmqtt/matrix/' + uniq('quickjs') }),
   chromium: (cfg) => chromium.runPackagePage(cfg, { roundtrip: ROUNDTRIP, timeout: TIMEOUT, clientId: uniq('chromium'), topic: 'mpmqtt/matrix/' + uniq('chromium') }),
   vite: (cfg) => bundler.run(cfg, { root: ROOT, roundtrip: ROUNDTRIP, timeout: TIMEOUT, clientId: uniq('vite'), topic: 'mpmqtt/matrix/' + uniq('vite') }),
+  tt: (cfg) => runtimes.run(cfg, 'tt', { timeout: TIMEOUT }),
+  'tt-wasm': (cfg) => runtimes.run(cfg, 'tt', { timeout: TIMEOUT, webAssembly: true }),
+  qq: (cfg) => runtimes.run(cfg, 'qq', { timeout: TIMEOUT }),
+  swan: (cfg) => runtimes.run(cfg, 'swan', { timeout: TIMEOUT }),
+  dd: (cfg) => runtimes.run(cfg, 'dd', { timeout: TIMEOUT }),
+  ks: (cfg) => runtimes.run(cfg, 'ks', { timeout: TIMEOUT }),
+  'uni-app': (cfg) => runtimes.run(cfg, 'uni', { timeout: TIMEOUT }),
+  taro: (cfg) => runtimes.run(cfg, 'taro', { timeout: TIMEOUT }),
+  'jsc-nojit': (cfg) => jsc.run(cfg, { core: 'wasm', timeout: TIMEOUT }),
+  'jsc-nojit-wasm2js': (cfg) => jsc.run(cfg, { core: 'wasm2js', timeout: TIMEOUT }),
 };
 
 async function main() {

@@ -31,6 +31,16 @@ const ENVIRONMENTS = [
   ['quickjs', [], 'QuickJS (no WebAssembly, host socket bridge): mqtt.fallback.js'],
   ['chromium', [], 'headless Chromium, <script> mqtt.min.js + mqtt.wasm.js'],
   ['vite', [], 'vite build of an app depending on the package, in Chromium'],
+  ['tt', [], 'ByteDance (Douyin/Feishu) emulation, tt.connectSocket, no WebAssembly: mqtt.fallback.js'],
+  ['tt-wasm', [], 'ByteDance emulation with WebAssembly + mqtt.wasm.js'],
+  ['qq', [], 'QQ emulation, qq.connectSocket: mqtt.fallback.js'],
+  ['swan', [], 'Baidu emulation, swan.connectSocket: mqtt.fallback.js'],
+  ['dd', [], 'DingTalk emulation, dd.connectSocket (Alipay single-socket API, base64): mqtt.fallback.js'],
+  ['ks', [], 'Kuaishou emulation, ks.connectSocket: mqtt.fallback.js'],
+  ['uni-app', [], 'uni-app App runtime emulation, uni.connectSocket: mqtt.fallback.js'],
+  ['taro', [], 'Taro.connectSocket (Promise of a SocketTask) passed as connectSocket: mqtt.fallback.js'],
+  ['jsc-nojit', [], 'jsc --useJIT=false, WXWebAssembly (path only) over the interpreter, scripted broker in jsc'],
+  ['jsc-nojit-wasm2js', [], 'jsc --useJIT=false without WebAssembly: mqtt.fallback.js, scripted broker in jsc'],
 ];
 
 function say(msg) {

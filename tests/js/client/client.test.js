@@ -330,7 +330,7 @@ test('close/offline/reconnect events and flags follow MQTT.js', async () => {
   t.core().isReconnecting = true
   t.core().on.transport_closed = function () { this.queue(EV.CLOSED, { code: 1 }) }
   t.sock().handlers.close(1006, 'gone')
-  assert.deepStrictEqual(t.core().calls.pop(), ['transport_closed', 1006, 'gone'])
+  assert.deepStrictEqual(t.core().calls.pop(), ['transport_closed'])
   assert.strictEqual(t.client.connected, false)
   assert.strictEqual(t.client.reconnecting, true)
   // A failed retry closes again without a second 'offline'.
@@ -342,7 +342,7 @@ test('close/offline/reconnect events and flags follow MQTT.js', async () => {
   assert.strictEqual(t.platform.sockets.length, 2)
   t.sock().handlers.error(new Error('refused'))
   t.sock().handlers.close(0, '')
-  assert.deepStrictEqual(t.core().calls.pop(), ['transport_closed', 0, 'refused'])
+  assert.deepStrictEqual(t.core().calls.pop(), ['transport_closed'])
   assert.deepStrictEqual(seen, ['close', 'offline', 'reconnect', 'close'])
   t.core().on.transport_opened = function () { this.queue(EV.CONNECTED, { code: 0 }) }
   t.platform.sockets.length = 1
@@ -509,7 +509,7 @@ test('a socket that cannot be opened counts as a closed transport', async () => 
   const errs = []
   t.client.on('error', (e) => errs.push(e.message))
   await tick()
-  assert.deepStrictEqual(t.core().calls.pop(), ['transport_closed', 0, 'too many sockets'])
+  assert.deepStrictEqual(t.core().calls.pop(), ['transport_closed'])
   assert.deepStrictEqual(errs, ['too many sockets'])
 })
 
@@ -590,4 +590,23 @@ test('Promise forms resolve and reject', async () => {
 
 test('MqttClient(streamBuilder, options) is refused clearly', () => {
   assert.throws(() => new MqttClient(() => {}, {}), /not supported/)
+})
+
+test('a socket that fails before opening is reported as "Connection failed", with the platform\'s hint when it has one', async () => {
+  const failed = async (hint) => {
+    const t = make('ws://h.test/mqtt', { reconnectPeriod: 0 })
+    if (hint) t.platform.connectionFailedHint = hint
+    const errs = []
+    t.client.on('error', (e) => errs.push([e.message, e.code]))
+    await tick()
+    t.sock().handlers.error(new Error('refused'))
+    t.sock().handlers.close(1006, '')
+    assert.deepStrictEqual(t.core().calls.pop(), ['transport_closed'])
+    return errs
+  }
+  assert.deepStrictEqual(await failed(null), [['Connection failed: refused', 'connection_failed']])
+  const asked = []
+  const hint = (url) => { asked.push(url); return ' (hint)' }
+  assert.deepStrictEqual(await failed(hint), [['Connection failed: refused (hint)', 'connection_failed']])
+  assert.deepStrictEqual(asked, ['ws://h.test/mqtt'])
 })

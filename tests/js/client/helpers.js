@@ -1,11 +1,34 @@
 'use strict'
 // Test doubles for the glue: a scripted core (docs/core-interface.md) and a platform.
-const EV = require('../../../js-glue/client/events')
+const EV = require('../../../js-glue/core/events')
+const contract = require('../../support/core-contract')
+
+// The real Core's methods and how many arguments each takes after the handle, read once.
+const REAL_METHODS = contract.coreMethods()
+const ARITY = contract.coreArity()
+
+/**
+ * Throws unless `FakeCore` has exactly the real Core's methods (js-glue/core/flat-core.js), so
+ * a method renamed, added or dropped on either side fails every test that scripts a core.
+ */
+function checkAgainstRealCore (FakeCore) {
+  const fake = Object.getOwnPropertyNames(FakeCore.prototype).filter((n) => n !== 'constructor' && !n.startsWith('_') && !SCRIPTING.includes(n))
+  const missing = REAL_METHODS.filter((n) => !fake.includes(n))
+  const extra = fake.filter((n) => !REAL_METHODS.includes(n))
+  if (missing.length || extra.length) {
+    throw new Error('FakeCore differs from the real Core: ' + (missing.length ? 'missing ' + missing.join(', ') + '; ' : '') +
+      (extra.length ? 'not on the real Core: ' + extra.join(', ') : ''))
+  }
+}
+
+// The fake's own scripting methods, which the client never calls.
+const SCRIPTING = ['queue', 'callNames']
 
 /**
  * A core whose events the test scripts: `queue(kind, fields)`; each call is
  * recorded in `calls` as [name, ...args] (without `now`). `on[name]` hooks
- * let a test react to a call the way the real core would.
+ * let a test react to a call the way the real core would. A call with more arguments than
+ * the real method takes throws: the real core would drop them without a word.
  */
 function makeCoreClass (setup) {
   class FakeCore {
@@ -20,6 +43,7 @@ function makeCoreClass (setup) {
       this.lastId = 0
       this.lastTopic = '' // what ev_topic() returned last, as the real core tracks it
       this.isReconnecting = false
+      this.freed = false
       this.on = {}
       FakeCore.instances.push(this)
       if (setup) setup(this)
@@ -30,6 +54,9 @@ function makeCoreClass (setup) {
     }
 
     _rec (name, args) {
+      if (args.length > ARITY.get(name)) {
+        throw new Error('FakeCore: ' + name + ' called with ' + args.length + ' arguments; the real core takes ' + ARITY.get(name))
+      }
       this.calls.push([name].concat(Array.prototype.slice.call(args, 1)))
       if (this.on[name]) return this.on[name].apply(this, Array.prototype.slice.call(args, 1))
     }
@@ -38,6 +65,7 @@ function makeCoreClass (setup) {
       return this.calls.map((c) => c[0])
     }
 
+    free () { this.freed = true }
     connect () { this._rec('connect', arguments) }
     reconnect () { this._rec('reconnect', arguments) }
     transport_opened () { this._rec('transport_opened', arguments) }
@@ -94,20 +122,22 @@ function makeCoreClass (setup) {
     }
 
     ev_flags () {
-      if (!this.current || this.current.kind !== 5) return 0
-      const same = this.lastTopic === this._f('topic', '') ? 16 : 0
-      return this._f('qos', 0) | (this._f('retain', false) ? 4 : 0) | (this._f('dup', false) ? 8 : 0) | same | (this._f('messageId', 0) << 16)
+      const kind = this.current && this.current.kind
+      if (kind === EV.CONNECTED) return this._f('sessionPresent', false) ? EV.FLAG_SESSION_PRESENT : 0
+      if (kind !== EV.MESSAGE) return 0
+      const same = this.lastTopic === this._f('topic', '') ? EV.FLAG_SAME_TOPIC : 0
+      return this._f('qos', 0) | (this._f('retain', false) ? EV.FLAG_RETAIN : 0) | (this._f('dup', false) ? EV.FLAG_DUP : 0) | same |
+        (this._f('messageId', 0) << EV.MESSAGE_ID_SHIFT)
     }
+
     ev_payload () { return this._f('payload', new Uint8Array(0)) }
-    ev_qos () { return this._f('qos', 0) }
-    ev_retain () { return this._f('retain', false) }
-    ev_dup () { return this._f('dup', false) }
-    ev_session_present () { return this._f('sessionPresent', false) }
+    ev_session_present () { return (this.ev_flags() & EV.FLAG_SESSION_PRESENT) !== 0 }
     ev_message_id () { return this._f('messageId', 0) }
     ev_codes () { return this._f('codes', new Uint8Array(0)) }
     ev_properties () { return this._f('properties', undefined) }
   }
   FakeCore.instances = []
+  checkAgainstRealCore(FakeCore)
   return FakeCore
 }
 
@@ -145,4 +175,4 @@ function makeEnv (setup) {
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
 
-module.exports = { EV, makeCoreClass, makePlatform, makeEnv, tick }
+module.exports = { EV, makeCoreClass, checkAgainstRealCore, makePlatform, makeEnv, tick }

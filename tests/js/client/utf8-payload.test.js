@@ -1,7 +1,7 @@
 'use strict'
 const test = require('node:test')
 const assert = require('node:assert')
-const utf8 = require('../../../js-glue/client/utf8')
+const utf8 = require('../../../js-glue/shared/utf8')
 const payload = require('../../../js-glue/client/payload')
 
 test('utf8 round trips ASCII, 2-, 3- and 4-byte characters', () => {
