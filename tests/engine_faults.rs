@@ -455,3 +455,31 @@ fn a_v5_disconnect_with_a_reason_is_no_takeover_but_0x8e_stops() {
     h.run_for(600_000);
     assert!(!h.take_events().contains(&Event::OpenTransport));
 }
+
+// ----- another broker (servers: [a, b]) ------------------------------------------------------------
+
+#[test]
+fn on_a_broker_without_our_session_subscriptions_go_before_the_resent_publishes() {
+    let mut h = Harness::v4();
+    h.establish(false);
+    h.subscribe("own/#", 1);
+    let sent = h.sent();
+    let Packet::Subscribe(s) = &sent[0] else {
+        panic!("{sent:?}")
+    };
+    h.receive(suback(s.pkid, vec![1]));
+    h.publish("own/x", b"1", 1);
+    h.sent();
+    h.drop_link();
+    h.run_for(1_000);
+    let resent = h.open_and_ack(false, None);
+    let kinds: Vec<&str> = resent[1..]
+        .iter()
+        .map(|p| match p {
+            Packet::Subscribe(_) => "sub",
+            Packet::Publish(_) => "pub",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["sub", "pub"]);
+}

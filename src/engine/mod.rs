@@ -899,10 +899,12 @@ impl Session {
             code: ack.code,
             properties: ack.properties,
         });
-        self.resume_session(now, session_present);
+        // Subscriptions first, as MQTT.js: a PUBLISH resent to a broker that lost the session
+        // (another node of a cluster) reaches our own subscriptions too.
         if self.opts.resubscribe && !session_present && !self.subscriptions.is_empty() {
             self.resubscribe(now);
         }
+        self.resume_session(now, session_present);
         self.flush_queue(now);
         self.check_finished(now);
     }
