@@ -152,13 +152,19 @@ export interface IClientOptions {
   backoff?: IBackoffOptions
   /** 0 = unlimited. */
   maxReconnectAttempts?: number
-  /** Offline queue bound (operations), default 1000. */
+  /** Offline queue bound in operations; default none (queueByteLimit bounds it). */
   queueLimit?: number
+  /** Offline queue bound in bytes (topic + payload + ~160 per operation); default 16 MiB. */
+  queueByteLimit?: number
+  /** QoS 1/2 publishes awaiting acknowledgement at once; default 20 on 3.1.1, the broker's Receive Maximum on 5 (which also caps a set value). */
+  maxInflight?: number
   maxIncomingPacketSize?: number
   /** ms; default 2000. */
   sameClientIdWindow?: number
   /** Default 3. */
   sameClientIdLimit?: number
+  /** Default false: an inferred "client id in use elsewhere" backs off (5 s doubling to 5 min); true stops reconnecting. */
+  stopOnClientIdTaken?: boolean
   /** Use the wasm2js core (mqtt.fallback.js) even where WebAssembly exists (not in dist/wx/, which has no fallback). */
   forceFallback?: boolean
   /** The fallback core module itself, when it cannot be found beside mqtt.min.js. */

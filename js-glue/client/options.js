@@ -22,7 +22,7 @@ const DEFAULTS = {
 // a default above (but protocolId and writeCache, which only MQTT.js used) and these.
 const CORE_FIELDS = Object.keys(DEFAULTS).filter((k) => k !== 'protocolId' && k !== 'writeCache').concat(
   ('clientId backoff maxReconnectAttempts queueLimit maxIncomingPacketSize autoUseTopicAlias ' +
-    'autoAssignTopicAlias sameClientIdWindow sameClientIdLimit').split(' '))
+    'autoAssignTopicAlias sameClientIdWindow sameClientIdLimit queueByteLimit maxInflight stopOnClientIdTaken').split(' '))
 
 /** 'mqttjs_' + 8 hex digits, as MQTT.js names anonymous clients. */
 function defaultClientId () {

@@ -9,6 +9,7 @@ mod fifo;
 mod ids;
 mod in_flight;
 pub mod options;
+mod queue;
 mod reconnect;
 mod small_map;
 
@@ -26,6 +27,7 @@ use fifo::Fifo;
 use ids::{IdSet, PacketIds};
 use in_flight::InFlight;
 pub use options::*;
+use queue::{OpQueue, Queued};
 use reconnect::ReconnectPolicy;
 use small_map::SmallMap;
 
@@ -79,11 +81,6 @@ struct Subscription {
     properties: Option<SubscribeProperties>,
 }
 
-enum Queued {
-    Publish(OpId, Publish),
-    Request(OpId, Request),
-}
-
 /// What the broker allows on this connection (v5 CONNACK properties; spec defaults otherwise).
 #[derive(Clone, Copy)]
 struct ServerLimits {
@@ -122,7 +119,7 @@ pub struct Session {
     held: usize,
     /// In send order too (`SmallMap` keeps insertion order).
     requests: SmallMap<u16, PendingAck>,
-    queue: Fifo<Queued>,
+    queue: OpQueue,
     /// QoS 2 ids delivered to the page and not yet released: a duplicate is acknowledged, not delivered.
     incoming_qos2: IdSet,
     /// Granted subscriptions, replayed when the broker lost the session (MQTT.js `resubscribe`),
@@ -132,6 +129,8 @@ pub struct Session {
     server: ServerLimits,
     keepalive_ms: u64,
     last_sent: u64,
+    /// When the broker last sent anything: a link that carries only our PUBLISHes may be dead.
+    last_received: u64,
     last_ping: u64,
     ping_sent_at: Option<u64>,
     connect_deadline: Option<u64>,
@@ -143,6 +142,8 @@ pub struct Session {
     attempts: u32,
     connected_at: Option<u64>,
     quick_closes: u32,
+    /// Times in a row the client id was inferred taken: the backoff grows with it.
+    takeovers: u32,
     credentials_refreshed: bool,
     credentials: Option<Credentials>,
     hidden: bool,
@@ -169,12 +170,13 @@ impl Session {
             outgoing: InFlight::new(),
             held: 0,
             requests: SmallMap::new(),
-            queue: Fifo::new(),
+            queue: OpQueue::new(),
             incoming_qos2: IdSet::new(),
             subscriptions: Vec::new(),
             server: UNLIMITED,
             keepalive_ms: 0,
             last_sent: 0,
+            last_received: 0,
             last_ping: 0,
             ping_sent_at: None,
             connect_deadline: None,
@@ -186,6 +188,7 @@ impl Session {
             attempts: 0,
             connected_at: None,
             quick_closes: 0,
+            takeovers: 0,
             credentials_refreshed: false,
             credentials: None,
             hidden: false,
@@ -281,20 +284,30 @@ impl Session {
         }
         if self.phase == Phase::Connected && self.keepalive_ms > 0 {
             consider(Some(match self.ping_sent_at {
-                Some(sent) => sent.saturating_add(self.keepalive_ms),
+                Some(sent) => self.pingresp_deadline(sent),
                 None => self.next_ping_at(),
             }));
         }
         next
     }
 
+    /// A keepalive after we last sent anything (the broker needs a packet that often
+    /// [MQTT-3.1.2-23]) or after it last sent anything, whichever comes first: a page that
+    /// publishes all the time still finds out when nothing comes back. Without
+    /// `reschedule_pings`, every keepalive, as MQTT.js.
     fn next_ping_at(&self) -> u64 {
         let base = if self.opts.reschedule_pings {
-            self.last_sent.max(self.last_ping)
+            self.last_sent.min(self.last_received).max(self.last_ping)
         } else {
             self.last_ping
         };
         base.saturating_add(self.keepalive_ms)
+    }
+
+    /// Half a keepalive for the PINGRESP: a dead link is found within 1.5 keepalives of the
+    /// broker's last packet, as MQTT.js finds it.
+    fn pingresp_deadline(&self, sent: u64) -> u64 {
+        sent.saturating_add(self.keepalive_ms.div_ceil(2))
     }
 
     // ----- connection lifecycle -----------------------------------------------------------
@@ -467,9 +480,14 @@ impl Session {
         }
     }
 
-    /// Everything after a connection (or an attempt) ends, whoever ended it.
-    fn connection_lost(&mut self, now: u64, by_peer: bool) {
+    /// Everything after a connection (or an attempt) ends, whoever ended it. `plain_close`:
+    /// the broker closed the socket without a word (no DISCONNECT), which is how a broker
+    /// before MQTT 5 drops a connection whose client id another one took.
+    fn connection_lost(&mut self, now: u64, plain_close: bool) {
         let was_connected = self.phase == Phase::Connected;
+        // The broker had PUBLISHes or requests of ours unanswered: the close may be its answer
+        // to them (an in-flight or size limit, an ACL), no sign of a second client.
+        let explained = self.outgoing.len() > self.held || self.requests.len() > 0;
         self.events.push_back(Event::Closed { was_connected });
         self.reset_connection_state();
         // SUBSCRIBE/UNSUBSCRIBE are idempotent: send them again on the next connection.
@@ -484,11 +502,16 @@ impl Session {
             return;
         }
         // Closes the app or the network caused (hidden, offline) say nothing about the client id.
-        if was_connected && by_peer && !self.hidden && !self.offline {
+        if was_connected && plain_close && !self.hidden && !self.offline {
             let quick = self
                 .connected_at
                 .is_some_and(|t| now.saturating_sub(t) <= self.opts.same_client_id_window_ms);
-            self.quick_closes = if quick { self.quick_closes + 1 } else { 0 };
+            if !quick {
+                self.quick_closes = 0;
+                self.takeovers = 0;
+            } else if !explained {
+                self.quick_closes += 1;
+            }
             if self.quick_closes >= self.opts.same_client_id_limit {
                 self.client_id_taken(now, false);
                 return;
@@ -508,8 +531,10 @@ impl Session {
         self.phase = Phase::Idle;
     }
 
-    /// `taken_over`: the broker said so (v5 DISCONNECT 0x8E); otherwise it was inferred from
-    /// closes right after CONNACK.
+    /// `taken_over`: the broker said so (v5 DISCONNECT 0x8E), which stops reconnecting.
+    /// Otherwise it was inferred from closes right after CONNACK, which may be wrong: the
+    /// client reports it and waits longer each time (`takeover_delay_ms`) unless the page
+    /// chose to stop (`stop_on_client_id_taken`). Queued work waits for the next connection.
     fn client_id_taken(&mut self, now: u64, taken_over: bool) {
         let mut text = text_of(&[
             "Client id \"",
@@ -523,13 +548,26 @@ impl Session {
             push_number(&mut text, self.quick_closes as u64);
             text.push_str(" times in a row right after connecting (\"logged in elsewhere\")");
         }
-        text.push_str(". Reconnecting stopped; use a unique clientId per device.");
+        if taken_over || self.opts.stop_on_client_id_taken {
+            text.push_str(". Reconnecting stopped; use a unique clientId per device.");
+            self.error(ErrorKind::ClientIdTaken, 0, text);
+            self.give_up(
+                now,
+                OpError::ConnectionClosed,
+                "Connection closed: client id in use elsewhere",
+            );
+            return;
+        }
+        self.takeovers += 1;
+        let delay = takeover_delay_ms(self.takeovers);
+        text.push_str(". Trying again in ");
+        push_number(&mut text, delay / 1000);
+        text.push_str(" s; use a unique clientId per device.");
         self.error(ErrorKind::ClientIdTaken, 0, text);
-        self.give_up(
-            now,
-            OpError::ConnectionClosed,
-            "Connection closed: client id in use elsewhere",
-        );
+        self.schedule_reconnect(now);
+        if let Some(at) = self.reconnect_at.as_mut() {
+            *at = (*at).max(now.saturating_add(delay));
+        }
     }
 
     fn schedule_reconnect(&mut self, now: u64) {
@@ -581,11 +619,8 @@ impl Session {
                 self.fail(p.op, error, 0, 0, text);
             }
         }
-        while let Some(q) = self.queue.pop_front() {
-            let op = match q {
-                Queued::Publish(op, _) | Queued::Request(op, _) => op,
-            };
-            self.fail(op, error, 0, 0, text);
+        while let Some(q) = self.queue.pop(true) {
+            self.fail(q.op(), error, 0, 0, text);
         }
     }
 
@@ -696,7 +731,7 @@ impl Session {
             }
             Phase::Connected if self.keepalive_ms > 0 => {
                 if let Some(sent) = self.ping_sent_at {
-                    if now >= sent.saturating_add(self.keepalive_ms) {
+                    if now >= self.pingresp_deadline(sent) {
                         self.events.push_back(Event::CloseTransport);
                         self.error(
                             ErrorKind::KeepaliveTimeout,
@@ -751,7 +786,7 @@ impl Session {
                 }
                 Ok(None) => return,
                 Err(codec::CodecError::NotFromBroker(packet_type)) => {
-                    self.packet_seen(packet_type);
+                    self.packet_seen(now, packet_type);
                     self.refuse_packet(now);
                     return;
                 }
@@ -784,8 +819,9 @@ impl Session {
     }
 
     /// Any packet is a sign of life, and the page may want to see it.
-    fn packet_seen(&mut self, packet_type: u8) {
+    fn packet_seen(&mut self, now: u64, packet_type: u8) {
         self.ping_sent_at = None;
+        self.last_received = now;
         if self.packet_events {
             self.events.push_back(Event::PacketReceived { packet_type });
         }
@@ -803,7 +839,7 @@ impl Session {
     }
 
     fn handle_packet(&mut self, now: u64, packet: Packet) {
-        self.packet_seen(packet_type(&packet));
+        self.packet_seen(now, packet_type(&packet));
         let v5 = self.opts.protocol.is_v5();
         let awaiting = self.phase == Phase::AwaitConnAck;
         match packet {
@@ -857,6 +893,7 @@ impl Session {
             self.apply_server_properties(p);
         }
         self.last_sent = now;
+        self.last_received = now;
         self.last_ping = now;
         let session_present = ack.session_present;
         self.events.push_back(Event::Connected {
@@ -864,10 +901,12 @@ impl Session {
             code: ack.code,
             properties: ack.properties,
         });
-        self.resume_session(now, session_present);
+        // Subscriptions first, as MQTT.js: a PUBLISH resent to a broker that lost the session
+        // (another node of a cluster) reaches our own subscriptions too.
         if self.opts.resubscribe && !session_present && !self.subscriptions.is_empty() {
             self.resubscribe(now);
         }
+        self.resume_session(now, session_present);
         self.flush_queue(now);
         self.check_finished(now);
     }
@@ -935,15 +974,15 @@ impl Session {
     /// original ids [MQTT-4.4.0-1]. Session lost: what the broker confirmed (PUBREC) is done;
     /// the rest is published again, so nothing the page handed us is lost.
     ///
-    /// Either way no more PUBLISHes than this CONNACK's Receive Maximum go out, which may be
-    /// lower than the last one [MQTT-4.9.0-2]; the rest are held and resent in order as
+    /// Either way no more PUBLISHes than the window (`maxInflight`, this CONNACK's Receive
+    /// Maximum, which may be lower than the last one [MQTT-4.9.0-2]) go out; the rest are held and resent in order as
     /// acknowledgements free slots (`resend_held`). A QoS 2 message awaiting PUBCOMP takes a
     /// slot too: only PUBCOMP gives the broker's quota back.
     fn resume_session(&mut self, now: u64, session_present: bool) {
         if !session_present {
             self.incoming_qos2.clear();
         }
-        let limit = self.server.receive_maximum as usize;
+        let limit = self.window();
         let mut unacked = 0;
         self.held = 0;
         for pkid in self.outgoing.ids() {
@@ -982,7 +1021,7 @@ impl Session {
     fn resend_held(&mut self, now: u64) {
         while self.held > 0
             && self.phase == Phase::Connected
-            && self.outgoing.len() - self.held < self.server.receive_maximum as usize
+            && self.outgoing.len() - self.held < self.window()
         {
             let Some(pkid) = self.outgoing.first_id(|o| o.held) else {
                 break;
@@ -1322,7 +1361,8 @@ impl Session {
             self.client_id_taken(now, true);
             return;
         }
-        self.connection_lost(now, true);
+        // A DISCONNECT with a reason is an explanation: never counted as a takeover.
+        self.connection_lost(now, false);
     }
 
     // ----- operations from the page --------------------------------------------------------
@@ -1421,7 +1461,10 @@ impl Session {
                 return op;
             }
         }
-        if self.phase == Phase::Connected && self.queue.is_empty() && self.can_send(qos) {
+        if self.phase == Phase::Connected
+            && !self.queue.line_busy(qos != QoS::AtMostOnce)
+            && self.can_send(qos)
+        {
             self.send_publish(now, op, publish);
         } else if qos == QoS::AtMostOnce
             && !self.opts.queue_qos_zero
@@ -1547,7 +1590,9 @@ impl Session {
     }
 
     fn request(&mut self, now: u64, op: OpId, request: Request) {
-        if self.phase == Phase::Connected && self.queue.is_empty() && self.ids.in_flight() < 65_535
+        if self.phase == Phase::Connected
+            && !self.queue.line_busy(false)
+            && self.ids.in_flight() < 65_535
         {
             self.send_request(now, op, request);
         } else {
@@ -1571,9 +1616,17 @@ impl Session {
     }
 
     fn enqueue(&mut self, op: OpId, item: Queued) {
-        if self.queue.len() >= self.opts.queue_limit {
-            let mut text = String::from("Offline queue full (queueLimit ");
-            push_number(&mut text, self.opts.queue_limit as u64);
+        let by_count = self.queue.len() >= self.opts.queue_limit;
+        if by_count || self.queue.bytes() + item.size() > self.opts.queue_byte_limit {
+            let mut text = String::from("Offline queue full (");
+            if by_count {
+                text.push_str("queueLimit ");
+                push_number(&mut text, self.opts.queue_limit as u64);
+            } else {
+                text.push_str("queueByteLimit ");
+                push_number(&mut text, self.opts.queue_byte_limit as u64);
+                text.push_str(" bytes");
+            }
             text.push_str("): operation not queued");
             self.fail(op, OpError::QueueFull, 0, 0, text);
             return;
@@ -1582,25 +1635,34 @@ impl Session {
         self.was_empty = false;
     }
 
-    fn can_send(&self, qos: QoS) -> bool {
-        qos == QoS::AtMostOnce
-            || (self.outgoing.len() < self.server.receive_maximum as usize
-                && self.ids.in_flight() < 65_535)
+    /// QoS 1/2 PUBLISHes allowed in flight at once: `maxInflight`, and never more than the
+    /// broker's Receive Maximum. Before MQTT 5 the broker cannot say its limit, and
+    /// Mosquitto closes the connection at the first PUBLISH over it.
+    fn window(&self) -> usize {
+        let own = self
+            .opts
+            .max_inflight
+            .unwrap_or(if self.opts.protocol.is_v5() {
+                u16::MAX
+            } else {
+                DEFAULT_MAX_INFLIGHT
+            });
+        own.min(self.server.receive_maximum) as usize
     }
 
-    /// Sends queued work in order until flow control says stop.
+    /// Only QoS 1/2 PUBLISHes wait for the window [MQTT-3.3.4-7]; QoS 0 ones, SUBSCRIBE,
+    /// UNSUBSCRIBE and PINGREQ go out with the quota at zero [MQTT-3.3.4-9].
+    fn can_send(&self, qos: QoS) -> bool {
+        qos == QoS::AtMostOnce
+            || (self.outgoing.len() < self.window() && self.ids.in_flight() < 65_535)
+    }
+
+    /// Sends queued work in call order; while the window is full, the operations it does
+    /// not limit keep going out (`OpQueue`).
     fn flush_queue(&mut self, now: u64) {
         self.resend_held(now);
-        while self.phase == Phase::Connected {
-            let ready = match self.queue.front() {
-                None => break,
-                Some(Queued::Publish(_, p)) => self.can_send(p.qos),
-                Some(Queued::Request(..)) => self.ids.in_flight() < 65_535,
-            };
-            if !ready {
-                break;
-            }
-            match self.queue.pop_front() {
+        while self.phase == Phase::Connected && self.ids.in_flight() < 65_535 {
+            match self.queue.pop(self.can_send(QoS::AtLeastOnce)) {
                 Some(Queued::Publish(op, p)) => self.send_publish(now, op, p),
                 Some(Queued::Request(op, r)) => self.send_request(now, op, r),
                 None => break,
@@ -1889,6 +1951,12 @@ impl Session {
             self.finish_end(now, true);
         }
     }
+}
+
+/// The wait after the client id was inferred taken for the `n`th time in a row: 5 s,
+/// doubling, at most 5 minutes; a twin stays connected meanwhile instead of both flapping.
+fn takeover_delay_ms(n: u32) -> u64 {
+    (5_000u64 << n.saturating_sub(1).min(6)).min(300_000)
 }
 
 fn qos_of(q: u8) -> Option<QoS> {

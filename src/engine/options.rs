@@ -46,8 +46,14 @@ pub struct Options {
     pub reconnect_on_connack_error: bool,
     pub resubscribe: bool,
     pub queue_qos_zero: bool,
-    /// Bound on operations waiting for a connection or a flow-control slot.
+    /// Bound on the number of operations waiting for a connection or the in-flight window
+    /// (none by default: `queue_byte_limit` bounds the queue).
     pub queue_limit: usize,
+    /// Bound on the bytes those operations hold (topic + payload + a fixed cost per entry).
+    pub queue_byte_limit: usize,
+    /// Most QoS 1/2 PUBLISHes awaiting acknowledgement at once. `None`: `DEFAULT_MAX_INFLIGHT`
+    /// before MQTT 5, the broker's Receive Maximum on MQTT 5 (which also bounds a set value).
+    pub max_inflight: Option<u16>,
     /// Largest packet accepted from the broker (whole packet).
     pub max_incoming_packet_size: usize,
     pub reschedule_pings: bool,
@@ -57,9 +63,18 @@ pub struct Options {
     pub credentials_provider: bool,
     /// A close this soon after CONNACK counts towards "client id taken over".
     pub same_client_id_window_ms: u64,
-    /// That many such closes in a row stop reconnecting with `ClientIdTaken`.
+    /// That many such closes in a row report `ClientIdTaken` and back off.
     pub same_client_id_limit: u32,
+    /// Stop reconnecting (instead of backing off) when the client id is inferred taken.
+    pub stop_on_client_id_taken: bool,
 }
+
+/// Fits the brokers' default limits on QoS 1/2 messages in flight from one client
+/// (Mosquitto `max_inflight_messages` 20, EMQX 32; docs/brokers.md).
+pub const DEFAULT_MAX_INFLIGHT: u16 = 20;
+
+/// Default `queue_byte_limit`: 16 MiB, about 14,000 messages of 1 KiB or 85,000 small ones.
+pub const DEFAULT_QUEUE_BYTE_LIMIT: usize = 16 << 20;
 
 /// Largest remaining length MQTT can express, plus the 5-byte fixed header.
 pub const MAX_PACKET_SIZE: usize = 268_435_460;
@@ -83,7 +98,9 @@ impl Options {
             reconnect_on_connack_error: false,
             resubscribe: true,
             queue_qos_zero: true,
-            queue_limit: 1_000,
+            queue_limit: usize::MAX,
+            queue_byte_limit: DEFAULT_QUEUE_BYTE_LIMIT,
+            max_inflight: None,
             max_incoming_packet_size: MAX_PACKET_SIZE,
             reschedule_pings: true,
             auto_use_topic_alias: false,
@@ -91,6 +108,7 @@ impl Options {
             credentials_provider: false,
             same_client_id_window_ms: 2_000,
             same_client_id_limit: 3,
+            stop_on_client_id_taken: false,
         }
     }
 
@@ -127,6 +145,12 @@ impl Options {
         }
         if self.queue_limit == 0 {
             return Err("queueLimit must be at least 1");
+        }
+        if self.queue_byte_limit == 0 {
+            return Err("queueByteLimit must be at least 1");
+        }
+        if self.max_inflight == Some(0) {
+            return Err("maxInflight must be 1..65535");
         }
         if self.max_incoming_packet_size < 2 {
             return Err("maxIncomingPacketSize must be at least 2");

@@ -293,6 +293,12 @@ const OPTIONS: &Checks = &[
     ),
     ("queueLimit", Kind::U32, "queueLimit must be a whole number"),
     (
+        "queueByteLimit",
+        Kind::U32,
+        "queueByteLimit must be a whole number of bytes",
+    ),
+    ("maxInflight", Kind::U16, "maxInflight must be 1..65535"),
+    (
         "maxIncomingPacketSize",
         Kind::U32,
         "maxIncomingPacketSize must be a whole number",
@@ -373,10 +379,14 @@ pub fn options(js: &Value) -> Result<Options, &'static str> {
     if let Some(v) = whole(js, "queueLimit") {
         o.queue_limit = v as usize;
     }
+    if let Some(v) = whole(js, "queueByteLimit") {
+        o.queue_byte_limit = v as usize;
+    }
+    o.max_inflight = whole16(js, "maxInflight");
     if let Some(v) = whole(js, "maxIncomingPacketSize") {
         o.max_incoming_packet_size = v as usize;
     }
-    let flags: [(&str, &mut bool); 8] = [
+    let flags: [(&str, &mut bool); 9] = [
         ("reconnectOnConnackError", &mut o.reconnect_on_connack_error),
         ("resubscribe", &mut o.resubscribe),
         ("queueQoSZero", &mut o.queue_qos_zero),
@@ -385,6 +395,7 @@ pub fn options(js: &Value) -> Result<Options, &'static str> {
         ("autoAssignTopicAlias", &mut o.auto_assign_topic_alias),
         ("credentialsProvider", &mut o.credentials_provider),
         ("clean", &mut o.clean),
+        ("stopOnClientIdTaken", &mut o.stop_on_client_id_taken),
     ];
     for (key, slot) in flags {
         if let Some(v) = boolean(js, key) {
