@@ -122,7 +122,7 @@ function addBufferMethods (proto) {
 
 /** Buffer's writing methods (and string fills): an error that names what to use instead. */
 function readOnly () {
-  throw new TypeError('Received payloads in mini-programs (no Buffer) have only reading methods: write into a new Uint8Array, or through a DataView over a copy')
+  throw new TypeError('Payloads have only reading methods here (no Buffer): write into a new Uint8Array')
 }
 
 function bytesArgument (target) {

@@ -35,12 +35,15 @@ const COALESCE_BYTES = 32768
 // The same function args.js hands out for "no callback", so `cb === noop` means exactly that.
 const noop = args.noop
 
-/** The error for a socket that failed before it opened, with the platform's hint if it has one. */
-function connectionFailed (why, socketUrl, platform) {
+/**
+ * The error for a socket that failed before it opened, with the platform's hint if it has one;
+ * `code` is the cause's (ECONNREFUSED, as MQTT.js reports it in Node) when the platform gave one.
+ */
+function connectionFailed (why, socketUrl, platform, cause) {
   let text = 'Connection failed' + (why ? ': ' + why : '')
   if (platform && platform.connectionFailedHint) text += platform.connectionFailedHint(socketUrl)
   const err = new Error(text)
-  err.code = 'connection_failed'
+  err.code = cause.code || 'connection_failed'
   return err
 }
 
@@ -78,7 +81,7 @@ class MqttClient extends EventEmitter {
   constructor (opts, env) {
     super()
     if (typeof opts === 'function') {
-      throw new TypeError('MqttClient(streamBuilder, options) is not supported: use mqtt.connect(url, options) or new MqttClient(options)')
+      throw new TypeError('MqttClient(streamBuilder, options) is not supported: use mqtt.connect(url, options)')
     }
     this.options = options.normalise(opts)
     if (!this.options.credentialsProvider) {
@@ -247,6 +250,7 @@ class MqttClient extends EventEmitter {
         } catch (e) {
           rethrowLater(e)
         }
+        this._lastKind = kind
       }
     } finally {
       this._driving = false
@@ -290,12 +294,16 @@ class MqttClient extends EventEmitter {
     switch (kind) {
       case EV.OPEN_TRANSPORT: return this._openSocket(core)
       case EV.CLOSE_TRANSPORT: return this._closeSocket()
-      case EV.NEED_CREDENTIALS: return this._askCredentials(core.ev_code())
+      case EV.NEED_CREDENTIALS: return this._askCredentials(core)
       case EV.CONNECTED: return this._onConnected(core)
       case EV.MESSAGE: return this._onMessage(core)
       case EV.OP_DONE: return this._onOpDone(core)
       case EV.OP_FAILED: return this._onOpFailed(core)
       case EV.RECONNECTING:
+        if (this._quietReconnect) {
+          this._quietReconnect = false
+          return
+        }
         this.reconnecting = true
         return this.emit('reconnect')
       case EV.CLOSED: return this._onClosed(core)
@@ -356,7 +364,7 @@ class MqttClient extends EventEmitter {
         const why = reason || (sock._error && sock._error.message) || ''
         // A socket that never opened is a failed attempt the page must hear about (MQTT.js
         // emits ECONNREFUSED and the like); a dropped connection is reported by 'close'.
-        if (!sock._opened && sock._error) this.emit('error', connectionFailed(String(why), sock._url, this._platform))
+        if (!sock._opened && sock._error) this.emit('error', connectionFailed(String(why), sock._url, this._platform, sock._error))
         // The core takes only the fact: what it does next (retry, give up) does not depend on
         // the close code or reason, which only the page's error above reports.
         this._coreCall((c, now) => c.transport_closed(now))
@@ -368,7 +376,9 @@ class MqttClient extends EventEmitter {
         headers: o.wsOptions && o.wsOptions.headers,
         wsOptions: o.wsOptions
       }
-      sock._url = this._nextUrl()
+      // Prepared by _askCredentials (none in tests that open without asking).
+      sock._url = this._url || this._nextUrl()
+      this._url = null
       sock._transport = this._platform.openSocket(sock._url, socketOptions, handlers)
     } catch (e) {
       // A bad URL or a platform refusal (no socket API, too many sockets) is a
@@ -414,7 +424,21 @@ class MqttClient extends EventEmitter {
 
   // ---- events ------------------------------------------------------------------------
 
-  _askCredentials (attempt) {
+  /**
+   * The core asks before each attempt, also without a credentialsProvider (coreOptions): then
+   * it gets the options as they are now. MQTT.js builds each CONNECT from `client.options`,
+   * which a 'reconnect' or 'close' handler, or transformWsUrl, may have changed.
+   */
+  _askCredentials (core) {
+    const attempt = core.ev_code()
+    // The core retries a refusal for bad credentials once right after the 'close' (for tokens
+    // that expired): a new attempt, announced as one so 'reconnect' handlers can renew them.
+    if (this._lastKind === EV.CLOSED) this._dispatch(core, EV.RECONNECTING)
+    // The socket URL now, before the CONNECT is built: transformWsUrl may change credentials.
+    // When it throws it throws again in _openSocket, where a failed attempt is handled.
+    try {
+      this._url = this._nextUrl()
+    } catch (ignored) {}
     this._credentialsAttempt = attempt
     let settled = false
     const answer = (err, creds) => {
@@ -435,7 +459,8 @@ class MqttClient extends EventEmitter {
       })
     }
     try {
-      const result = this.options.credentialsProvider(answer, { attempt, clientId: this.options.clientId })
+      const provider = this.options.credentialsProvider || ((cb) => cb(null, this.options))
+      const result = provider(answer, { attempt, clientId: this.options.clientId })
       if (result && typeof result.then === 'function') result.then((creds) => answer(null, creds), (e) => answer(e || new Error('credentialsProvider failed')))
     } catch (e) {
       answer(e)
@@ -605,7 +630,9 @@ class MqttClient extends EventEmitter {
     this._closeSocket()
     this._unwatchLifecycle()
     this._arm(-1)
-    this._finishEnd()
+    // 'end' and end()'s callback come after end() returned, as in MQTT.js.
+    if (this._inPageCall) defer(() => this._finishEnd())
+    else this._finishEnd()
   }
 
   _finishEnd () {
@@ -616,6 +643,9 @@ class MqttClient extends EventEmitter {
     if (this._deferredReconnect) {
       this._deferredReconnect = false
       this.reconnect()
+    } else if (!this.options.reconnectPeriod || this.options.manualConnect) {
+      // As MQTT.js: only a client that would not reconnect by itself stops 'disconnecting'.
+      this.disconnecting = false
     }
   }
 
@@ -623,6 +653,11 @@ class MqttClient extends EventEmitter {
 
   /** Starts connecting (done by the constructor unless `manualConnect`). */
   connect () {
+    // After end() it connects again, as MQTT.js' connect() does, without a 'reconnect' event.
+    if (this._ended) {
+      this._quietReconnect = true
+      return this.reconnect()
+    }
     this._call((core, now) => core.connect(now), noop, true)
     return this
   }
@@ -771,7 +806,10 @@ class MqttClient extends EventEmitter {
     return this
   }
 
-  /** Connects again with the same options; after end() it revives the client. */
+  /**
+   * Connects again with the current options; after end() it revives the client. MQTT.js'
+   * `opts` ({incomingStore, outgoingStore}) are accepted; the core keeps its own session.
+   */
   reconnect () {
     if (this.disconnecting && !this._ended) {
       this._deferredReconnect = true

@@ -39,7 +39,10 @@ function defaultClientId () {
  */
 function mergeUrl (brokerUrl, opts) {
   const parsed = brokerUrl ? url.parseUrl(brokerUrl) : {}
-  return Object.assign({}, parsed, opts)
+  const o = Object.assign({}, parsed, opts)
+  // MQTT.js' message, which pages match on; ours in `hint`.
+  if (brokerUrl && !o.protocol) throw Object.assign(new Error('Missing protocol'), { hint: 'e.g. wss://host/mqtt' })
+  return o
 }
 
 /**
@@ -111,9 +114,6 @@ function coreOptions (o) {
   CORE_FIELDS.forEach((k) => {
     if (o[k] != null) c[k] = o[k]
   })
-  if (o.username != null) c.username = String(o.username)
-  const password = coreBinary(o.password)
-  if (password !== undefined) c.password = password
   if (o.will) {
     const will = Object.assign({}, o.will)
     const bytes = payload.toBytes(will.payload)
@@ -123,7 +123,9 @@ function coreOptions (o) {
     c.will = will
   }
   if (o.properties) c.properties = coreProperties(o.properties)
-  if (o.credentialsProvider) c.credentialsProvider = true
+  // Always: without a provider the client answers with the options as they are at each
+  // attempt (MqttClient#_giveOptions), so the page may change them between attempts.
+  c.credentialsProvider = true
   return c
 }
 

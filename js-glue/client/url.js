@@ -1,9 +1,7 @@
 'use strict'
 // Broker URL handling without `URL` (mini-programs lack it).
 
-// MQTT.js scheme -> WebSocket scheme. wx/ali exist because MQTT.js picked a
-// transport from the scheme; here the platform is detected, so they are aliases.
-const WS_SCHEMES = { wss: 'wss', ws: 'ws', wxs: 'wss', wx: 'ws', alis: 'wss', ali: 'ws' }
+const { SCHEMES: WS_SCHEMES } = require('../shared/schemes')
 const TCP_SCHEMES = ['mqtt', 'tcp', 'mqtts', 'ssl', 'tls']
 
 function decodeComponent (s) {
@@ -23,10 +21,12 @@ function decodeComponent (s) {
 function parseUrl (brokerUrl) {
   let rest = String(brokerUrl).trim()
   const out = {}
+  // Without a scheme there is no protocol, which options.mergeUrl refuses as MQTT.js does.
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(rest)
-  if (!scheme) throw new Error('Missing protocol in broker URL (expected e.g. wss://host/mqtt)')
-  out.protocol = scheme[1].toLowerCase()
-  rest = rest.slice(scheme[0].length)
+  if (scheme) {
+    out.protocol = scheme[1].toLowerCase()
+    rest = rest.slice(scheme[0].length)
+  }
   const hash = rest.indexOf('#')
   if (hash >= 0) rest = rest.slice(0, hash)
   let end = rest.search(/[/?]/)
@@ -72,7 +72,7 @@ function parseQuery (qs) {
  */
 function wsScheme (protocol) {
   const p = String(protocol).replace(/:$/, '').toLowerCase()
-  if (WS_SCHEMES[p]) return WS_SCHEMES[p]
+  if (WS_SCHEMES[p]) return WS_SCHEMES[p] // also mqtt/mqtts in the universal build (node-tcp.js)
   if (TCP_SCHEMES.indexOf(p) >= 0) {
     throw new Error('Protocol "' + p + '" is MQTT over TCP, which mini-programs cannot open; this client speaks ' +
       'MQTT over WebSocket only: use the broker\'s wss://host:port/path (often port 8084 or 443, path /mqtt)')

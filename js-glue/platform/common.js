@@ -37,7 +37,7 @@ function exactArrayBuffer(bytes) {
 function toBytes(data) {
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (typeof data === 'string') {
-    const err = new Error('the server sent a text WebSocket frame (' + data.length + ' characters), but MQTT over WebSocket uses binary frames only: does the URL point at the broker\'s MQTT WebSocket endpoint?');
+    const err = new Error('the server sent a text WebSocket frame (' + data.length + ' characters), but MQTT over WebSocket uses binary frames only: is the URL the broker\'s MQTT endpoint?');
     err.code = 'text_frame';
     throw err;
   }
@@ -213,6 +213,8 @@ function closeReason(reason) {
  */
 function watchMiniProgram(api, hooks) {
   let active = true;
+  // PlatformApi.LifecycleEvent: each X with onX and offX in the official typings (tests/platform-types).
+  /** @type {Partial<Record<PlatformApi.LifecycleEvent, (res?: any) => void>>} */
   const fns = {
     AppShow: () => active && hooks.show(),
     AppHide: () => active && hooks.hide(),

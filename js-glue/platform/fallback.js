@@ -2,7 +2,7 @@
 /**
  * The core without WebAssembly: `mqtt.fallback.js` (scripts/build-fallback) is the same wasm
  * module compiled to plain JavaScript by wasm2js. It is used when the runtime has neither
- * WXWebAssembly nor WebAssembly (WeChat before base library 2.13.0, Alipay's simulator and
+ * WXWebAssembly nor WebAssembly (WeChat before base library 2.14.0, Alipay's simulator and
  * runtimes without it, `node --jitless`, QuickJS), or when the page sets `forceFallback`.
  * Being JavaScript, it also avoids binary file reads, which Alipay's simulator corrupts.
  */

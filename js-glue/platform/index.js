@@ -9,6 +9,10 @@ const { createMyPlatform } = require('./my');
 const { createDdPlatform } = require('./dd');
 const { RUNTIME_NAMES, createRuntimePlatform, createCustomPlatform, runtimeFromGlobals, hasConnectSocket } = require('./runtimes');
 const { createWebSocketPlatform } = require('./websocket');
+const { acceptTcpSchemes, secureSchemeForCertificate, withTcp } = require('./node-tcp');
+
+// Node opens mqtt://, mqtts://… (MQTT.js' TCP schemes) in this build only.
+acceptTcpSchemes();
 
 /**
  * In this order: an explicit `connectSocket` function; an API object passed as an option
@@ -21,6 +25,8 @@ const { createWebSocketPlatform } = require('./websocket');
  */
 function selectPlatform(options) {
   const opts = options || {};
+  refuseAuthDataWithoutMethod(opts.properties);
+  secureSchemeForCertificate(opts);
   if (typeof opts.connectSocket === 'function') return createCustomPlatform(opts);
   if (hasConnectSocket(opts.my)) return createMyPlatform(opts);
   if (hasConnectSocket(opts.dd)) return createDdPlatform(opts);
@@ -39,7 +45,16 @@ function selectPlatform(options) {
   if (myGlobal) return createMyPlatform(opts);
   if (wxGlobal) return createWxPlatform(opts);
   if (typeof WebSocket === 'undefined' && runtimeFromGlobals(['uni'])) return createRuntimePlatform('uni', opts);
-  return createWebSocketPlatform(opts);
+  return withTcp(createWebSocketPlatform(opts), opts);
+}
+
+/**
+ * MQTT.js refuses AUTH data without an AUTH method with this message (an 'error', no
+ * connection): a check of the universal build only; the one-platform builds leave it to the
+ * broker, which refuses such a CONNECT (docs/compat.md).
+ */
+function refuseAuthDataWithoutMethod(props) {
+  if (props && props.authenticationData && !props.authenticationMethod) throw new Error('Packet has no Authentication Method');
 }
 
 module.exports = { selectPlatform };

@@ -95,13 +95,14 @@ function socketTransport(latch, shut, send) {
       latch._message(bytes);
     },
     _transport: {
+      /** @param {Uint8Array} bytes */
       send(bytes) {
         if (latch._state !== 'open') return;
-        send({
+        send(/** @type {PlatformApi.SocketSendOption} */ ({
           data: base64.encode(bytes),
           isBuffer: true,
           fail: (res) => fail(new Error('Alipay socket send failed: ' + myErrorMessage(res, 'unknown error'))),
-        });
+        }));
       },
       close(code, reason) {
         if (!latch._live) return;
@@ -123,6 +124,8 @@ let legacyOwner = null;
  */
 function createMyPlatform(options) {
   const opts = options || {};
+  // PlatformApi.*: the official typings' names, checked by tests/platform-types/check.js.
+  /** @type {PlatformApi.Api} */
   const api = opts.my || (typeof my !== 'undefined' ? my : undefined);
   if (!api || typeof api.connectSocket !== 'function') {
     throw new Error('mpmqtt: the Alipay platform needs the my API (my.connectSocket); pass it as the my option');
@@ -142,21 +145,24 @@ function createMyPlatform(options) {
     const header = Object.assign({ 'Sec-WebSocket-Protocol': protocols.join(', ') }, so.headers);
     // May run before connectSocket returns: failSoon reports it afterwards.
     const onConnectFail = (res) => failSoon(latch, new Error('my.connectSocket failed: ' + myErrorMessage(res, 'unknown error')));
+    /** @type {PlatformApi.SocketTask | undefined} the legacy API returns nothing */
     let task;
     try {
-      task = api.connectSocket({ url, multiple: true, protocols, header, fail: onConnectFail });
+      task = api.connectSocket(/** @type {PlatformApi.ConnectSocketOption} */ ({ url, multiple: true, protocols, header, fail: onConnectFail }));
     } catch (err) {
       return failedSocket(latch, err);
     }
     return task && typeof task.onOpen === 'function' ? taskTransport(task, latch) : legacyTransport(latch);
   }
 
+  /** @param {PlatformApi.SocketTask} task */
   function taskTransport(task, latch) {
     const socket = socketTransport(latch, (code, reason) => task.close({ code, reason }), (message) => task.send(message));
     task.onOpen(() => latch._open());
     task.onMessage(socket._receive);
     task.onError(socket._onError);
-    task.onClose((res) => latch._close(res && res.code, res && res.reason));
+    // @mini-types/my gives the close event only {data: {socketTaskID}}; the docs and devices add code and reason.
+    task.onClose(/** @param {any} res */ (res) => latch._close(res && res.code, res && res.reason));
     return socket._transport;
   }
 
@@ -212,6 +218,7 @@ function createMyPlatform(options) {
   function request(req) {
     return new Promise((resolve, reject) => {
       const body = jsonBody(req.headers, req.data);
+      /** @type {PlatformApi.RequestOption} */
       const params = {
         url: req.url,
         method: req.method || 'GET',

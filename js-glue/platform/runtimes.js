@@ -10,17 +10,18 @@ const { MINIPROGRAM_SOCKET_LIMIT } = require('./common');
 
 /**
  * name → [label, the global (free identifiers: no globalThis in these engines), sockets open
- * at once, wsOptions taken as they are].
+ * at once, wsOptions taken as they are]. PlatformApi.WsOptionKey: the keys of the runtime's
+ * connectSocket option in its official typings (tests/platform-types/check.js), where it has any.
  */
 const RUNTIMES = {
   // ByteDance: Douyin, Toutiao and Feishu (Feishu documents at most 5 sockets).
-  tt: ['ByteDance', () => (typeof tt !== 'undefined' ? tt : undefined), MINIPROGRAM_SOCKET_LIMIT, ['timeout']],
+  tt: ['ByteDance', () => (typeof tt !== 'undefined' ? tt : undefined), MINIPROGRAM_SOCKET_LIMIT, /** @satisfies {Array<PlatformApi.WsOptionKey<'tt'>>} */ (['timeout'])],
   qq: ['QQ', () => (typeof qq !== 'undefined' ? qq : undefined), MINIPROGRAM_SOCKET_LIMIT, ['timeout', 'tcpNoDelay', 'perMessageDeflate']],
   // Several sockets from base library 1.9.4 on; no number documented, WeChat's is assumed.
   swan: ['Baidu', () => (typeof swan !== 'undefined' ? swan : undefined), MINIPROGRAM_SOCKET_LIMIT, []],
   ks: ['Kuaishou', () => (typeof ks !== 'undefined' ? ks : undefined), MINIPROGRAM_SOCKET_LIMIT, []],
   // uni-app's App and H5 runtimes; its mini-program builds have the platform's own global.
-  uni: ['uni-app', () => (typeof uni !== 'undefined' ? uni : undefined), 0, []],
+  uni: ['uni-app', () => (typeof uni !== 'undefined' ? uni : undefined), 0, /** @satisfies {Array<PlatformApi.WsOptionKey<'uni'>>} */ ([])],
 };
 
 /** Names in the order a global is preferred: each runtime's own before the aliases it may also define. */

@@ -15,7 +15,7 @@ function singlePlatform(create, build) {
     try {
       return create(options);
     } catch (e) {
-      e.message += ' (this is the ' + build + ' build: Alipay pages use dist/my/, WeChat pages dist/wx/, browsers, Node and bundlers dist/mqtt.min.js)';
+      e.message += ' (this is the ' + build + ' build: Alipay pages use dist/my/, WeChat pages dist/wx/, others dist/mqtt.min.js)';
       throw e;
     }
   };

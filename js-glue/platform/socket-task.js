@@ -39,8 +39,11 @@ function errorMessage(res, fallback) {
  * @property {string} name          platform name ('tt', 'qq', 'swan', 'ks', 'uni', 'custom')
  * @property {string} label         how messages name the runtime ('ByteDance')
  * @property {string} fn            how messages name its connectSocket ('tt.connectSocket')
- * @property {(req: object) => any} connectSocket  returns a SocketTask or a Promise of one
- * @property {object} [api]         the runtime's API object: lifecycle events and request
+ * @property {(req: PlatformApi.ConnectSocketOption) => PlatformApi.SocketTask | Promise<PlatformApi.SocketTask>} connectSocket
+ *   returns a SocketTask or a Promise of one
+ * @property {PlatformApi.Api} [api]  the runtime's API object: lifecycle events and request
+ *
+ * PlatformApi.*: the official typings' names, checked by tests/platform-types/check.js.
  * @property {number} [socketLimit] sockets open at once (none when absent)
  * @property {string[]} [wsOptions] wsOptions keys connectSocket takes as they are
  */
@@ -59,6 +62,7 @@ function checkedTask(rt, task) {
  */
 function createSocketTaskPlatform(rt, options) {
   const opts = options || {};
+  /** @type {Partial<PlatformApi.Api>} */
   const api = rt.api || {};
   const budget = rt.socketLimit ? budgets[rt.name] || (budgets[rt.name] = socketBudget(rt.label, rt.socketLimit)) : null;
 
@@ -68,6 +72,7 @@ function createSocketTaskPlatform(rt, options) {
     const latch = socketLatch(on, release || (() => {}));
     if (!release) return failedSocket(latch, budget._exceededError());
     const ws = so.wsOptions || {};
+    /** @type {PlatformApi.ConnectSocketOption} */
     const req = {
       url,
       protocols: so.protocols || ['mqtt'],
@@ -77,9 +82,11 @@ function createSocketTaskPlatform(rt, options) {
     if (so.headers) req.header = so.headers;
     for (const k of rt.wsOptions || []) if (ws[k] !== undefined) req[k] = ws[k];
 
+    /** @type {PlatformApi.SocketTask} */
     let task = null;
     // A close asked for while a Promise of the task is pending is passed on when it arrives.
     let pendingClose = null;
+    /** @param {PlatformApi.SocketTask} t */
     const attach = (t) => {
       task = checkedTask(rt, t);
       task.onOpen(() => latch._open());
@@ -114,7 +121,8 @@ function createSocketTaskPlatform(rt, options) {
     }
 
     try {
-      const result = rt.connectSocket(req);
+      // A task or a Promise of one, told apart by shape: `any` past this point.
+      const result = /** @type {any} */ (rt.connectSocket(req));
       if (result && typeof result.then === 'function' && typeof result.onOpen !== 'function') {
         result.then(attach).then(undefined, (err) => {
           latch._error(err instanceof Error ? err : new Error(rt.fn + ' failed: ' + errorMessage(err)));
@@ -128,6 +136,7 @@ function createSocketTaskPlatform(rt, options) {
     }
 
     return {
+      /** @param {Uint8Array} bytes */
       send(bytes) {
         if (latch._state !== 'open') return;
         task.send({
@@ -159,6 +168,7 @@ function createSocketTaskPlatform(rt, options) {
     return new Promise((resolve, reject) => {
       if (typeof api.request !== 'function') throw new Error(rt.label + ' has no request API here: the cloud signers need one');
       const body = jsonBody(req.headers, req.data);
+      /** @type {PlatformApi.RequestOption} */
       const params = {
         url: req.url,
         method: req.method || 'GET',
@@ -172,7 +182,8 @@ function createSocketTaskPlatform(rt, options) {
       };
       if (body.data !== undefined) params.data = body.data;
       if (req.responseType) params.responseType = req.responseType;
-      if (req.timeout) params.timeout = req.timeout;
+      // Not in every typing (@douyin-microapp/typings 1.3.1 has no request timeout); ignored where unknown.
+      if (req.timeout) /** @type {any} */ (params).timeout = req.timeout;
       api.request(params);
     });
   }

@@ -9,6 +9,7 @@ const { exactArrayBuffer, toBytes, socketLatch, failedSocket, randomBytes, jsonB
 const { CLOUD_SIGNING } = require('../build-flags');
 const { toError } = require('../shared/errors');
 const { embeddedWasmBytes, instantiateStandard } = require('./embedded-wasm');
+const { tlsOptions } = require('./node-tcp');
 // --- no-WebAssembly fallback hook (js-glue/platform/fallback.js) ---
 const { wantsFallback, instantiateFallback } = require('./fallback');
 
@@ -53,7 +54,8 @@ function createWebSocketPlatform(options) {
       node = ws.node;
       const protocols = so.protocols || ['mqtt'];
       socket = node
-        ? new Ctor(url, protocols, Object.assign({}, so.wsOptions, so.headers ? { headers: so.headers } : {}))
+        ? // Top-level ca/cert/key/rejectUnauthorized… apply to wss:// as in MQTT.js; wsOptions win.
+          new Ctor(url, protocols, Object.assign(tlsOptions(opts), so.wsOptions, so.headers ? { headers: so.headers } : {}))
         : new Ctor(url, protocols);
     } catch (err) {
       return failedSocket(latch, err);
@@ -81,7 +83,14 @@ function createWebSocketPlatform(options) {
       }
       latch._message(bytes);
     };
-    socket.onerror = (ev) => fail(new Error('WebSocket error' + (ev && ev.message ? ': ' + ev.message : '')));
+    socket.onerror = (ev) => {
+      const err = new Error('WebSocket error' + (ev && ev.message ? ': ' + ev.message : ''));
+      // Node's cause (ECONNREFUSED, ENOTFOUND…) for a socket that failed to open, as MQTT.js
+      // reports it; browsers give none.
+      const cause = ev && ev.error;
+      if (latch._state === 'connecting' && cause && typeof cause.code === 'string') err.code = cause.code;
+      fail(err);
+    };
     socket.onclose = (ev) => latch._close(ev && ev.code, ev && ev.reason);
     return {
       send(bytes) {

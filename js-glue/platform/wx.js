@@ -25,7 +25,10 @@ const { wantsFallback, instantiateFallback } = require('./fallback');
 
 const budget = socketBudget('WeChat', MINIPROGRAM_SOCKET_LIMIT);
 
-/** wsOptions that wx.connectSocket takes as they are. */
+/**
+ * wsOptions that wx.connectSocket takes as they are.
+ * @type {Array<keyof PlatformApi.ConnectSocketOption>}
+ */
 const WS_OPTIONS = ['timeout', 'tcpNoDelay', 'perMessageDeflate'];
 
 /**
@@ -49,6 +52,8 @@ function wxErrorMessage(res, fallback = 'unknown error') {
  */
 function wxPlatform(options, hooks) {
   const opts = options || {};
+  // PlatformApi.*: the official typings' names, checked by tests/platform-types/check.js.
+  /** @type {PlatformApi.Api} */
   const api = opts.wx || (typeof wx !== 'undefined' ? wx : undefined);
   if (!api || typeof api.connectSocket !== 'function') {
     throw new Error('mpmqtt: the WeChat platform needs the wx API (wx.connectSocket)');
@@ -60,6 +65,7 @@ function wxPlatform(options, hooks) {
     const latch = socketLatch(on, release || (() => {}));
     if (!release) return failedSocket(latch, budget._exceededError());
     const ws = so.wsOptions || {};
+    /** @type {PlatformApi.ConnectSocketOption} */
     const req = {
       url,
       protocols: so.protocols || ['mqtt'],
@@ -67,8 +73,10 @@ function wxPlatform(options, hooks) {
       fail: (res) => failSoon(latch, new Error('wx.connectSocket failed: ' + wxErrorMessage(res))),
     };
     if (so.headers) req.header = so.headers;
-    for (const k of WS_OPTIONS) if (ws[k] !== undefined) req[k] = ws[k];
+    // Each key is checked in WS_OPTIONS' type; its value is the page's.
+    for (const k of WS_OPTIONS) if (ws[k] !== undefined) /** @type {any} */ (req)[k] = ws[k];
 
+    /** @type {PlatformApi.SocketTask} */
     let task;
     try {
       task = api.connectSocket(req);
@@ -106,6 +114,7 @@ function wxPlatform(options, hooks) {
     }
 
     return {
+      /** @param {Uint8Array} bytes */
       send(bytes) {
         if (latch._state !== 'open') return;
         task.send({
@@ -128,8 +137,9 @@ function wxPlatform(options, hooks) {
   }
 
   function instantiateWasm(imports) {
+    /** @type {typeof WXWebAssembly} */
     const engine = opts.WXWebAssembly || (typeof WXWebAssembly !== 'undefined' ? WXWebAssembly : undefined);
-    // --- no-WebAssembly fallback hook: base libraries before 2.13.0, or forceFallback ---
+    // --- no-WebAssembly fallback hook: base libraries before 2.14.0, or forceFallback ---
     if (hooks.wantsFallback(opts, engine)) {
       return hooks.instantiateFallback(opts, imports, opts.forceFallback ? '' : 'WXWebAssembly is not available (needs WeChat base library 2.14.0 or later)');
     }
@@ -147,8 +157,8 @@ function wxPlatform(options, hooks) {
       }
       // A synchronous throw counts as a failure of this path like a rejection.
       return Promise.resolve().then(() => engine.instantiate(paths[i], imports)).then(
+        /** @param {any} result  typings promise an Instance; devices return {instance, module} */
         (result) => {
-          // Typings promise an Instance; devices return {instance, module}.
           const instance = result && result.instance ? result.instance : result;
           if (!instance || !instance.exports) throw new Error('WXWebAssembly.instantiate gave no instance');
           return instance.exports;
@@ -170,6 +180,7 @@ function wxPlatform(options, hooks) {
   function request(req) {
     return new Promise((resolve, reject) => {
       const body = jsonBody(req.headers, req.data);
+      /** @type {PlatformApi.RequestOption} */
       const params = {
         url: req.url,
         method: req.method || 'GET',

@@ -45,10 +45,6 @@ impl<K: PartialEq, V> SmallMap<K, V> {
         self.entries.iter().map(|(_, v)| v)
     }
 
-    pub fn clear(&mut self) {
-        self.entries.clear();
-    }
-
     /// All entries in insertion order, leaving the map empty. The pairs, not just the
     /// values: collecting into a new `Vec` cost half a kilobyte of wasm.
     pub fn take_all(&mut self) -> Vec<(K, V)> {

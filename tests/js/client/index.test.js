@@ -18,8 +18,10 @@ test('exports MQTT.js shape: callable connect with connect/MqttClient/Client/Sto
   assert.strictEqual(e.name, 'ErrorWithReasonCode')
 })
 
-test('connect() throws at once for TCP URLs and unclean clients without id', () => {
-  assert.throws(() => mqtt.connect('mqtt://broker.test:1883'), /WebSocket only/)
+test('connect() throws at once for unknown schemes and unclean clients without id', () => {
+  // TCP URLs are accepted by the universal build (Node's net/tls); the mini-program builds
+  // refuse them: tests/js/client/url-options.test.js and tests/js/emulation.
+  assert.throws(() => mqtt.connect('http://broker.test'), /Unknown protocol "http"/)
   assert.throws(() => mqtt('wss://broker.test/mqtt', { clean: false }), /Missing clientId/)
 })
 

@@ -32,7 +32,12 @@ test('TCP schemes fail with an explanation; unknown schemes are named', () => {
     })
   }
   assert.throws(() => options.normalise(options.mergeUrl('http://h')), /Unknown protocol "http"/)
-  assert.throws(() => url.parseUrl('broker.example.com'), /Missing protocol/)
+  // MQTT.js' exact message (pages and its tests match on it), our explanation in `hint`.
+  for (const [u, o] of [['broker.example.com'], ['broker.example.com:8084/mqtt'], ['wss://h/mqtt', { protocol: null }], ['wss://h/mqtt', { protocol: '' }]]) {
+    assert.throws(() => options.mergeUrl(u, o), (e) => e.message === 'Missing protocol' && /wss:\/\//.test(e.hint))
+  }
+  assert.strictEqual(url.parseUrl('broker.example.com').protocol, undefined)
+  assert.strictEqual(options.mergeUrl('', { host: 'h' }).protocol, undefined, 'no URL: the default protocol applies later')
 })
 
 test('URL credentials and ?clientId= are percent-decoded and applied', () => {
@@ -104,11 +109,13 @@ test('core options carry only core fields, binary values as Uint8Array', () => {
     transformWsUrl: (u) => u
   })
   const c = options.coreOptions(o)
+  // username/password go to the core at each attempt (provide_credentials), never here.
   assert.deepStrictEqual(Object.keys(c).sort(), ['backoff', 'clean', 'clientId', 'connectTimeout', 'credentialsProvider', 'keepalive',
-    'password', 'properties', 'protocolVersion', 'queueQoSZero', 'reconnectOnConnackError', 'reconnectPeriod', 'reschedulePings',
-    'resubscribe', 'username', 'will'])
+    'properties', 'protocolVersion', 'queueQoSZero', 'reconnectOnConnackError', 'reconnectPeriod', 'reschedulePings',
+    'resubscribe', 'will'])
   assert.strictEqual(c.credentialsProvider, true)
-  assert.deepStrictEqual(Array.from(c.password), [0xff, 0x00])
+  assert.strictEqual(options.coreOptions(options.normalise({})).credentialsProvider, true, 'asked for even without a provider')
+  assert.deepStrictEqual(Array.from(options.coreBinary(o.password)), [0xff, 0x00])
   assert.deepStrictEqual(Array.from(c.will.payload), [103, 111, 110, 101])
   assert.strictEqual(o.will.payload, 'gone')
   assert.ok(c.properties.authenticationData instanceof Uint8Array)

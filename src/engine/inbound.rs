@@ -1,0 +1,191 @@
+//! Bytes from the broker: decoding, dispatch by packet type, protocol violations, and the
+//! receiving side of messages — PUBLISH with its topic alias resolved, QoS 1 PUBACK, and
+//! QoS 2 exactly-once (PUBREC, then PUBCOMP on PUBREL; a duplicate is acknowledged, not
+//! delivered again).
+
+use alloc::vec::Vec;
+
+use super::{packet_type, Event, Phase, Session};
+use crate::codec::{self, Ack, AckKind, Disconnect, Packet, Publish, QoS};
+
+impl Session {
+    pub fn handle_bytes(&mut self, now: u64, bytes: &[u8]) {
+        if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected { .. }) {
+            return;
+        }
+        self.link.decoder.push(bytes);
+        self.decode_buffered(now);
+    }
+
+    /// `handle_bytes` for a buffer the caller gives away: when nothing is buffered the
+    /// decoder adopts it, so packets (and message payloads) are cut from it without a copy.
+    pub fn handle_owned_bytes(&mut self, now: u64, bytes: Vec<u8>) {
+        if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected { .. }) {
+            return;
+        }
+        self.link.decoder.push_owned(bytes);
+        self.decode_buffered(now);
+    }
+
+    fn decode_buffered(&mut self, now: u64) {
+        loop {
+            match self.link.decoder.next_from_broker() {
+                Ok(Some(packet)) => {
+                    self.handle_packet(now, packet);
+                    if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected { .. }) {
+                        return;
+                    }
+                }
+                Ok(None) => return,
+                Err(codec::CodecError::NotFromBroker(packet_type)) => {
+                    self.packet_seen(now, packet_type);
+                    self.refuse_packet(now);
+                    return;
+                }
+                Err(e) => {
+                    self.protocol_violation(now, e.reason_code(), e.message());
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The broker broke the protocol: tell it why (v5), close, report, reconnect.
+    pub(super) fn protocol_violation(&mut self, now: u64, reason: u8, what: &str) {
+        if self.opts.protocol.is_v5() {
+            let _ = self.write_packet(
+                now,
+                &Packet::Disconnect(Disconnect {
+                    reason,
+                    properties: None,
+                }),
+            );
+        }
+        self.events.push_back(Event::CloseTransport);
+        self.error(
+            super::ErrorKind::ProtocolError,
+            reason,
+            super::text_of(&["Protocol error from the broker: ", what]),
+        );
+        self.connection_lost(now, false);
+    }
+
+    /// Any packet is a sign of life, and the page may want to see it.
+    fn packet_seen(&mut self, now: u64, packet_type: u8) {
+        self.keepalive_received(now);
+        if self.packet_events {
+            self.events.push_back(Event::PacketReceived { packet_type });
+        }
+    }
+
+    /// A packet the broker may not send now (or ever: the decoder leaves CONNECT, SUBSCRIBE
+    /// and UNSUBSCRIBE unread, and they end here as PINGREQ does).
+    fn refuse_packet(&mut self, now: u64) {
+        let what = if matches!(self.phase, Phase::AwaitConnAck) {
+            "expected CONNACK first"
+        } else {
+            "a packet a broker must not send to a client"
+        };
+        self.protocol_violation(now, 0x82, what);
+    }
+
+    fn handle_packet(&mut self, now: u64, packet: Packet) {
+        self.packet_seen(now, packet_type(&packet));
+        let v5 = self.opts.protocol.is_v5();
+        let awaiting = matches!(self.phase, Phase::AwaitConnAck);
+        match packet {
+            // Enhanced authentication happens before CONNACK as well as after it.
+            Packet::Auth(auth) if v5 => self.events.push_back(Event::Auth {
+                reason: auth.reason,
+                properties: auth.properties,
+            }),
+            Packet::ConnAck(ack) if awaiting => self.handle_connack(now, ack),
+            _ if awaiting => self.refuse_packet(now),
+            Packet::Publish(p) => self.handle_publish(now, p),
+            Packet::Ack(ack) => match ack.kind {
+                AckKind::PubRel => self.handle_pubrel(now, ack),
+                AckKind::PubAck => self.handle_puback(now, ack),
+                AckKind::PubRec => self.handle_pubrec(now, ack),
+                AckKind::PubComp => self.handle_pubcomp(now, ack),
+            },
+            Packet::SubAck(ack) => self.handle_suback(now, ack),
+            Packet::UnsubAck(ack) => self.handle_unsuback(now, ack),
+            Packet::PingResp => {}
+            Packet::Disconnect(d) if v5 => self.handle_server_disconnect(now, d),
+            // MQTT 3.1/3.1.1 define DISCONNECT for clients only [MQTT-3.14]: a broker sending
+            // one is broken, and a plain close would hide that from the page.
+            Packet::Disconnect(_) => self.protocol_violation(
+                now,
+                0x82,
+                "DISCONNECT, which before MQTT 5 only a client sends",
+            ),
+            _ => self.refuse_packet(now),
+        }
+    }
+
+    fn handle_publish(&mut self, now: u64, mut p: Publish) {
+        if let Some(alias) = p.properties.as_ref().and_then(|pp| pp.topic_alias) {
+            let max = self
+                .opts
+                .properties
+                .as_ref()
+                .and_then(|cp| cp.topic_alias_max)
+                .unwrap_or(0);
+            if alias == 0 || alias > max {
+                return self.protocol_violation(now, 0x94, "topic alias out of range");
+            }
+            let aliases = &mut self.link.inbound_aliases;
+            if p.topic.is_empty() {
+                match aliases.get(&alias) {
+                    Some(t) => p.topic = t.clone(),
+                    None => return self.protocol_violation(now, 0x82, "unknown topic alias"),
+                }
+            } else {
+                aliases.insert(alias, p.topic.clone());
+            }
+        } else if p.topic.is_empty() {
+            return self.protocol_violation(now, 0x82, "PUBLISH without topic");
+        }
+        match p.qos {
+            QoS::AtMostOnce => self.deliver(p),
+            QoS::AtLeastOnce => {
+                let pkid = p.pkid;
+                self.deliver(p);
+                self.write_ack(now, AckKind::PubAck, pkid, 0);
+            }
+            QoS::ExactlyOnce => {
+                let pkid = p.pkid;
+                if !self.incoming_qos2.contains(pkid) {
+                    let limit = self
+                        .opts
+                        .properties
+                        .as_ref()
+                        .and_then(|cp| cp.receive_maximum)
+                        .unwrap_or(65_535) as usize;
+                    if self.incoming_qos2.len() >= limit {
+                        return self.protocol_violation(now, 0x93, "receive maximum exceeded");
+                    }
+                    self.incoming_qos2.insert(pkid);
+                    self.deliver(p);
+                }
+                self.write_ack(now, AckKind::PubRec, pkid, 0);
+            }
+        }
+    }
+
+    fn deliver(&mut self, p: Publish) {
+        self.events.push_back(Event::Message(p));
+    }
+
+    /// The broker releases a QoS 2 message it sent us: the id may be delivered again as a
+    /// new message. An unknown id still gets its PUBCOMP (v5: "Packet Identifier not found").
+    fn handle_pubrel(&mut self, now: u64, ack: Ack) {
+        let known = self.incoming_qos2.remove(ack.pkid);
+        let reason = if known || !self.opts.protocol.is_v5() {
+            0
+        } else {
+            0x92
+        };
+        self.write_ack(now, AckKind::PubComp, ack.pkid, reason);
+    }
+}

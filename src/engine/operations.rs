@@ -1,0 +1,274 @@
+//! The page's calls: publish, subscribe, unsubscribe, `removeOutgoingMessage` and v5 AUTH.
+//! Each gets an operation id at once; arguments are checked here, and a valid operation is
+//! handed to outbound.rs to be sent or queued. Its outcome arrives later as
+//! `OpDone`/`OpFailed`, exactly once.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use bytes::Bytes;
+
+use super::{text_of, OpError, OpId, Phase, Session, MAX_PACKET_SIZE};
+use crate::codec::{
+    self, validate, Auth, AuthProperties, Packet, Publish, PublishProperties, QoS, Subscribe,
+    SubscribeFilter, SubscribeProperties, Unsubscribe,
+};
+
+impl Session {
+    fn new_op(&mut self) -> OpId {
+        let op = self.next_op;
+        self.next_op = self.next_op.wrapping_add(1).max(1);
+        op
+    }
+
+    /// Returns at once; the outcome arrives as `OpDone`/`OpFailed`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish(
+        &mut self,
+        now: u64,
+        topic: &str,
+        payload: &[u8],
+        qos: u8,
+        retain: bool,
+        dup: bool,
+        properties: Option<PublishProperties>,
+    ) -> OpId {
+        let payload = codec::bytes_of(payload.to_vec());
+        self.publish_bytes(now, topic, payload, qos, retain, dup, properties)
+    }
+
+    /// `publish` with a payload the caller gives away (no copy: the JS boundary already
+    /// made one when it moved the page's bytes into linear memory).
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish_bytes(
+        &mut self,
+        now: u64,
+        topic: &str,
+        payload: Bytes,
+        qos: u8,
+        retain: bool,
+        dup: bool,
+        properties: Option<PublishProperties>,
+    ) -> OpId {
+        let op = self.new_op();
+        if self.rejects_new_work(op) {
+            return op;
+        }
+        let qos = match qos_of(qos) {
+            Some(q) => q,
+            None => {
+                self.fail(
+                    op,
+                    OpError::InvalidQoS,
+                    0,
+                    0,
+                    "Invalid QoS: must be 0, 1 or 2",
+                );
+                return op;
+            }
+        };
+        let v5 = self.opts.protocol.is_v5();
+        let properties = if v5 { properties } else { None };
+        let aliased = properties.as_ref().is_some_and(|p| p.topic_alias.is_some());
+        if !(v5 && aliased && topic.is_empty()) && validate::topic_name(topic).is_err() {
+            self.fail(
+                op,
+                OpError::InvalidTopic,
+                0,
+                0,
+                text_of(&["Invalid topic ", topic]),
+            );
+            return op;
+        }
+        let packet = Packet::Publish(Publish {
+            dup: dup && qos != QoS::AtMostOnce,
+            qos,
+            retain,
+            topic: String::from(topic),
+            // Any non-zero id has the same size; the real one is assigned when it is sent.
+            pkid: if qos == QoS::AtMostOnce { 0 } else { 1 },
+            payload,
+            properties,
+        });
+        let size = codec::encoded_len_from_client(&packet, self.opts.protocol);
+        // Measured inside a Packet and taken back out: no copy of topic and properties.
+        let Packet::Publish(mut publish) = packet else {
+            unreachable!("built as a PUBLISH just above")
+        };
+        publish.pkid = 0;
+        match size {
+            Ok(len) if len <= MAX_PACKET_SIZE => {}
+            _ => {
+                self.fail(
+                    op,
+                    OpError::PacketTooLarge,
+                    0,
+                    0,
+                    "Message too large for MQTT",
+                );
+                return op;
+            }
+        }
+        self.send_or_queue_publish(now, op, publish);
+        op
+    }
+
+    pub fn subscribe(
+        &mut self,
+        now: u64,
+        mut filters: Vec<SubscribeFilter>,
+        properties: Option<SubscribeProperties>,
+    ) -> OpId {
+        let op = self.new_op();
+        if self.rejects_new_work(op) {
+            return op;
+        }
+        if filters.is_empty() {
+            self.fail(
+                op,
+                OpError::InvalidTopic,
+                0,
+                0,
+                "Invalid topic: no topic to subscribe to",
+            );
+            return op;
+        }
+        for f in &filters {
+            if validate::topic_filter(&f.filter).is_err() {
+                self.fail(
+                    op,
+                    OpError::InvalidTopic,
+                    0,
+                    0,
+                    text_of(&["Invalid topic ", &f.filter]),
+                );
+                return op;
+            }
+            if f.retain_handling > 2 {
+                self.fail(
+                    op,
+                    OpError::InvalidArgument,
+                    0,
+                    0,
+                    "Invalid retain handling: must be 0, 1 or 2",
+                );
+                return op;
+            }
+        }
+        let v5 = self.opts.protocol.is_v5();
+        if !v5 {
+            for f in &mut filters {
+                f.no_local = false;
+                f.retain_as_published = false;
+                f.retain_handling = 0;
+            }
+        }
+        // An empty set is no set: it is written the same, and resubscription groups filters
+        // by equal properties, so `Some(empty)` must not split them from `None`.
+        let properties =
+            properties.filter(|p| v5 && (p.id.is_some() || !p.user_properties.is_empty()));
+        let sub = Subscribe {
+            pkid: 0,
+            filters,
+            properties,
+        };
+        self.send_or_queue_request(now, op, Packet::Subscribe(sub));
+        op
+    }
+
+    pub fn unsubscribe(
+        &mut self,
+        now: u64,
+        filters: Vec<String>,
+        user_properties: Vec<(String, String)>,
+    ) -> OpId {
+        let op = self.new_op();
+        if self.rejects_new_work(op) {
+            return op;
+        }
+        if filters.is_empty() {
+            self.fail(
+                op,
+                OpError::InvalidTopic,
+                0,
+                0,
+                "Invalid topic: no topic to unsubscribe from",
+            );
+            return op;
+        }
+        for f in &filters {
+            if validate::topic_filter(f).is_err() {
+                self.fail(
+                    op,
+                    OpError::InvalidTopic,
+                    0,
+                    0,
+                    text_of(&["Invalid topic ", f]),
+                );
+                return op;
+            }
+        }
+        let user_properties = if self.opts.protocol.is_v5() {
+            user_properties
+        } else {
+            Vec::new()
+        };
+        self.send_or_queue_request(
+            now,
+            op,
+            Packet::Unsubscribe(Unsubscribe {
+                pkid: 0,
+                filters,
+                user_properties,
+            }),
+        );
+        op
+    }
+
+    /// An operation the driver could not even parse: fails like any other, asynchronously.
+    pub fn reject(&mut self, error: OpError, text: &str) -> OpId {
+        let op = self.new_op();
+        self.fail(op, error, 0, 0, text);
+        op
+    }
+
+    fn rejects_new_work(&mut self, op: OpId) -> bool {
+        if self.end_reason.is_some() || matches!(self.phase, Phase::Ended) {
+            self.fail(op, OpError::Disconnecting, 0, 0, "client disconnecting");
+            return true;
+        }
+        false
+    }
+
+    /// MQTT.js `removeOutgoingMessage(messageId)`.
+    pub fn remove_outgoing(&mut self, now: u64, message_id: u16) -> bool {
+        let Some(o) = self.outgoing.remove(message_id) else {
+            return false;
+        };
+        self.held_count -= o.awaiting_resend as usize;
+        self.ids.release(message_id);
+        self.fail(o.op, OpError::Removed, 0, message_id, "Message removed");
+        self.flush_queue(now);
+        self.check_finished(now);
+        true
+    }
+
+    /// v5 AUTH (enhanced authentication / re-authentication).
+    pub fn send_auth(&mut self, now: u64, reason: u8, properties: Option<AuthProperties>) -> bool {
+        if !self.opts.protocol.is_v5()
+            || !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected { .. })
+        {
+            return false;
+        }
+        self.write_packet(now, &Packet::Auth(Auth { reason, properties }))
+            .is_ok()
+    }
+}
+
+fn qos_of(q: u8) -> Option<QoS> {
+    match q {
+        0 => Some(QoS::AtMostOnce),
+        1 => Some(QoS::AtLeastOnce),
+        2 => Some(QoS::ExactlyOnce),
+        _ => None,
+    }
+}

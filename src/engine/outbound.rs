@@ -1,0 +1,271 @@
+//! Getting the page's operations onto the wire: sent at once when connected and allowed,
+//! otherwise kept in the offline queue (bounded by count and bytes) and flushed in call
+//! order; the in-flight window (`maxInflight`, the broker's Receive Maximum); the broker's
+//! other limits (Maximum QoS, Retain Available, Maximum Packet Size); PUBLISH encoding with
+//! topic aliases out.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::queue::Queued;
+use super::{
+    blank_publish, push_number, OpError, OpId, OutState, Outgoing, PendingAck, Request, Session,
+    DEFAULT_MAX_INFLIGHT,
+};
+use crate::codec::{self, Packet, Publish, QoS};
+
+impl Session {
+    /// A checked PUBLISH: out now when connected, nothing queued ahead of it and the window
+    /// has room; failed when QoS 0 cannot wait (`queueQoSZero` off) and there is no
+    /// connection; queued otherwise.
+    pub(super) fn send_or_queue_publish(&mut self, now: u64, op: OpId, publish: Publish) {
+        let qos = publish.qos;
+        if self.is_connected()
+            && !self.queue.line_busy(qos != QoS::AtMostOnce)
+            && self.can_send(qos)
+        {
+            self.send_publish(now, op, publish);
+        } else if qos == QoS::AtMostOnce && !self.opts.queue_qos_zero && !self.is_connected() {
+            self.fail(op, OpError::NoConnection, 0, 0, "No connection to broker");
+        } else {
+            self.enqueue(op, Queued::Publish(op, publish));
+        }
+    }
+
+    /// A checked SUBSCRIBE or UNSUBSCRIBE: out now when connected and nothing of its line is
+    /// queued ahead of it, queued otherwise.
+    pub(super) fn send_or_queue_request(&mut self, now: u64, op: OpId, request: Request) {
+        if self.is_connected() && !self.queue.line_busy(false) && self.ids.in_flight() < 65_535 {
+            self.send_request(now, op, request);
+        } else {
+            self.enqueue(op, Queued::Request(op, request));
+        }
+    }
+
+    fn enqueue(&mut self, op: OpId, item: Queued) {
+        let by_count = self.queue.len() >= self.opts.queue_limit;
+        if by_count || self.queue.bytes() + item.size() > self.opts.queue_byte_limit {
+            let mut text = String::from("Offline queue full (");
+            if by_count {
+                text.push_str("queueLimit ");
+                push_number(&mut text, self.opts.queue_limit as u64);
+            } else {
+                text.push_str("queueByteLimit ");
+                push_number(&mut text, self.opts.queue_byte_limit as u64);
+                text.push_str(" bytes");
+            }
+            text.push_str("): operation not queued");
+            self.fail(op, OpError::QueueFull, 0, 0, text);
+            return;
+        }
+        self.queue.push_back(item);
+        self.outgoing_empty_emitted = false;
+    }
+
+    /// QoS 1/2 PUBLISHes allowed in flight at once: `maxInflight`, and never more than the
+    /// broker's Receive Maximum. Before MQTT 5 the broker cannot say its limit, and
+    /// Mosquitto closes the connection at the first PUBLISH over it.
+    pub(super) fn window(&self) -> usize {
+        let own = self
+            .opts
+            .max_inflight
+            .unwrap_or(if self.opts.protocol.is_v5() {
+                u16::MAX
+            } else {
+                DEFAULT_MAX_INFLIGHT
+            });
+        own.min(self.limits().receive_maximum) as usize
+    }
+
+    /// Only QoS 1/2 PUBLISHes wait for the window [MQTT-3.3.4-7]; QoS 0 ones, SUBSCRIBE,
+    /// UNSUBSCRIBE and PINGREQ go out with the quota at zero [MQTT-3.3.4-9].
+    fn can_send(&self, qos: QoS) -> bool {
+        qos == QoS::AtMostOnce
+            || (self.outgoing.len() < self.window() && self.ids.in_flight() < 65_535)
+    }
+
+    /// Sends queued work in call order; while the window is full, the operations it does
+    /// not limit keep going out (`OpQueue`).
+    pub(super) fn flush_queue(&mut self, now: u64) {
+        self.resend_held(now);
+        while self.is_connected() && self.ids.in_flight() < 65_535 {
+            match self.queue.pop(self.can_send(QoS::AtLeastOnce)) {
+                Some(Queued::Publish(op, p)) => self.send_publish(now, op, p),
+                Some(Queued::Request(op, r)) => self.send_request(now, op, r),
+                None => break,
+            }
+        }
+    }
+
+    fn send_publish(&mut self, now: u64, op: OpId, mut publish: Publish) {
+        let maximum_qos = self.limits().maximum_qos;
+        if publish.qos as u8 > maximum_qos {
+            let mut text = String::from("QoS not supported by the broker (Maximum QoS ");
+            push_number(&mut text, maximum_qos as u64);
+            text.push(')');
+            return self.fail(op, OpError::NotSupportedByServer, 0, 0, text);
+        }
+        if publish.retain && !self.limits().retain_available {
+            return self.fail(
+                op,
+                OpError::NotSupportedByServer,
+                0,
+                0,
+                "Retain not supported by the broker",
+            );
+        }
+        if let Some(alias) = publish.properties.as_ref().and_then(|p| p.topic_alias) {
+            if alias == 0 || alias > self.limits().topic_alias_maximum {
+                return self.fail(
+                    op,
+                    OpError::NotSupportedByServer,
+                    0,
+                    0,
+                    "Topic alias out of the broker's range (Topic Alias Maximum)",
+                );
+            }
+        }
+        if publish.qos != QoS::AtMostOnce {
+            match self.ids.allocate() {
+                Some(id) => publish.pkid = id,
+                None => return self.enqueue(op, Queued::Publish(op, publish)),
+            }
+        }
+        let (qos, pkid) = (publish.qos, publish.pkid);
+        if let Err(e) = self.write_publish(now, &mut publish) {
+            self.ids.release(pkid);
+            return self.fail(
+                op,
+                e,
+                0,
+                0,
+                match e {
+                    OpError::PacketTooLarge => {
+                        "Message larger than the broker's Maximum Packet Size"
+                    }
+                    _ => "Topic alias unknown on this connection",
+                },
+            );
+        }
+        if qos == QoS::AtMostOnce {
+            self.done(op, 0, 0, Vec::new(), None);
+            self.check_finished(now);
+            return;
+        }
+        let state = if qos == QoS::AtLeastOnce {
+            OutState::Qos1Sent
+        } else {
+            OutState::Qos2Sent
+        };
+        self.outgoing.push(
+            pkid,
+            Outgoing {
+                op,
+                publish,
+                state,
+                awaiting_resend: false,
+            },
+        );
+        self.outgoing_empty_emitted = false;
+    }
+
+    /// Encodes a PUBLISH for this connection: applies topic aliases (v5) and the broker's size
+    /// limit. The alias is undone afterwards, so `p` stays as the page gave it (and can be
+    /// resent on a connection with other aliases) without being copied first.
+    pub(super) fn write_publish(&mut self, now: u64, p: &mut Publish) -> Result<(), OpError> {
+        let had_properties = p.properties.is_some();
+        let aliased = if self.opts.protocol.is_v5() {
+            self.apply_outbound_alias(p)?
+        } else {
+            None
+        };
+        let packet = Packet::Publish(core::mem::replace(p, blank_publish()));
+        let result = self
+            .write_packet_within(now, &packet, self.limits().maximum_packet_size)
+            .map_err(|_| OpError::PacketTooLarge);
+        if let Packet::Publish(back) = packet {
+            *p = back;
+        }
+        if let Some(topic) = aliased {
+            if !topic.is_empty() {
+                p.topic = topic;
+            }
+            if !had_properties {
+                p.properties = None;
+            } else if let Some(pp) = p.properties.as_mut() {
+                pp.topic_alias = None;
+            }
+        }
+        result
+    }
+
+    /// Applies the outbound topic alias rules. `Some(topic)` when an automatic alias was put
+    /// in `p` (the topic is the name it replaced, or empty when the name was kept), for
+    /// `write_publish` to undo.
+    fn apply_outbound_alias(&mut self, p: &mut Publish) -> Result<Option<String>, OpError> {
+        let link = &mut self.link;
+        let aliases = &mut link.outbound_aliases;
+        let explicit = p.properties.as_ref().and_then(|pp| pp.topic_alias);
+        if let Some(alias) = explicit {
+            if p.topic.is_empty() {
+                if !aliases.values().any(|a| *a == alias) {
+                    return Err(OpError::NotSupportedByServer);
+                }
+            } else {
+                aliases.retain(|_, a| *a != alias);
+                aliases.insert(p.topic.clone(), alias);
+            }
+            return Ok(None);
+        }
+        let maximum = link.limits.topic_alias_maximum;
+        if maximum == 0 || p.topic.is_empty() {
+            return Ok(None);
+        }
+        // autoAssignTopicAlias implies reuse (as in MQTT.js); autoUseTopicAlias alone reuses
+        // aliases the page set explicitly.
+        if !(self.opts.auto_use_topic_alias || self.opts.auto_assign_topic_alias) {
+            return Ok(None);
+        }
+        if let Some(&alias) = aliases.get(&p.topic) {
+            p.properties
+                .get_or_insert_with(codec::empty_publish_properties)
+                .topic_alias = Some(alias);
+            return Ok(Some(core::mem::take(&mut p.topic)));
+        }
+        if self.opts.auto_assign_topic_alias {
+            let taken = |a: u16| aliases.values().any(|v| *v == a);
+            if let Some(alias) = (1..=maximum).find(|a| !taken(*a)) {
+                aliases.insert(p.topic.clone(), alias);
+                p.properties
+                    .get_or_insert_with(codec::empty_publish_properties)
+                    .topic_alias = Some(alias);
+                return Ok(Some(String::new()));
+            }
+        }
+        Ok(None)
+    }
+
+    fn send_request(&mut self, now: u64, op: OpId, mut request: Request) {
+        let Some(pkid) = self.ids.allocate() else {
+            return self.enqueue(op, Queued::Request(op, request));
+        };
+        match &mut request {
+            Packet::Subscribe(s) => s.pkid = pkid,
+            Packet::Unsubscribe(u) => u.pkid = pkid,
+            _ => {}
+        }
+        let max = self.limits().maximum_packet_size;
+        if self.write_packet_within(now, &request, max).is_err() {
+            self.ids.release(pkid);
+            return self.fail(
+                op,
+                OpError::PacketTooLarge,
+                0,
+                0,
+                "Request larger than the broker's Maximum Packet Size",
+            );
+        }
+        self.requests.insert(pkid, PendingAck { op, request });
+        self.outgoing_empty_emitted = false;
+    }
+}
