@@ -6,30 +6,37 @@
  * the section's other anchor (MQTT.js 4.2.1, the bare ws limit or mqtt-packet), with the
  * ratios ours ÷ anchor. Normally started by scripts/bench (which builds dist/ first).
  *
- *   node bench/run.js [--quick] [--only size,throughput,fallback,latency,codec,memory,coldstart] [--json FILE]
+ *   node bench/run.js [--quick] [--only size,throughput,...] [--json FILE] [--svg FILE]
+ *
+ * The chart of the ratios (bench/lib/chart.js) goes to --svg FILE; a run of every benchmark
+ * writes it to docs/bench.svg unless told otherwise.
  */
 const fs = require('fs');
 const os = require('os');
 const { startBroker } = require('./lib/broker');
 const { summarize, fmtSummary, fmtRatio } = require('./lib/stats');
-const { LABELS } = require('./lib/impls');
+const { LABELS, ROOT } = require('./lib/impls');
+const { renderChart } = require('./lib/chart');
+const path = require('path');
 
-const BENCHMARKS = ['size', 'throughput', 'fallback', 'latency', 'codec', 'memory', 'coldstart'];
-const NEEDS_BROKER = new Set(['throughput', 'fallback', 'latency']);
+const BENCHMARKS = ['size', 'throughput', 'large', 'fallback', 'jitless', 'latency', 'codec', 'copies', 'memory', 'coldstart'];
+const NEEDS_BROKER = new Set(['throughput', 'large', 'fallback', 'latency']);
 /** The third column of each section. */
-const OTHER_ANCHOR = { size: 'mqttjs4', throughput: 'raw', fallback: 'wasm', latency: 'raw', codec: 'mqtt-packet', memory: null, coldstart: 'mqttjs4' };
+const OTHER_ANCHOR = { size: 'mqttjs4', throughput: 'raw', large: 'raw', fallback: 'wasm', jitless: 'mqttjs4', latency: 'raw', codec: 'mqtt-packet', copies: null, memory: null, coldstart: 'mqttjs4' };
 
 function parseArgs(argv) {
-  const o = { quick: false, only: BENCHMARKS, json: null };
+  const o = { quick: false, only: BENCHMARKS, json: null, svg: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
     else if (a === '--only' && argv[i + 1]) o.only = argv[++i].split(',');
     else if (a === '--json' && argv[i + 1]) o.json = argv[++i];
-    else throw new Error('usage: bench/run.js [--quick] [--only ' + BENCHMARKS.join(',') + '] [--json FILE] (bad argument ' + a + ')');
+    else if (a === '--svg' && argv[i + 1]) o.svg = argv[++i];
+    else throw new Error('usage: bench/run.js [--quick] [--only ' + BENCHMARKS.join(',') + '] [--json FILE] [--svg FILE] (bad argument ' + a + ')');
   }
   const unknown = o.only.filter((b) => !BENCHMARKS.includes(b));
   if (unknown.length) throw new Error('unknown benchmark ' + unknown.join(', ') + '; known: ' + BENCHMARKS.join(', '));
+  if (o.svg === undefined) o.svg = o.only === BENCHMARKS ? path.join(ROOT, 'docs', 'bench.svg') : null;
   return o;
 }
 
@@ -39,8 +46,12 @@ function render(groups) {
   lines.push('| ' + head.join(' | ') + ' |');
   lines.push('|' + head.map((h, i) => (i === 0 ? ':--' : '--:')).join('|') + '|');
   for (const g of groups) {
-    lines.push('| **' + g.rows[0].section + '** |  |  |  |  |  |  |');
+    let section = null;
     for (const row of g.rows) {
+      if (row.section !== section) {
+        section = row.section;
+        lines.push('| **' + section + '** |  |  |  |  |  |  |');
+      }
       const s = {};
       for (const [who, v] of Object.entries(row.values)) s[who] = Array.isArray(v) ? summarize(v) : v;
       const other = g.other && s[g.other] ? LABELS[g.other] + ': ' + fmtSummary(s[g.other]) : '';
@@ -98,7 +109,14 @@ async function main() {
       if (!opts.only.includes(name)) continue;
       const t = Date.now();
       log(name + ' …');
-      const rows = await require('./' + name).run(ctx);
+      let rows;
+      try {
+        rows = await require('./' + name).run(ctx);
+      } catch (err) {
+        // One broken benchmark must not lose the figures of the others.
+        log(name + ' FAILED: ' + (err && err.stack ? err.stack : err));
+        rows = [{ section: name + ' (failed: ' + String((err && err.message) || err).split('\n')[0] + ')', name: 'no figures', better: 'higher', values: {} }];
+      }
       groups.push({ name, other: OTHER_ANCHOR[name], rows });
       log(name + ' done in ' + ((Date.now() - t) / 1000).toFixed(1) + ' s');
       // The broker goes as soon as the last benchmark that needs it is done.
@@ -111,6 +129,14 @@ async function main() {
     '<!-- ' + new Date().toISOString() + ', ' + os.cpus().length + '× ' + (os.cpus()[0] || {}).model + ', Node ' + process.version +
     ', ' + (opts.quick ? 'quick' : 'full') + ' run, ' + ctx.reps + ' repetitions, ' + ((Date.now() - started) / 1000).toFixed(0) + ' s -->';
   process.stdout.write(header + '\n' + render(groups) + '\n');
+  if (opts.svg) {
+    const caption = new Date().toISOString().slice(0, 10) + ', ' + os.cpus().length + '× ' + (os.cpus()[0] || {}).model + ', Node ' + process.version + ', ' + (opts.quick ? 'quick' : 'full') + ' run of scripts/bench';
+    const svg = renderChart(groups, caption);
+    if (svg) {
+      fs.writeFileSync(opts.svg, svg);
+      log('chart written to ' + opts.svg);
+    }
+  }
   if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), quick: opts.quick, node: process.version, groups }, null, 1));
 }
 

@@ -16,9 +16,12 @@ const { connectClient, subscribe, endClient, uniqueId } = require('./lib/impls')
 
 const PAYLOADS = { '16 B': 16, '1 KiB': 1024, '64 KiB': 65536 };
 
-/** A window of 100 as in brokers.md; 64 KiB messages get 10 (6.5 MB in flight otherwise). */
+/**
+ * A window of 100 as in brokers.md; 64 KiB messages get 10 (6.5 MB in flight otherwise),
+ * up to 1 MiB 4, larger 2.
+ */
 function windowFor(size) {
-  return size > 8192 ? 10 : 100;
+  return size > 1048576 ? 2 : size > 65536 ? 4 : size > 8192 ? 10 : 100;
 }
 
 /** Payloads above this go to a bare TCP subscriber (see the module comment). */

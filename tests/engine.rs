@@ -607,6 +607,49 @@ fn resubscribes_when_the_broker_lost_the_session() {
 }
 
 #[test]
+fn a_filter_unsubscribed_while_offline_is_not_resubscribed() {
+    // Found by the differential test against MQTT.js: the resubscription went out before the
+    // queued UNSUBSCRIBE, so the broker could deliver to a page that had unsubscribed.
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.subscribe("a/+", 1);
+    h.subscribe("b/#", 0);
+    let ids: Vec<u16> = h
+        .sent()
+        .iter()
+        .filter_map(|p| match p {
+            Packet::Subscribe(s) => Some(s.pkid),
+            _ => None,
+        })
+        .collect();
+    h.receive(suback(ids[0], vec![1]));
+    h.receive(suback(ids[1], vec![0]));
+    h.take_events();
+    h.drop_link();
+    let op = h.session.unsubscribe(h.now, vec!["a/+".into()], vec![]);
+    h.run_for(1_000);
+    let sent = h.open_and_ack(false, None);
+    let subscribed: Vec<&str> = sent
+        .iter()
+        .filter_map(|p| match p {
+            Packet::Subscribe(s) => Some(s.filters.iter().map(|f| f.filter.as_str())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(subscribed, vec!["b/#"], "{sent:?}");
+    let unsubscribed: Vec<&Packet> = sent
+        .iter()
+        .filter(|p| matches!(p, Packet::Unsubscribe(_)))
+        .collect();
+    let [Packet::Unsubscribe(u)] = unsubscribed[..] else {
+        panic!("one UNSUBSCRIBE: {sent:?}")
+    };
+    assert_eq!(u.filters, vec!["a/+".to_string()]);
+    h.receive(unsuback(u.pkid, vec![]));
+    assert_eq!(done_ops(&h.take_events()), vec![op]);
+}
+
+#[test]
 fn v5_resubscription_keeps_each_filters_properties_and_groups_equal_ones() {
     use mpmqtt::codec::{Subscribe, SubscribeProperties};
     let mut h = Harness::connected(options(ProtocolVersion::V5));

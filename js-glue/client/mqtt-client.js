@@ -700,7 +700,7 @@ class MqttClient extends EventEmitter {
     if (typeof topic !== 'string') return this._refuse(cb, new Error('Invalid topic: publish() needs a string topic'))
     // Pages publish to a few topics over and over: check a topic only when it changes.
     if (topic !== this._wellFormedTopic) {
-      if (!args.wellFormed(topic)) return this._refuse(cb, new Error('Invalid topic: it contains an unpaired UTF-16 surrogate, which UTF-8 cannot carry'))
+      if (!args.wellFormed(topic)) return this._refuse(cb, new Error('Invalid topic: an unpaired UTF-16 surrogate cannot be sent as UTF-8'))
       this._wellFormedTopic = topic
     }
     const bytes = payload.toBytes(message)

@@ -76,8 +76,7 @@ function socketBudget(label, limit) {
     },
     _exceededError() {
       return new Error(
-        label + ' allows at most ' + limit + ' open sockets per mini-program and all ' + limit +
-          ' are in use; end() clients you no longer need'
+        label + ' allows at most ' + limit + ' open sockets per mini-program, all in use: end() clients you no longer need'
       );
     },
   };

@@ -151,7 +151,7 @@ function wxPlatform(options, hooks) {
           new Error(
             'mpmqtt: could not load the WebAssembly core. Tried ' +
               failures.join('; ') +
-              '. Copy mqtt.wasm.br beside mqtt.min.js or pass its code-package path as the wasmPath option'
+              '. Copy mqtt.wasm.br beside mqtt.min.js, or give its code-package path as wasmPath'
           )
         );
       }

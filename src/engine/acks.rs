@@ -156,16 +156,9 @@ impl Session {
             return;
         };
         self.ids.release(ack.pkid);
+        // Also forgotten at the call: this covers a SUBACK granted after the page unsubscribed.
         if let Packet::Unsubscribe(unsub) = p.request {
-            for f in &unsub.filters {
-                if let Some(i) = self
-                    .subscriptions
-                    .iter()
-                    .position(|s| s.filter.filter == *f)
-                {
-                    self.subscriptions.remove(i);
-                }
-            }
+            self.forget_subscriptions(&unsub.filters);
         }
         self.done(p.op, ack.pkid, 0, ack.codes, ack.properties);
         self.flush_queue(now);

@@ -207,6 +207,9 @@ impl Session {
                 return op;
             }
         }
+        // Forgotten now, not at UNSUBACK: a reconnect before the UNSUBSCRIBE goes out must not
+        // resubscribe what the page left (as MQTT.js forgets it at the call).
+        self.forget_subscriptions(&filters);
         let user_properties = if self.opts.protocol.is_v5() {
             user_properties
         } else {

@@ -10,6 +10,19 @@ use super::{blank_publish, OpError, OutState, PendingAck, Session};
 use crate::codec::{AckKind, Packet, Subscribe, SubscribeFilter, SubscribeProperties};
 
 impl Session {
+    /// Drops `filters` from the subscriptions replayed when the broker loses the session.
+    pub(super) fn forget_subscriptions(&mut self, filters: &[String]) {
+        for f in filters {
+            if let Some(i) = self
+                .subscriptions
+                .iter()
+                .position(|s| s.filter.filter == *f)
+            {
+                self.subscriptions.remove(i);
+            }
+        }
+    }
+
     /// Session present: resend unacknowledged PUBLISH (DUP) and PUBREL in original order with
     /// original ids [MQTT-4.4.0-1]. Session lost: what the broker confirmed (PUBREC) is done;
     /// the rest is published again, so nothing the page handed us is lost.

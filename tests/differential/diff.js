@@ -44,7 +44,7 @@ async function runOne(conv, shared, pair) {
   const [a, b] = pair;
   const oa = await play(conv, a, shared);
   const ob = await play(conv, b, shared);
-  return { diff: compare(oa, ob), obs: [oa, ob] };
+  return { diff: compare(oa, ob, conv), obs: [oa, ob] };
 }
 
 /**

@@ -75,6 +75,61 @@ function publishProps(r) {
 }
 
 /**
+ * MQTT.js 5.16's subscription table (`_resubscribeTopics`), as far as compat.js
+ * 'refused-sibling-kept' needs it: a SUBACK refusing any filter makes MQTT.js forget every
+ * filter of that SUBSCRIBE, the granted ones too (`forgotten`), where mpmqtt keeps the granted
+ * ones. A later subscribe() of a forgotten filter at no higher QoS is sent by MQTT.js and
+ * skipped by mpmqtt ("already subscribed"), which changes everything after it (MQTT.js may
+ * lower the broker's QoS, resubscribes at the new one), so the generator leaves it out.
+ * The broker answers at once, so a SUBSCRIBE made while connected is settled at once; one made
+ * offline is settled after the next CONNACK, before the resubscription (sent after the queue).
+ */
+function mqttjsSubscriptions(conv) {
+  const table = new Map(); // filter -> requested QoS, from the subscribe() call
+  const forgotten = new Map(); // filter -> the QoS mpmqtt still has it at
+  const pending = []; // offline subscribe()/unsubscribe() calls, in order
+  const refused = (topic) => topic in conv.subCodes && conv.subCodes[topic] >= 0x80;
+  const settle = (op) => {
+    if (op.unsub) return op.unsub.forEach((t) => forgotten.delete(t));
+    if (!op.sent.some((t) => refused(t))) return op.sent.forEach((t) => forgotten.delete(t));
+    for (const t of op.sent) {
+      if (!refused(t)) forgotten.set(t, table.get(t));
+      table.delete(t);
+    }
+  };
+  return {
+    /** Whether subscribe() of `topic` at `qos` is the pattern: mpmqtt skips it, MQTT.js sends it. */
+    skippedByMpmqttOnly: (topic, qos) => forgotten.has(topic) && qos <= forgotten.get(topic),
+    subscribe(filters, connected) {
+      // MQTT.js skips a filter already in its table at this QoS or higher (so does mpmqtt).
+      const sent = filters.filter((f) => !table.has(f.topic) || table.get(f.topic) < f.qos).map((f) => f.topic);
+      filters.forEach((f) => sent.includes(f.topic) && table.set(f.topic, f.qos));
+      if (!sent.length) return;
+      if (connected) settle({ sent });
+      else pending.push({ sent });
+    },
+    unsubscribe(topics, connected) {
+      topics.forEach((t) => table.delete(t));
+      if (connected) settle({ unsub: topics });
+      else pending.push({ unsub: topics });
+    },
+    /** A CONNACK; `resubscribes`: not the first connection, and no session (clean, or Session Present 0). */
+    connected(resubscribes) {
+      const resubscription = new Map(table); // sent after the queued calls, before their SUBACKs
+      pending.splice(0).forEach(settle);
+      // 3.1.1: one SUBSCRIBE for the whole table, so one refused filter in it (subscribed
+      // offline) makes MQTT.js forget them all; 5.0: one SUBSCRIBE per filter.
+      if (!resubscribes || ![...resubscription.keys()].some(refused)) return;
+      for (const [t, qos] of resubscription) {
+        if (conv.v === 5 && !refused(t)) continue;
+        if (!refused(t)) forgotten.set(t, qos);
+        table.delete(t);
+      }
+    },
+  };
+}
+
+/**
  * @param {number} seed
  * @param {{maxSteps?: number}} [opts]
  */
@@ -107,6 +162,7 @@ function generate(seed, opts = {}) {
   const pubs = []; // {k, qos, state: 'out' | 'rec' | 'done'}
   let aliases = new Map(); // alias -> topic on this connection
   let everConnected = false;
+  const subs = mqttjsSubscriptions(conv);
 
   const accept = () => {
     // Session present 1 only where a session can exist: clean false, and the broker had it.
@@ -116,6 +172,7 @@ function generate(seed, opts = {}) {
     // A broken broker: Session Present 1 for a clean start (compat.js 'session-present-on-clean-start').
     if (conv.clean && r.chance(0.02)) sp = 1;
     const step = { op: 'accept', sp };
+    subs.connected(everConnected && (conv.clean || !sp));
     if (v === 5 && r.chance(0.3)) step.props = { receiveMaximum: r.int(20, 100) };
     steps.push(step);
     connected = true;
@@ -212,13 +269,21 @@ function generate(seed, opts = {}) {
       const filters = [];
       for (let i = 0; i < count; i++) {
         const topic = r.pick(FILTERS);
-        if (!filters.some((f) => f.topic === topic)) filters.push({ topic, qos: r.int(0, 2) });
+        if (filters.some((f) => f.topic === topic)) continue;
+        const qos = r.int(0, 2);
+        // compat.js 'refused-sibling-kept': a filter MQTT.js forgot (granted beside a refusal) is not subscribed again.
+        if (!subs.skippedByMpmqttOnly(topic, qos)) filters.push({ topic, qos });
       }
       const step = { op: 'sub', filters };
       if (v === 5 && r.chance(0.2)) step.props = { userProperties: { s: '1' } };
-      steps.push(step);
+      if (filters.length) {
+        steps.push(step);
+        subs.subscribe(filters, connected);
+      }
     } else if (x < 0.8) {
-      steps.push({ op: 'unsub', topics: [r.pick(FILTERS)] });
+      const topics = [r.pick(FILTERS)];
+      steps.push({ op: 'unsub', topics });
+      subs.unsubscribe(topics, connected);
     } else if (x < 0.88 && connected && !(conv.clean && rec.length)) {
       if (v === 5 && r.chance(0.3)) steps.push({ op: 'disconnect', rc: r.pick([0x80, 0x89, 0x8b, 0x93]) });
       else steps.push({ op: 'drop', how: r.pick(['terminate', 'close']) });

@@ -85,7 +85,9 @@ async function play(conv, client, shared) {
   let acceptedCount = 0;
   let syncCounter = 0;
   let recording = true;
-  const record = (entry) => recording && obs.page.push(entry);
+  let stepIndex = -1;
+  // The step an entry was observed in rides along outside its JSON (compat 'subscribe-callback-delay').
+  const record = (entry) => recording && obs.page.push(Object.defineProperty(entry, 'step', { value: stepIndex }));
 
   route.route = (conn) => {
     const rec = { conn, packets: [], connectPacket: null, accepted: false, closed: false, pubrels: new Set() };
@@ -242,13 +244,16 @@ async function play(conv, client, shared) {
   let subIndex = 0;
   try {
     for (let i = 0; i < conv.steps.length; i++) {
+      stepIndex = i;
       await runStep(conv.steps[i], i);
     }
+    stepIndex = conv.steps.length;
     await sync();
     await sync();
   } finally {
     recording = false;
     obs.conns = conns.filter((r) => r.accepted).map((r) => r.packets);
+    obs.bursts = conns.filter((r) => r.accepted).map((r) => (r.burstEnd === undefined ? r.packets.length : r.burstEnd));
     obs.unanswered = conns.filter((r) => !r.accepted).length;
     await new Promise((resolve) => {
       const t = setTimeout(resolve, 500);
@@ -263,6 +268,10 @@ async function play(conv, client, shared) {
   return obs;
 
   async function runStep(step, i) {
+    // The reconnect burst (resubscriptions, queued and replayed packets) of the current
+    // connection is what it sent before the first step that is not its CONNACK or an
+    // acknowledgement of the replay (the generator puts those right after the accept).
+    if (step.op !== 'accept' && step.op !== 'ack' && current && current.burstEnd === undefined) current.burstEnd = current.packets.length;
     switch (step.op) {
       case 'accept': {
         let rec = null;
