@@ -35,4 +35,24 @@ class ErrorWithReasonCode extends Error {
 }
 ErrorWithReasonCode.prototype.name = 'ErrorWithReasonCode'
 
-module.exports = { ReasonCodes, reasonText, ErrorWithReasonCode }
+/**
+ * The error for a socket that failed before it opened, with the platform's hint if it has one;
+ * `code` is the cause's (ECONNREFUSED, as MQTT.js reports it in Node) when the platform gave one.
+ */
+function connectionFailed (why, socketUrl, platform, cause) {
+  let text = 'Connection failed' + (why ? ': ' + why : '')
+  if (platform && platform.connectionFailedHint) text += platform.connectionFailedHint(socketUrl)
+  const err = new Error(text)
+  err.code = cause.code || 'connection_failed'
+  return err
+}
+
+/**
+ * A refusal by the broker (CONNACK, PUBACK/PUBREC, SUBACK), worded as MQTT.js words it: what
+ * was refused ("Publish error"; the core's text for its own events), then the code's wording.
+ */
+function refusal (what, code) {
+  return new ErrorWithReasonCode(what + ': ' + reasonText(code), code)
+}
+
+module.exports = { ReasonCodes, reasonText, ErrorWithReasonCode, connectionFailed, refusal }

@@ -7,7 +7,9 @@ const options = require('./options')
 const url = require('./url')
 const payload = require('./payload')
 const utf8 = require('../shared/utf8')
-const errors = require('./errors')
+const { connectionFailed, refusal } = require('./errors')
+const { defer, rethrowLater, promised } = require('./callbacks')
+const { askCredentials } = require('./credentials')
 const { toError } = require('../shared/errors')
 const args = require('./args')
 const clouds = require('./clouds')
@@ -34,39 +36,6 @@ const COALESCE_BYTES = 32768
 
 // The same function args.js hands out for "no callback", so `cb === noop` means exactly that.
 const noop = args.noop
-
-/**
- * The error for a socket that failed before it opened, with the platform's hint if it has one;
- * `code` is the cause's (ECONNREFUSED, as MQTT.js reports it in Node) when the platform gave one.
- */
-function connectionFailed (why, socketUrl, platform, cause) {
-  let text = 'Connection failed' + (why ? ': ' + why : '')
-  if (platform && platform.connectionFailedHint) text += platform.connectionFailedHint(socketUrl)
-  const err = new Error(text)
-  err.code = cause.code || 'connection_failed'
-  return err
-}
-
-/**
- * A refusal by the broker (CONNACK, PUBACK/PUBREC, SUBACK), worded as MQTT.js words it: what
- * was refused ("Publish error"; the core's text for its own events), then the code's wording.
- */
-function refusal (what, code) {
-  return new errors.ErrorWithReasonCode(what + ': ' + errors.reasonText(code), code)
-}
-
-// Callbacks are never called synchronously from the method that got them.
-function defer (fn, a, b) {
-  Promise.resolve().then(() => fn(a, b))
-}
-
-// A throwing page listener must not stop the drive loop: report it the way an
-// uncaught error in a timer would be reported.
-function rethrowLater (err) {
-  setTimeout(() => {
-    throw err
-  }, 0)
-}
 
 const defaultEnv = {
   selectPlatform: (opts) => platform.selectPlatform(opts),
@@ -294,7 +263,7 @@ class MqttClient extends EventEmitter {
     switch (kind) {
       case EV.OPEN_TRANSPORT: return this._openSocket(core)
       case EV.CLOSE_TRANSPORT: return this._closeSocket()
-      case EV.NEED_CREDENTIALS: return this._askCredentials(core)
+      case EV.NEED_CREDENTIALS: return askCredentials(this, core)
       case EV.CONNECTED: return this._onConnected(core)
       case EV.MESSAGE: return this._onMessage(core)
       case EV.OP_DONE: return this._onOpDone(core)
@@ -376,7 +345,7 @@ class MqttClient extends EventEmitter {
         headers: o.wsOptions && o.wsOptions.headers,
         wsOptions: o.wsOptions
       }
-      // Prepared by _askCredentials (none in tests that open without asking).
+      // Prepared by askCredentials (none in tests that open without asking).
       sock._url = this._url || this._nextUrl()
       this._url = null
       sock._transport = this._platform.openSocket(sock._url, socketOptions, handlers)
@@ -423,49 +392,6 @@ class MqttClient extends EventEmitter {
   }
 
   // ---- events ------------------------------------------------------------------------
-
-  /**
-   * The core asks before each attempt, also without a credentialsProvider (coreOptions): then
-   * it gets the options as they are now. MQTT.js builds each CONNECT from `client.options`,
-   * which a 'reconnect' or 'close' handler, or transformWsUrl, may have changed.
-   */
-  _askCredentials (core) {
-    const attempt = core.ev_code()
-    // The core retries a refusal for bad credentials once right after the 'close' (for tokens
-    // that expired): a new attempt, announced as one so 'reconnect' handlers can renew them.
-    if (this._lastKind === EV.CLOSED) this._dispatch(core, EV.RECONNECTING)
-    // The socket URL now, before the CONNECT is built: transformWsUrl may change credentials.
-    // When it throws it throws again in _openSocket, where a failed attempt is handled.
-    try {
-      this._url = this._nextUrl()
-    } catch (ignored) {}
-    this._credentialsAttempt = attempt
-    let settled = false
-    const answer = (err, creds) => {
-      if (settled) return
-      settled = true
-      // An answer for an attempt that was abandoned meanwhile is dropped.
-      if (attempt !== this._credentialsAttempt || this._ended) return
-      this._coreCall((c, now) => {
-        if (err || !creds || typeof creds !== 'object') {
-          const message = err && err.message ? err.message : 'credentialsProvider gave no credentials'
-          c.credentials_failed(now, String(message))
-        } else {
-          const clientId = typeof creds.clientId === 'string' ? creds.clientId : undefined
-          if (clientId !== undefined) this.options.clientId = clientId
-          const username = creds.username == null ? undefined : String(creds.username)
-          c.provide_credentials(now, username, options.coreBinary(creds.password), clientId)
-        }
-      })
-    }
-    try {
-      const provider = this.options.credentialsProvider || ((cb) => cb(null, this.options))
-      const result = provider(answer, { attempt, clientId: this.options.clientId })
-      if (result && typeof result.then === 'function') result.then((creds) => answer(null, creds), (e) => answer(e || new Error('credentialsProvider failed')))
-    } catch (e) {
-      answer(e)
-    }
-  }
 
   _onConnected (core) {
     const code = core.ev_code()
@@ -862,10 +788,6 @@ class MqttClient extends EventEmitter {
   endAsync (force, opts) {
     return promised((cb) => this.end(!!force, opts || {}, cb))
   }
-}
-
-function promised (start) {
-  return new Promise((resolve, reject) => start((err, value) => (err ? reject(err) : resolve(value))))
 }
 
 function withProperties (packet, core) {

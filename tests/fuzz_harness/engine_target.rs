@@ -666,7 +666,7 @@ impl Driver {
         // its own resubscriptions. Those carry at most 64 filters each, but filters with
         // different properties go in different SUBSCRIBEs and a batch over the broker's
         // Maximum Packet Size is split down to single filters: one request per filter ever
-        // subscribed is the bound that holds (the packing is tests/engine.rs' to check).
+        // subscribed is the bound that holds (the packing is tests/engine_resume.rs' to check).
         assert!(
             pending >= open,
             "{open} ops open but only {pending} pending: one was lost"

@@ -1,0 +1,22 @@
+'use strict'
+// How the client calls the page back.
+
+// Callbacks are never called synchronously from the method that got them.
+function defer (fn, a, b) {
+  Promise.resolve().then(() => fn(a, b))
+}
+
+// A throwing page listener must not stop the drive loop: report it the way an
+// uncaught error in a timer would be reported.
+function rethrowLater (err) {
+  setTimeout(() => {
+    throw err
+  }, 0)
+}
+
+/** A Promise over a Node-style callback API (the *Async methods). */
+function promised (start) {
+  return new Promise((resolve, reject) => start((err, value) => (err ? reject(err) : resolve(value))))
+}
+
+module.exports = { defer, rethrowLater, promised }

@@ -1,0 +1,155 @@
+//! The engine's edges: malformed bytes and packets only a client sends arriving from the broker,
+//! packets split and joined across messages, the borrowed transmit buffer, and invalid input from
+//! the page.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+mod engine_support;
+
+use engine_support::*;
+use mpmqtt::codec::{AckKind, Disconnect, Packet, ProtocolVersion};
+use mpmqtt::engine::{ErrorKind, Event, OpError};
+
+#[test]
+fn garbage_from_the_broker_closes_with_a_reason_and_recovers() {
+    let mut h = Harness::connected(options(ProtocolVersion::V5));
+    h.take_events();
+    h.receive_bytes(&[0x62, 0x02, 0x00, 0x01]); // PUBREL with flags 0010 is fine…
+    h.sent();
+    h.receive_bytes(&[0x60, 0x02, 0x00, 0x01]); // …with flags 0000 it is malformed
+    let ev = h.take_events();
+    assert_eq!(errors(&ev)[0].0, ErrorKind::ProtocolError);
+    assert!(h
+        .sent()
+        .iter()
+        .any(|p| matches!(p, Packet::Disconnect(Disconnect { reason: 0x81, .. }))));
+    h.run_for(1_000);
+    h.open_and_ack(false, None);
+    assert!(h.session.is_connected());
+}
+
+#[test]
+fn packets_only_a_client_sends_are_refused_from_the_broker() {
+    // The client decoder leaves CONNECT/SUBSCRIBE/UNSUBSCRIBE unread; they must still be
+    // reported (packet events) and refused like any packet a broker must not send.
+    let mut h = Harness::connected(options(ProtocolVersion::V5));
+    h.session.set_packet_events(true);
+    h.take_events();
+    h.receive(Packet::Subscribe(mpmqtt::codec::Subscribe {
+        pkid: 7,
+        filters: vec![filter_of("a/b", 1)],
+        properties: None,
+    }));
+    let ev = h.take_events();
+    assert!(ev.contains(&Event::PacketReceived { packet_type: 8 }));
+    assert_eq!(
+        errors(&ev),
+        vec![(
+            ErrorKind::ProtocolError,
+            "Protocol error from the broker: a packet a broker must not send to a client".into()
+        )]
+    );
+    assert!(h
+        .sent()
+        .iter()
+        .any(|p| matches!(p, Packet::Disconnect(Disconnect { reason: 0x82, .. }))));
+    assert!(!h.session.is_connected());
+
+    // Before CONNACK the same packet gets the "CONNACK first" wording, as PINGREQ does;
+    // the body is not read, so even a truncated CONNECT is refused the same way.
+    h.run_for(1_000);
+    assert!(h.take_events().contains(&Event::OpenTransport));
+    h.session.transport_opened(h.now);
+    h.sent();
+    h.receive_bytes(&[0x10, 0x01, 0x00]);
+    let ev = h.take_events();
+    assert!(ev.contains(&Event::PacketReceived { packet_type: 1 }));
+    assert_eq!(
+        errors(&ev),
+        vec![(
+            ErrorKind::ProtocolError,
+            "Protocol error from the broker: expected CONNACK first".into()
+        )]
+    );
+}
+
+#[test]
+fn packets_split_and_joined_across_messages_are_handled() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    let mut bytes = Vec::new();
+    for (i, t) in ["a", "b", "c"].iter().enumerate() {
+        mpmqtt::codec::encode(
+            &incoming(t, "payload", 1, i as u16 + 1),
+            ProtocolVersion::V3_1_1,
+            &mut bytes,
+        )
+        .unwrap();
+    }
+    let topics_and_acks = |h: &mut Harness| {
+        let topics: Vec<String> = messages(&h.take_events())
+            .into_iter()
+            .map(|m| m.0)
+            .collect();
+        (topics, h.sent().len())
+    };
+    for chunk in bytes.chunks(5) {
+        h.receive_bytes(chunk);
+    }
+    assert_eq!(
+        topics_and_acks(&mut h),
+        (vec!["a".into(), "b".into(), "c".into()], 3)
+    );
+    // The same as owned buffers (the wasm binding's path): a buffer holding a packet's end
+    // and the next one's start is appended to what is buffered, never adopted over it.
+    for chunk in bytes.chunks(7) {
+        h.session.handle_owned_bytes(h.now, chunk.to_vec());
+    }
+    assert_eq!(
+        topics_and_acks(&mut h),
+        (vec!["a".into(), "b".into(), "c".into()], 3)
+    );
+}
+
+#[test]
+fn borrowed_transmit_matches_poll_transmit_and_is_cleared() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.publish("t", b"x", 0);
+    let borrowed = h.session.pending_transmit().to_vec();
+    assert!(!borrowed.is_empty());
+    h.session.transmitted();
+    assert!(h.session.pending_transmit().is_empty());
+    assert_eq!(h.session.poll_transmit(), None);
+    h.publish("t", b"x", 0);
+    assert_eq!(
+        h.session.poll_transmit(),
+        Some(borrowed),
+        "same bytes either way"
+    );
+}
+
+#[test]
+fn invalid_input_fails_the_operation_and_leaves_the_session_intact() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    let bad = [
+        h.publish("a/+/b", b"x", 0),
+        h.publish("", b"x", 0),
+        h.publish("a\u{0}b", b"x", 0),
+        h.publish("ok", b"x", 3),
+        h.subscribe("a/#/b", 0),
+        h.subscribe("a+", 0),
+        h.session.subscribe(h.now, vec![], None),
+        h.session.unsubscribe(h.now, vec!["#/x".into()], vec![]),
+    ];
+    let f = failed_ops(&h.take_events());
+    assert_eq!(f.iter().map(|f| f.0).collect::<Vec<_>>(), bad.to_vec());
+    assert_eq!(f[0].2, "Invalid topic a/+/b");
+    assert_eq!(f[3].1, OpError::InvalidQoS);
+    assert!(h.sent().is_empty(), "nothing invalid reached the wire");
+    let good = h.publish("ok", b"x", 1);
+    let pkid = publishes(&h.sent())[0].pkid;
+    h.receive(ack(AckKind::PubAck, pkid));
+    assert_eq!(done_ops(&h.take_events()), vec![good]);
+}
