@@ -6,10 +6,16 @@
  * counter cannot see. bench/test/copy-budget.test.js holds the budget and today's ceilings.
  */
 const { exact } = require('./lib/stats');
-const { copyFigures } = require('./lib/copies');
+
+/** The figures from a fresh process: the client keeps the first core a process loads. */
+function figuresInChild() {
+  const { execFileSync } = require('child_process');
+  const code = "require('./lib/copies').copyFigures().then((f) => process.stdout.write(JSON.stringify(f)))";
+  return JSON.parse(execFileSync(process.execPath, ['-e', code], { cwd: __dirname, timeout: 240000, maxBuffer: 1 << 22 }).toString());
+}
 
 async function run() {
-  const f = await copyFigures();
+  const f = figuresInChild();
   const section = 'Copies per operation (counted: core memmove + glue set/slice; budget: publish ≤ 1× payload, receive ≤ 2×, not growing with the pieces)';
   const rows = [];
   const row = (name, value, unit) => rows.push({ section, name, unit, better: 'lower', values: { ours: exact(value) } });

@@ -178,6 +178,9 @@ async function copyFigures(pieces = [1, 2, 4, 16, 64]) {
       const small = await c.publish(16, qos);
       const mid = await c.publish(65536, qos);
       const big = await c.publish(MIB, qos);
+      // The core's copies of a 1 MiB payload go through its memmove: none counted means the
+      // process had loaded another core first (one per process), and the figures would lie.
+      if (big.core < MIB) throw new Error('copy counter: the counting core is not the one loaded (run it in a fresh process)');
       figures.raw.push({ op: 'publish', qos, size: 16, ...small }, { op: 'publish', qos, size: 65536, ...mid }, { op: 'publish', qos, size: MIB, ...big });
       figures.out[qos] = { perByte: (big.total - mid.total) / (MIB - 65536), fixed: small.total - 16 };
       const tiny = await c.receive(16, qos, 1);
