@@ -291,4 +291,70 @@ function report(lines, meta) {
   return out.join('\n');
 }
 
-module.exports = { runChecklist: runChecklist, report: report, DEFAULT_BROKER: DEFAULT_BROKER, ONE_MIB: ONE_MIB };
+/**
+ * The self-test page's options for Page(), the same on every platform. `env` says what
+ * differs: {mqtt, platform: 'wx'|'my', api, engine, label, copy(text)}.
+ */
+function selfTestPage(env) {
+  return {
+    data: { url: DEFAULT_BROKER, running: false, lines: [], hint: '', report: '' },
+
+    onLoad: function (query) {
+      this.hidden = false;
+      this.shown = [];
+      if (query && query.url) this.setData({ url: decodeURIComponent(query.url) });
+      if (query && query.autorun) this.start();
+    },
+
+    onHide: function () {
+      this.hidden = true;
+    },
+
+    onShow: function () {
+      if (!this.hidden) return;
+      this.hidden = false;
+      var waiting = this.shown;
+      this.shown = [];
+      waiting.forEach(function (resolve) { resolve(); });
+    },
+
+    onUrlInput: function (e) {
+      this.setData({ url: e.detail.value });
+    },
+
+    start: function () {
+      var page = this;
+      if (page.data.running) return;
+      var lines = [];
+      page.setData({ running: true, lines: [], report: '', hint: '' });
+      runChecklist({
+        mqtt: env.mqtt,
+        platform: env.platform,
+        api: env.api,
+        engine: env.engine,
+        url: page.data.url,
+        onLine: function (line) {
+          if (lines.indexOf(line) < 0) lines.push(line);
+          var hideShow = line.name === 'app hide/show' && line.state === 'RUN';
+          page.setData({
+            lines: lines.map(function (l) { return Object.assign({}, l); }),
+            hint: hideShow ? 'Now switch to another app and come back' : ''
+          });
+        },
+        hideShow: function () {
+          return new Promise(function (resolve) { page.shown.push(resolve); });
+        }
+      }).then(function (done) {
+        var text = report(done, env.label + ' ' + page.data.url);
+        console.log(text);
+        page.setData({ running: false, hint: '', report: text });
+      });
+    },
+
+    copy: function () {
+      if (this.data.report) env.copy(this.data.report);
+    }
+  };
+}
+
+module.exports = { runChecklist: runChecklist, report: report, selfTestPage: selfTestPage, DEFAULT_BROKER: DEFAULT_BROKER, ONE_MIB: ONE_MIB };

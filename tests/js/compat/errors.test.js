@@ -6,7 +6,7 @@
  */
 const test = require('node:test');
 const assert = require('node:assert');
-const net = require('net');
+const { freePort } = require('../../support/mosquitto');
 const { bundleMissing, libraries, sideBySide, acceptAll, waitFor, sleep } = require('./helpers');
 
 const skip = bundleMissing;
@@ -21,19 +21,8 @@ test('"Missing protocol": a URL without a scheme, and connect(url, {protocol: nu
   assert.throws(() => ours.connect('broker.example.com/mqtt'), (err) => /wss:\/\//.test(err.hint));
 });
 
-function closedPort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 test('a refused connection in Node: the first error has code ECONNREFUSED, as in MQTT.js', { skip, timeout: 20000 }, async () => {
-  const port = await closedPort();
+  const port = await freePort(); // free, so nothing listens there
   for (const [name, mqtt] of libraries()) {
     const client = mqtt.connect('ws://127.0.0.1:' + port + '/mqtt', { reconnectPeriod: 0 });
     const errors = [];

@@ -30,7 +30,10 @@ const BROKER_ORIGIN = /^wss:\/\/[^/]+/.exec(DEFAULT_BROKER)[0];
 function copyProject(name) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpmqtt-selftest-'));
   const root = path.join(dir, name);
-  fs.cpSync(path.join(EXAMPLES, name), root, { recursive: true, filter: (src) => !/[/\\](node_modules|miniprogram_npm)$/.test(src) });
+  // The project as committed: scripts/demo leaves the library's files in utils/ (gitignored),
+  // which would put a second copy of the core beside the npm build's.
+  const builtHere = (src) => /[/\\](node_modules|miniprogram_npm)$/.test(src) || /[/\\]utils[/\\]mqtt\.[^/\\]+$/.test(src);
+  fs.cpSync(path.join(EXAMPLES, name), root, { recursive: true, filter: (src) => !builtHere(src) });
   fs.mkdirSync(path.join(root, 'utils'), { recursive: true });
   fs.copyFileSync(path.join(EXAMPLES, 'selftest', 'checklist.js'), path.join(root, 'utils', 'checklist.js'));
   return { dir, root };
