@@ -108,6 +108,10 @@ impl CodecError {
 /// Largest whole packet: 1 type byte, 4 length bytes, 268,435,455 body bytes.
 const MAX_FRAME: usize = 1 + 4 + wire::VARINT_MAX as usize;
 
+/// Most a frame's header makes the decoder reserve before its bytes arrive (larger frames
+/// grow as they come).
+const RESERVE_AHEAD_MAX: usize = 16 << 20;
+
 /// The fixed header of a buffered frame: first byte, header length, body length.
 struct Frame {
     byte1: u8,
@@ -202,6 +206,18 @@ impl Decoder {
     /// `partial` once, then grows `partial`.
     fn append(&mut self, bytes: &[u8]) {
         if self.partial.is_empty() {
+            // Room for the whole frame at once when its header is here: the pieces still to
+            // come are then copied once, not again at every doubling of the buffer. Bounded,
+            // so a length the broker never sends costs no more than that up front.
+            let start: &[u8] = if self.buf.is_empty() {
+                bytes
+            } else {
+                &self.buf
+            };
+            if let Ok(Some(f)) = frame(start, self.max_packet_size) {
+                self.partial
+                    .reserve((f.header_len + f.body_len).min(RESERVE_AHEAD_MAX));
+            }
             self.partial.extend_from_slice(&self.buf);
             self.buf = Bytes::new();
         }
@@ -375,4 +391,68 @@ pub fn decode_one(
     }
     let body = bytes_of(bytes[f.header_len..].to_vec());
     decode::packet::<false>(f.byte1, body, version)
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    /// A PUBLISH header (QoS 0, topic "t") for a body of `body_len` bytes, then `have` of them.
+    fn publish_start(body_len: usize, have: usize) -> Vec<u8> {
+        let mut out = vec![0x30];
+        let mut n = body_len;
+        loop {
+            let b = (n % 128) as u8;
+            n /= 128;
+            out.push(if n > 0 { b | 0x80 } else { b });
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&[0, 1, b't']);
+        out.resize(out.len() + have.saturating_sub(3), 0x5a);
+        out
+    }
+
+    #[test]
+    fn a_frame_arriving_in_pieces_is_reassembled_in_one_buffer_of_its_length() {
+        let body = 1 << 20;
+        let first = publish_start(body, 1000);
+        let total = first.len() - 1000 + body;
+        let mut d = Decoder::new(ProtocolVersion::V3_1_1, MAX_FRAME);
+        d.push_owned(first.clone());
+        assert!(d.next_from_broker().unwrap().is_none());
+        d.push(&[0x5a; 4096]);
+        let buffer = d.partial.as_ptr();
+        assert!(
+            d.partial.capacity() >= total,
+            "reserved for the whole frame"
+        );
+        let mut got = first.len() + 4096;
+        while got < total {
+            let n = (total - got).min(65_536);
+            d.push(&vec![0x5a; n]);
+            got += n;
+            if got < total {
+                assert_eq!(d.partial.as_ptr(), buffer, "never moved while it filled");
+            }
+        }
+        let Some(Packet::Publish(p)) = d.next_from_broker().unwrap() else {
+            panic!("the PUBLISH")
+        };
+        assert_eq!(p.payload.len(), body - 3);
+    }
+
+    #[test]
+    fn a_length_the_broker_never_sends_reserves_a_bounded_amount() {
+        let mut d = Decoder::new(ProtocolVersion::V3_1_1, MAX_FRAME);
+        d.push_owned(publish_start(200 << 20, 10));
+        assert!(d.next_from_broker().unwrap().is_none());
+        d.push(&[0x5a; 10]);
+        assert!(d.partial.capacity() <= RESERVE_AHEAD_MAX + 64);
+        assert!(d.next_from_broker().unwrap().is_none());
+    }
 }
