@@ -33,7 +33,8 @@ function loadMqtt() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `pred` every 10 ms; rejects after `timeout` with `what` in the message. */
-function waitFor(pred, timeout = 5000, what = 'condition') {
+/** `context()`, when given, adds what was seen so far to the timeout's message. */
+function waitFor(pred, timeout = 5000, what = 'condition', context) {
   return new Promise((resolve, reject) => {
     const start = Date.now();
     const tick = () => {
@@ -44,7 +45,7 @@ function waitFor(pred, timeout = 5000, what = 'condition') {
         return reject(e);
       }
       if (r) return resolve(r);
-      if (Date.now() - start > timeout) return reject(new Error(`timed out after ${timeout} ms waiting for ${what}`));
+      if (Date.now() - start > timeout) return reject(new Error(`timed out after ${timeout} ms waiting for ${what}${context ? ' (' + context() + ')' : ''}`));
       setTimeout(tick, 10);
     };
     tick();

@@ -19,6 +19,7 @@
 const http = require('http');
 const { WebSocketServer } = require('ws');
 const mqttPacket = require('mqtt-packet');
+const { waitFor } = require('../../reliability/harness');
 
 const TYPE = { CONNECT: 1, CONNACK: 2, PUBLISH: 3, PUBACK: 4, PUBREC: 5, PUBREL: 6, PUBCOMP: 7, SUBSCRIBE: 8, PINGREQ: 12, DISCONNECT: 14 };
 
@@ -210,24 +211,6 @@ function peekVersion(raw) {
   const start = raw.length - remainingLengthOf(raw);
   const nameLength = (raw[start] << 8) | raw[start + 1];
   return raw[start + 2 + nameLength];
-}
-
-function waitFor(pred, timeout, what, context) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      let r;
-      try {
-        r = pred();
-      } catch (e) {
-        return reject(e);
-      }
-      if (r) return resolve(r);
-      if (Date.now() - started > timeout) return reject(new Error(`timed out after ${timeout} ms waiting for ${what}${context ? ' (' + context() + ')' : ''}`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
 }
 
 async function startSweepBroker() {

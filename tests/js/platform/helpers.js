@@ -133,4 +133,21 @@ function tinyWasm() {
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { recorder, fakeTask, fakeWx, fakeMy, tinyWasm, tick };
+/** Runs `fn` with these globals set (a runtime's `wx`, `my`, `tt`…), restoring them after. */
+function withGlobals(globals, fn) {
+  const saved = {};
+  for (const k of Object.keys(globals)) {
+    saved[k] = Object.getOwnPropertyDescriptor(global, k);
+    global[k] = globals[k];
+  }
+  try {
+    return fn();
+  } finally {
+    for (const k of Object.keys(globals)) {
+      if (saved[k]) Object.defineProperty(global, k, saved[k]);
+      else delete global[k];
+    }
+  }
+}
+
+module.exports = { recorder, fakeTask, fakeWx, fakeMy, tinyWasm, tick, withGlobals };

@@ -10,26 +10,10 @@ const { selectPlatform } = require('../../../js-glue/platform');
 const { createRuntimePlatform, createCustomPlatform, RUNTIMES } = require('../../../js-glue/platform/runtimes');
 const { _budgets } = require('../../../js-glue/platform/socket-task');
 const { MINIPROGRAM_SOCKET_LIMIT, CLOSE_GRACE_MS } = require('../../../js-glue/platform/common');
-const { recorder, fakeWx, fakeMy } = require('./helpers');
+const { recorder, fakeWx, fakeMy, withGlobals } = require('./helpers');
 
 const NAMES = ['tt', 'qq', 'swan', 'ks', 'uni'];
 const tick = () => new Promise((r) => setTimeout(r, 5));
-
-function withGlobals(globals, fn) {
-  const saved = {};
-  for (const k of Object.keys(globals)) {
-    saved[k] = Object.getOwnPropertyDescriptor(global, k);
-    global[k] = globals[k];
-  }
-  try {
-    return fn();
-  } finally {
-    for (const k of Object.keys(globals)) {
-      if (saved[k]) Object.defineProperty(global, k, saved[k]);
-      else delete global[k];
-    }
-  }
-}
 
 test('each runtime sends exactly the bytes of a view as one ArrayBuffer and reads ArrayBuffer messages', () => {
   for (const name of NAMES) {

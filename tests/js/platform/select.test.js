@@ -2,23 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const { selectPlatform } = require('../../../js-glue/platform');
-const { fakeWx, fakeMy } = require('./helpers');
-
-function withGlobals(globals, fn) {
-  const saved = {};
-  for (const k of Object.keys(globals)) {
-    saved[k] = Object.getOwnPropertyDescriptor(global, k);
-    global[k] = globals[k];
-  }
-  try {
-    return fn();
-  } finally {
-    for (const k of Object.keys(globals)) {
-      if (saved[k]) Object.defineProperty(global, k, saved[k]);
-      else delete global[k];
-    }
-  }
-}
+const { fakeWx, fakeMy, withGlobals } = require('./helpers');
 
 test('options.my selects Alipay even where wx exists', () => {
   withGlobals({ wx: fakeWx() }, () => assert.strictEqual(selectPlatform({ my: fakeMy() }).name, 'my'));
