@@ -2,7 +2,6 @@
 // Credentials before each connection attempt: the core asks (NEED_CREDENTIALS) and gets the
 // page's credentialsProvider answer or, without one, the client's options as they are then.
 const options = require('./options')
-const EV = require('../core/events')
 
 /**
  * Answers the core's NEED_CREDENTIALS. MQTT.js builds each CONNECT from `client.options`,
@@ -13,9 +12,6 @@ const EV = require('../core/events')
  */
 function askCredentials (client, core) {
   const attempt = core.ev_code()
-  // The core retries a refusal for bad credentials once right after the 'close' (for tokens
-  // that expired): a new attempt, announced as one so 'reconnect' handlers can renew them.
-  if (client._lastKind === EV.CLOSED) client._dispatch(core, EV.RECONNECTING)
   // The socket URL now, before the CONNECT is built: transformWsUrl may change credentials.
   // When it throws it throws again in _openSocket, where a failed attempt is handled.
   try {

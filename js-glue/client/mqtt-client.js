@@ -219,7 +219,6 @@ class MqttClient extends EventEmitter {
         } catch (e) {
           rethrowLater(e)
         }
-        this._lastKind = kind
       }
     } finally {
       this._driving = false

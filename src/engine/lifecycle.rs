@@ -219,12 +219,14 @@ impl Session {
             && is_bad_credentials(code, v5)
             && !self.credentials_refreshed
         {
-            // Tokens expire: ask the provider once more before reporting the refusal.
+            // Tokens expire: ask the provider once more before reporting the refusal, as a new
+            // attempt the page hears of ('reconnect'), so its handlers can renew them.
             self.credentials_refreshed = true;
             self.events.push_back(Event::Closed {
                 was_connected: false,
             });
             self.drop_link();
+            self.events.push_back(Event::Reconnecting);
             self.start_attempt(now);
             return;
         }
