@@ -39,9 +39,10 @@ function loadCore(platform, bindgen) {
   if (cached) return cached;
   const attempt = Promise.resolve()
     .then(() => {
-      const bg = bindgen || bundledBindgen();
-      // Only shims that wasm-bindgen wrote can be stale; a core without signers has none.
-      if (SIGNING && typeof bg.__wbg_set_wasm !== 'function') {
+      // Only a core with the signers imports wasm-bindgen's shims (and only shims that
+      // wasm-bindgen wrote can be stale); the others import nothing but the native copy.
+      const bg = SIGNING ? bindgen || bundledBindgen() : null;
+      if (bg && typeof bg.__wbg_set_wasm !== 'function') {
         throw new Error('mpmqtt: the wasm-bindgen shims lack __wbg_set_wasm (build/wasm is stale?)');
       }
       let instance = null;
@@ -52,8 +53,10 @@ function loadCore(platform, bindgen) {
           throw new Error('mpmqtt: the core module is not the mpmqtt core mqtt.min.js expects (a mqtt.wasm from another version?)');
         }
         instance = exports;
-        bg.__wbg_set_wasm(exports);
-        if (typeof exports.__wbindgen_start === 'function') exports.__wbindgen_start();
+        if (bg) {
+          bg.__wbg_set_wasm(exports);
+          if (typeof exports.__wbindgen_start === 'function') exports.__wbindgen_start();
+        }
         loaded = bg;
         return coreClass(exports);
       });

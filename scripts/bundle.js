@@ -137,6 +137,14 @@ function coreMethodNames() {
 }
 
 /**
+ * Methods of the Platform interface (docs/platform-interface.md) and of the wasm2js fallback
+ * hooks the platforms take: only the client and the platform modules, all inside the bundle,
+ * call them. (selectPlatform and loadCore stay: renamed, esbuild keeps whole module objects
+ * for them.) bundleJs checks that none survives, since a quoted name would not be renamed.
+ */
+const PLATFORM_METHODS = ['openSocket', 'instantiateWasm', 'watchLifecycle', 'connectionFailedHint', 'wantsFallback', 'instantiateFallback'];
+
+/**
  * The esbuild options of a shipped mqtt.min.js (bench/size-composition.js measures with them).
  * @param {string} entry
  * @param {string} wasmDir
@@ -154,9 +162,9 @@ function esbuildOptions(entry, wasmDir, platform) {
     external: ['ws', 'fs', 'path'],
     // js-glue's CommonJS files bundled as ES modules: one scope, no per-module wrappers.
     plugins: [mpmqttResolver(wasmDir, build && build.select), require('./cjs-to-esm').cjsToEsmPlugin(path.join(ROOT, 'js-glue'))],
-    // Private members (`_name`) and the Core's methods get short names; nothing outside the
-    // bundle reads them.
-    mangleProps: new RegExp('^_[a-z]|' + coreMethodNames().join('|')),
+    // Private members (`_name`), the Core's methods and the Platform's get short names;
+    // nothing outside the bundle reads them.
+    mangleProps: new RegExp('^_[a-z]|' + coreMethodNames().concat(PLATFORM_METHODS.map((n) => '^' + n + '$')).join('|')),
     // ES modules are strict without saying so, but the function bundleJs wraps them in is not.
     banner: { js: '/*! mpmqtt ' + packageVersion() + ' | MIT OR Apache-2.0 */\n"use strict";' },
     // A core without the cloud signers (not scripts/build-wasm --variant clouds): clouds.js
@@ -177,14 +185,17 @@ async function bundleJs(entry, wasmDir, platform) {
     // import.meta or a direct eval in the input would be a shipping bug, not a style issue.
     throw new Error('esbuild warning treated as error: ' + w.text + (w.location ? ' at ' + w.location.file + ':' + w.location.line : ''));
   }
+  const renamedLeft = PLATFORM_METHODS.filter((name) => result.outputFiles[0].text.includes(name));
+  if (renamedLeft.length) throw new Error('the bundle still names ' + renamedLeft.join(', ') + ' (a quoted use esbuild cannot rename?)');
   const esm = splitExport(result.outputFiles[0].text, 'default');
   // `var mqtt` is the <script> global; CommonJS hosts (mini-programs, Node, bundlers) get it as
   // module.exports, which MQTT.js 5's bundle forgot. The default export is connect.
   const umd = 'var mqtt=function(){' + esm.body + 'return ' + esm.local + '}();' +
     'typeof module=="object"&&module&&module.exports&&(module.exports=mqtt);';
   const code = literalEmbeddedRequire(umd, build ? build.requires : UNIVERSAL_REQUIRES);
-  // A second minifier after esbuild (scripts/terser-pass.js): a few hundred bytes more.
-  return Buffer.from(await require('./terser-pass').terserPass(code, { ascii: true }));
+  // A second minifier after esbuild (scripts/terser-pass.js): a few hundred bytes more, and
+  // repeated literals and built-ins read from variables (scripts/lib/hoist-repeated.js).
+  return Buffer.from(await require('./terser-pass').terserPass(code, { ascii: true, hoistRepeated: true }));
 }
 
 /**

@@ -14,19 +14,22 @@
 
 /**
  * @param {string} code  minified ES2017
- * @param {{ascii?: boolean}} [options]  ascii: escape every non-ASCII character (the wasm2js
- *   fallback keeps its data segments 7-bit)
+ * @param {{ascii?: boolean, hoistRepeated?: boolean}} [options]  ascii: escape every non-ASCII
+ *   character (the wasm2js fallback keeps its data segments 7-bit); hoistRepeated: repeated
+ *   strings, null, undefined and built-ins read from variables (scripts/lib/hoist-repeated.js;
+ *   the mqtt.min.js bundles)
  * @returns {Promise<string>}
  */
 async function terserPass(code, options) {
   const { minify } = require('terser');
-  const result = await minify(code, {
-    ecma: 2017,
-    compress: { passes: 2 },
-    mangle: true,
-    format: { comments: /^!/, ascii_only: !!(options && options.ascii) },
-  });
-  return result.code;
+  const o = options || {};
+  const format = { comments: /^!/, ascii_only: !!o.ascii };
+  const result = await minify(code, { ecma: 2017, compress: { passes: 2 }, mangle: true, format });
+  if (!o.hoistRepeated) return result.code;
+  // After compressing, which would put the literals back; then only the new names shrink.
+  const { hoistRepeated } = require('./lib/hoist-repeated');
+  const hoisted = await minify(hoistRepeated(result.code), { ecma: 2017, compress: false, mangle: true, format });
+  return hoisted.code.length < result.code.length ? hoisted.code : result.code;
 }
 
 module.exports = { terserPass };

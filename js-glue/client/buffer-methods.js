@@ -14,6 +14,7 @@ function fail (Type, code, text) {
 }
 
 const outOfRange = (what) => fail(RangeError, 'ERR_OUT_OF_RANGE', what + ' out of range')
+const wrongType = (what) => fail(TypeError, 'ERR_INVALID_ARG_TYPE', what)
 
 /**
  * Buffer's check of an integer argument: a number, whole, within [min, max]; `fallback`
@@ -21,7 +22,7 @@ const outOfRange = (what) => fail(RangeError, 'ERR_OUT_OF_RANGE', what + ' out o
  */
 function checked (what, value, fallback, min, max) {
   if (value === undefined) return fallback
-  if (typeof value !== 'number') throw fail(TypeError, 'ERR_INVALID_ARG_TYPE', what + ' must be a number')
+  if (typeof value !== 'number') throw wrongType(what + ' must be a number')
   if (value !== Math.floor(value) || value < min || value > max) throw outOfRange(what)
   return value
 }
@@ -38,34 +39,36 @@ const view = (b) => new DataView(b.buffer, b.byteOffset, b.byteLength)
 
 /** Adds Buffer's methods to `proto`, the prototype of received payloads. */
 function addBufferMethods (proto) {
-  // Buffer's name → [size, DataView's name]; LE/BE variants above one byte, `Uint` spellings too.
-  ;[['UInt8', 1, 'Uint8'], ['Int8', 1, 'Int8'], ['UInt16', 2, 'Uint16'], ['Int16', 2, 'Int16'],
-    ['UInt32', 4, 'Uint32'], ['Int32', 4, 'Int32'], ['Float', 4, 'Float32'], ['Double', 8, 'Float64'],
-    ['BigUInt64', 8, 'BigUint64'], ['BigInt64', 8, 'BigInt64']].forEach(([name, size, type]) => {
-    (size > 1 ? ['LE', 'BE'] : ['']).forEach((end) => {
+  // Buffer's fixed-size reads, named after DataView's getters: LE/BE variants above one byte,
+  // Buffer's `UInt` and `Uint` spellings, Float/Double for Float32/Float64.
+  for (const type of ['Uint8', 'Int8', 'Uint16', 'Int16', 'Uint32', 'Int32', 'Float32', 'Float64', 'BigUint64', 'BigInt64']) {
+    const size = type.replace(/\D/g, '') / 8
+    const name = type.replace('Float32', 'Float').replace('Float64', 'Double')
+    for (const end of size > 1 ? ['LE', 'BE'] : ['']) {
       const read = function (offset) {
         const get = DataView.prototype['get' + type]
         if (!get) throw new TypeError('No 64-bit integers in this runtime: use readUInt32' + end + ' twice')
         return get.call(view(this), readAt(this, offset, size), end === 'LE')
       }
-      for (const spelling of [name, name.replace('UInt', 'Uint')]) {
+      for (const spelling of [name, name.replace('Uint', 'UInt')]) {
         proto['read' + spelling + end] = read
         proto['write' + spelling + end] = readOnly
       }
-    })
-  })
-  // readUIntLE(offset, byteLength) and friends: 1 to 6 bytes.
-  ;['UIntLE', 'UIntBE', 'IntLE', 'IntBE', 'UintLE', 'UintBE'].forEach((name) => {
-    const little = /LE/.test(name)
-    proto['read' + name] = function (offset, byteLength) {
-      const n = checked('byteLength', byteLength === undefined ? null : byteLength, 0, 1, 6)
-      const at = readAt(this, offset, n)
-      let value = 0
-      for (let i = 0; i < n; i++) value = value * 256 + this[little ? at + n - 1 - i : at + i]
-      return name[0] === 'I' && value >= 2 ** (8 * n - 1) ? value - 2 ** (8 * n) : value
     }
-    proto['write' + name] = readOnly
-  })
+  }
+  // readUIntLE(offset, byteLength) and friends: 1 to 6 bytes.
+  for (const sign of ['UInt', 'Uint', 'Int']) {
+    for (const end of ['LE', 'BE']) {
+      proto['read' + sign + end] = function (offset, byteLength) {
+        const n = checked('byteLength', byteLength === undefined ? null : byteLength, 0, 1, 6)
+        const at = readAt(this, offset, n)
+        let value = 0
+        for (let i = 0; i < n; i++) value = value * 256 + this[end === 'LE' ? at + n - 1 - i : at + i]
+        return sign === 'Int' && value >= 2 ** (8 * n - 1) ? value - 2 ** (8 * n) : value
+      }
+      proto['write' + sign + end] = readOnly
+    }
+  }
   proto.write = readOnly
 
   proto.indexOf = function (value, byteOffset, encoding) {
@@ -126,7 +129,7 @@ function readOnly () {
 }
 
 function bytesArgument (target) {
-  if (!(target instanceof Uint8Array)) throw fail(TypeError, 'ERR_INVALID_ARG_TYPE', 'target must be a Uint8Array')
+  if (!(target instanceof Uint8Array)) throw wrongType('target must be a Uint8Array')
 }
 
 /** A string's bytes for searching: UTF-8 is the encoding mini-programs get. */
@@ -151,7 +154,7 @@ function search (bytes, value, byteOffset, encoding, forward) {
   if (typeof value === 'number') needle = [value & 255]
   else if (typeof value === 'string') needle = utf8Only(value, encoding)
   else if (value instanceof Uint8Array) needle = value
-  else throw fail(TypeError, 'ERR_INVALID_ARG_TYPE', 'value must be a string, number or Uint8Array')
+  else throw wrongType('value must be a string, number or Uint8Array')
   const n = needle.length
   if (!forward && start < 0) return n ? -1 : 0
   if (!n) return Math.max(0, Math.min(start, len))

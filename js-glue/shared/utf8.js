@@ -1,6 +1,21 @@
 'use strict'
 // Pure-JS UTF-8: mini-programs have neither TextEncoder nor TextDecoder.
 
+/** The lead byte's marker bits of a sequence with 1, 2 or 3 continuation bytes. */
+const LEAD = [0, 0xc0, 0xe0, 0xf0]
+
+/**
+ * The code point at `i`, reading a lone surrogate as U+FFFD (what TextEncoder encodes it as).
+ * A code point above U+FFFF takes two units of `str`.
+ */
+function codePointAt (str, i) {
+  const c = str.codePointAt(i)
+  return c >= 0xd800 && c <= 0xdfff ? 0xfffd : c
+}
+
+/** Continuation bytes after the lead byte of code point `c` (0 for ASCII). */
+const continuations = (c) => c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3
+
 /**
  * Encodes a string as UTF-8. Lone surrogates become U+FFFD, as TextEncoder does.
  * @param {string} str
@@ -10,31 +25,11 @@ function encode (str) {
   const out = new Uint8Array(byteLength(str))
   let p = 0
   for (let i = 0; i < str.length; i++) {
-    let c = str.charCodeAt(i)
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const d = i + 1 < str.length ? str.charCodeAt(i + 1) : 0
-      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
-        i++
-      } else {
-        c = 0xfffd
-      }
-    }
-    if (c < 0x80) {
-      out[p++] = c
-    } else if (c < 0x800) {
-      out[p++] = 0xc0 | (c >> 6)
-      out[p++] = 0x80 | (c & 0x3f)
-    } else if (c < 0x10000) {
-      out[p++] = 0xe0 | (c >> 12)
-      out[p++] = 0x80 | ((c >> 6) & 0x3f)
-      out[p++] = 0x80 | (c & 0x3f)
-    } else {
-      out[p++] = 0xf0 | (c >> 18)
-      out[p++] = 0x80 | ((c >> 12) & 0x3f)
-      out[p++] = 0x80 | ((c >> 6) & 0x3f)
-      out[p++] = 0x80 | (c & 0x3f)
-    }
+    const c = codePointAt(str, i)
+    if (c > 0xffff) i++
+    let n = continuations(c)
+    out[p++] = LEAD[n] | (c >> (6 * n))
+    while (n--) out[p++] = 0x80 | ((c >> (6 * n)) & 0x3f)
   }
   return out
 }
@@ -46,14 +41,9 @@ function encode (str) {
 function byteLength (str) {
   let n = 0
   for (let i = 0; i < str.length; i++) {
-    const c = str.charCodeAt(i)
-    if (c < 0x80) n += 1
-    else if (c < 0x800) n += 2
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < str.length &&
-      str.charCodeAt(i + 1) >= 0xdc00 && str.charCodeAt(i + 1) <= 0xdfff) {
-      n += 4
-      i++
-    } else n += 3
+    const c = codePointAt(str, i)
+    if (c > 0xffff) i++
+    n += 1 + continuations(c)
   }
   return n
 }
@@ -67,54 +57,37 @@ function byteLength (str) {
  * @returns {string}
  */
 function decode (bytes, start, end) {
-  let i = start || 0
-  const stop = end === undefined ? bytes.length : end
+  const b = Uint8Array.prototype.subarray.call(bytes, start || 0, end === undefined ? bytes.length : end)
   // Topics and most strings are short ASCII: one native call instead of a push per byte.
-  if (stop - i <= 256 && isAscii(bytes, i, stop)) {
-    return String.fromCharCode.apply(null, Uint8Array.prototype.subarray.call(bytes, i, stop))
-  }
+  if (b.length <= 256 && isAscii(b)) return String.fromCharCode.apply(null, b)
   let out = ''
   let units = []
-  while (i < stop) {
-    const b = bytes[i++]
-    if (b < 0x80) {
-      units.push(b)
-    } else {
-      let need = -1 // stays -1 for a byte that cannot start a sequence
-      let cp = 0
-      let lower = 0x80
-      let upper = 0xbf
-      if (b >= 0xc2 && b <= 0xdf) {
-        need = 1
-        cp = b & 0x1f
-      } else if (b >= 0xe0 && b <= 0xef) {
-        need = 2
-        cp = b & 0x0f
-        if (b === 0xe0) lower = 0xa0
-        if (b === 0xed) upper = 0x9f // no UTF-16 surrogates
-      } else if (b >= 0xf0 && b <= 0xf4) {
-        need = 3
-        cp = b & 0x07
-        if (b === 0xf0) lower = 0x90
-        if (b === 0xf4) upper = 0x8f // nothing above U+10FFFF
-      }
-      while (need > 0 && i < stop && bytes[i] >= lower && bytes[i] <= upper) {
-        cp = (cp << 6) | (bytes[i++] & 0x3f)
+  for (let i = 0; i < b.length;) {
+    let c = b[i++]
+    if (c >= 0x80) {
+      // Continuation bytes the lead byte announces (0: it cannot start a sequence), and the
+      // range of the first one: no overlong forms, no surrogates, nothing above U+10FFFF.
+      const need = c < 0xc2 || c > 0xf4 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3
+      let lower = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80
+      let upper = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf
+      c &= 0x3f >> need
+      let got = 0
+      for (; got < need && b[i] >= lower && b[i] <= upper; got++) {
+        c = (c << 6) | (b[i++] & 0x3f)
         lower = 0x80
         upper = 0xbf
-        need--
       }
-      if (need !== 0) {
-        // Invalid lead byte or truncated sequence: the bytes consumed so far
-        // form one maximal subpart.
-        units.push(0xfffd)
-      } else if (cp >= 0x10000) {
-        cp -= 0x10000
-        units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff))
-      } else {
-        units.push(cp)
-      }
+      // An invalid lead byte or a truncated sequence: the bytes consumed so far are one
+      // maximal subpart.
+      if (!need || got < need) c = 0xfffd
     }
+    if (c > 0xffff) {
+      // A surrogate pair.
+      c -= 0x10000
+      units.push(0xd800 + (c >> 10))
+      c = 0xdc00 + (c & 0x3ff)
+    }
+    units.push(c)
     // fromCharCode.apply has an argument-count limit: flush in chunks.
     if (units.length >= 8192) {
       out += String.fromCharCode.apply(null, units)
@@ -124,8 +97,8 @@ function decode (bytes, start, end) {
   return out + String.fromCharCode.apply(null, units)
 }
 
-function isAscii (bytes, start, stop) {
-  for (let i = start; i < stop; i++) if (bytes[i] >= 0x80) return false
+function isAscii (bytes) {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return false
   return true
 }
 

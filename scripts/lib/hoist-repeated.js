@@ -1,0 +1,138 @@
+'use strict';
+/**
+ * Repeated string literals, `null`, `void 0` and built-in globals of a minified bundle become
+ * variables of its wrapper function: WeChat counts mqtt.min.js byte for byte, and
+ * `"function"==typeof x` written 21 times costs more than one `var a="function"` and 21 `a`s,
+ * as `new Uint8Array(…)` written 29 times costs more than `var b=Uint8Array` and 29 `new b(…)`
+ * (together about 1.6 KB of dist/wx/mqtt.min.js). Minifiers leave such repetition alone
+ * because gzip removes it; mini-program packages are not compressed.
+ *
+ * A string (or null, or undefined) is an immutable value, so a variable holding it behaves
+ * the same everywhere; only literals in expression position are replaced, never an object or
+ * class key, a directive ("use strict"), or the argument of `require(…)`, which packagers
+ * must see as a literal.
+ * The globals are ES built-ins (BUILT_INS) read once when the bundle loads instead of at each
+ * use: the same objects, unless a page replaced a built-in constructor after loading the
+ * bundle. Timers, Date and Promise, which test harnesses and polyfills do replace, stay
+ * global. The variables are declared first thing in the wrapper function, before any code
+ * runs, and a mangling pass gives them short names.
+ */
+const acorn = require('acorn');
+
+/** Globals that may be read once, at load. */
+const BUILT_INS = new Set(['Uint8Array', 'ArrayBuffer', 'Array', 'Object', 'String', 'Math', 'Error', 'TypeError', 'RangeError', 'DataView', 'Number']);
+/** Expected length of a variable's name after mangling, for deciding what pays. */
+const NAME_LENGTH = 2;
+const PREFIX = '__mpmqttConstant';
+
+/** Calls `visit(node, parent, key)` for every node below `root`. */
+function walk(root, visit) {
+  const stack = [[root, null, null]];
+  while (stack.length) {
+    const [node, parent, key] = stack.pop();
+    visit(node, parent, key);
+    for (const k of Object.keys(node)) {
+      const v = node[k];
+      for (const child of Array.isArray(v) ? v : [v]) {
+        if (child && typeof child.type === 'string') stack.push([child, node, k]);
+      }
+    }
+  }
+}
+
+/** A key position, where an identifier or literal is a name rather than a value. */
+function isKey(parent, key) {
+  if (parent.type === 'Property') return (key === 'key' && !parent.computed) || parent.shorthand;
+  if (parent.type === 'MethodDefinition') return key === 'key' && !parent.computed;
+  if (parent.type === 'MemberExpression') return key === 'property' && !parent.computed;
+  return false;
+}
+
+/** The places where an identifier names a binding (declares or assigns it), by parent type. */
+const BINDING_SLOTS = {
+  VariableDeclarator: ['id'],
+  FunctionDeclaration: ['id', 'params'],
+  FunctionExpression: ['id', 'params'],
+  ArrowFunctionExpression: ['params'],
+  ClassDeclaration: ['id'],
+  ClassExpression: ['id'],
+  CatchClause: ['param'],
+  AssignmentExpression: ['left'],
+  UpdateExpression: ['argument'],
+  ArrayPattern: ['elements'],
+  AssignmentPattern: ['left'],
+  RestElement: ['argument'],
+  LabeledStatement: ['label'],
+  BreakStatement: ['label'],
+  ContinueStatement: ['label'],
+};
+
+/** What `node` is as a candidate: 'string:…' or 'global:…', or null. */
+function candidate(node, parent, key) {
+  if (isKey(parent, key)) return null;
+  if (node.type === 'Literal' && typeof node.value === 'string') {
+    if (parent.type === 'ExpressionStatement' && parent.directive !== undefined) return null;
+    if (parent.type === 'CallExpression' && parent.callee.type === 'Identifier' && parent.callee.name === 'require') return null;
+    return 'string:' + node.value;
+  }
+  if (node.type === 'Identifier' && BUILT_INS.has(node.name)) return 'global:' + node.name;
+  // `null` and terser's `void 0` for undefined: values like the strings.
+  if (node.type === 'Literal' && node.value === null && node.raw === 'null') return 'value:null';
+  if (node.type === 'UnaryExpression' && node.operator === 'void' && node.argument.type === 'Literal' && node.argument.value === 0) return 'value:void 0';
+  return null;
+}
+
+/**
+ * @param {string} code  `var NAME=function(){…}();…`, as scripts/bundle.js wraps a bundle
+ * @returns {string} the same program with repeated strings and built-ins read from variables
+ *   (unmangled: the caller's minifier shortens the names), or `code` when nothing pays
+ */
+function hoistRepeated(code) {
+  const ast = acorn.parse(code, { ecmaVersion: 2017 });
+  const first = ast.body[0];
+  const wrapper = first && first.type === 'VariableDeclaration' && first.declarations[0].init &&
+    first.declarations[0].init.type === 'CallExpression' ? first.declarations[0].init.callee : null;
+  if (!wrapper || wrapper.type !== 'FunctionExpression') throw new Error('hoistRepeated: expected `var NAME=function(){…}()`');
+  if (code.includes(PREFIX)) throw new Error('hoistRepeated: the bundle already uses the name ' + PREFIX);
+
+  const uses = new Map(); // candidate -> nodes
+  const bound = new Set(); // built-in names the bundle declares or assigns itself: left alone
+  walk(wrapper.body, (node, parent, key) => {
+    if (!parent) return;
+    const slots = BINDING_SLOTS[parent.type] || [];
+    if (node.type === 'Identifier' && BUILT_INS.has(node.name) && slots.includes(key)) bound.add(node.name);
+    const c = candidate(node, parent, key);
+    if (!c) return;
+    if (!uses.has(c)) uses.set(c, []);
+    uses.get(c).push(node);
+  });
+  const hoisted = [];
+  for (const [c, nodes] of uses) {
+    const kind = c.slice(0, c.indexOf(':'));
+    const value = c.slice(kind.length + 1);
+    if (kind === 'global' && bound.has(value)) continue;
+    const source = kind === 'string' ? JSON.stringify(value) : value;
+    const saved = nodes.length * (source.length - NAME_LENGTH) - (NAME_LENGTH + 2 + source.length);
+    if (saved > 0) hoisted.push({ source, nodes, name: PREFIX + hoisted.length });
+  }
+  if (!hoisted.length) return code;
+
+  const edits = [];
+  // Minified code writes `case"x":` and `return"x"`: a name there needs spaces around it.
+  const word = (i) => /[\w$]/.test(code[i] || '');
+  for (const h of hoisted) {
+    for (const n of h.nodes) {
+      edits.push({ start: n.start, end: n.end, text: (word(n.start - 1) ? ' ' : '') + h.name + (word(n.end) ? ' ' : '') });
+    }
+  }
+  // After a leading "use strict" (it must stay the function's first statement), else first.
+  const body = wrapper.body.body;
+  const at = body.length && body[0].directive !== undefined ? body[0].end : wrapper.body.start + 1;
+  edits.push({ start: at, end: at, text: 'var ' + hoisted.map((h) => h.name + '=' + h.source).join(',') + ';' });
+  edits.sort((a, b) => b.start - a.start);
+  let out = code;
+  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+module.exports = { hoistRepeated };

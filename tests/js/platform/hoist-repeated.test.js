@@ -1,0 +1,96 @@
+'use strict';
+/**
+ * scripts/lib/hoist-repeated.js: repeated string literals and built-ins of a bundle read from
+ * variables. A wrong replacement would break every page at load or, worse, change what a
+ * page sees, so the same program runs before and after here, over every position a literal
+ * or a built-in name can take, and the shipped bundles are checked for what must stay literal.
+ */
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('fs');
+const path = require('path');
+const vm = require('vm');
+const { hoistRepeated } = require('../../../scripts/lib/hoist-repeated');
+const { terserPass } = require('../../../scripts/terser-pass');
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** Runs a `var out=function(){…}();` program and returns `out` (as JSON), with `require` recorded. */
+function run(code) {
+  const required = [];
+  const context = { require: (name) => { required.push(name); return { name }; } };
+  const out = vm.runInNewContext(code + ';JSON.stringify(out)', context);
+  return { out: JSON.parse(out), required: [...required] };
+}
+
+// Each repeated string and built-in in a position of its own: values (typeof, case, in,
+// default parameter, concatenation) and names (keys, methods, members, shorthand, directive,
+// require argument), `extends` and `instanceof` on a built-in, and `null` / `void 0`.
+const PROGRAM = `var out=function(){"use strict";
+  function kind(x){switch(typeof x){case "function":return "function";case "string":return "string";default:return "other"}}
+  function pick(o, k = "function"){return k in o ? o[k] : "function" + "string"}
+  class Failure extends Error{constructor(m){super(m);this.kind="string"}get function(){return "function"}}
+  const keys = {function: 1, "string": 2, Error: Error, Uint8Array};
+  const bytes = new Uint8Array(3), more = Uint8Array.from([1, 2]), view = Uint8Array.prototype.subarray.call(bytes, 1);
+  const mod = require("./mqtt.wasm.js"), again = require("./mqtt.wasm.js");
+  const f = new Failure("string");
+  const nothing = [null, void 0, null === void 0, null == void 0, typeof void 0, typeof null, Object.create(null) instanceof Object,
+    [null, void 0].indexOf(void 0), (function(x = null){return x})(), (function(x = void 0){return x})(null)].map(String);
+  return {
+    kinds: [kind(kind), kind("string"), kind(1), kind("function")],
+    picks: [pick({function: 7}), pick({}, "string"), pick({string: "function"}, "string")],
+    keys: Object.keys(keys), shorthand: keys.Uint8Array === Uint8Array, errorKey: keys.Error === Error,
+    failure: [f instanceof Error, f instanceof Failure, f.kind, f.function, f.message],
+    bytes: [bytes.length, more[1], view.length, bytes instanceof Uint8Array, Uint8Array.name],
+    modules: [mod.name, again.name], strict: (function(){return this})() === undefined, nothing,
+    text: String("function").length + Object.keys({a: "string"}).length + Math.max(1, 2) + Number("2")
+  };
+}();`;
+
+test('the program computes the same after hoisting, in every position a literal or built-in takes', () => {
+  const hoisted = hoistRepeated(PROGRAM);
+  assert.notStrictEqual(hoisted, PROGRAM, 'something was hoisted');
+  const before = run(PROGRAM);
+  const after = run(hoisted);
+  assert.deepStrictEqual(after.out, before.out);
+  assert.deepStrictEqual(after.required, ['./mqtt.wasm.js', './mqtt.wasm.js']);
+  // What must stay literal does.
+  assert.match(hoisted, /^var out=function\(\)\{"use strict";var /, 'the directive stays first, the variables follow it');
+  assert.strictEqual(hoisted.split('require("./mqtt.wasm.js")').length - 1, 2);
+  assert.match(hoisted, /\{function: 1, "string": 2, Error: __mpmqttConstant\d+, Uint8Array\}/, 'keys and shorthand stay');
+  assert.match(hoisted, /get function\(\)/);
+  assert.match(hoisted, /keys\.Uint8Array ===/, 'a member name stays');
+  assert.match(hoisted, /"use strict";var [^;]*=null[,;]/, 'null is hoisted');
+  assert.match(hoisted, /"use strict";var [^;]*=void 0[,;]/, 'void 0 is hoisted');
+});
+
+test('after the minifier the hoisted program is shorter and still computes the same', async () => {
+  const plain = await terserPass(PROGRAM, { ascii: true });
+  const hoisted = await terserPass(PROGRAM, { ascii: true, hoistRepeated: true });
+  assert.ok(hoisted.length < plain.length, hoisted.length + ' < ' + plain.length);
+  assert.deepStrictEqual(run(hoisted).out, run(plain).out);
+});
+
+test('a built-in the program declares or assigns itself is left alone; what does not pay stays', () => {
+  const shadowed = 'var out=function(){let n=0;function Uint8Array(){n++}new Uint8Array;new Uint8Array;new Uint8Array;new Uint8Array;return n}();';
+  assert.doesNotMatch(hoistRepeated(shadowed), /=Uint8Array/);
+  assert.strictEqual(run(hoistRepeated(shadowed)).out, 4);
+  const assigned = 'var out=function(){Math=Object.create(Math);return[Math.max(1,2),Math.min(1,2),Math.abs(-1),Math.sign(-1)]}();';
+  assert.doesNotMatch(hoistRepeated(assigned), /=Math\b/);
+  const once = 'var out=function(){return typeof 1=="number"}();';
+  assert.strictEqual(hoistRepeated(once), once);
+  assert.throws(() => hoistRepeated('out=1;'), /expected `var NAME=function/);
+});
+
+const DIST = path.join(ROOT, 'dist');
+const skipDist = fs.existsSync(path.join(DIST, 'wx', 'mqtt.min.js')) ? false : 'dist/ not built';
+
+test('the shipped bundles keep their literal requires and declare the hoisted values first', { skip: skipDist }, () => {
+  const requires = { 'wx/mqtt.min.js': [], 'my/mqtt.min.js': ['./mqtt.wasm.js', './mqtt.fallback.js'], 'mqtt.min.js': ['./mqtt.wasm.js', './mqtt.fallback.js'] };
+  for (const [file, names] of Object.entries(requires)) {
+    const code = fs.readFileSync(path.join(DIST, file), 'utf8');
+    assert.ok(/^var mqtt=function\(\)\{\/\*![^]*?\*\/\n"use strict";var [\w$]+=/.test(code), file + ' declares its hoisted values after "use strict"');
+    for (const name of names) assert.ok(code.includes('require("' + name + '")'), file + ' requires ' + name + ' literally');
+    assert.ok(!code.includes('__mpmqttConstant'), file + ': every hoisted name was mangled');
+  }
+});
