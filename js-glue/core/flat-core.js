@@ -113,9 +113,17 @@ function coreClass (wasm) {
 
     /** @returns {Uint8Array|undefined} bytes for the socket */
     poll_transmit () {
-      const ptr = wasm.mq_poll_transmit(this._h)
-      if (!ptr) return undefined
-      const out = bytesOf(ptr)
+      const total = wasm.mq_poll_transmit(this._h) >>> 0
+      if (!total) return undefined
+      // Packets with large payloads between them, each piece where it already is in memory:
+      // copied once, into the bytes the socket sends.
+      const out = new Uint8Array(total)
+      for (let i = 0, at = 0; at < total; i++) {
+        const ptr = wasm.mq_transmit_piece(this._h, i) >>> 0
+        const len = outLen()
+        out.set(mem().subarray(ptr, ptr + len), at)
+        at += len
+      }
       wasm.mq_transmitted(this._h)
       return out
     }

@@ -13,9 +13,9 @@ pub(crate) mod wire;
 pub use packet::*;
 pub use properties::{body as properties_body, Section as PropertySection};
 
-use core::mem::MaybeUninit;
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes};
+use core::mem::MaybeUninit;
 use wire::Sink;
 
 /// `Bytes` owning `v`, without a copy. Every `Bytes` the crate makes from a buffer comes
@@ -327,7 +327,7 @@ pub fn encode(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<false>(packet, version, usize::MAX, out)
+    encode_as::<false>(packet, version, usize::MAX, out, false)
 }
 
 /// `encode` for the client: CONNACK, SUBACK and UNSUBACK, which only a broker sends, are
@@ -337,18 +337,21 @@ pub fn encode_from_client(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<true>(packet, version, usize::MAX, out)
+    encode_as::<true>(packet, version, usize::MAX, out, false)
 }
 
 /// `encode_from_client` of a packet that must fit `max_size` bytes (a broker's Maximum
-/// Packet Size): `PacketTooLarge` otherwise. One encoding pass counts for both.
+/// Packet Size): `PacketTooLarge` otherwise. One encoding pass counts for both. With
+/// `leave_out_payload` a PUBLISH's payload is counted but not appended: the caller sends it
+/// from where it is, right after what was appended.
 pub fn encode_from_client_within(
     packet: &Packet,
     version: ProtocolVersion,
     max_size: usize,
     out: &mut Vec<u8>,
+    leave_out_payload: bool,
 ) -> Result<usize, CodecError> {
-    encode_as::<true>(packet, version, max_size, out)
+    encode_as::<true>(packet, version, max_size, out, leave_out_payload)
 }
 
 fn encode_as<const FROM_CLIENT: bool>(
@@ -356,6 +359,7 @@ fn encode_as<const FROM_CLIENT: bool>(
     version: ProtocolVersion,
     max_size: usize,
     out: &mut Vec<u8>,
+    leave_out_payload: bool,
 ) -> Result<usize, CodecError> {
     let byte1 = encode::header_byte(packet)?;
     let len = body_len::<FROM_CLIENT>(packet, version)?;
@@ -365,6 +369,7 @@ fn encode_as<const FROM_CLIENT: bool>(
     let start = out.len();
     let written = {
         let mut s = Sink::to(out);
+        s.leave_out_payload = leave_out_payload;
         s.u8(byte1);
         s.varint(len)
             .and_then(|()| encode::body::<FROM_CLIENT>(&mut s, packet, version))
@@ -373,7 +378,8 @@ fn encode_as<const FROM_CLIENT: bool>(
         out.truncate(start);
         return Err(e);
     }
-    Ok(out.len() - start)
+    // The whole packet, a payload left out included.
+    Ok(1 + wire::varint_len(len) + len as usize)
 }
 
 /// Exact size `encode` would produce (for Maximum Packet Size checks before queueing).
@@ -501,7 +507,8 @@ mod tests {
             for shift in [0usize, 1, 2, 5] {
                 let mut d = Decoder::new(ProtocolVersion::V3_1_1, MAX_FRAME);
                 let mut cuts: Vec<usize> = (1..pieces).map(|i| stream.len() * i / pieces).collect();
-                cuts.iter_mut().for_each(|c| *c = (*c + shift).min(stream.len() - 1));
+                cuts.iter_mut()
+                    .for_each(|c| *c = (*c + shift).min(stream.len() - 1));
                 cuts.insert(0, 0);
                 cuts.push(stream.len());
                 let mut got = Vec::new();
@@ -512,7 +519,10 @@ mod tests {
                         got.push(p);
                     }
                 }
-                assert!(in_place >= pieces - 2, "{pieces} pieces, {in_place} in place");
+                assert!(
+                    in_place >= pieces - 2,
+                    "{pieces} pieces, {in_place} in place"
+                );
                 assert_eq!(got.len(), 2, "{pieces} pieces shifted {shift}");
                 let (Packet::Publish(a), Packet::Publish(b)) = (&got[0], &got[1]) else {
                     panic!("two PUBLISH packets")

@@ -197,11 +197,18 @@ pub unsafe extern "C" fn mq_handle_bytes(core: &mut Core, now: f64, ptr: *mut u8
     core.session.handle_owned_bytes(ms(now), own_buffer);
 }
 
-/// Pending bytes for the socket (0 when none); the glue copies them, then calls
-/// `mq_transmitted`.
+/// How many bytes are pending for the socket (0 when none); the glue copies them piece by
+/// piece (`mq_transmit_piece`) into the one buffer it sends, then calls `mq_transmitted`.
 #[no_mangle]
 pub extern "C" fn mq_poll_transmit(core: &mut Core) -> u32 {
-    out(core.session.pending_transmit())
+    core.session.transmit_len() as u32
+}
+
+/// Piece `i` of the pending bytes: encoded packets and, between them, large payloads where
+/// they already are in memory (so each is copied once, by the glue).
+#[no_mangle]
+pub extern "C" fn mq_transmit_piece(core: &mut Core, i: usize) -> u32 {
+    out(core.session.transmit_piece(i))
 }
 
 #[no_mangle]

@@ -53,10 +53,12 @@ function fakeCore(memoryBytes) {
     mq_handle_bytes: (h, now, ptr, len) => {
       seen.handleBytes = { h, ptr, len };
     },
+    // The pending bytes' length, then piece 0 is the whole of them (no spliced payload).
     mq_poll_transmit: (h) => {
       seen.handle = h;
-      return slice('mq_poll_transmit');
+      return (next.mq_poll_transmit || { len: 0 }).len | 0;
     },
+    mq_transmit_piece: (h, i) => (i === 0 ? slice('mq_poll_transmit') : slice('none')),
     mq_poll_event: () => 5,
   };
   for (const name of ['mq_ev_payload', 'mq_ev_topic', 'mq_ev_text', 'mq_ev_error_name', 'mq_ev_codes', 'mq_ev_properties', 'mq_property_names']) exports[name] = () => slice(name);
