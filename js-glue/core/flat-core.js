@@ -39,11 +39,14 @@ function coreClass (wasm) {
   // A grown memory has a new buffer, and views of the old one read as empty.
   const mem = () => view.buffer === wasm.memory.buffer ? view : (view = new Uint8Array(wasm.memory.buffer))
 
-  /** Copies `bytes` into a fresh core buffer; 0 for none. Ownership passes to the call. */
-  const put = (bytes) => {
+  /**
+   * Copies `bytes` into a fresh core buffer, or where `at` says; 0 for none. Ownership passes
+   * to the call.
+   */
+  const put = (bytes, at) => {
     if (!bytes.length) return 0
     // Pointers come back as i32: past 2 GiB of memory they read negative.
-    const ptr = wasm.mq_alloc(bytes.length) >>> 0
+    const ptr = (at ? at(bytes.length) : wasm.mq_alloc(bytes.length)) >>> 0
     if (!ptr) throw new Error('mpmqtt: the core is out of memory')
     mem().set(bytes, ptr)
     return ptr
@@ -101,7 +104,8 @@ function coreClass (wasm) {
 
     /** @param {Uint8Array} bytes  one WebSocket message */
     handle_bytes (now, bytes) {
-      const ptr = put(bytes)
+      // Into the core's buffer of a packet arriving in pieces when there is one (copied once).
+      const ptr = put(bytes, (len) => wasm.mq_input_buffer(this._h, len))
       this._input = bytes
       this._inputPtr = ptr
       wasm.mq_handle_bytes(this._h, now, ptr, bytes.length)
@@ -109,9 +113,17 @@ function coreClass (wasm) {
 
     /** @returns {Uint8Array|undefined} bytes for the socket */
     poll_transmit () {
-      const ptr = wasm.mq_poll_transmit(this._h)
-      if (!ptr) return undefined
-      const out = bytesOf(ptr)
+      const total = wasm.mq_poll_transmit(this._h) >>> 0
+      if (!total) return undefined
+      // Packets with large payloads between them, each piece where it already is in memory:
+      // copied once, into the bytes the socket sends.
+      const out = new Uint8Array(total)
+      for (let i = 0, at = 0; at < total; i++) {
+        const ptr = wasm.mq_transmit_piece(this._h, i) >>> 0
+        const len = outLen()
+        out.set(mem().subarray(ptr, ptr + len), at)
+        at += len
+      }
       wasm.mq_transmitted(this._h)
       return out
     }

@@ -219,7 +219,7 @@ fn publish(s: &mut Sink, p: &Publish, v5: bool) -> Result<(), CodecError> {
         }
         props::write(s, p.properties.as_ref())?;
     }
-    s.put(&p.payload);
+    s.payload(&p.payload);
     Ok(())
 }
 

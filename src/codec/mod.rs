@@ -15,6 +15,7 @@ pub use properties::{body as properties_body, Section as PropertySection};
 
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes};
+use core::mem::MaybeUninit;
 use wire::Sink;
 
 /// `Bytes` owning `v`, without a copy. Every `Bytes` the crate makes from a buffer comes
@@ -224,6 +225,30 @@ impl Decoder {
         self.partial.extend_from_slice(bytes);
     }
 
+    /// Room for the next `len` bytes of the stream, for a driver that copies each transport
+    /// message itself (the wasm boundary writes it into linear memory anyway): while a frame
+    /// is incomplete the room is at the end of that frame's own buffer, so a packet arriving
+    /// in pieces is copied once in all. None when nothing is buffered (the usual case): the
+    /// driver then hands over a buffer of its own with `push_owned`, adopted as is.
+    pub fn room_in_frame(&mut self, len: usize) -> Option<&mut [MaybeUninit<u8>]> {
+        if self.failed.is_some() || self.buffered() == 0 {
+            return None;
+        }
+        self.append(&[]);
+        self.partial.reserve(len);
+        Some(&mut self.partial.spare_capacity_mut()[..len])
+    }
+
+    /// The first `written` bytes of the room `room_in_frame` gave now hold received bytes.
+    ///
+    /// # Safety
+    /// They were all initialised, and `room_in_frame` was the last call on this decoder.
+    pub unsafe fn commit_room(&mut self, written: usize) {
+        let len = self.partial.len() + written;
+        debug_assert!(len <= self.partial.capacity());
+        self.partial.set_len(len);
+    }
+
     /// Ok(None): need more bytes. Err: the stream is corrupt and the connection must be
     /// closed (the decoder is then unusable until clear()).
     pub fn next_packet(&mut self) -> Result<Option<Packet>, CodecError> {
@@ -302,7 +327,7 @@ pub fn encode(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<false>(packet, version, usize::MAX, out)
+    encode_as::<false>(packet, version, usize::MAX, out, false)
 }
 
 /// `encode` for the client: CONNACK, SUBACK and UNSUBACK, which only a broker sends, are
@@ -312,18 +337,21 @@ pub fn encode_from_client(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<true>(packet, version, usize::MAX, out)
+    encode_as::<true>(packet, version, usize::MAX, out, false)
 }
 
 /// `encode_from_client` of a packet that must fit `max_size` bytes (a broker's Maximum
-/// Packet Size): `PacketTooLarge` otherwise. One encoding pass counts for both.
+/// Packet Size): `PacketTooLarge` otherwise. One encoding pass counts for both. With
+/// `leave_out_payload` a PUBLISH's payload is counted but not appended: the caller sends it
+/// from where it is, right after what was appended.
 pub fn encode_from_client_within(
     packet: &Packet,
     version: ProtocolVersion,
     max_size: usize,
     out: &mut Vec<u8>,
+    leave_out_payload: bool,
 ) -> Result<usize, CodecError> {
-    encode_as::<true>(packet, version, max_size, out)
+    encode_as::<true>(packet, version, max_size, out, leave_out_payload)
 }
 
 fn encode_as<const FROM_CLIENT: bool>(
@@ -331,6 +359,7 @@ fn encode_as<const FROM_CLIENT: bool>(
     version: ProtocolVersion,
     max_size: usize,
     out: &mut Vec<u8>,
+    leave_out_payload: bool,
 ) -> Result<usize, CodecError> {
     let byte1 = encode::header_byte(packet)?;
     let len = body_len::<FROM_CLIENT>(packet, version)?;
@@ -340,6 +369,7 @@ fn encode_as<const FROM_CLIENT: bool>(
     let start = out.len();
     let written = {
         let mut s = Sink::to(out);
+        s.leave_out_payload = leave_out_payload;
         s.u8(byte1);
         s.varint(len)
             .and_then(|()| encode::body::<FROM_CLIENT>(&mut s, packet, version))
@@ -348,7 +378,8 @@ fn encode_as<const FROM_CLIENT: bool>(
         out.truncate(start);
         return Err(e);
     }
-    Ok(out.len() - start)
+    // The whole packet, a payload left out included.
+    Ok(1 + wire::varint_len(len) + len as usize)
 }
 
 /// Exact size `encode` would produce (for Maximum Packet Size checks before queueing).
@@ -444,6 +475,73 @@ mod tests {
             panic!("the PUBLISH")
         };
         assert_eq!(p.payload.len(), body - 3);
+    }
+
+    /// Writes `bytes` where `room_in_frame` says, as the wasm boundary does; false when the
+    /// decoder gave no room (nothing buffered) and the bytes went in with `push_owned`.
+    fn write_in_place(d: &mut Decoder, bytes: &[u8]) -> bool {
+        match d.room_in_frame(bytes.len()) {
+            Some(room) => {
+                for (slot, b) in room.iter_mut().zip(bytes) {
+                    slot.write(*b);
+                }
+                // SAFETY: every byte of the room was just written.
+                unsafe { d.commit_room(bytes.len()) };
+                true
+            }
+            None => {
+                d.push_owned(bytes.to_vec());
+                false
+            }
+        }
+    }
+
+    #[test]
+    fn pieces_written_in_place_land_in_the_frame_buffer_and_decode_whole() {
+        // Piece counts and cut points across the header, the topic and the payload, with a
+        // second packet starting inside the last piece.
+        let body = 70_000;
+        let mut stream = publish_start(body, body);
+        stream.extend_from_slice(&publish_start(5, 5));
+        for pieces in [2usize, 3, 7, 64, 1000] {
+            for shift in [0usize, 1, 2, 5] {
+                let mut d = Decoder::new(ProtocolVersion::V3_1_1, MAX_FRAME);
+                let mut cuts: Vec<usize> = (1..pieces).map(|i| stream.len() * i / pieces).collect();
+                cuts.iter_mut()
+                    .for_each(|c| *c = (*c + shift).min(stream.len() - 1));
+                cuts.insert(0, 0);
+                cuts.push(stream.len());
+                let mut got = Vec::new();
+                let mut in_place = 0;
+                for w in cuts.windows(2) {
+                    in_place += usize::from(write_in_place(&mut d, &stream[w[0]..w[1]]));
+                    while let Some(p) = d.next_from_broker().unwrap() {
+                        got.push(p);
+                    }
+                }
+                assert!(
+                    in_place >= pieces - 2,
+                    "{pieces} pieces, {in_place} in place"
+                );
+                assert_eq!(got.len(), 2, "{pieces} pieces shifted {shift}");
+                let (Packet::Publish(a), Packet::Publish(b)) = (&got[0], &got[1]) else {
+                    panic!("two PUBLISH packets")
+                };
+                assert_eq!((a.payload.len(), b.payload.len()), (body - 3, 2));
+                assert!(a.payload.iter().all(|&x| x == 0x5a));
+                assert_eq!(d.buffered(), 0);
+            }
+        }
+    }
+
+    #[test]
+    fn no_room_in_frame_when_nothing_is_buffered_or_after_an_error() {
+        let mut d = Decoder::new(ProtocolVersion::V3_1_1, MAX_FRAME);
+        assert!(d.room_in_frame(10).is_none());
+        d.push_owned(vec![0xf0, 0x00]); // reserved packet type 15 with flags: corrupt
+        assert!(d.next_from_broker().is_err());
+        d.push_owned(vec![0x30]);
+        assert!(d.room_in_frame(10).is_none());
     }
 
     #[test]

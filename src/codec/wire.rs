@@ -201,6 +201,8 @@ pub struct Sink<'a> {
     /// Bytes put so far. Saturates: anything near `usize::MAX` is far above the
     /// 268,435,455-byte limit and rejected anyway.
     pub len: usize,
+    /// A PUBLISH payload is counted but not written: the caller sends it from where it is.
+    pub leave_out_payload: bool,
 }
 
 impl<'a> Sink<'a> {
@@ -209,12 +211,17 @@ impl<'a> Sink<'a> {
         Sink {
             out: Some(out),
             len: 0,
+            leave_out_payload: false,
         }
     }
 
     /// Counts what would be written.
     pub fn counter() -> Sink<'static> {
-        Sink { out: None, len: 0 }
+        Sink {
+            out: None,
+            len: 0,
+            leave_out_payload: false,
+        }
     }
 
     pub fn put(&mut self, bytes: &[u8]) {
@@ -222,6 +229,15 @@ impl<'a> Sink<'a> {
             out.extend_from_slice(bytes);
         }
         self.len = self.len.saturating_add(bytes.len());
+    }
+
+    /// The payload of a PUBLISH, the last thing in the packet.
+    pub fn payload(&mut self, bytes: &[u8]) {
+        if self.leave_out_payload {
+            self.len = self.len.saturating_add(bytes.len());
+        } else {
+            self.put(bytes);
+        }
     }
 
     pub fn u8(&mut self, b: u8) {

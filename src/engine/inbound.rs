@@ -4,6 +4,7 @@
 //! delivered again).
 
 use alloc::vec::Vec;
+use core::mem::MaybeUninit;
 
 use super::{packet_type, Event, Phase, Session};
 use crate::codec::{self, Ack, AckKind, Disconnect, Packet, Publish, QoS};
@@ -25,6 +26,25 @@ impl Session {
         }
         self.link.decoder.push_owned(bytes);
         self.decode_buffered(now);
+    }
+
+    /// Where a driver that copies the next `len` received bytes itself should write them:
+    /// inside the incomplete frame's buffer (`Decoder::room_in_frame`), then
+    /// `commit_written_bytes` and `handle_owned_bytes` with nothing more. None: hand over a
+    /// buffer of its own with `handle_owned_bytes`.
+    pub fn room_for_bytes(&mut self, len: usize) -> Option<&mut [MaybeUninit<u8>]> {
+        if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected { .. }) {
+            return None;
+        }
+        self.link.decoder.room_in_frame(len)
+    }
+
+    /// The first `written` bytes of the room `room_for_bytes` gave were received.
+    ///
+    /// # Safety
+    /// They were all initialised, and `room_for_bytes` was the last call on this session.
+    pub unsafe fn commit_written_bytes(&mut self, written: usize) {
+        self.link.decoder.commit_room(written);
     }
 
     fn decode_buffered(&mut self, now: u64) {

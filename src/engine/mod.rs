@@ -33,6 +33,7 @@ mod reconnect;
 mod resume;
 mod small_map;
 mod timers;
+mod transmit;
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -117,7 +118,7 @@ pub struct Session {
     /// The state of the open connection; a fresh one whenever a transport opens or closes.
     link: Link,
     timers: TimerTable,
-    tx: Vec<u8>,
+    tx: transmit::Transmit,
     events: Fifo<Event>,
     ids: PacketIds,
     next_op: OpId,
@@ -166,7 +167,7 @@ impl Session {
             opts,
             phase: Phase::Idle,
             timers: TimerTable::new(),
-            tx: Vec::new(),
+            tx: transmit::Transmit::default(),
             events: Fifo::new(),
             ids: PacketIds::new(),
             next_op: 1,
@@ -237,25 +238,28 @@ impl Session {
     /// Everything to write, coalesced into one buffer (one WebSocket frame per flush).
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         if self.tx.is_empty() {
-            None
-        } else {
-            Some(core::mem::take(&mut self.tx))
+            return None;
         }
+        let all = self.tx.to_vec();
+        self.tx.clear();
+        Some(all)
     }
 
-    /// What `poll_transmit` would return, borrowed: a driver that copies it out itself
-    /// (the wasm boundary) then calls `transmitted`, and the buffer keeps its capacity.
-    pub fn pending_transmit(&self) -> &[u8] {
-        &self.tx
+    /// How many bytes `poll_transmit` would return: a driver that copies them out itself
+    /// (the wasm boundary) takes them piece by piece with `transmit_piece`, straight from
+    /// where large payloads already are, then calls `transmitted`.
+    pub fn transmit_len(&self) -> usize {
+        self.tx.len()
     }
 
-    /// The bytes of `pending_transmit` were taken.
+    /// Piece `i` of what `poll_transmit` would return (`Transmit::piece`).
+    pub fn transmit_piece(&self, i: usize) -> &[u8] {
+        self.tx.piece(i)
+    }
+
+    /// The bytes of `transmit_piece` were taken.
     pub fn transmitted(&mut self) {
         self.tx.clear();
-        // Keep the buffer for the next flush, but not a large one a single big message left.
-        if self.tx.capacity() > 1 << 20 {
-            self.tx = Vec::new();
-        }
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {
@@ -276,7 +280,22 @@ impl Session {
         packet: &Packet,
         max_size: usize,
     ) -> Result<(), codec::CodecError> {
-        codec::encode_from_client_within(packet, self.opts.protocol, max_size, &mut self.tx)?;
+        let spliced = match packet {
+            Packet::Publish(p) if p.payload.len() >= transmit::SPLICE_MIN => {
+                Some(p.payload.clone())
+            }
+            _ => None,
+        };
+        codec::encode_from_client_within(
+            packet,
+            self.opts.protocol,
+            max_size,
+            self.tx.encoded(),
+            spliced.is_some(),
+        )?;
+        if let Some(payload) = spliced {
+            self.tx.splice(payload);
+        }
         self.keepalive_sent(now);
         if self.packet_events {
             self.events.push_back(Event::PacketSent {

@@ -54,6 +54,8 @@ pub struct Core {
     /// The property section `mq_ev_properties` last wrote; kept so the slice stays valid for
     /// the glue.
     properties: Vec<u8>,
+    /// The last `mq_input_buffer` gave room inside the decoder's incomplete frame.
+    input_in_frame: bool,
 }
 
 fn ms(now: f64) -> u64 {
@@ -125,6 +127,7 @@ pub unsafe extern "C" fn mq_new(opts: *mut u8, len: usize, seed_lo: u32, seed_hi
                 current: None,
                 last_topic: String::new(),
                 properties: Vec::new(),
+                input_in_frame: false,
             });
             alloc::boxed::Box::into_raw(core) as usize as f64
         }
@@ -159,20 +162,53 @@ clock_calls!(
     mq_handle_timeout => handle_timeout,
 );
 
-/// Bytes from the socket; the decoder keeps the buffer rather than copying it again.
-///
-/// # Safety
-/// `ptr`/`len` come from `mq_alloc`.
+/// Where the glue writes the next `len` bytes from the socket before `mq_handle_bytes`: the
+/// end of the incomplete frame's buffer when a packet is arriving in pieces (each piece is
+/// then copied once, not into a buffer of its own and again into the frame's), otherwise a
+/// fresh buffer the decoder adopts.
 #[no_mangle]
-pub unsafe extern "C" fn mq_handle_bytes(core: &mut Core, now: f64, ptr: *mut u8, len: usize) {
-    core.session.handle_owned_bytes(ms(now), adopt(ptr, len));
+pub extern "C" fn mq_input_buffer(core: &mut Core, len: usize) -> *mut u8 {
+    match core.session.room_for_bytes(len) {
+        Some(room) => {
+            core.input_in_frame = true;
+            room.as_mut_ptr().cast()
+        }
+        None => {
+            core.input_in_frame = false;
+            mq_alloc(len)
+        }
+    }
 }
 
-/// Pending bytes for the socket (0 when none); the glue copies them, then calls
-/// `mq_transmitted`.
+/// Bytes from the socket, written where `mq_input_buffer` said; the decoder keeps them
+/// rather than copying them again.
+///
+/// # Safety
+/// `ptr`/`len` come from the `mq_input_buffer(len)` just before, and `len` bytes were written.
+#[no_mangle]
+pub unsafe extern "C" fn mq_handle_bytes(core: &mut Core, now: f64, ptr: *mut u8, len: usize) {
+    let own_buffer = if core.input_in_frame {
+        core.input_in_frame = false;
+        core.session.commit_written_bytes(len);
+        Vec::new() // the bytes are in the decoder already: only decode
+    } else {
+        adopt(ptr, len)
+    };
+    core.session.handle_owned_bytes(ms(now), own_buffer);
+}
+
+/// How many bytes are pending for the socket (0 when none); the glue copies them piece by
+/// piece (`mq_transmit_piece`) into the one buffer it sends, then calls `mq_transmitted`.
 #[no_mangle]
 pub extern "C" fn mq_poll_transmit(core: &mut Core) -> u32 {
-    out(core.session.pending_transmit())
+    core.session.transmit_len() as u32
+}
+
+/// Piece `i` of the pending bytes: encoded packets and, between them, large payloads where
+/// they already are in memory (so each is copied once, by the glue).
+#[no_mangle]
+pub extern "C" fn mq_transmit_piece(core: &mut Core, i: usize) -> u32 {
+    out(core.session.transmit_piece(i))
 }
 
 #[no_mangle]

@@ -45,6 +45,7 @@ function fakeCore(memoryBytes) {
     memory: { buffer },
     mq_out_slot: () => OUT_SLOT,
     mq_alloc: () => next.alloc | 0,
+    mq_input_buffer: () => next.alloc | 0,
     mq_new: () => {
       if (next.handle < 0) slice('mq_new');
       return next.handle;
@@ -52,10 +53,12 @@ function fakeCore(memoryBytes) {
     mq_handle_bytes: (h, now, ptr, len) => {
       seen.handleBytes = { h, ptr, len };
     },
+    // The pending bytes' length, then piece 0 is the whole of them (no spliced payload).
     mq_poll_transmit: (h) => {
       seen.handle = h;
-      return slice('mq_poll_transmit');
+      return (next.mq_poll_transmit || { len: 0 }).len | 0;
     },
+    mq_transmit_piece: (h, i) => (i === 0 ? slice('mq_poll_transmit') : slice('none')),
     mq_poll_event: () => 5,
   };
   for (const name of ['mq_ev_payload', 'mq_ev_topic', 'mq_ev_text', 'mq_ev_error_name', 'mq_ev_codes', 'mq_ev_properties', 'mq_property_names']) exports[name] = () => slice(name);
@@ -119,7 +122,7 @@ test('slices: pointers from 1 to 2^32 − 1 and lengths around 2^21, odd and eve
   const input = pattern(TWO_21 + 9, 99);
   next.alloc = TWO_32 - input.length - 1;
   core.handle_bytes(0, input);
-  assert.strictEqual(seen.handleBytes.ptr >>> 0, TWO_32 - input.length - 1, 'the pointer mq_alloc gave is the one passed back');
+  assert.strictEqual(seen.handleBytes.ptr >>> 0, TWO_32 - input.length - 1, 'the pointer mq_input_buffer gave is the one passed back');
   assert.strictEqual(payloadDifference(bytes.subarray(TWO_32 - input.length - 1, TWO_32 - 1), input), null, 'the bytes landed there');
   next.mq_ev_payload = { ptr: TWO_32 - input.length - 1 + 7, len: TWO_21 };
   const view = core.ev_payload();
