@@ -11,26 +11,21 @@ const { noop } = require('./args')
  * @param {Function} cb  the page's callback(err, granted, suback)
  */
 function batches (size, subs, cb) {
-  const count = size > 0 ? Math.ceil(subs.length / size) : 1
+  const chunks = []
+  const step = size > 0 ? size : subs.length
+  for (let i = 0; i < subs.length; i += step) chunks.push(subs.slice(i, i + step))
   // Without a callback each failure goes to 'error' on its own, as one SUBSCRIBE's would.
-  if (count <= 1 || cb === noop) return count <= 1 ? [[subs, cb]] : chunks(subs, size).map((c) => [c, cb])
+  if (chunks.length < 2 || cb === noop) return chunks.map((chunk) => [chunk, cb])
   const granted = subs.slice()
   const acks = []
-  let left = count
-  return chunks(subs, size).map((chunk, i) => [chunk, (err, chunkGranted, ack) => {
-    if (left <= 0) return
-    if (chunkGranted) granted.splice(i * size, chunkGranted.length, ...chunkGranted)
+  let left = chunks.length
+  return chunks.map((chunk, i) => [chunk, (err, chunkGranted, ack) => {
+    if (!left) return
+    if (chunkGranted) granted.splice(i * step, chunkGranted.length, ...chunkGranted)
     acks[i] = ack
-    if (err) left = 0
-    else left--
-    if (err || left === 0) cb(err || null, granted, err ? ack : acks[count - 1])
+    left = err ? 0 : left - 1
+    if (!left) cb(err || null, granted, err ? ack : acks[chunks.length - 1])
   }])
-}
-
-function chunks (subs, size) {
-  const out = []
-  for (let i = 0; i < subs.length; i += size) out.push(subs.slice(i, i + size))
-  return out
 }
 
 module.exports = { batches }
