@@ -129,6 +129,7 @@ export interface IClientOptions {
   /**
    * v5: picks the reason code of each incoming QoS 1/2 message's PUBACK/PUBREC; `done(err)`
    * or an invalid code emits 'error' and sends none; 'message' only for code 0.
+   * Universal build only: dist/wx and dist/my refuse it (as subscribeBatchSize and authPacket).
    */
   customHandleAcks?: (topic: string, message: BufferLike, packet: IPublishPacket, done: (error: Error | number | null, reasonCode?: number) => void) => void
   /** A subscribe() of more filters than this goes out as several SUBSCRIBEs; one callback. */

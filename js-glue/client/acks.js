@@ -4,10 +4,8 @@
 // message's PUBACK (QoS 1) or PUBREC (QoS 2) leaves when the page calls back, and the next
 // incoming packet is read only then (the core holds it: set_page_acks, message_handled).
 // Other pages pay nothing: the core acknowledges on receipt, as before.
-const { rethrowLater } = require('./callbacks')
-
-// The reason codes MQTT.js lets customHandleAcks put in a PUBACK/PUBREC.
-const VALID_CODES = [0, 16, 128, 131, 135, 144, 145, 151, 153]
+const { guarded } = require('./callbacks')
+const extras = require('./extras')
 
 /**
  * MqttClient#handleMessage, the hook called for each incoming PUBLISH after 'message'.
@@ -20,7 +18,7 @@ function handleMessage (packet, callback) {
 
 /** Whether the page decides when messages are acknowledged. */
 function wanted (client) {
-  return client.handleMessage !== handleMessage || (client._v5() && typeof client.options.customHandleAcks === 'function')
+  return client.handleMessage !== handleMessage || !!(extras.customAcks && client._v5() && typeof client.options.customHandleAcks === 'function')
 }
 
 /** Turns the core's page acknowledgements on once the page wants them (from the next message on). */
@@ -28,19 +26,6 @@ function sync (client, core) {
   if (!client._pageAcks && wanted(client)) {
     client._pageAcks = true
     core.set_page_acks(true)
-  }
-}
-
-/**
- * A listener or hook that throws is reported like an uncaught error; `onThrow` then lets the
- * next packet come (a hook that threw will not call back).
- */
-function guarded (fn, onThrow) {
-  try {
-    fn()
-  } catch (e) {
-    rethrowLater(e)
-    if (onThrow) onThrow()
   }
 }
 
@@ -62,28 +47,10 @@ function deliver (client, core, topic, message, packet) {
   }
   // As MQTT.js: an error from handleMessage keeps the acknowledgement back, and is not emitted.
   const handle = (reasonCode) => guarded(() => client.handleMessage(packet, (err) => finish(!err, reasonCode)), () => finish(false))
-  const custom = client._v5() && packet.qos > 0 && client.options.customHandleAcks
-  if (typeof custom !== 'function') {
-    guarded(() => client.emit('message', topic, message, packet))
-    return handle(0)
-  }
-  const decided = (err, code) => {
-    if (typeof err === 'number') {
-      code = err
-      err = null
-    }
-    if (!err && VALID_CODES.indexOf(code) < 0) err = new Error('Wrong reason code for ' + (packet.qos === 1 ? 'puback' : 'pubrec'))
-    if (err) {
-      finish(false)
-      return client.emit('error', err)
-    }
-    // A QoS 2 message refused or not wanted is never delivered (MQTT.js delivers on PUBREL,
-    // and stores only what it acknowledged with 0).
-    if (packet.qos === 2 && code) return finish(true, code)
-    if (!code) guarded(() => client.emit('message', topic, message, packet))
-    handle(code)
-  }
-  guarded(() => custom(topic, message, packet, decided), () => finish(false))
+  const custom = extras.customAcks && client._v5() && packet.qos > 0 && client.options.customHandleAcks
+  if (typeof custom === 'function') return extras.customAcks(client, custom, topic, message, packet, finish, handle)
+  guarded(() => client.emit('message', topic, message, packet))
+  handle(0)
 }
 
 module.exports = { handleMessage, deliver, sync }

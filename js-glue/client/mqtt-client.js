@@ -13,7 +13,7 @@ const { askCredentials } = require('./credentials')
 const { toError } = require('../shared/errors')
 const args = require('./args')
 const acks = require('./acks')
-const { batches } = require('./batches')
+const extras = require('./extras')
 const clouds = require('./clouds')
 const platform = require('../platform')
 const coreLoader = require('../core-loader')
@@ -54,7 +54,7 @@ class MqttClient extends EventEmitter {
     if (typeof opts === 'function') {
       throw new TypeError('MqttClient(streamBuilder, options) is not supported: use mqtt.connect(url, options)')
     }
-    this.options = options.normalise(opts)
+    this.options = extras.check(options.normalise(opts))
     if (!this.options.credentialsProvider) {
       const provider = clouds.providerFor(this.options, () => this._platform)
       if (provider) this.options.credentialsProvider = provider
@@ -316,7 +316,7 @@ class MqttClient extends EventEmitter {
     const handlers = {
       open: () => {
         sock._opened = true
-        if (live()) this._coreCall((c, now) => { c.transport_opened(now); options.sendAuthPacket(this.options, c, now) })
+        if (live()) this._coreCall((c, now) => { c.transport_opened(now); extras.sendAuthPacket(this.options, c, now) })
       },
       message: (bytes) => {
         if (live()) this._coreCall((c, now) => c.handle_bytes(now, bytes))
@@ -677,7 +677,7 @@ class MqttClient extends EventEmitter {
       subs.forEach((s) => { this._resubscribeTopics[s.topic] = { qos: s.qos } })
     }
     const props = this._props(a._opts)
-    for (const [chunk, chunkCb] of batches(this.options.subscribeBatchSize, subs, cb)) {
+    for (const [chunk, chunkCb] of extras.batches(this.options.subscribeBatchSize, subs, cb)) {
       // 3.1.1 subscriptions have no v5 options; the core takes them all.
       const filters = chunk.map((s) => Object.assign({ nl: false, rap: false, rh: 0 }, s))
       this._startOp('subscribe', chunkCb, (core, now) => core.subscribe(now, filters, props), chunk)

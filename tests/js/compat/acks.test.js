@@ -251,3 +251,24 @@ test('end(force, {reasonCode, properties}) (v5): the DISCONNECT carries both', {
   assert.deepStrictEqual(results['MQTT.js'][0], { reasonCode: 4, properties: { reasonString: 'bye', sessionExpiryInterval: 30, userProperties: { a: 'b', c: ['d', 'e'] } } }, 'MQTT.js, the reference');
   assert.deepStrictEqual(results.mpmqtt, results['MQTT.js']);
 });
+
+test('customHandleAcks, subscribeBatchSize, authPacket: universal build only; the mini-program builds refuse them by name', { skip }, () => {
+  const fs = require('fs');
+  const path = require('path');
+  const { BUNDLE } = require('./helpers');
+  const rare = { customHandleAcks: () => {}, subscribeBatchSize: 2, authPacket: {} };
+  const universal = require(BUNDLE);
+  const client = universal.connect('ws://127.0.0.1:1', Object.assign({ manualConnect: true }, rare));
+  assert.strictEqual(client.options.subscribeBatchSize, 2);
+  for (const build of ['wx', 'my']) {
+    const file = path.join(path.dirname(BUNDLE), build, 'mqtt.min.js');
+    assert.ok(fs.existsSync(file), file + ' is built');
+    const mqtt = require(file);
+    for (const [name, value] of Object.entries(rare)) {
+      assert.throws(() => mqtt.connect('wxs://broker.test/mqtt', { manualConnect: true, [name]: value }),
+        new RegExp('^Error: ' + name + ': only in the universal build \\(dist/mqtt.min.js\\)'), build + ' ' + name);
+    }
+    // Not set (or null, as MQTT.js' default subscribeBatchSize): accepted.
+    mqtt.connect('wxs://broker.test/mqtt', { manualConnect: true, subscribeBatchSize: null });
+  }
+});
