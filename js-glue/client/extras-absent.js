@@ -5,8 +5,7 @@ const RARE = ['customHandleAcks', 'subscribeBatchSize', 'authPacket']
 
 /** @returns {object} `options`, unless it sets one of them */
 function check (options) {
-  const set = RARE.filter((name) => options[name] != null)
-  if (set.length) throw new Error(set.join(', ') + ': only in the universal build (dist/mqtt.min.js), not in this one')
+  for (const name of RARE) if (options[name] != null) throw new Error(name + ': only in the universal build (dist/mqtt.min.js)')
   return options
 }
 

@@ -266,7 +266,7 @@ test('customHandleAcks, subscribeBatchSize, authPacket: universal build only; th
     const mqtt = require(file);
     for (const [name, value] of Object.entries(rare)) {
       assert.throws(() => mqtt.connect('wxs://broker.test/mqtt', { manualConnect: true, [name]: value }),
-        new RegExp('^Error: ' + name + ': only in the universal build \\(dist/mqtt.min.js\\)'), build + ' ' + name);
+        new RegExp('^Error: ' + name + ': only in the universal build \\(dist/mqtt.min.js\\)$'), build + ' ' + name);
     }
     // Not set (or null, as MQTT.js' default subscribeBatchSize): accepted.
     mqtt.connect('wxs://broker.test/mqtt', { manualConnect: true, subscribeBatchSize: null });
