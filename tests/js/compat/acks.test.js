@@ -30,11 +30,10 @@ function releaseOnPubrec(conn) {
 }
 
 /** Sends `count` messages at `qos` in one WebSocket frame once the client is connected. */
-function burst(conn, qos, count, protocolVersion) {
+function burst(conn, qos, count) {
   const frames = ids(count).map((id) => conn.packet({ cmd: 'publish', topic: 't', payload: 'm' + id, qos, messageId: qos ? id : undefined, retain: false, dup: false }));
   conn.send(Buffer.concat(frames));
   if (qos === 2) releaseOnPubrec(conn);
-  void protocolVersion;
 }
 
 // The acknowledgement that tells the broker the page is done: PUBACK for QoS 1; for QoS 2
@@ -96,8 +95,7 @@ test('handleMessage calling back with an error: no PUBACK for that message, no e
 });
 
 // Every code MQTT.js accepts, codes it refuses, an error, and the code given first.
-const ANSWERS = [0, 16, 128, 131, 135, 144, 145, 151, 153].map((c) => ['code ' + c, (cb) => cb(null, c)])
-  .concat([[1, 17, 0x80 + 1, 255].map((c) => ['code ' + c, (cb) => cb(null, c)])].flat())
+const ANSWERS = [0, 16, 128, 131, 135, 144, 145, 151, 153, 1, 17, 129, 255].map((c) => ['code ' + c, (cb) => cb(null, c)])
   .concat([['no code', (cb) => cb(null)], ['number first', (cb) => cb(135)], ['error', (cb) => cb(new Error('not for me'))], ['async 131', (cb) => setTimeout(() => cb(null, 131), 20)]]);
 
 for (const qos of [1, 2]) {
