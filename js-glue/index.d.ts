@@ -126,6 +126,16 @@ export interface IClientOptions {
   reconnectOnConnackError?: boolean
   autoUseTopicAlias?: boolean
   autoAssignTopicAlias?: boolean
+  /**
+   * v5: picks the reason code of each incoming QoS 1/2 message's PUBACK/PUBREC; `done(err)`
+   * or an invalid code emits 'error' and sends none; 'message' only for code 0.
+   * Universal build only: dist/wx and dist/my refuse it (as subscribeBatchSize and authPacket).
+   */
+  customHandleAcks?: (topic: string, message: BufferLike, packet: IPublishPacket, done: (error: Error | number | null, reasonCode?: number) => void) => void
+  /** A subscribe() of more filters than this goes out as several SUBSCRIBEs; one callback. */
+  subscribeBatchSize?: number
+  /** v5, with properties.authenticationMethod: an AUTH ({reasonCode: 0} merged with this) sent right after the CONNECT. */
+  authPacket?: Partial<Omit<IAuthPacket, 'cmd'>>
   transformWsUrl?: (url: string, options: IClientOptions, client: MqttClient) => string
   wsOptions?: { headers?: { [name: string]: string }; [key: string]: unknown }
   log?: (...args: unknown[]) => void
@@ -272,7 +282,8 @@ export interface IClientUnsubscribeOptions {
 export interface IClientEndOptions {
   /** v5 DISCONNECT reason code. */
   reasonCode?: number
-  properties?: { [key: string]: unknown }
+  /** v5 DISCONNECT properties; wrong ones are left out and reported through 'error'. */
+  properties?: { sessionExpiryInterval?: number; reasonString?: string; serverReference?: string; userProperties?: UserProperties }
 }
 
 export interface ISubscriptionMap {
@@ -409,10 +420,15 @@ export declare class MqttClient {
   end(opts?: IClientEndOptions, cb?: CloseCallback): this
   end(cb?: CloseCallback): this
   endAsync(force?: boolean, opts?: IClientEndOptions): Promise<void>
-  reconnect(): this
+  /** `opts` (MQTT.js' stores) are accepted; the core keeps the session itself. */
+  reconnect(opts?: { incomingStore?: Store; outgoingStore?: Store }): this
   removeOutgoingMessage(messageId: number): this
   getLastMessageId(): number | null
-  /** Called after 'message' for every incoming PUBLISH; override at will. */
+  /**
+   * Called after 'message' for every incoming PUBLISH. Overridden, it gives back-pressure:
+   * the message's PUBACK (QoS 1) or PUBREC (QoS 2) and the next message wait for
+   * `callback()`; `callback(err)` sends no acknowledgement (the broker resends).
+   */
   handleMessage(packet: IPublishPacket, callback: (error?: Error) => void): void
   /** MQTT 5 AUTH from the broker; answer with callback(null, {reasonCode, properties}). */
   handleAuth(packet: IAuthPacket, callback: (error?: Error | null, answer?: { reasonCode?: number; properties?: object }) => void): void

@@ -69,6 +69,14 @@ function mpmqttResolver(wasmDir, platformSelect) {
           return target === index ? { path: path.join(ROOT, platformSelect) } : undefined;
         });
       }
+      if (platformSelect) {
+        // Options pages rarely use stay in the universal build (js-glue/client/extras.js).
+        const extras = path.join(ROOT, 'js-glue', 'client', 'extras.js');
+        build.onResolve({ filter: /^\.\/extras$/ }, (args) => {
+          const target = path.resolve(args.resolveDir, args.path + '.js');
+          return target === extras ? { path: path.join(ROOT, 'js-glue', 'client', 'extras-absent.js') } : undefined;
+        });
+      }
       build.onResolve({ filter: /(^|\/)build\/wasm\/mpmqtt_bg\.js$/ }, () => ({ path: path.join(wasmDir, BINDGEN_BASENAME + '.js') }));
       build.onResolve({ filter: /^\.\/mqtt\.wasm\.js$/ }, () => ({ path: './mqtt.wasm.js', external: true }));
       // --- no-WebAssembly fallback (scripts/build-fallback) ---

@@ -14,9 +14,22 @@ function rethrowLater (err) {
   }, 0)
 }
 
+/**
+ * A listener or hook that throws is reported like an uncaught error; `onThrow` then lets the
+ * next packet come (a hook that threw will not call back).
+ */
+function guarded (fn, onThrow) {
+  try {
+    fn()
+  } catch (e) {
+    rethrowLater(e)
+    if (onThrow) onThrow()
+  }
+}
+
 /** A Promise over a Node-style callback API (the *Async methods). */
 function promised (start) {
   return new Promise((resolve, reject) => start((err, value) => (err ? reject(err) : resolve(value))))
 }
 
-module.exports = { defer, rethrowLater, promised }
+module.exports = { defer, rethrowLater, guarded, promised }

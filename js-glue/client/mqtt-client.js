@@ -12,6 +12,8 @@ const { defer, rethrowLater, promised } = require('./callbacks')
 const { askCredentials } = require('./credentials')
 const { toError } = require('../shared/errors')
 const args = require('./args')
+const acks = require('./acks')
+const extras = require('./extras')
 const clouds = require('./clouds')
 const platform = require('../platform')
 const coreLoader = require('../core-loader')
@@ -52,7 +54,7 @@ class MqttClient extends EventEmitter {
     if (typeof opts === 'function') {
       throw new TypeError('MqttClient(streamBuilder, options) is not supported: use mqtt.connect(url, options)')
     }
-    this.options = options.normalise(opts)
+    this.options = extras.check(options.normalise(opts))
     if (!this.options.credentialsProvider) {
       const provider = clouds.providerFor(this.options, () => this._platform)
       if (provider) this.options.credentialsProvider = provider
@@ -314,7 +316,7 @@ class MqttClient extends EventEmitter {
     const handlers = {
       open: () => {
         sock._opened = true
-        if (live()) this._coreCall((c, now) => c.transport_opened(now))
+        if (live()) this._coreCall((c, now) => { c.transport_opened(now); extras.sendAuthPacket(this.options, c, now) })
       },
       message: (bytes) => {
         if (live()) this._coreCall((c, now) => c.handle_bytes(now, bytes))
@@ -415,6 +417,7 @@ class MqttClient extends EventEmitter {
     this.reconnecting = false
     this.disconnected = false
     this._offline = false
+    acks.sync(this, core)
     this.emit('connect', connack)
   }
 
@@ -443,10 +446,7 @@ class MqttClient extends EventEmitter {
       delete packet.length
       withProperties(packet, core)
     }
-    this.emit('message', topic, message, packet)
-    this.handleMessage(packet, (err) => {
-      if (err) this.emit('error', err)
-    })
+    acks.deliver(this, core, topic, message, packet)
   }
 
   /**
@@ -676,10 +676,12 @@ class MqttClient extends EventEmitter {
     if (this.options.resubscribe && this.options.reconnectPeriod > 0) {
       subs.forEach((s) => { this._resubscribeTopics[s.topic] = { qos: s.qos } })
     }
-    // 3.1.1 subscriptions have no v5 options; the core takes them all.
-    const filters = subs.map((s) => Object.assign({ nl: false, rap: false, rh: 0 }, s))
     const props = this._props(a._opts)
-    this._startOp('subscribe', cb, (core, now) => core.subscribe(now, filters, props), subs)
+    for (const [chunk, chunkCb] of extras.batches(this.options.subscribeBatchSize, subs, cb)) {
+      // 3.1.1 subscriptions have no v5 options; the core takes them all.
+      const filters = chunk.map((s) => Object.assign({ nl: false, rap: false, rh: 0 }, s))
+      this._startOp('subscribe', chunkCb, (core, now) => core.subscribe(now, filters, props), chunk)
+    }
     return this
   }
 
@@ -723,7 +725,10 @@ class MqttClient extends EventEmitter {
     const reasonCode = opts && typeof opts.reasonCode === 'number' ? opts.reasonCode : 0
     // Nothing connects once the page asked to end before the core was ready.
     this._pending = this._pending.filter((p) => !p._connect)
-    this._call((core, now) => core.end(now, !!force, reasonCode), () => {
+    this._call((core, now) => {
+      const refused = core.end(now, !!force, reasonCode, this._props(opts))
+      if (refused) defer(() => this.emit('error', new Error('end: ' + refused)))
+    }, () => {
       this._ended = true
       this.disconnected = true
       this._finishEnd()
@@ -762,11 +767,6 @@ class MqttClient extends EventEmitter {
     return (this._core && this._core.last_message_id()) || null
   }
 
-  /** Hook called for each incoming PUBLISH after 'message'. Override at will. */
-  handleMessage (packet, callback) {
-    callback()
-  }
-
   /** Hook for MQTT 5 AUTH packets: callback(err, {reasonCode, properties}) to answer. */
   handleAuth (packet, callback) {
     callback()
@@ -795,5 +795,6 @@ function withProperties (packet, core) {
   return packet
 }
 
+MqttClient.prototype.handleMessage = acks.handleMessage
 MqttClient.prototype.addListener = MqttClient.prototype.on
 module.exports = MqttClient

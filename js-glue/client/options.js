@@ -129,4 +129,14 @@ function coreOptions (o) {
   return c
 }
 
-module.exports = { DEFAULTS, defaultClientId, mergeUrl, normalise, coreOptions, coreProperties, coreBinary }
+/**
+ * MQTT.js' `authPacket`: with an authentication method, an AUTH ({reasonCode: 0} merged with
+ * the option) follows the CONNECT at once (v5).
+ */
+function sendAuthPacket (o, core, now) {
+  if (!o.authPacket || typeof o.authPacket !== 'object' || !o.properties || !o.properties.authenticationMethod) return
+  const auth = Object.assign({ reasonCode: 0 }, o.authPacket)
+  core.send_auth(now, auth.reasonCode, coreProperties(auth.properties))
+}
+
+module.exports = { sendAuthPacket, DEFAULTS, defaultClientId, mergeUrl, normalise, coreOptions, coreProperties, coreBinary }

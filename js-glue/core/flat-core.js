@@ -165,6 +165,19 @@ function coreClass (wasm) {
       return wasm.mq_send_auth(this._h, now, reasonCode, ptr, len) !== 0
     }
 
+    /** @returns {string} '' or why the DISCONNECT properties were refused (the client ends without them) */
+    end (now, force, reasonCode, properties) {
+      const [ptr, len] = properties == null ? [0, 0] : putRecord(properties)
+      return textOf(wasm.mq_end(this._h, now, force, reasonCode, ptr, len))
+    }
+
+    message_handled (now, messageId, acknowledge, reasonCode) {
+      // The core now decodes bytes that waited behind the held message, which the last
+      // handle_bytes buffer no longer describes: their payloads are copied (see ev_payload).
+      this._input = null
+      wasm.mq_message_handled(this._h, now, messageId, acknowledge, reasonCode)
+    }
+
     // ---- events (the one polled last); the plain getters are added below ----
     ev_session_present () { return (wasm.mq_ev_flags(this._h) & FLAG_SESSION_PRESENT) !== 0 }
     /**
@@ -207,10 +220,10 @@ function coreClass (wasm) {
     transport_opened: wasm.mq_transport_opened,
     transport_closed: wasm.mq_transport_closed,
     handle_timeout: wasm.mq_handle_timeout,
-    end: wasm.mq_end,
     set_suspended: wasm.mq_set_suspended,
     network_changed: wasm.mq_network_changed,
     set_packet_events: wasm.mq_set_packet_events,
+    set_page_acks: wasm.mq_set_page_acks,
     poll_timeout: wasm.mq_poll_timeout,
     poll_event: wasm.mq_poll_event,
     last_message_id: wasm.mq_last_message_id,

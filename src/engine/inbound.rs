@@ -1,17 +1,20 @@
 //! Bytes from the broker: decoding, dispatch by packet type, protocol violations, and the
 //! receiving side of messages — PUBLISH with its topic alias resolved, QoS 1 PUBACK, and
 //! QoS 2 exactly-once (PUBREC, then PUBCOMP on PUBREL; a duplicate is acknowledged, not
-//! delivered again).
+//! delivered again). With page acknowledgements on, a message's PUBACK/PUBREC waits for the
+//! page (`message_handled`), and no further packet is decoded before it, as MQTT.js handles
+//! one packet at a time.
 
 use alloc::vec::Vec;
 use core::mem::MaybeUninit;
 
+use super::link::HeldMessage;
 use super::{packet_type, Event, Phase, Session};
 use crate::codec::{self, Ack, AckKind, Disconnect, Packet, Publish, QoS};
 
 impl Session {
     pub fn handle_bytes(&mut self, now: u64, bytes: &[u8]) {
-        if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected { .. }) {
+        if !self.bytes_wanted(now) {
             return;
         }
         self.link.decoder.push(bytes);
@@ -21,7 +24,7 @@ impl Session {
     /// `handle_bytes` for a buffer the caller gives away: when nothing is buffered the
     /// decoder adopts it, so packets (and message payloads) are cut from it without a copy.
     pub fn handle_owned_bytes(&mut self, now: u64, bytes: Vec<u8>) {
-        if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected { .. }) {
+        if !self.bytes_wanted(now) {
             return;
         }
         self.link.decoder.push_owned(bytes);
@@ -47,8 +50,20 @@ impl Session {
         self.link.decoder.commit_room(written);
     }
 
+    /// Whether a connection takes bytes now. While the page handles a message, the bytes
+    /// behind it wait undecoded (a PINGRESP among them): their arrival is the sign of life.
+    fn bytes_wanted(&mut self, now: u64) -> bool {
+        if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected { .. }) {
+            return false;
+        }
+        if self.link.held.is_some() {
+            self.keepalive_received(now);
+        }
+        true
+    }
+
     fn decode_buffered(&mut self, now: u64) {
-        loop {
+        while self.link.held.is_none() {
             match self.link.decoder.next_from_broker() {
                 Ok(Some(packet)) => {
                     self.handle_packet(now, packet);
@@ -166,30 +181,66 @@ impl Session {
         } else if p.topic.is_empty() {
             return self.protocol_violation(now, 0x82, "PUBLISH without topic");
         }
-        match p.qos {
-            QoS::AtMostOnce => self.deliver(p),
-            QoS::AtLeastOnce => {
-                let pkid = p.pkid;
-                self.deliver(p);
-                self.write_ack(now, AckKind::PubAck, pkid, 0);
+        let (pkid, qos) = (p.pkid, p.qos);
+        if qos == QoS::ExactlyOnce {
+            // A duplicate of a message delivered and not yet released: acknowledged only.
+            if self.incoming_qos2.contains(pkid) {
+                return self.write_ack(now, AckKind::PubRec, pkid, 0);
             }
+            let limit = self
+                .opts
+                .properties
+                .as_ref()
+                .and_then(|cp| cp.receive_maximum)
+                .unwrap_or(65_535) as usize;
+            if self.incoming_qos2.len() >= limit {
+                return self.protocol_violation(now, 0x93, "receive maximum exceeded");
+            }
+            self.incoming_qos2.insert(pkid);
+        }
+        self.deliver(p);
+        if self.page_acks {
+            self.link.held = Some(HeldMessage { pkid, qos });
+        } else {
+            self.acknowledge(now, pkid, qos, 0);
+        }
+    }
+
+    /// PUBACK (QoS 1) or PUBREC (QoS 2) of a delivered message; a refusing PUBREC ends the
+    /// exchange, so the id is free for a new message at once.
+    fn acknowledge(&mut self, now: u64, pkid: u16, qos: QoS, reason: u8) {
+        match qos {
+            QoS::AtMostOnce => {}
+            QoS::AtLeastOnce => self.write_ack(now, AckKind::PubAck, pkid, reason),
             QoS::ExactlyOnce => {
-                let pkid = p.pkid;
-                if !self.incoming_qos2.contains(pkid) {
-                    let limit = self
-                        .opts
-                        .properties
-                        .as_ref()
-                        .and_then(|cp| cp.receive_maximum)
-                        .unwrap_or(65_535) as usize;
-                    if self.incoming_qos2.len() >= limit {
-                        return self.protocol_violation(now, 0x93, "receive maximum exceeded");
-                    }
-                    self.incoming_qos2.insert(pkid);
-                    self.deliver(p);
+                if reason >= 0x80 {
+                    self.incoming_qos2.remove(pkid);
                 }
-                self.write_ack(now, AckKind::PubRec, pkid, 0);
+                self.write_ack(now, AckKind::PubRec, pkid, reason)
             }
+        }
+    }
+
+    /// The page finished with the held message `pkid` (0 for QoS 0): `Some(reason)` sends its
+    /// PUBACK/PUBREC with that reason code, `None` sends none (the page failed to handle it:
+    /// the broker resends it, and a QoS 2 one is then delivered again). Then the bytes that
+    /// waited are decoded. A call for a message not held (one from a connection since lost,
+    /// whose acknowledgement was forgotten with it) does nothing.
+    pub fn message_handled(&mut self, now: u64, pkid: u16, reason: Option<u8>) {
+        let held = match self.link.held {
+            Some(held) if held.pkid == pkid => held,
+            _ => return,
+        };
+        self.link.held = None;
+        match reason {
+            Some(reason) => self.acknowledge(now, pkid, held.qos, reason),
+            None if held.qos == QoS::ExactlyOnce => {
+                self.incoming_qos2.remove(pkid);
+            }
+            None => {}
+        }
+        if matches!(self.phase, Phase::AwaitConnAck | Phase::Connected { .. }) {
+            self.decode_buffered(now);
         }
     }
 

@@ -12,7 +12,7 @@ use super::{
     is_bad_credentials, push_number, text_of, Credentials, ErrorKind, Event, OpError, Phase,
     Session,
 };
-use crate::codec::{ConnAck, Connect, Disconnect, Packet, Will};
+use crate::codec::{ConnAck, Connect, Disconnect, DisconnectProperties, Packet, Will};
 
 impl Session {
     /// Starts connecting (MQTT.js does this inside `mqtt.connect` unless `manualConnect`).
@@ -453,6 +453,18 @@ impl Session {
     /// MQTT.js `end(force)`: graceful waits for everything in flight, force drops it.
     /// `reason`: the reason code of the DISCONNECT (v5).
     pub fn end(&mut self, now: u64, force: bool, reason: u8) {
+        self.end_with(now, force, reason, None);
+    }
+
+    /// `end` whose DISCONNECT also carries `properties` (v5 `end(force, {properties})`).
+    pub fn end_with(
+        &mut self,
+        now: u64,
+        force: bool,
+        reason: u8,
+        properties: Option<DisconnectProperties>,
+    ) {
+        self.end_properties = properties;
         if matches!(self.phase, Phase::Ended) {
             self.events.push_back(Event::Ended);
             return;
@@ -468,18 +480,13 @@ impl Session {
     /// MQTT.js' `end(true)` destroys its stream: the broker then publishes the Will.
     pub(super) fn finish_end(&mut self, now: u64, graceful: bool) {
         let reason = self.end_reason.unwrap_or(0);
+        let properties = self.end_properties.take();
         let had_transport = matches!(
             self.phase,
             Phase::Opening | Phase::AwaitConnAck | Phase::Connected { .. }
         );
         if self.is_connected() && graceful {
-            let _ = self.write_packet(
-                now,
-                &Packet::Disconnect(Disconnect {
-                    reason,
-                    properties: None,
-                }),
-            );
+            let _ = self.write_packet(now, &Packet::Disconnect(Disconnect { reason, properties }));
         }
         self.drop_link();
         if had_transport {

@@ -9,7 +9,7 @@ use alloc::string::String;
 use super::small_map::SmallMap;
 use super::timers::{Keepalive, Timer};
 use super::{Options, Phase, Session, MAX_PACKET_SIZE};
-use crate::codec::{ConnAckProperties, Decoder};
+use crate::codec::{ConnAckProperties, Decoder, QoS};
 
 pub(super) struct Link {
     pub(super) decoder: Decoder,
@@ -19,6 +19,16 @@ pub(super) struct Link {
     pub(super) inbound_aliases: SmallMap<u16, String>,
     /// Topic name → alias, as we set them on this connection.
     pub(super) outbound_aliases: SmallMap<String, u16>,
+    /// With page acknowledgements (`set_page_acks`): the message the page is handling. Its
+    /// acknowledgement waits for `message_handled`, and nothing more is decoded meanwhile.
+    pub(super) held: Option<HeldMessage>,
+}
+
+/// A delivered message whose acknowledgement the page has not decided yet.
+#[derive(Clone, Copy)]
+pub(super) struct HeldMessage {
+    pub(super) pkid: u16,
+    pub(super) qos: QoS,
 }
 
 impl Link {
@@ -37,6 +47,7 @@ impl Link {
             keepalive: Keepalive::new(),
             inbound_aliases: SmallMap::new(),
             outbound_aliases: SmallMap::new(),
+            held: None,
         }
     }
 }
@@ -89,6 +100,15 @@ impl Session {
     /// place until the next transport opens is as fresh as a new one), and the session is
     /// Idle until the caller decides what comes next.
     pub(super) fn drop_link(&mut self) {
+        // A QoS 2 message the page had not finished with is delivered again when the broker
+        // resends it, as MQTT.js delivers again on a resent PUBREL: its PUBREC never left.
+        if let Some(HeldMessage {
+            pkid,
+            qos: QoS::ExactlyOnce,
+        }) = self.link.held
+        {
+            self.incoming_qos2.remove(pkid);
+        }
         self.link = Link::new(&self.opts);
         self.timers.stop(Timer::Connect);
         self.timers.stop(Timer::Ping);

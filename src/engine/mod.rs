@@ -152,9 +152,13 @@ pub struct Session {
     offline: bool,
     /// `Some` once the page called `end`: the reason code its DISCONNECT carries.
     end_reason: Option<u8>,
+    /// The properties that DISCONNECT carries (v5).
+    end_properties: Option<codec::DisconnectProperties>,
     /// OUTGOING_EMPTY was emitted (or nothing was ever pending) since work was last added.
     outgoing_empty_emitted: bool,
     packet_events: bool,
+    /// The page acknowledges incoming messages itself (`message_handled`).
+    page_acks: bool,
 }
 
 impl Session {
@@ -187,8 +191,10 @@ impl Session {
             hidden: false,
             offline: false,
             end_reason: None,
+            end_properties: None,
             outgoing_empty_emitted: true,
             packet_events: false,
+            page_acks: false,
         })
     }
 
@@ -231,6 +237,12 @@ impl Session {
     /// PACKET_SENT / PACKET_RECEIVED cost an event per packet: only when someone listens.
     pub fn set_packet_events(&mut self, on: bool) {
         self.packet_events = on;
+    }
+
+    /// Incoming QoS 1/2 messages are acknowledged when the page says so (MQTT.js
+    /// `handleMessage`, `customHandleAcks`), one message at a time; off, on receipt.
+    pub fn set_page_acks(&mut self, on: bool) {
+        self.page_acks = on;
     }
 
     // ----- draining ---------------------------------------------------------------------

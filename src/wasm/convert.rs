@@ -11,8 +11,8 @@ use bytes::Bytes;
 
 use super::record::Value;
 use crate::codec::{
-    AuthProperties, ConnectProperties, ProtocolVersion, PublishProperties, QoS, SubscribeFilter,
-    SubscribeProperties, WillProperties,
+    AuthProperties, ConnectProperties, DisconnectProperties, ProtocolVersion, PublishProperties,
+    QoS, SubscribeFilter, SubscribeProperties, WillProperties,
 };
 use crate::engine::{Backoff, Options, WillOptions};
 
@@ -489,6 +489,39 @@ pub fn subscribe_properties(p: &Value) -> Result<Option<SubscribeProperties>, &'
     Ok(Some(SubscribeProperties {
         id: whole(p, "subscriptionIdentifier").map(|i| i as usize),
         user_properties: user_properties(p),
+    }))
+}
+
+const DISCONNECT_PROPERTIES: &Checks = &[
+    (
+        "sessionExpiryInterval",
+        Kind::U32,
+        "properties.sessionExpiryInterval must be a whole number",
+    ),
+    (
+        "reasonString",
+        Kind::Text,
+        "properties.reasonString must be a string",
+    ),
+    (
+        "serverReference",
+        Kind::Text,
+        "properties.serverReference must be a string",
+    ),
+    ("userProperties", Kind::UserProperties, USER_PROPERTIES_ERR),
+];
+
+/// The properties of the page's DISCONNECT (`end(force, {reasonCode, properties})`).
+pub fn disconnect_properties(p: &Value) -> Result<Option<DisconnectProperties>, &'static str> {
+    if p.is_absent() {
+        return Ok(None);
+    }
+    check(p, DISCONNECT_PROPERTIES)?;
+    Ok(Some(DisconnectProperties {
+        session_expiry_interval: whole(p, "sessionExpiryInterval"),
+        reason_string: text(p, "reasonString"),
+        user_properties: user_properties(p),
+        server_reference: text(p, "serverReference"),
     }))
 }
 

@@ -321,9 +321,46 @@ pub unsafe extern "C" fn mq_unsubscribe(
     }
 }
 
+/// `props`: the DISCONNECT's v5 properties record (empty: none). Returns 0, or the message
+/// (a slice) when the properties are wrong: the client then ends without them.
+///
+/// # Safety
+/// `props`/`len` come from `mq_alloc`.
 #[no_mangle]
-pub extern "C" fn mq_end(core: &mut Core, now: f64, force: bool, reason_code: u8) {
-    core.session.end(ms(now), force, reason_code);
+pub unsafe extern "C" fn mq_end(
+    core: &mut Core,
+    now: f64,
+    force: bool,
+    reason_code: u8,
+    props: *mut u8,
+    len: usize,
+) -> u32 {
+    let props = adopt(props, len);
+    let (props, wrong) = match convert::disconnect_properties(&optional_record(&props)) {
+        Ok(p) => (p, 0),
+        Err(e) => (None, out(e.as_bytes())),
+    };
+    core.session.end_with(ms(now), force, reason_code, props);
+    wrong
+}
+
+/// The page finished handling the message it was given (MQTT.js `handleMessage` called back):
+/// `acknowledge` its PUBACK/PUBREC with `reason_code`, or withhold it.
+#[no_mangle]
+pub extern "C" fn mq_message_handled(
+    core: &mut Core,
+    now: f64,
+    message_id: u16,
+    acknowledge: bool,
+    reason_code: u8,
+) {
+    core.session
+        .message_handled(ms(now), message_id, acknowledge.then_some(reason_code));
+}
+
+#[no_mangle]
+pub extern "C" fn mq_set_page_acks(core: &mut Core, on: bool) {
+    core.session.set_page_acks(on);
 }
 
 #[no_mangle]

@@ -89,3 +89,14 @@ const easemobClient: MqttClient = mqtt.connect('alis://app.cn1.mqtt.chat/mqtt', 
   easemob: { deviceId: 'd1', appId: 'app', username: 'u', userToken: async ({ clientId }) => 'token-for-' + clientId }
 })
 easemobClient.end()
+
+// Acknowledgements the page controls and the small options of issue 21.
+const acking = mqtt.connect('wss://broker.example/mqtt', {
+  protocolVersion: 5,
+  subscribeBatchSize: 100,
+  authPacket: { reasonCode: 0x19, properties: { authenticationMethod: 'json' } },
+  properties: { authenticationMethod: 'json' },
+  customHandleAcks: (topic, message, packet, done) => done(null, packet.qos === 2 && message.length === 0 ? 0x83 : 0)
+})
+acking.handleMessage = (packet, callback) => { callback(packet.topic === 'bad' ? new Error('no') : undefined) }
+acking.end(false, { reasonCode: 4, properties: { reasonString: 'bye', userProperties: { a: 'b' } } }, () => acking.reconnect())

@@ -72,7 +72,9 @@ function makeCoreClass (setup) {
     handle_bytes () { this._rec('handle_bytes', arguments) }
     transport_closed () { this._rec('transport_closed', arguments) }
     handle_timeout () { this._rec('handle_timeout', arguments) }
-    end () { this._rec('end', arguments) }
+    end () { return this._rec('end', arguments) || '' }
+    message_handled () { this._rec('message_handled', arguments) }
+    set_page_acks (on) { this.calls.push(['set_page_acks', on]) }
     credentials_failed () { this._rec('credentials_failed', arguments) }
     provide_credentials () { this._rec('provide_credentials', arguments) }
     set_suspended () { this._rec('set_suspended', arguments) }
