@@ -151,6 +151,8 @@ pub struct Session {
     offline: bool,
     /// `Some` once the page called `end`: the reason code its DISCONNECT carries.
     end_reason: Option<u8>,
+    /// The page's last `end` keeps QoS 1/2 work for a later `reconnect`.
+    keep_session: bool,
     /// OUTGOING_EMPTY was emitted (or nothing was ever pending) since work was last added.
     outgoing_empty_emitted: bool,
     packet_events: bool,
@@ -186,6 +188,7 @@ impl Session {
             hidden: false,
             offline: false,
             end_reason: None,
+            keep_session: false,
             outgoing_empty_emitted: true,
             packet_events: false,
         })

@@ -7,10 +7,13 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::{text_of, OpError, OpId, Phase, Session, MAX_PACKET_SIZE};
+use super::{
+    push_number, text_of, OpError, OpId, OutState, Outgoing, Phase, Session, ASSIGN_NOW,
+    MAX_PACKET_SIZE,
+};
 use crate::codec::{
-    self, validate, Auth, AuthProperties, Packet, Publish, PublishProperties, QoS, Subscribe,
-    SubscribeFilter, SubscribeProperties, Unsubscribe,
+    self, validate, AckKind, Auth, AuthProperties, Packet, Publish, PublishProperties, QoS,
+    Subscribe, SubscribeFilter, SubscribeProperties, Unsubscribe,
 };
 
 impl Session {
@@ -48,6 +51,26 @@ impl Session {
         retain: bool,
         dup: bool,
         properties: Option<PublishProperties>,
+    ) -> OpId {
+        self.publish_with_id(now, topic, payload, qos, retain, dup, properties, 0)
+    }
+
+    /// `publish_bytes` with its packet identifier chosen at the call: `ASSIGN_NOW`, the core
+    /// picks one now (a page's outgoing store keeps a QoS 1/2 message by its id from the
+    /// call on, as MQTT.js assigns ids at the call); `1..=65535`, the page's own (MQTT.js'
+    /// `messageIdProvider`), which must not be in flight; 0, the core picks one when the
+    /// PUBLISH goes out. Ignored for QoS 0.
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish_with_id(
+        &mut self,
+        now: u64,
+        topic: &str,
+        payload: Bytes,
+        qos: u8,
+        retain: bool,
+        dup: bool,
+        properties: Option<PublishProperties>,
+        message_id: u32,
     ) -> OpId {
         let op = self.new_op();
         if self.rejects_new_work(op) {
@@ -108,18 +131,125 @@ impl Session {
                 return op;
             }
         }
+        if qos != QoS::AtMostOnce && message_id != 0 {
+            match self.claim_id(op, message_id) {
+                Some(id) => {
+                    publish.pkid = id;
+                    self.in_flight(op, id);
+                }
+                None => return op,
+            }
+        }
         self.send_or_queue_publish(now, op, publish);
+        op
+    }
+
+    pub(super) fn in_flight(&mut self, op: OpId, message_id: u16) {
+        self.events.push_back(super::Event::InFlight {
+            op,
+            message_id,
+            released: false,
+        });
+    }
+
+    /// A SUBSCRIBE/UNSUBSCRIBE's own id in flight: the call fails. (Its id is reserved
+    /// when it goes out, as the core's own are.)
+    fn id_taken(&mut self, op: OpId, message_id: u16) -> bool {
+        if message_id == 0 || !self.ids.is_used(message_id) {
+            return false;
+        }
+        self.claim_id(op, message_id as u32);
+        true
+    }
+
+    /// Reserves the id a call chose (`publish_with_id`); None, and the operation failed,
+    /// when it is taken or none is left.
+    fn claim_id(&mut self, op: OpId, message_id: u32) -> Option<u16> {
+        if message_id == ASSIGN_NOW {
+            let id = self.ids.allocate();
+            if id.is_none() {
+                self.fail(op, OpError::QueueFull, 0, 0, "No message id left");
+            }
+            return id;
+        }
+        let id = message_id as u16;
+        if message_id <= 0xFFFF && self.ids.mark(id) {
+            return Some(id);
+        }
+        let mut text = String::from("Message id ");
+        push_number(&mut text, message_id as u64);
+        text.push_str(" is already in flight (or not 1-65535)");
+        self.fail(op, OpError::InvalidArgument, 0, 0, text);
+        None
+    }
+
+    /// A QoS 1/2 PUBLISH (or, `released`, the PUBREL of a QoS 2 one: only `pkid` counts)
+    /// that an earlier client sent, from the page's outgoing store: in flight again with its
+    /// id, resent at the next CONNACK as any other (now when connected). 0 when its id is
+    /// in flight already (this session kept it) or the packet cannot be one of ours.
+    pub fn restore(&mut self, now: u64, mut publish: Publish, released: bool) -> OpId {
+        let pkid = publish.pkid;
+        let valid = released
+            || (publish.qos != QoS::AtMostOnce && validate::topic_name(&publish.topic).is_ok());
+        if !valid || !self.ids.mark(pkid) {
+            let mut text = String::from("outgoing store: packet id ");
+            push_number(&mut text, pkid as u64);
+            text.push_str(" not restored (in flight already, or not a QoS 1/2 publish)");
+            self.events.push_back(super::Event::Debug { text });
+            return 0;
+        }
+        let op = self.new_op();
+        let state = if released {
+            OutState::Qos2Released
+        } else if publish.qos == QoS::AtLeastOnce {
+            OutState::Qos1Sent
+        } else {
+            OutState::Qos2Sent
+        };
+        publish.dup = true;
+        self.outgoing.push(
+            pkid,
+            Outgoing {
+                op,
+                publish,
+                state,
+                awaiting_resend: false,
+            },
+        );
+        self.outgoing_empty_emitted = false;
+        if self.is_connected() {
+            if released {
+                self.write_ack(now, AckKind::PubRel, pkid, 0);
+            } else {
+                if let Some(o) = self.outgoing.get_mut(pkid) {
+                    o.awaiting_resend = true;
+                }
+                self.held_count += 1;
+                self.resend_held(now);
+            }
+        }
         op
     }
 
     pub fn subscribe(
         &mut self,
         now: u64,
-        mut filters: Vec<SubscribeFilter>,
+        filters: Vec<SubscribeFilter>,
         properties: Option<SubscribeProperties>,
     ) -> OpId {
+        self.subscribe_with_id(now, filters, properties, 0)
+    }
+
+    /// `subscribe` with the page's packet identifier (`messageIdProvider`; 0: the core's).
+    pub fn subscribe_with_id(
+        &mut self,
+        now: u64,
+        mut filters: Vec<SubscribeFilter>,
+        properties: Option<SubscribeProperties>,
+        message_id: u16,
+    ) -> OpId {
         let op = self.new_op();
-        if self.rejects_new_work(op) {
+        if self.rejects_new_work(op) || self.id_taken(op, message_id) {
             return op;
         }
         if filters.is_empty() {
@@ -167,7 +297,7 @@ impl Session {
         let properties =
             properties.filter(|p| v5 && (p.id.is_some() || !p.user_properties.is_empty()));
         let sub = Subscribe {
-            pkid: 0,
+            pkid: message_id,
             filters,
             properties,
         };
@@ -181,8 +311,19 @@ impl Session {
         filters: Vec<String>,
         user_properties: Vec<(String, String)>,
     ) -> OpId {
+        self.unsubscribe_with_id(now, filters, user_properties, 0)
+    }
+
+    /// `unsubscribe` with the page's packet identifier (`messageIdProvider`; 0: the core's).
+    pub fn unsubscribe_with_id(
+        &mut self,
+        now: u64,
+        filters: Vec<String>,
+        user_properties: Vec<(String, String)>,
+        message_id: u16,
+    ) -> OpId {
         let op = self.new_op();
-        if self.rejects_new_work(op) {
+        if self.rejects_new_work(op) || self.id_taken(op, message_id) {
             return op;
         }
         if filters.is_empty() {
@@ -219,7 +360,7 @@ impl Session {
             now,
             op,
             Packet::Unsubscribe(Unsubscribe {
-                pkid: 0,
+                pkid: message_id,
                 filters,
                 user_properties,
             }),
