@@ -118,7 +118,7 @@ class MqttClient extends EventEmitter {
       this._syncPacketEvents()
       this._watch()
       // A page's outgoing store is read into the core before anything connects or publishes.
-      this._outgoing.restore(() => this._coreCall((c, now) => this._takePending().forEach((p) => p._run(c, now))))
+      this._outgoing._restore(() => this._coreCall((c, now) => this._takePending().forEach((p) => p._run(c, now))))
     }).catch((e) => this._onLoadError(e))
   }
 
@@ -282,7 +282,7 @@ class MqttClient extends EventEmitter {
       case EV.PACKET_SENT: return this.emit('packetsend', { cmd: CMD[core.ev_code()] })
       case EV.PACKET_RECEIVED: return this.emit('packetreceive', { cmd: CMD[core.ev_code()] })
       case EV.OUTGOING_EMPTY: return this.emit('outgoingEmpty')
-      case EV.IN_FLIGHT: return this._outgoing.inFlight(core)
+      case EV.IN_FLIGHT: return this._outgoing._inFlight(core)
       case EV.ENDED: return this._onEnded()
       case EV.DEBUG: return this.log(core.ev_text())
       default: this.log('ignoring unknown core event ' + kind)
@@ -478,7 +478,7 @@ class MqttClient extends EventEmitter {
     if (!op) return
     const code = core.ev_code()
     const messageId = core.ev_message_id()
-    this._outgoing.finished(op, messageId)
+    this._outgoing._finished(op, messageId)
     if (op._kind === 'publish') {
       if (messageId) op._packet.messageId = messageId
       if (code >= 0x80) return this._complete(op._cb, refusal('Publish error', code), op._packet)
@@ -508,7 +508,7 @@ class MqttClient extends EventEmitter {
     // No entry: a quiet publish, or op 0, the core's own resubscription (a filter the
     // broker's Maximum Packet Size cannot carry): the page hears of it through 'error'.
     if (!op) return this._complete(noop, err)
-    this._outgoing.finished(op, 0)
+    this._outgoing._finished(op, 0)
     if (op._kind === 'subscribe') op._subs.forEach((s) => delete this._resubscribeTopics[s.topic])
     this._complete(op._cb, err)
   }
@@ -566,16 +566,15 @@ class MqttClient extends EventEmitter {
 
   _finishEnd () {
     // As MQTT.js: the stores are closed, then 'end', then end()'s callbacks with their error.
-    this._outgoing.close((err) => {
+    this._outgoing._close((err) => {
       const callbacks = this._endCallbacks.splice(0)
       this.emit('end')
       callbacks.forEach((done) => done(err))
     })
     const deferred = this._deferredReconnect
     this._deferredReconnect = false
-    if (deferred) {
-      this.reconnect(deferred === true ? undefined : deferred)
-    } else if (!this.options.reconnectPeriod || this.options.manualConnect) {
+    if (deferred) this.reconnect(deferred._opts)
+    else if (!this.options.reconnectPeriod || this.options.manualConnect) {
       // As MQTT.js: only a client that would not reconnect by itself stops 'disconnecting'.
       this.disconnecting = false
     }
@@ -597,7 +596,7 @@ class MqttClient extends EventEmitter {
   /** Starts a SUBSCRIBE or UNSUBSCRIBE; `subs` (a subscribe's filters) are kept for granted. */
   _startOp (kind, cb, run, subs) {
     this._call((core, now) => {
-      const messageId = this._outgoing.requestId()
+      const messageId = this._outgoing._requestId()
       this._ops.set(run(core, now, messageId), { _kind: kind, _cb: cb, _subs: subs, _messageId: messageId })
     }, cb)
   }
@@ -653,8 +652,7 @@ class MqttClient extends EventEmitter {
     const packet = quiet ? null : { cmd: 'publish', topic, payload: message, qos, retain, dup }
     if (packet && props) packet.properties = o.properties
     const run = (core, now) => {
-      // QoS 1/2: its id now (the outgoing store keeps it by id); none left: once one frees.
-      const idFlags = this._outgoing.idFlags(qos, () => this._coreCall(run))
+      const idFlags = this._outgoing._idFlags(qos, () => this._coreCall(run))
       if (idFlags === null) return
       this._unflushed += bytes.length + topic.length
       const id = core.publish(now, topic, bytes, qos, retain, dup, props, idFlags)
@@ -723,8 +721,8 @@ class MqttClient extends EventEmitter {
     this.disconnecting = true
     this._deferredReconnect = false
     const reasonCode = a._opts && typeof a._opts.reasonCode === 'number' ? a._opts.reasonCode & 0xff : 0
-    // As MQTT.js, only a clean client that will not reconnect drops its QoS 1/2 messages.
-    const keep = this.options.clean && this.options.reconnectPeriod === 0 ? 0 : 0x100
+    // end(true) keeps QoS 1/2 messages for a reconnect() unless clean and not reconnecting (MQTT.js).
+    const keep = a._force && !(this.options.clean && this.options.reconnectPeriod === 0) ? 0x100 : 0
     // Nothing connects once the page asked to end before the core was ready.
     this._pending = this._pending.filter((p) => !p._connect)
     this._call((core, now) => core.end(now, a._force, reasonCode | keep), () => {
@@ -735,16 +733,14 @@ class MqttClient extends EventEmitter {
     return this
   }
 
-  /**
-   * Connects again; after end() it revives the client with the QoS 1/2 messages end() kept.
-   * As MQTT.js: with the stores of `opts` ({incomingStore, outgoingStore}), else fresh ones.
-   */
+  /** Connects again, reviving an ended client with the QoS 1/2 messages end() kept; as MQTT.js,
+   * with the stores of `opts` ({incomingStore, outgoingStore}), else fresh in-memory ones. */
   reconnect (opts) {
     if (this.disconnecting && !this._ended) {
-      this._deferredReconnect = opts || true
+      this._deferredReconnect = { _opts: opts }
       return this
     }
-    this._outgoing.useStores(opts, this.options)
+    this._outgoing._useStores(opts, this.options)
     if (this._ended) {
       this._ended = false
       this.disconnecting = false
@@ -752,7 +748,7 @@ class MqttClient extends EventEmitter {
       this._offline = false
       if (this._core) this._watch()
     }
-    this._outgoing.restore(() => this._call((core, now) => core.reconnect(now), noop))
+    this._outgoing._restore(() => this._call((core, now) => core.reconnect(now), noop))
     return this
   }
 
@@ -764,7 +760,7 @@ class MqttClient extends EventEmitter {
 
   /** The message id given to the last packet that needed one, or null. */
   getLastMessageId () {
-    return this._outgoing.lastId(this._core)
+    return this._outgoing._lastId(this._core)
   }
 
   /** Hook called for each incoming PUBLISH after 'message'. Override at will. */

@@ -25,14 +25,14 @@ class Outgoing {
     this._client = client
     this._provider = client.options.messageIdProvider || null
     this._waiting = [] // calls waiting for the provider to free an id, in call order
-    this.useStores(client.options)
+    this._useStores(client.options)
   }
 
   /**
    * MQTT.js' stores: those of `given` (also written into `options` when given), else fresh
    * in-memory ones. A page's outgoing store is read into the core at the next connect.
    */
-  useStores (given, options) {
+  _useStores (given, options) {
     const c = this._client
     if (options) {
       options.incomingStore = given ? given.incomingStore : null
@@ -48,7 +48,7 @@ class Outgoing {
    * The mq_publish id flags of a QoS 1/2 publish: the provider's id, or "the core picks
    * now". null when the provider has none left: `retry` runs once one is given back.
    */
-  idFlags (qos, retry) {
+  _idFlags (qos, retry) {
     if (!qos) return 0
     if (!this._provider) return ASSIGN_NOW
     const id = this._provider.allocate()
@@ -60,16 +60,16 @@ class Outgoing {
   }
 
   /** A subscribe/unsubscribe's id from the provider (0: the core's). */
-  requestId () {
+  _requestId () {
     return (this._provider && this._provider.allocate()) || 0
   }
 
-  lastId (core) {
+  _lastId (core) {
     return this._provider ? this._provider.getLastAllocated() : (core && core.last_message_id()) || null
   }
 
   /** IN_FLIGHT: the op's PUBLISH has its id, or (released) its PUBREL takes its place. */
-  inFlight (core) {
+  _inFlight (core) {
     const op = this._client._ops.get(core.ev_op())
     const messageId = core.ev_message_id()
     const released = core.ev_code()
@@ -83,10 +83,10 @@ class Outgoing {
   }
 
   /**
-   * An op is finished (`messageId`: its packet id, 0 if not known): its PUBLISH leaves the
+   * An op is _finished (`messageId`: its packet id, 0 if not known): its PUBLISH leaves the
    * store, its id goes back to the provider, and a call waiting for an id gets one.
    */
-  finished (op, messageId) {
+  _finished (op, messageId) {
     const id = messageId || op._messageId || (op._packet && op._packet.messageId)
     if (!id) return
     if (op._kind === 'publish') this._client.outgoingStore.del({ messageId: id }, noop)
@@ -100,7 +100,7 @@ class Outgoing {
    * Reads the page's store into the core (once per store), then calls `then`; a store
    * that fails to read is reported as 'error' and the client connects without it.
    */
-  restore (then) {
+  _restore (then) {
     const store = this._unread
     // Before the core is ready the store waits for the client's start, which reads it.
     if (!store || !this._client._core) return then()
@@ -138,7 +138,7 @@ class Outgoing {
   }
 
   /** Closes both stores as MQTT.js' end() does; `cb(err)` with the first error. */
-  close (cb) {
+  _close (cb) {
     const c = this._client
     c.incomingStore.close((e1) => c.outgoingStore.close((e2) => cb(e1 || e2)))
   }

@@ -8,8 +8,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::{
-    push_number, text_of, OpError, OpId, OutState, Outgoing, Phase, Session, ASSIGN_NOW,
-    MAX_PACKET_SIZE,
+    text_of, OpError, OpId, OutState, Outgoing, Phase, Session, ASSIGN_NOW, MAX_PACKET_SIZE,
 };
 use crate::codec::{
     self, validate, AckKind, Auth, AuthProperties, Packet, Publish, PublishProperties, QoS,
@@ -176,10 +175,13 @@ impl Session {
         if message_id <= 0xFFFF && self.ids.mark(id) {
             return Some(id);
         }
-        let mut text = String::from("Message id ");
-        push_number(&mut text, message_id as u64);
-        text.push_str(" is already in flight (or not 1-65535)");
-        self.fail(op, OpError::InvalidArgument, 0, 0, text);
+        self.fail(
+            op,
+            OpError::InvalidArgument,
+            0,
+            0,
+            "Message id in flight already, or not 1-65535",
+        );
         None
     }
 
@@ -192,10 +194,11 @@ impl Session {
         let valid = released
             || (publish.qos != QoS::AtMostOnce && validate::topic_name(&publish.topic).is_ok());
         if !valid || !self.ids.mark(pkid) {
-            let mut text = String::from("outgoing store: packet id ");
-            push_number(&mut text, pkid as u64);
-            text.push_str(" not restored (in flight already, or not a QoS 1/2 publish)");
-            self.events.push_back(super::Event::Debug { text });
+            self.events.push_back(super::Event::Debug {
+                text: String::from(
+                    "outgoing store: a packet not restored (its id in flight already, or not QoS 1/2)",
+                ),
+            });
             return 0;
         }
         let op = self.new_op();
