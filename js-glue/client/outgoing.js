@@ -78,7 +78,7 @@ class Outgoing {
     const packet = released ? { cmd: 'pubrel', messageId } : Object.assign({}, op._packet)
     this._client.outgoingStore.put(packet, (err) => {
       if (err) this._client.emit('error', err)
-      else if (!released && typeof op._storePut === 'function') op._storePut()
+      else if (!released && op._storePut) op._storePut()
     })
   }
 
@@ -114,7 +114,7 @@ class Outgoing {
       if (err) this._client.emit('error', err)
       this._client._coreCall((core, now) => packets.forEach((p) => this._restoreOne(core, now, p)))
       then()
-      if (stream && typeof stream.destroy === 'function') stream.destroy()
+      if (stream) stream.destroy()
     }
     try {
       stream = store.createStream()
@@ -127,14 +127,15 @@ class Outgoing {
   }
 
   _restoreOne (core, now, p) {
-    const id = p && p.messageId
-    const pubrel = p && p.cmd === 'pubrel'
-    const bytes = pubrel ? new Uint8Array(0) : p && p.cmd === 'publish' && payload.toBytes(p.payload)
-    if (!(id >= 1 && id <= 65535) || !bytes) return
+    const id = p.messageId
+    const pubrel = p.cmd === 'pubrel'
+    const bytes = pubrel ? new Uint8Array(0) : p.cmd === 'publish' && payload.toBytes(p.payload)
+    // Ids outside 16 bits must not wrap into another id; the core refuses a QoS 0 publish.
+    if (!(id > 0 && id < 65536) || !bytes) return
     const props = this._client._v5() ? options.coreProperties(p.properties) : undefined
     const flags = RESTORE | (pubrel ? RESTORE_PUBREL : 0) | id << 16
     const op = core.publish(now, pubrel ? '' : String(p.topic), bytes, p.qos, !!p.retain, false, props, flags)
-    if (op) this._client._ops.set(op, { _kind: 'publish', _cb: noop, _packet: Object.assign({}, p) })
+    if (op) this._client._ops.set(op, { _kind: 'publish', _cb: noop, _packet: p })
   }
 
   /** Closes both stores as MQTT.js' end() does; `cb(err)` with the first error. */

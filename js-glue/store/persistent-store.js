@@ -11,21 +11,16 @@
  *   mqtt.connect(url, { clientId: 'dev-1', clean: false, outgoingStore: persistentStore('dev-1') })
  */
 const base64 = require('../platform/base64')
+const wxStorage = require('./wx-storage')
+const myStorage = require('./my-storage')
 
 const KEY_PREFIX = 'mpmqtt-outgoing:'
 
 /* global wx, my, localStorage */
 /** get(key) -> string|undefined and set(key, string) on the platform's synchronous storage. */
 function platformStorage () {
-  if (typeof wx === 'object' && wx && typeof wx.setStorageSync === 'function') {
-    return { get: (key) => wx.getStorageSync(key), set: (key, text) => wx.setStorageSync(key, text) }
-  }
-  if (typeof my === 'object' && my && typeof my.setStorageSync === 'function') {
-    return {
-      get: (key) => (my.getStorageSync({ key }) || {}).data,
-      set: (key, text) => my.setStorageSync({ key, data: text })
-    }
-  }
+  if (typeof wx === 'object' && wx && typeof wx.setStorageSync === 'function') return wxStorage(wx)
+  if (typeof my === 'object' && my && typeof my.setStorageSync === 'function') return myStorage(my)
   if (typeof localStorage === 'object' && localStorage) {
     return { get: (key) => localStorage.getItem(key), set: (key, text) => localStorage.setItem(key, text) }
   }
