@@ -298,3 +298,26 @@ test('the Store interface as MQTT.js\' Store answers it: put/get/del/createStrea
   storage.set('mpmqtt-outgoing:broken', '{not json');
   assert.throws(() => persistentStore('broken', backing), /not readable/);
 });
+
+test('Alipay: a setStorageSync that reports failure (it returns {success: false}, it does not throw) fails the put', { skip }, () => {
+  const myStorage = require(path.join(REPO, 'js-glue', 'store', 'my-storage.js'));
+  const persistentStore = require(path.join(REPO, 'js-glue', 'store', 'persistent-store.js'));
+  let full = false;
+  const data = new Map();
+  const my = {
+    getStorageSync: ({ key }) => ({ data: data.has(key) ? data.get(key) : null }),
+    setStorageSync: ({ key, data: value }) => {
+      if (full) return { success: false, error: 10, errorMessage: 'storage full' };
+      data.set(key, value);
+      return { success: true };
+    },
+  };
+  const store = persistentStore('full', myStorage(my));
+  const results = [];
+  store.put({ cmd: 'publish', topic: 't', payload: 'x', qos: 1, messageId: 1 }, (err) => results.push(err ? err.message : 'ok'));
+  full = true;
+  store.put({ cmd: 'publish', topic: 't', payload: 'y', qos: 1, messageId: 2 }, (err) => results.push(err ? err.message : 'ok'));
+  assert.deepStrictEqual(results, ['ok', 'my.setStorageSync failed: storage full']);
+  // What was saved before is read back by a new instance.
+  assert.deepStrictEqual(JSON.parse(data.get('mpmqtt-outgoing:full')).map((p) => p.messageId), [1]);
+});
