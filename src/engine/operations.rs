@@ -11,8 +11,8 @@ use super::{
     text_of, OpError, OpId, OutState, Outgoing, Phase, Session, ASSIGN_NOW, MAX_PACKET_SIZE,
 };
 use crate::codec::{
-    self, validate, AckKind, Auth, AuthProperties, Packet, Publish, PublishProperties, QoS,
-    Subscribe, SubscribeFilter, SubscribeProperties, Unsubscribe,
+    self, validate, Auth, AuthProperties, Packet, Publish, PublishProperties, QoS, Subscribe,
+    SubscribeFilter, SubscribeProperties, Unsubscribe,
 };
 
 impl Session {
@@ -185,15 +185,25 @@ impl Session {
         None
     }
 
-    /// A QoS 1/2 PUBLISH (or, `released`, the PUBREL of a QoS 2 one: only `pkid` counts)
+    /// A QoS 1/2 PUBLISH (or, `released`, the PUBREL of a QoS 2 one: only the id counts)
     /// that an earlier client sent, from the page's outgoing store: in flight again with its
-    /// id, resent at the next CONNACK as any other (now when connected). 0 when its id is
-    /// in flight already (this session kept it) or the packet cannot be one of ours.
-    pub fn restore(&mut self, now: u64, mut publish: Publish, released: bool) -> OpId {
-        let pkid = publish.pkid;
-        let valid = released
-            || (publish.qos != QoS::AtMostOnce && validate::topic_name(&publish.topic).is_ok());
-        if !valid || !self.ids.mark(pkid) {
+    /// id, resent at the next CONNACK as any other (the glue restores before it connects).
+    /// 0 when its id is in flight already (this session kept it) or the packet cannot be
+    /// one of ours.
+    #[allow(clippy::too_many_arguments)]
+    pub fn restore(
+        &mut self,
+        topic: &str,
+        payload: Bytes,
+        qos: u8,
+        retain: bool,
+        properties: Option<PublishProperties>,
+        message_id: u16,
+        released: bool,
+    ) -> OpId {
+        let qos = qos_of(qos).unwrap_or(QoS::AtMostOnce);
+        let valid = released || (qos != QoS::AtMostOnce && validate::topic_name(topic).is_ok());
+        if !valid || !self.ids.mark(message_id) {
             self.events.push_back(super::Event::Debug {
                 text: String::from(
                     "outgoing store: a packet not restored (its id in flight already, or not QoS 1/2)",
@@ -204,14 +214,22 @@ impl Session {
         let op = self.new_op();
         let state = if released {
             OutState::Qos2Released
-        } else if publish.qos == QoS::AtLeastOnce {
+        } else if qos == QoS::AtLeastOnce {
             OutState::Qos1Sent
         } else {
             OutState::Qos2Sent
         };
-        publish.dup = true;
+        let publish = Publish {
+            dup: true,
+            qos,
+            retain,
+            topic: String::from(topic),
+            pkid: message_id,
+            payload,
+            properties,
+        };
         self.outgoing.push(
-            pkid,
+            message_id,
             Outgoing {
                 op,
                 publish,
@@ -220,17 +238,6 @@ impl Session {
             },
         );
         self.outgoing_empty_emitted = false;
-        if self.is_connected() {
-            if released {
-                self.write_ack(now, AckKind::PubRel, pkid, 0);
-            } else {
-                if let Some(o) = self.outgoing.get_mut(pkid) {
-                    o.awaiting_resend = true;
-                }
-                self.held_count += 1;
-                self.resend_held(now);
-            }
-        }
         op
     }
 

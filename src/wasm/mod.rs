@@ -223,20 +223,12 @@ pub unsafe extern "C" fn mq_publish(
     };
     match props {
         Ok(properties) if flags & 32 != 0 => core.session.restore(
-            ms(now),
-            crate::codec::Publish {
-                dup: true,
-                qos: match flags & 3 {
-                    1 => crate::codec::QoS::AtLeastOnce,
-                    2 => crate::codec::QoS::ExactlyOnce,
-                    _ => crate::codec::QoS::AtMostOnce,
-                },
-                retain: flags & 4 != 0,
-                topic: String::from(topic),
-                pkid: message_id as u16,
-                payload: crate::codec::bytes_of(payload),
-                properties,
-            },
+            topic,
+            crate::codec::bytes_of(payload),
+            (flags & 3) as u8,
+            flags & 4 != 0,
+            properties,
+            (flags >> 16) as u16,
             flags & 64 != 0,
         ),
         Ok(props) => core.session.publish_with_id(
