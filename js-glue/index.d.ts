@@ -139,9 +139,16 @@ export interface IClientOptions {
   transformWsUrl?: (url: string, options: IClientOptions, client: MqttClient) => string
   wsOptions?: { headers?: { [name: string]: string }; [key: string]: unknown }
   log?: (...args: unknown[]) => void
-  /** Accepted for MQTT.js compatibility; the core keeps its own in-flight state. */
-  incomingStore?: Store
-  outgoingStore?: Store
+  /** Closed at end() (MQTT.js); QoS 2 receipts are kept by the core, not put here. */
+  incomingStore?: IStore
+  /**
+   * Holds each QoS 1/2 publish from its call until acknowledged (its PUBREL after PUBREC),
+   * as MQTT.js does; what it holds when the client connects is resent with its ids.
+   * mqtt-store.js gives one on the platform's storage, which survives a reload.
+   */
+  outgoingStore?: IStore
+  /** The packet ids of publish/subscribe/unsubscribe (default: the core's allocator). */
+  messageIdProvider?: IMessageIdProvider
   /** Alipay: the `my` object (detected automatically when global). */
   my?: object
   /** WeChat: the `wx` object (detected automatically when global). */
@@ -358,6 +365,41 @@ export type ClientUnsubscribeCallback = (err?: Error | null, unsuback?: IAckPack
 export type CloseCallback = (error?: Error) => void
 export type OnMessageCallback = (topic: string, payload: BufferLike, packet: IPublishPacket) => void
 
+/** MQTT.js' store interface (`Store` implements it in memory). */
+export interface IStore {
+  put(packet: { messageId?: number; [field: string]: any }, cb?: (err?: Error | null) => void): unknown
+  get(packet: { messageId?: number }, cb: (err: Error | null, packet?: object) => void): unknown
+  del(packet: { messageId?: number }, cb?: (err: Error | null, packet?: object) => void): unknown
+  createStream(): { on(event: 'data' | 'end' | 'error' | 'close', fn: (...args: any[]) => void): unknown; destroy(): unknown }
+  close(cb?: (err?: Error | null) => void): void
+}
+
+/** MQTT.js' packet id allocator interface. */
+export interface IMessageIdProvider {
+  /** An id, or null when none is free (the call then waits for one). */
+  allocate(): number | null
+  getLastAllocated(): number | null | undefined
+  register(messageId: number): boolean
+  deallocate(messageId: number): void
+  clear(): void
+}
+
+export declare class DefaultMessageIdProvider implements IMessageIdProvider {
+  allocate(): number
+  getLastAllocated(): number
+  register(messageId: number): boolean
+  deallocate(messageId: number): void
+  clear(): void
+}
+
+export declare class UniqueMessageIdProvider implements IMessageIdProvider {
+  allocate(): number | null
+  getLastAllocated(): number | undefined
+  register(messageId: number): boolean
+  deallocate(messageId: number): void
+  clear(): void
+}
+
 export declare class Store {
   constructor(options?: object)
   put(packet: { messageId?: number }, cb?: () => void): this
@@ -381,6 +423,8 @@ export declare class MqttClient {
   reconnecting: boolean
   disconnecting: boolean
   disconnected: boolean
+  outgoingStore: IStore
+  incomingStore: IStore
 
   constructor(options?: IClientOptions)
 
@@ -420,8 +464,8 @@ export declare class MqttClient {
   end(opts?: IClientEndOptions, cb?: CloseCallback): this
   end(cb?: CloseCallback): this
   endAsync(force?: boolean, opts?: IClientEndOptions): Promise<void>
-  /** `opts` (MQTT.js' stores) are accepted; the core keeps the session itself. */
-  reconnect(opts?: { incomingStore?: Store; outgoingStore?: Store }): this
+  /** With `opts`, these stores (the outgoing one read and resent); without, fresh in-memory ones (MQTT.js). */
+  reconnect(opts?: { incomingStore?: IStore; outgoingStore?: IStore }): this
   removeOutgoingMessage(messageId: number): this
   getLastMessageId(): number | null
   /**
@@ -449,6 +493,8 @@ declare const mqtt: {
   MqttClient: typeof MqttClient
   Client: typeof MqttClient
   Store: typeof Store
+  DefaultMessageIdProvider: typeof DefaultMessageIdProvider
+  UniqueMessageIdProvider: typeof UniqueMessageIdProvider
   ReasonCodes: typeof ReasonCodes
   ErrorWithReasonCode: typeof ErrorWithReasonCode
 }

@@ -5,6 +5,7 @@ const Store = require('./client/store')
 const options = require('./client/options')
 const errors = require('./client/errors')
 const { noop } = require('./client/args')
+const { DefaultMessageIdProvider, UniqueMessageIdProvider } = require('./client/message-id-providers')
 
 /**
  * connect([brokerUrl], [options]) -> MqttClient, at once; the wasm core loads
@@ -55,6 +56,8 @@ connect.connectAsync = connectAsync
 connect.MqttClient = MqttClient
 connect.Client = MqttClient
 connect.Store = Store
+connect.DefaultMessageIdProvider = DefaultMessageIdProvider
+connect.UniqueMessageIdProvider = UniqueMessageIdProvider
 connect.ReasonCodes = errors.ReasonCodes
 connect.ErrorWithReasonCode = errors.ErrorWithReasonCode
 connect.default = connect

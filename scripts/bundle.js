@@ -9,6 +9,8 @@
  *   mqtt.wasm      the core for Node
  *   mqtt.wasm.js   the core deflated, as base64 in a JS module (Alipay, browsers)
  *   mqtt.min.d.ts  the typings (js-glue/index.d.ts)
+ *   mqtt-store.js  the optional Store on the platform's storage (js-glue/store/persistent-store.js),
+ *                  also in wx/ and my/: only pages that persist their outgoing messages ship it
  *
  * and the one-platform builds a mini-program page ships (each with only its platform module,
  * README "Which files"):
@@ -319,6 +321,22 @@ async function embeddedModule(wasm) {
   return '/*! mpmqtt core (WebAssembly, deflate-raw, base64) | MIT OR Apache-2.0 */\n' + (await require('./terser-pass').terserPass(code, { ascii: true }));
 }
 
+/** mqtt-store.js: require() gets the store factory, a <script> defines `mpmqttStore`. */
+async function storeModule() {
+  const result = await require('esbuild').build({
+    entryPoints: [path.join(ROOT, 'js-glue', 'store', 'persistent-store.js')],
+    bundle: true,
+    write: false,
+    minify: true,
+    format: 'iife',
+    globalName: 'mpmqttStore',
+    target: 'es2017',
+    footer: { js: 'if(typeof module==="object"&&module.exports)module.exports=mpmqttStore;' },
+  });
+  for (const w of result.warnings) throw new Error('esbuild warning treated as error (mqtt-store.js): ' + w.text);
+  return Buffer.from('/*! mpmqtt persistent store | MIT OR Apache-2.0 */\n' + result.outputFiles[0].text);
+}
+
 /**
  * @param {{wasmDir?: string, outDir?: string, entry?: string, typings?: string, quiet?: boolean}} [options]
  * @returns {Promise<{files: Object<string, number>, wechatTotal: number, warnings: string[]}>} sizes in bytes
@@ -348,11 +366,13 @@ async function bundle(options) {
     'mqtt.wasm': wasm,
     'mqtt.wasm.js': Buffer.from(await embeddedModule(wasm)),
     'mqtt.min.d.ts': fs.readFileSync(typings),
+    'mqtt-store.js': await storeModule(),
   };
   for (const [platform, build] of Object.entries(PLATFORM_BUILDS)) {
     outputs[platform + '/mqtt.min.js'] = shortNames(await bundleJs(entry, wasmDir, platform));
     outputs[platform + '/' + build.core] = outputs[build.core];
     outputs[platform + '/mqtt.min.d.ts'] = outputs['mqtt.min.d.ts'];
+    outputs[platform + '/mqtt-store.js'] = outputs['mqtt-store.js'];
   }
   const files = {};
   for (const [name, data] of Object.entries(outputs)) {

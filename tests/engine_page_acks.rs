@@ -234,7 +234,7 @@ fn end_sends_the_disconnect_properties() {
         server_reference: None,
     };
     h.session
-        .end_with(h.now, false, 0x04, Some(properties.clone()));
+        .end_with(h.now, false, 0x04, Some(properties.clone()), false);
     assert_eq!(
         h.sent(),
         vec![Packet::Disconnect(Disconnect {

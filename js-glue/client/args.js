@@ -9,6 +9,22 @@ function optsAndCallback (opts, cb) {
   return { _opts: opts && typeof opts === 'object' ? opts : null, _cb: typeof cb === 'function' ? cb : noop }
 }
 
+/** end([force], [opts], [cb]) -> {_force, _opts, _cb}; _opts null unless an object. */
+function endArgs (force, opts, cb) {
+  if (typeof force !== 'boolean') {
+    cb = cb || opts
+    opts = force
+    force = false
+  }
+  if (typeof opts !== 'object' || opts === null) {
+    cb = cb || opts
+    opts = null
+  }
+  // The DISCONNECT's reason code (v5), one byte.
+  const reasonCode = opts && typeof opts.reasonCode === 'number' ? opts.reasonCode & 0xff : 0
+  return { _force: force, _opts: opts, _reasonCode: reasonCode, _cb: typeof cb === 'function' ? cb : noop }
+}
+
 // An unpaired surrogate cannot be encoded as UTF-8: the string would reach the broker altered.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(^|[^\ud800-\udbff])[\udc00-\udfff]/
 
@@ -79,4 +95,4 @@ function subscriptions (topicObject, opts, v5) {
   return { _subs: subs }
 }
 
-module.exports = { noop, wellFormed, optsAndCallback, validFilter, invalidTopicList, validQos, subscriptions }
+module.exports = { noop, endArgs, wellFormed, optsAndCallback, validFilter, invalidTopicList, validQos, subscriptions }

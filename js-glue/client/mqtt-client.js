@@ -15,6 +15,7 @@ const args = require('./args')
 const acks = require('./acks')
 const extras = require('./extras')
 const clouds = require('./clouds')
+const Outgoing = require('./outgoing')
 const platform = require('../platform')
 const coreLoader = require('../core-loader')
 
@@ -96,6 +97,7 @@ class MqttClient extends EventEmitter {
     this._topic = ''
     this._topicBytes = 0
     this._wellFormedTopic = null // the last topic publish() found free of lone surrogates
+    this._outgoing = new Outgoing(this) // outgoingStore, incomingStore, messageIdProvider
     this._boot()
     if (!this.options.manualConnect) this.connect()
   }
@@ -117,9 +119,8 @@ class MqttClient extends EventEmitter {
       this._core = core
       this._syncPacketEvents()
       this._watch()
-      const now = Date.now()
-      this._takePending().forEach((p) => p._run(core, now))
-      this._drive()
+      // A page's outgoing store is read into the core before anything connects or publishes.
+      this._outgoing._restore(() => this._coreCall((c, now) => this._takePending().forEach((p) => p._run(c, now))))
     }).catch((e) => this._onLoadError(e))
   }
 
@@ -283,6 +284,7 @@ class MqttClient extends EventEmitter {
       case EV.PACKET_SENT: return this.emit('packetsend', { cmd: CMD[core.ev_code()] })
       case EV.PACKET_RECEIVED: return this.emit('packetreceive', { cmd: CMD[core.ev_code()] })
       case EV.OUTGOING_EMPTY: return this.emit('outgoingEmpty')
+      case EV.IN_FLIGHT: return this._outgoing._inFlight(core)
       case EV.ENDED: return this._onEnded()
       case EV.DEBUG: return this.log(core.ev_text())
       default: this.log('ignoring unknown core event ' + kind)
@@ -475,8 +477,9 @@ class MqttClient extends EventEmitter {
     const op = this._takeOp(core.ev_op())
     if (!op) return
     const code = core.ev_code()
+    const messageId = core.ev_message_id()
+    this._outgoing._finished(op, messageId)
     if (op._kind === 'publish') {
-      const messageId = core.ev_message_id()
       if (messageId) op._packet.messageId = messageId
       if (code >= 0x80) return this._complete(op._cb, refusal('Publish error', code), op._packet)
       return op._packet.qos > 0 ? this._complete(op._cb, null, op._packet) : this._complete(op._cb)
@@ -505,6 +508,7 @@ class MqttClient extends EventEmitter {
     // No entry: a quiet publish, or op 0, the core's own resubscription (a filter the
     // broker's Maximum Packet Size cannot carry): the page hears of it through 'error'.
     if (!op) return this._complete(noop, err)
+    this._outgoing._finished(op, 0)
     if (op._kind === 'subscribe') op._subs.forEach((s) => delete this._resubscribeTopics[s.topic])
     this._complete(op._cb, err)
   }
@@ -561,14 +565,16 @@ class MqttClient extends EventEmitter {
   }
 
   _finishEnd () {
-    const callbacks = this._endCallbacks
-    this._endCallbacks = []
-    this.emit('end')
-    for (let i = 0; i < callbacks.length; i++) callbacks[i]()
-    if (this._deferredReconnect) {
-      this._deferredReconnect = false
-      this.reconnect()
-    } else if (!this.options.reconnectPeriod || this.options.manualConnect) {
+    // As MQTT.js: the stores are closed, then 'end', then end()'s callbacks with their error.
+    this._outgoing._close((err) => {
+      const callbacks = this._endCallbacks.splice(0)
+      this.emit('end')
+      callbacks.forEach((done) => done(err))
+    })
+    const deferred = this._deferredReconnect
+    this._deferredReconnect = false
+    if (deferred) this.reconnect(deferred._opts)
+    else if (!this.options.reconnectPeriod || this.options.manualConnect) {
       // As MQTT.js: only a client that would not reconnect by itself stops 'disconnecting'.
       this.disconnecting = false
     }
@@ -581,7 +587,7 @@ class MqttClient extends EventEmitter {
     // After end() it connects again, as MQTT.js' connect() does, without a 'reconnect' event.
     if (this._ended) {
       this._quietReconnect = true
-      return this.reconnect()
+      return this.reconnect(this.options)
     }
     this._call((core, now) => core.connect(now), noop, true)
     return this
@@ -590,7 +596,8 @@ class MqttClient extends EventEmitter {
   /** Starts a SUBSCRIBE or UNSUBSCRIBE; `subs` (a subscribe's filters) are kept for granted. */
   _startOp (kind, cb, run, subs) {
     this._call((core, now) => {
-      this._ops.set(run(core, now), { _kind: kind, _cb: cb, _subs: subs })
+      const messageId = this._outgoing._requestId()
+      this._ops.set(run(core, now, messageId), { _kind: kind, _cb: cb, _subs: subs, _messageId: messageId })
     }, cb)
   }
 
@@ -644,12 +651,14 @@ class MqttClient extends EventEmitter {
     const quiet = cb === noop && qos === 0
     const packet = quiet ? null : { cmd: 'publish', topic, payload: message, qos, retain, dup }
     if (packet && props) packet.properties = o.properties
-    this._call((core, now) => {
+    const run = (core, now) => {
+      const idFlags = this._outgoing._idFlags(qos, () => this._coreCall(run), o.cbStorePut)
+      if (idFlags === null) return
       this._unflushed += bytes.length + topic.length
-      const id = core.publish(now, topic, bytes, qos, retain, dup, props)
-      if (!quiet) this._ops.set(id, { _kind: 'publish', _cb: cb, _packet: packet })
-      if (qos > 0 && typeof o.cbStorePut === 'function') defer(o.cbStorePut)
-    }, cb)
+      const id = core.publish(now, topic, bytes, qos, retain, dup, props, idFlags)
+      if (!quiet) this._ops.set(id, { _kind: 'publish', _cb: cb, _packet: packet, _storePut: o.cbStorePut, _messageId: idFlags >>> 16 })
+    }
+    this._call(run, cb)
     return this
   }
 
@@ -680,7 +689,7 @@ class MqttClient extends EventEmitter {
     for (const [chunk, chunkCb] of extras.batches(this.options.subscribeBatchSize, subs, cb)) {
       // 3.1.1 subscriptions have no v5 options; the core takes them all.
       const filters = chunk.map((s) => Object.assign({ nl: false, rap: false, rh: 0 }, s))
-      this._startOp('subscribe', chunkCb, (core, now) => core.subscribe(now, filters, props), chunk)
+      this._startOp('subscribe', chunkCb, (core, now, id) => core.subscribe(now, filters, props, id), chunk)
     }
     return this
   }
@@ -695,7 +704,7 @@ class MqttClient extends EventEmitter {
     if (bad) return this._refuse(cb, new Error('Invalid topic ' + bad))
     topics.forEach((t) => delete this._resubscribeTopics[t])
     const props = this._props(a._opts)
-    this._startOp('unsubscribe', cb, (core, now) => core.unsubscribe(now, topics.slice(), props))
+    this._startOp('unsubscribe', cb, (core, now, id) => core.unsubscribe(now, topics.slice(), props, id))
     return this
   }
 
@@ -704,29 +713,21 @@ class MqttClient extends EventEmitter {
    * in-flight messages unless `force`; emits 'end' then calls back.
    */
   end (force, opts, cb) {
-    if (typeof force !== 'boolean') {
-      cb = cb || opts
-      opts = force
-      force = false
-    }
-    if (typeof opts !== 'object' || opts === null) {
-      cb = cb || opts
-      opts = null
-    }
-    const done = typeof cb === 'function' ? cb : noop
+    const a = args.endArgs(force, opts, cb)
     if (this._ended) {
-      defer(done)
+      defer(a._cb)
       return this
     }
-    this._endCallbacks.push(() => done())
+    this._endCallbacks.push(a._cb)
     if (this.disconnecting) return this
     this.disconnecting = true
     this._deferredReconnect = false
-    const reasonCode = opts && typeof opts.reasonCode === 'number' ? opts.reasonCode : 0
+    // end(true) keeps QoS 1/2 messages for a reconnect() unless clean and not reconnecting (MQTT.js).
+    const keep = a._force && !(this.options.clean && this.options.reconnectPeriod === 0) ? 0x100 : 0
     // Nothing connects once the page asked to end before the core was ready.
     this._pending = this._pending.filter((p) => !p._connect)
     this._call((core, now) => {
-      const refused = core.end(now, !!force, reasonCode, this._props(opts))
+      const refused = core.end(now, a._force, a._reasonCode | keep, this._props(a._opts))
       if (refused) defer(() => this.emit('error', new Error('end: ' + refused)))
     }, () => {
       this._ended = true
@@ -736,15 +737,14 @@ class MqttClient extends EventEmitter {
     return this
   }
 
-  /**
-   * Connects again with the current options; after end() it revives the client. MQTT.js'
-   * `opts` ({incomingStore, outgoingStore}) are accepted; the core keeps its own session.
-   */
-  reconnect () {
+  /** Connects again, reviving an ended client with the QoS 1/2 messages end() kept; as MQTT.js,
+   * with the stores of `opts` ({incomingStore, outgoingStore}), else fresh in-memory ones. */
+  reconnect (opts) {
     if (this.disconnecting && !this._ended) {
-      this._deferredReconnect = true
+      this._deferredReconnect = { _opts: opts }
       return this
     }
+    this._outgoing._useStores(opts, this.options)
     if (this._ended) {
       this._ended = false
       this.disconnecting = false
@@ -752,7 +752,7 @@ class MqttClient extends EventEmitter {
       this._offline = false
       if (this._core) this._watch()
     }
-    this._call((core, now) => core.reconnect(now), noop)
+    this._outgoing._restore(() => this._call((core, now) => core.reconnect(now), noop))
     return this
   }
 
@@ -764,7 +764,7 @@ class MqttClient extends EventEmitter {
 
   /** The message id given to the last packet that needed one, or null. */
   getLastMessageId () {
-    return (this._core && this._core.last_message_id()) || null
+    return this._outgoing._lastId(this._core)
   }
 
   /** Hook for MQTT 5 AUTH packets: callback(err, {reasonCode, properties}) to answer. */

@@ -1,7 +1,7 @@
 'use strict'
-// MQTT.js exports a Store class that pages pass as incomingStore/outgoingStore.
-// The wasm core keeps its own in-flight state, so the client never reads these
-// stores; this in-memory one only keeps such pages working (and usable alone).
+// MQTT.js' in-memory Store, which pages pass as incomingStore/outgoingStore: the client
+// keeps its outgoing QoS 1/2 messages in it (js-glue/client/outgoing.js). `clean: false`
+// keeps them through close(), as MQTT.js' does, for a reconnect({outgoingStore}).
 const EventEmitter = require('./emitter')
 
 class Store {
@@ -33,12 +33,13 @@ class Store {
     return this
   }
 
-  /** A readable-like emitter: 'data' per stored packet, then 'end' (asynchronously). */
+  /** A readable-like emitter: 'data' per stored packet, then 'end' (asynchronously); destroy() -> 'close' once. */
   createStream () {
     const stream = new EventEmitter()
     const packets = Array.from(this._inflights.values())
     let destroyed = false
     stream.destroy = function () {
+      if (!destroyed) setTimeout(() => stream.emit('close'), 0)
       destroyed = true
       return stream
     }
@@ -50,7 +51,7 @@ class Store {
   }
 
   close (cb) {
-    this._inflights.clear()
+    if (this.options.clean !== false) this._inflights.clear()
     if (cb) cb()
   }
 }

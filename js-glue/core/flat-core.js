@@ -128,24 +128,28 @@ function coreClass (wasm) {
       return out
     }
 
-    /** @returns {number} the operation id */
-    publish (now, topic, payload, qos, retain, dup, properties) {
+    /**
+     * @param {number} [idFlags] packet id flags (src/wasm/mod.rs mq_publish): 16 the core
+     *   picks the id now, the page's id << 16, 32 restore a stored packet (64: a PUBREL)
+     * @returns {number} the operation id (a restore: 0 when not restored)
+     */
+    publish (now, topic, payload, qos, retain, dup, properties, idFlags) {
       if (topic !== lastTopic) {
         lastTopicBytes = utf8.encode(topic)
         lastTopic = topic
       }
       const props = properties == null ? [0, 0] : putRecord(properties)
       return wasm.mq_publish(this._h, now, put(lastTopicBytes), lastTopicBytes.length,
-        put(payload), payload.length, qos | (retain ? 4 : 0) | (dup ? 8 : 0), props[0], props[1]) >>> 0
+        put(payload), payload.length, qos | (retain ? 4 : 0) | (dup ? 8 : 0) | idFlags, props[0], props[1]) >>> 0
     }
 
-    subscribe (now, filters, properties) {
-      const [ptr, len] = putRecord({ filters, properties })
+    subscribe (now, filters, properties, messageId) {
+      const [ptr, len] = putRecord({ filters, properties, messageId })
       return wasm.mq_subscribe(this._h, now, ptr, len) >>> 0
     }
 
-    unsubscribe (now, topics, properties) {
-      const [ptr, len] = putRecord({ topics, properties })
+    unsubscribe (now, topics, properties, messageId) {
+      const [ptr, len] = putRecord({ topics, properties, messageId })
       return wasm.mq_unsubscribe(this._h, now, ptr, len) >>> 0
     }
 
@@ -166,9 +170,10 @@ function coreClass (wasm) {
     }
 
     /** @returns {string} '' or why the DISCONNECT properties were refused (the client ends without them) */
-    end (now, force, reasonCode, properties) {
+    /** `flags`: the reason code, bit 8 "keep the outgoing session" (src/wasm/mod.rs mq_end). */
+    end (now, force, flags, properties) {
       const [ptr, len] = properties == null ? [0, 0] : putRecord(properties)
-      return textOf(wasm.mq_end(this._h, now, force, reasonCode, ptr, len))
+      return textOf(wasm.mq_end(this._h, now, force, flags, ptr, len))
     }
 
     message_handled (now, messageId, acknowledge, reasonCode) {

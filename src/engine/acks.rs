@@ -24,6 +24,13 @@ impl Session {
                 self.acknowledged(pkid, OutState::Qos2Sent);
                 if let Some(o) = self.outgoing.get_mut(pkid) {
                     o.state = OutState::Qos2Released;
+                    let op = o.op;
+                    // Before the PUBREL, as MQTT.js puts the PUBREL in its store first.
+                    self.events.push_back(Event::InFlight {
+                        op,
+                        message_id: pkid,
+                        released: true,
+                    });
                 }
                 self.write_ack(now, AckKind::PubRel, pkid, 0);
             }

@@ -154,6 +154,14 @@ pub enum Event {
     PacketReceived {
         packet_type: u8,
     },
+    /// A QoS 1/2 PUBLISH of ours got its packet id (`released` false), or the broker
+    /// received a QoS 2 one (PUBREC, `released` true): the page's outgoing store takes the
+    /// PUBLISH, or its PUBREL in its place, as in MQTT.js. Before the packet is written.
+    InFlight {
+        op: OpId,
+        message_id: u16,
+        released: bool,
+    },
     /// Nothing left in flight or queued (MQTT.js `outgoingEmpty`).
     OutgoingEmpty,
     /// The client finished (MQTT.js `end`).

@@ -397,15 +397,18 @@ impl Session {
     /// Stops reconnecting and fails every unfinished operation, so each callback fires once.
     fn give_up(&mut self, error: OpError, text: &str) {
         self.drop_link();
-        self.fail_everything(error, text);
+        self.fail_everything(error, text, false);
     }
 
-    fn fail_everything(&mut self, error: OpError, text: &str) {
-        self.held_count = 0;
-        for (_, o) in self.outgoing.take_all() {
-            let Some(o) = o else { continue };
-            self.ids.release(o.publish.pkid);
-            self.fail(o.op, error, 0, o.publish.pkid, text);
+    /// `keep_session`: QoS 1/2 PUBLISHes and PUBRELs, in flight or queued, stay.
+    fn fail_everything(&mut self, error: OpError, text: &str, keep_session: bool) {
+        if !keep_session {
+            self.held_count = 0;
+            for (_, o) in self.outgoing.take_all() {
+                let Some(o) = o else { continue };
+                self.ids.release(o.publish.pkid);
+                self.fail(o.op, error, 0, o.publish.pkid, text);
+            }
         }
         for (pkid, p) in self.requests.take_all() {
             self.ids.release(pkid);
@@ -414,7 +417,11 @@ impl Session {
                 self.fail(p.op, error, 0, 0, text);
             }
         }
-        while let Some(q) = self.queue.pop(true) {
+        // With the window closed the queue yields everything but QoS 1/2 PUBLISHes.
+        while let Some(q) = self.queue.pop(!keep_session) {
+            if let Queued::Publish(_, p) = &q {
+                self.ids.release(p.pkid);
+            }
             self.fail(q.op(), error, 0, 0, text);
         }
     }
@@ -453,18 +460,28 @@ impl Session {
     /// MQTT.js `end(force)`: graceful waits for everything in flight, force drops it.
     /// `reason`: the reason code of the DISCONNECT (v5).
     pub fn end(&mut self, now: u64, force: bool, reason: u8) {
-        self.end_with(now, force, reason, None);
+        self.end_with(now, force, reason, None, false);
     }
 
-    /// `end` whose DISCONNECT also carries `properties` (v5 `end(force, {properties})`).
+    /// `end`, and `keep_session`: the QoS 1/2 PUBLISHes and PUBRELs still unacknowledged
+    /// (in flight or queued) stay, without a verdict, for a later `reconnect` to resend
+    /// (MQTT.js keeps them in its outgoing store unless `clean` with reconnecting off).
+    pub fn end_keeping_session(&mut self, now: u64, force: bool, reason: u8, keep_session: bool) {
+        self.end_with(now, force, reason, None, keep_session);
+    }
+
+    /// `end_keeping_session` whose DISCONNECT also carries `properties` (v5
+    /// `end(force, {properties})`).
     pub fn end_with(
         &mut self,
         now: u64,
         force: bool,
         reason: u8,
         properties: Option<DisconnectProperties>,
+        keep_session: bool,
     ) {
         self.end_properties = properties;
+        self.keep_session = keep_session;
         if matches!(self.phase, Phase::Ended) {
             self.events.push_back(Event::Ended);
             return;
@@ -498,6 +515,7 @@ impl Session {
         self.fail_everything(
             OpError::ConnectionClosed,
             "Connection closed: the client ended",
+            self.keep_session,
         );
         self.phase = Phase::Ended;
         self.events.push_back(Event::Ended);

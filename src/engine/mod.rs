@@ -154,6 +154,8 @@ pub struct Session {
     end_reason: Option<u8>,
     /// The properties that DISCONNECT carries (v5).
     end_properties: Option<codec::DisconnectProperties>,
+    /// The page's last `end` keeps QoS 1/2 work for a later `reconnect`.
+    keep_session: bool,
     /// OUTGOING_EMPTY was emitted (or nothing was ever pending) since work was last added.
     outgoing_empty_emitted: bool,
     packet_events: bool,
@@ -192,6 +194,7 @@ impl Session {
             offline: false,
             end_reason: None,
             end_properties: None,
+            keep_session: false,
             outgoing_empty_emitted: true,
             packet_events: false,
             page_acks: false,

@@ -7,7 +7,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::{text_of, OpError, OpId, Phase, Session, MAX_PACKET_SIZE};
+use super::{
+    text_of, OpError, OpId, OutState, Outgoing, Phase, Session, ASSIGN_NOW, MAX_PACKET_SIZE,
+};
 use crate::codec::{
     self, validate, Auth, AuthProperties, Packet, Publish, PublishProperties, QoS, Subscribe,
     SubscribeFilter, SubscribeProperties, Unsubscribe,
@@ -48,6 +50,26 @@ impl Session {
         retain: bool,
         dup: bool,
         properties: Option<PublishProperties>,
+    ) -> OpId {
+        self.publish_with_id(now, topic, payload, qos, retain, dup, properties, 0)
+    }
+
+    /// `publish_bytes` with its packet identifier chosen at the call: `ASSIGN_NOW`, the core
+    /// picks one now (a page's outgoing store keeps a QoS 1/2 message by its id from the
+    /// call on, as MQTT.js assigns ids at the call); `1..=65535`, the page's own (MQTT.js'
+    /// `messageIdProvider`), which must not be in flight; 0, the core picks one when the
+    /// PUBLISH goes out. Ignored for QoS 0.
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish_with_id(
+        &mut self,
+        now: u64,
+        topic: &str,
+        payload: Bytes,
+        qos: u8,
+        retain: bool,
+        dup: bool,
+        properties: Option<PublishProperties>,
+        message_id: u32,
     ) -> OpId {
         let op = self.new_op();
         if self.rejects_new_work(op) {
@@ -108,18 +130,136 @@ impl Session {
                 return op;
             }
         }
+        if qos != QoS::AtMostOnce && message_id != 0 {
+            match self.claim_id(op, message_id) {
+                Some(id) => {
+                    publish.pkid = id;
+                    self.in_flight(op, id);
+                }
+                None => return op,
+            }
+        }
         self.send_or_queue_publish(now, op, publish);
+        op
+    }
+
+    pub(super) fn in_flight(&mut self, op: OpId, message_id: u16) {
+        self.events.push_back(super::Event::InFlight {
+            op,
+            message_id,
+            released: false,
+        });
+    }
+
+    /// A SUBSCRIBE/UNSUBSCRIBE's own id in flight: the call fails. (Its id is reserved
+    /// when it goes out, as the core's own are.)
+    fn id_taken(&mut self, op: OpId, message_id: u16) -> bool {
+        if message_id == 0 || !self.ids.is_used(message_id) {
+            return false;
+        }
+        self.claim_id(op, message_id as u32);
+        true
+    }
+
+    /// Reserves the id a call chose (`publish_with_id`); None, and the operation failed,
+    /// when it is taken or none is left.
+    fn claim_id(&mut self, op: OpId, message_id: u32) -> Option<u16> {
+        if message_id == ASSIGN_NOW {
+            let id = self.ids.allocate();
+            if id.is_none() {
+                self.fail(op, OpError::QueueFull, 0, 0, "No message id left");
+            }
+            return id;
+        }
+        let id = message_id as u16;
+        if message_id <= 0xFFFF && self.ids.mark(id) {
+            return Some(id);
+        }
+        self.fail(
+            op,
+            OpError::InvalidArgument,
+            0,
+            0,
+            "Message id in flight already, or not 1-65535",
+        );
+        None
+    }
+
+    /// A QoS 1/2 PUBLISH (or, `released`, the PUBREL of a QoS 2 one: only the id counts)
+    /// that an earlier client sent, from the page's outgoing store: in flight again with its
+    /// id, resent at the next CONNACK as any other (the glue restores before it connects).
+    /// 0 when its id is in flight already (this session kept it) or the packet cannot be
+    /// one of ours.
+    #[allow(clippy::too_many_arguments)]
+    pub fn restore(
+        &mut self,
+        topic: &str,
+        payload: Bytes,
+        qos: u8,
+        retain: bool,
+        properties: Option<PublishProperties>,
+        message_id: u16,
+        released: bool,
+    ) -> OpId {
+        let qos = qos_of(qos).unwrap_or(QoS::AtMostOnce);
+        let valid = released || (qos != QoS::AtMostOnce && validate::topic_name(topic).is_ok());
+        if !valid || !self.ids.mark(message_id) {
+            self.events.push_back(super::Event::Debug {
+                text: String::from(
+                    "outgoing store: a packet not restored (its id in flight already, or not QoS 1/2)",
+                ),
+            });
+            return 0;
+        }
+        let op = self.new_op();
+        let state = if released {
+            OutState::Qos2Released
+        } else if qos == QoS::AtLeastOnce {
+            OutState::Qos1Sent
+        } else {
+            OutState::Qos2Sent
+        };
+        let publish = Publish {
+            dup: true,
+            qos,
+            retain,
+            topic: String::from(topic),
+            pkid: message_id,
+            payload,
+            properties,
+        };
+        self.outgoing.push(
+            message_id,
+            Outgoing {
+                op,
+                publish,
+                state,
+                awaiting_resend: false,
+            },
+        );
+        self.outgoing_empty_emitted = false;
         op
     }
 
     pub fn subscribe(
         &mut self,
         now: u64,
-        mut filters: Vec<SubscribeFilter>,
+        filters: Vec<SubscribeFilter>,
         properties: Option<SubscribeProperties>,
     ) -> OpId {
+        self.subscribe_with_id(now, filters, properties, 0)
+    }
+
+    /// `subscribe` with the page's packet identifier (`messageIdProvider`; 0: the core's).
+    pub fn subscribe_with_id(
+        &mut self,
+        now: u64,
+        mut filters: Vec<SubscribeFilter>,
+        properties: Option<SubscribeProperties>,
+        message_id: u16,
+    ) -> OpId {
         let op = self.new_op();
-        if self.rejects_new_work(op) {
+        if self.rejects_new_work(op) || self.id_taken(op, message_id) {
             return op;
         }
         if filters.is_empty() {
@@ -167,7 +307,7 @@ impl Session {
         let properties =
             properties.filter(|p| v5 && (p.id.is_some() || !p.user_properties.is_empty()));
         let sub = Subscribe {
-            pkid: 0,
+            pkid: message_id,
             filters,
             properties,
         };
@@ -181,8 +321,19 @@ impl Session {
         filters: Vec<String>,
         user_properties: Vec<(String, String)>,
     ) -> OpId {
+        self.unsubscribe_with_id(now, filters, user_properties, 0)
+    }
+
+    /// `unsubscribe` with the page's packet identifier (`messageIdProvider`; 0: the core's).
+    pub fn unsubscribe_with_id(
+        &mut self,
+        now: u64,
+        filters: Vec<String>,
+        user_properties: Vec<(String, String)>,
+        message_id: u16,
+    ) -> OpId {
         let op = self.new_op();
-        if self.rejects_new_work(op) {
+        if self.rejects_new_work(op) || self.id_taken(op, message_id) {
             return op;
         }
         if filters.is_empty() {
@@ -219,7 +370,7 @@ impl Session {
             now,
             op,
             Packet::Unsubscribe(Unsubscribe {
-                pkid: 0,
+                pkid: message_id,
                 filters,
                 user_properties,
             }),

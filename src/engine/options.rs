@@ -78,6 +78,8 @@ pub const DEFAULT_QUEUE_BYTE_LIMIT: usize = 16 << 20;
 
 /// Largest remaining length MQTT can express, plus the 5-byte fixed header.
 pub const MAX_PACKET_SIZE: usize = 268_435_460;
+/// `Session::publish_with_id`: the core picks the packet identifier at the call.
+pub const ASSIGN_NOW: u32 = 0x1_0000;
 
 impl Options {
     /// MQTT.js defaults for a client id.

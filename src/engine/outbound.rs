@@ -55,6 +55,9 @@ impl Session {
                 text.push_str(" bytes");
             }
             text.push_str("): operation not queued");
+            if let Queued::Publish(_, p) = &item {
+                self.ids.release(p.pkid);
+            }
             self.fail(op, OpError::QueueFull, 0, 0, text);
             return;
         }
@@ -98,6 +101,9 @@ impl Session {
     }
 
     fn send_publish(&mut self, now: u64, op: OpId, mut publish: Publish) {
+        // An id given at the call (publish_with_id) is reserved already; the refusals
+        // below give it back.
+        self.ids.release(publish.pkid);
         let maximum_qos = self.limits().maximum_qos;
         if publish.qos as u8 > maximum_qos {
             let mut text = String::from("QoS not supported by the broker (Maximum QoS ");
@@ -125,9 +131,12 @@ impl Session {
                 );
             }
         }
-        if publish.qos != QoS::AtMostOnce {
+        if publish.qos != QoS::AtMostOnce && !self.ids.mark(publish.pkid) {
             match self.ids.allocate() {
-                Some(id) => publish.pkid = id,
+                Some(id) => {
+                    publish.pkid = id;
+                    self.in_flight(op, id);
+                }
                 None => return self.enqueue(op, Queued::Publish(op, publish)),
             }
         }
@@ -246,8 +255,19 @@ impl Session {
     }
 
     fn send_request(&mut self, now: u64, op: OpId, mut request: Request) {
-        let Some(pkid) = self.ids.allocate() else {
-            return self.enqueue(op, Queued::Request(op, request));
+        let given = match &request {
+            Packet::Subscribe(s) => s.pkid,
+            Packet::Unsubscribe(u) => u.pkid,
+            _ => 0,
+        };
+        // The page's own id (messageIdProvider) when it is free, else one of ours.
+        let pkid = if self.ids.mark(given) {
+            given
+        } else {
+            match self.ids.allocate() {
+                Some(id) => id,
+                None => return self.enqueue(op, Queued::Request(op, request)),
+            }
         };
         match &mut request {
             Packet::Subscribe(s) => s.pkid = pkid,

@@ -42,6 +42,7 @@ mod kind {
     pub const OUTGOING_EMPTY: u32 = 15;
     pub const ENDED: u32 = 16;
     pub const DEBUG: u32 = 17;
+    pub const IN_FLIGHT: u32 = 18;
 }
 
 pub struct Core {
@@ -222,8 +223,10 @@ pub extern "C" fn mq_poll_timeout(core: &mut Core) -> f64 {
     core.session.poll_timeout().map_or(-1.0, |t| t as f64)
 }
 
-/// `flags`: bits 0-1 QoS, bit 2 retain, bit 3 dup. Flat on purpose: the hot path builds no
-/// record per publish; `props` is an empty buffer when there are no properties.
+/// `flags`: bits 0-1 QoS, bit 2 retain, bit 3 dup, bit 4 "pick the packet id now", bits
+/// 16-31 the page's packet id (0: the core's); bit 5 "restore a packet of the page's outgoing
+/// store" (bit 6: its PUBREL), returning 0 when not restored. Flat on purpose: the hot path
+/// builds no record per publish; `props` is an empty buffer when there are no properties.
 ///
 /// # Safety
 /// The three buffers come from `mq_alloc`.
@@ -249,8 +252,22 @@ pub unsafe extern "C" fn mq_publish(
             .reject(OpError::InvalidTopic, "topic is not valid UTF-8");
     };
     let props = convert::publish_properties(&optional_record(&props));
+    let message_id = if flags & 16 != 0 {
+        crate::engine::ASSIGN_NOW
+    } else {
+        flags >> 16
+    };
     match props {
-        Ok(props) => core.session.publish_bytes(
+        Ok(properties) if flags & 32 != 0 => core.session.restore(
+            topic,
+            crate::codec::bytes_of(payload),
+            (flags & 3) as u8,
+            flags & 4 != 0,
+            properties,
+            (flags >> 16) as u16,
+            flags & 64 != 0,
+        ),
+        Ok(props) => core.session.publish_with_id(
             ms(now),
             topic,
             crate::codec::bytes_of(payload),
@@ -258,6 +275,7 @@ pub unsafe extern "C" fn mq_publish(
             flags & 4 != 0,
             flags & 8 != 0,
             props,
+            message_id,
         ),
         Err(e) => core.session.reject(OpError::InvalidArgument, e),
     }
@@ -272,7 +290,7 @@ fn optional_record(bytes: &[u8]) -> Value<'_> {
     }
 }
 
-/// `record`: `{filters: [{topic, qos, nl, rap, rh}], properties}`.
+/// `record`: `{filters: [{topic, qos, nl, rap, rh}], properties, messageId}`.
 ///
 /// # Safety
 /// `record`/`len` come from `mq_alloc`.
@@ -290,12 +308,22 @@ pub unsafe extern "C" fn mq_subscribe(
         Err(e) => return core.session.reject(OpError::InvalidArgument, e),
     };
     match convert::filters(&args.get("filters")) {
-        Ok(filters) => core.session.subscribe(ms(now), filters, props),
+        Ok(filters) => core
+            .session
+            .subscribe_with_id(ms(now), filters, props, message_id(&args)),
         Err((kind, text)) => core.session.reject(kind, text),
     }
 }
 
-/// `record`: `{topics: string[], properties}`.
+/// The page's packet id of a subscribe/unsubscribe record (`messageIdProvider`), 0 for none.
+fn message_id(args: &Value) -> u16 {
+    match args.get("messageId") {
+        Value::Num(n) if (1.0..=65535.0).contains(&n) => n as u16,
+        _ => 0,
+    }
+}
+
+/// `record`: `{topics: string[], properties, messageId}`.
 ///
 /// # Safety
 /// `record`/`len` come from `mq_alloc`.
@@ -313,7 +341,9 @@ pub unsafe extern "C" fn mq_unsubscribe(
         Err(e) => return core.session.reject(OpError::InvalidArgument, e),
     };
     match convert::topics(&args.get("topics")) {
-        Some(topics) => core.session.unsubscribe(ms(now), topics, user),
+        Some(topics) => core
+            .session
+            .unsubscribe_with_id(ms(now), topics, user, message_id(&args)),
         None => core.session.reject(
             OpError::InvalidArgument,
             "unsubscribe: topics must be strings",
@@ -321,6 +351,7 @@ pub unsafe extern "C" fn mq_unsubscribe(
     }
 }
 
+/// `flags`: bits 0-7 the DISCONNECT's reason code, bit 8 "keep the outgoing session";
 /// `props`: the DISCONNECT's v5 properties record (empty: none). Returns 0, or the message
 /// (a slice) when the properties are wrong: the client then ends without them.
 ///
@@ -331,7 +362,7 @@ pub unsafe extern "C" fn mq_end(
     core: &mut Core,
     now: f64,
     force: bool,
-    reason_code: u8,
+    flags: u32,
     props: *mut u8,
     len: usize,
 ) -> u32 {
@@ -340,7 +371,8 @@ pub unsafe extern "C" fn mq_end(
         Ok(p) => (p, 0),
         Err(e) => (None, out(e.as_bytes())),
     };
-    core.session.end_with(ms(now), force, reason_code, props);
+    core.session
+        .end_with(ms(now), force, flags as u8, props, flags & 0x100 != 0);
     wrong
 }
 
@@ -475,6 +507,7 @@ pub extern "C" fn mq_poll_event(core: &mut Core) -> u32 {
             Event::OutgoingEmpty => kind::OUTGOING_EMPTY,
             Event::Ended => kind::ENDED,
             Event::Debug { .. } => kind::DEBUG,
+            Event::InFlight { .. } => kind::IN_FLIGHT,
         },
     }
 }
@@ -483,12 +516,13 @@ pub extern "C" fn mq_poll_event(core: &mut Core) -> u32 {
 pub extern "C" fn mq_ev_op(core: &mut Core) -> u32 {
     match &core.current {
         Some(Event::OpDone(d)) => d.op,
-        Some(Event::OpFailed { op, .. }) => *op,
+        Some(Event::OpFailed { op, .. }) | Some(Event::InFlight { op, .. }) => *op,
         _ => 0,
     }
 }
 
-/// Reason/return code, error kind's code, packet type, attempt number or `was_connected`.
+/// Reason/return code, error kind's code, packet type, attempt number, `was_connected` or
+/// `released`.
 #[no_mangle]
 pub extern "C" fn mq_ev_code(core: &mut Core) -> u32 {
     match &core.current {
@@ -497,6 +531,7 @@ pub extern "C" fn mq_ev_code(core: &mut Core) -> u32 {
         Some(Event::OpDone(d)) => d.reason as u32,
         Some(Event::OpFailed { code, .. }) => *code as u32,
         Some(Event::Closed { was_connected }) => *was_connected as u32,
+        Some(Event::InFlight { released, .. }) => *released as u32,
         Some(Event::Error { code, .. }) => *code as u32,
         Some(Event::ServerDisconnect { reason, .. }) => *reason as u32,
         Some(Event::Auth { reason, .. }) => *reason as u32,
@@ -573,7 +608,9 @@ pub extern "C" fn mq_ev_message_id(core: &mut Core) -> u32 {
     match &core.current {
         Some(Event::Message(m)) => m.pkid as u32,
         Some(Event::OpDone(d)) => d.message_id as u32,
-        Some(Event::OpFailed { message_id, .. }) => *message_id as u32,
+        Some(Event::OpFailed { message_id, .. }) | Some(Event::InFlight { message_id, .. }) => {
+            *message_id as u32
+        }
         _ => 0,
     }
 }

@@ -297,7 +297,8 @@ function generate(seed, opts = {}) {
       const inFlight = pubs.some((p) => p.state === 'out' || p.state === 'rec');
       const force = inFlight || r.chance(0.4);
       if (force && inFlight) {
-        // compat.js 'force-end-in-flight': the two clients settle in-flight callbacks differently.
+        // compat.js 'force-end-in-flight': both keep the messages, but a later reconnect() resends
+        // them only in mpmqtt (MQTT.js swaps in fresh stores), so the callbacks differ.
         continue;
       }
       steps.push({ op: 'end', force });

@@ -40,7 +40,8 @@ function createMy({ realm, device, root, opts = {} }) {
   const requireProtocol = opts.requireProtocolHeader !== false;
   const shape = opts.messageShape || 'nested';
   const ui = [];
-  const storage = createStorage();
+  // opts.storage: the phone's storage, kept across an app kill and relaunch (a new page on it).
+  const storage = opts.storage || createStorage();
   const appShow = listeners();
   const appHide = listeners();
   const network = listeners();

@@ -31,13 +31,14 @@ const MAX_SOCKETS = 5;
  * @param {object} env.realm    from createRealm
  * @param {object} env.device   a Device
  * @param {string} env.root     code package root
- * @param {object} [env.opts]   {requireWss = true, wasmResult = 'result', systemInfo}
+ * @param {object} [env.opts]   {requireWss = true, wasmResult = 'result', systemInfo, storage}
  * @returns {{wx: object, WXWebAssembly: object, ui: object[]}}
  */
 function createWx({ realm, device, root, opts = {} }) {
   const requireWss = opts.requireWss !== false;
   const ui = [];
-  const storage = createStorage();
+  // opts.storage: the phone's storage, kept across an app kill and relaunch (a new page on it).
+  const storage = opts.storage || createStorage();
   const appShow = listeners();
   const appHide = listeners();
   const network = listeners();

@@ -46,13 +46,17 @@ const OPTIONS = {
 const SHIMS = {
   wx: `
 import { createWxPlatform } from '@root/wx';
+import wxStorage = require('@root/../store/wx-storage');
 createWxPlatform({ wx });
+wxStorage(wx);
 `,
   my: `
 import { createMyPlatform } from '@root/my';
 import { createDdPlatform } from '@root/dd';
+import myStorage = require('@root/../store/my-storage');
 createMyPlatform({ my });
 createDdPlatform({ dd });
+myStorage(my);
 `,
   tt: `
 import { createSocketTaskPlatform } from '@root/socket-task';
@@ -71,8 +75,8 @@ createSocketTaskPlatform({ name: 'custom', label: 'Taro', fn: 'Taro.connectSocke
 
 /** The modules each program checks (beside what they require, which is checked too). */
 const MODULES = {
-  wx: ['wx.js'],
-  my: ['my.js', 'dd.js'],
+  wx: ['wx.js', '../store/wx-storage.js'],
+  my: ['my.js', 'dd.js', '../store/my-storage.js'],
   tt: ['socket-task.js', 'runtimes.js'],
   uni: ['socket-task.js', 'runtimes.js'],
   taro: ['socket-task.js'],

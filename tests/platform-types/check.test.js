@@ -25,6 +25,8 @@ const BREAKS = [
   ['SocketTask.send given a Uint8Array instead of an ArrayBuffer', 'socket-task.js', '          data: exactArrayBuffer(bytes),', '          data: bytes,', ['tt', 'uni', 'taro']],
   ['request option misspelt (header -> headers)', 'socket-task.js', '        header: body.headers,', '        headers: body.headers,', ['tt', 'uni', 'taro']],
   ['ByteDance wsOptions key misspelt (timeout -> timeOut)', 'runtimes.js', "(['timeout'])],", "(['timeOut'])],", ['tt']],
+  ['mqtt-store on WeChat: setStorageSync given Alipay\'s {key, data}', '../store/wx-storage.js', '    set: (key, text) => wx.setStorageSync(key, text)', '    set: (key, text) => wx.setStorageSync({ key, data: text })', ['wx']],
+  ['mqtt-store on Alipay: getStorageSync given the key alone (WeChat\'s shape)', '../store/my-storage.js', '    get: (key) => (my.getStorageSync({ key }) || { data: null }).data,', '    get: (key) => (my.getStorageSync(key) || { data: null }).data,', ['my']],
   ['lifecycle event misspelt (NetworkStatusChange -> NetworkChange)', 'common.js', '    NetworkStatusChange: (res) => {', '    NetworkChange: (res) => {', PLATFORMS],
 ];
 
@@ -54,7 +56,7 @@ for (const [what, file, text, replacement, failing] of BREAKS) {
       const line = source.slice(0, source.indexOf(text)).split('\n').length;
       for (const platform of failing) {
         const { errors } = checkPlatform(platform, { root });
-        const here = errors.filter((e) => e.includes(file + ':'));
+        const here = errors.filter((e) => e.includes(path.basename(file) + ':'));
         assert.ok(here.length > 0, platform + ' must fail in ' + file + ' (line ' + line + '); errors: ' + JSON.stringify(errors));
         assert.ok(here.some((e) => Math.abs(Number(/:(\d+):/.exec(e)[1]) - line) <= 1), platform + ': an error at the break (line ' + line + '): ' + JSON.stringify(here));
       }

@@ -73,6 +73,21 @@ viaClass.end(true, () => undefined)
 const e: ErrorWithReasonCode = new mqtt.ErrorWithReasonCode('x', 5)
 console.log(e.code, mqtt.ReasonCodes[5], new mqtt.Store(), flows)
 
+// Stores and packet id providers, as MQTT.js.
+const outgoingStore = new mqtt.Store()
+const withStores = mqtt.connect('wxs://h/mqtt', {
+  clean: false,
+  clientId: 'c1',
+  outgoingStore,
+  incomingStore: new mqtt.Store(),
+  messageIdProvider: new mqtt.UniqueMessageIdProvider(),
+})
+withStores.reconnect({ outgoingStore: withStores.outgoingStore, incomingStore: withStores.incomingStore })
+const id: number | null = new mqtt.DefaultMessageIdProvider().allocate()
+console.log(id, withStores.getLastMessageId())
+// @ts-expect-error a provider needs allocate/deallocate/...
+mqtt.connect('wxs://h/mqtt', { messageIdProvider: {} })
+
 // @ts-expect-error the payload must be a string or binary
 client.publish('t', 42)
 // @ts-expect-error only WebSocket schemes exist here
