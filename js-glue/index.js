@@ -5,7 +5,7 @@ const Store = require('./client/store')
 const options = require('./client/options')
 const errors = require('./client/errors')
 const { noop } = require('./client/args')
-const { DefaultMessageIdProvider, UniqueMessageIdProvider } = require('./client/message-id-providers')
+const { DefaultMessageIdProvider, UniqueMessageIdProvider } = require('./client/extras')
 
 /**
  * connect([brokerUrl], [options]) -> MqttClient, at once; the wasm core loads

@@ -72,9 +72,10 @@ function mpmqttResolver(wasmDir, platformSelect) {
         });
       }
       if (platformSelect) {
-        // Options pages rarely use stay in the universal build (js-glue/client/extras.js).
+        // Options and exports pages rarely use stay in the universal build
+        // (js-glue/client/extras.js).
         const extras = path.join(ROOT, 'js-glue', 'client', 'extras.js');
-        build.onResolve({ filter: /^\.\/extras$/ }, (args) => {
+        build.onResolve({ filter: /(^|\/)extras$/ }, (args) => {
           const target = path.resolve(args.resolveDir, args.path + '.js');
           return target === extras ? { path: path.join(ROOT, 'js-glue', 'client', 'extras-absent.js') } : undefined;
         });

@@ -1,12 +1,22 @@
 'use strict'
-// ./extras.js of the one-platform builds (dist/wx, dist/my): without the options pages rarely
-// use, which mqtt.connect() refuses by name rather than ignore.
+// ./extras.js of the one-platform builds (dist/wx, dist/my): without the options and exports
+// pages rarely use, which are refused by name rather than ignored.
 const RARE = ['customHandleAcks', 'subscribeBatchSize', 'authPacket']
+
+const absent = (name) => new Error(name + ': only in the universal build (dist/mqtt.min.js)')
 
 /** @returns {object} `options`, unless it sets one of them */
 function check (options) {
-  for (const name of RARE) if (options[name] != null) throw new Error(name + ': only in the universal build (dist/mqtt.min.js)')
+  for (const name of RARE) if (options[name] != null) throw absent(name)
   return options
+}
+
+// MQTT.js' id allocator classes; a `messageIdProvider` of the page's own works here.
+function DefaultMessageIdProvider () {
+  throw absent('DefaultMessageIdProvider')
+}
+function UniqueMessageIdProvider () {
+  throw absent('UniqueMessageIdProvider')
 }
 
 /** One SUBSCRIBE per subscribe() call. */
@@ -19,4 +29,4 @@ function sendAuthPacket () {}
 // acks.js delivers without it.
 const customAcks = null
 
-module.exports = { check, batches, customAcks, sendAuthPacket }
+module.exports = { check, batches, customAcks, sendAuthPacket, DefaultMessageIdProvider, UniqueMessageIdProvider }

@@ -1,14 +1,15 @@
 'use strict'
-// Options pages rarely use, in the universal build (dist/mqtt.min.js) only: the one-platform
+// Options and exports pages rarely use, in the universal build (dist/mqtt.min.js) only: the one-platform
 // builds (dist/wx, dist/my) get ./extras-absent.js in its place (scripts/bundle.js), which
 // refuses them by name, so the WeChat page does not carry them.
 const { batches } = require('./batches')
 const { customAcks } = require('./custom-acks')
 const { sendAuthPacket } = require('./options')
+const { DefaultMessageIdProvider, UniqueMessageIdProvider } = require('./message-id-providers')
 
 /** @returns {object} `options`: every option is supported here */
 function check (options) {
   return options
 }
 
-module.exports = { check, batches, customAcks, sendAuthPacket }
+module.exports = { check, batches, customAcks, sendAuthPacket, DefaultMessageIdProvider, UniqueMessageIdProvider }
