@@ -159,6 +159,10 @@ pub struct Decoder {
     /// Set by the first error: the stream cannot be resynchronised, so every later call
     /// reports it again until `clear()`.
     failed: Option<CodecError>,
+    /// The remaining length of the packet returned last (mqtt-packet's `length`).
+    last_body_len: usize,
+    /// The packet type of the frame read last, also when it was refused.
+    last_type: u8,
 }
 
 impl Decoder {
@@ -170,6 +174,8 @@ impl Decoder {
             version,
             max_packet_size,
             failed: None,
+            last_body_len: 0,
+            last_type: 0,
         }
     }
 
@@ -233,6 +239,16 @@ impl Decoder {
     /// `next_packet` for the client: CONNECT, SUBSCRIBE and UNSUBSCRIBE, which only a
     /// client sends, fail with `NotFromBroker` unread. Their readers then never reach the
     /// client's wasm (about 8 KB of it); `next_packet` still decodes them for test brokers.
+    /// The remaining length (the size after the fixed header) of the packet returned last.
+    pub fn last_body_len(&self) -> usize {
+        self.last_body_len
+    }
+
+    /// The packet type of the frame read last, also of one refused (too large, malformed).
+    pub fn last_type(&self) -> u8 {
+        self.last_type
+    }
+
     pub fn next_from_broker(&mut self) -> Result<Option<Packet>, CodecError> {
         self.next::<true>()
     }
@@ -258,6 +274,9 @@ impl Decoder {
         } else {
             &self.partial[..]
         };
+        if let Some(&byte1) = received.first() {
+            self.last_type = byte1 >> 4;
+        }
         let Some(f) = frame(received, self.max_packet_size)? else {
             return Ok(None);
         };
@@ -270,6 +289,7 @@ impl Decoder {
         }
         let body = self.buf.slice(f.header_len..total);
         self.buf.advance(total);
+        self.last_body_len = f.body_len;
         decode::packet::<FROM_BROKER>(f.byte1, body, self.version).map(Some)
     }
 

@@ -38,12 +38,23 @@ impl Session {
                 }
                 Ok(None) => return,
                 Err(codec::CodecError::NotFromBroker(packet_type)) => {
-                    self.packet_seen(now, packet_type);
+                    self.packet_seen(now, packet_type, None);
                     self.refuse_packet(now);
                     return;
                 }
                 Err(e) => {
-                    self.protocol_violation(now, e.reason_code(), e.message());
+                    // MQTT.js' words for a packet over our Maximum Packet Size, ours after them.
+                    let name = super::PACKET_NAMES
+                        .get(self.link.decoder.last_type() as usize)
+                        .copied()
+                        .unwrap_or("");
+                    let too_large = ["exceeding packets size ", name];
+                    let mqttjs: &[&str] = if e == codec::CodecError::PacketTooLarge {
+                        &too_large
+                    } else {
+                        &[]
+                    };
+                    self.protocol_violation_as(now, e.reason_code(), mqttjs, e.message());
                     return;
                 }
             }
@@ -52,6 +63,12 @@ impl Session {
 
     /// The broker broke the protocol: tell it why (v5), close, report, reconnect.
     pub(super) fn protocol_violation(&mut self, now: u64, reason: u8, what: &str) {
+        self.protocol_violation_as(now, reason, &[], what);
+    }
+
+    /// `protocol_violation` reported with MQTT.js' message for it (when not empty) first, ours
+    /// on the next line: the glue makes the first the error's `message`, the rest its `hint`.
+    fn protocol_violation_as(&mut self, now: u64, reason: u8, mqttjs: &[&str], what: &str) {
         if self.opts.protocol.is_v5() {
             let _ = self.write_packet(
                 now,
@@ -62,19 +79,27 @@ impl Session {
             );
         }
         self.events.push_back(Event::CloseTransport);
-        self.error(
-            super::ErrorKind::ProtocolError,
-            reason,
-            super::text_of(&["Protocol error from the broker: ", what]),
-        );
+        let mut text = super::text_of(mqttjs);
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str("Protocol error from the broker: ");
+        text.push_str(what);
+        self.error(super::ErrorKind::ProtocolError, reason, text);
         self.connection_lost(now, false);
     }
 
-    /// Any packet is a sign of life, and the page may want to see it.
-    fn packet_seen(&mut self, now: u64, packet_type: u8) {
+    /// Any packet is a sign of life, and the page may want to see it (`None`: a packet
+    /// refused unread).
+    fn packet_seen(&mut self, now: u64, packet_type: u8, packet: Option<&Packet>) {
         self.keepalive_received(now);
-        if self.packet_events {
-            self.events.push_back(Event::PacketReceived { packet_type });
+        if let Some(describe) = self.packet_events {
+            let length = self.link.decoder.last_body_len() as u32;
+            let v5 = self.opts.protocol.is_v5();
+            self.events.push_back(Event::PacketReceived {
+                packet_type,
+                description: describe(packet_type, packet, Some(length), v5),
+            });
         }
     }
 
@@ -90,7 +115,7 @@ impl Session {
     }
 
     fn handle_packet(&mut self, now: u64, packet: Packet) {
-        self.packet_seen(now, packet_type(&packet));
+        self.packet_seen(now, packet_type(&packet), Some(&packet));
         let v5 = self.opts.protocol.is_v5();
         let awaiting = matches!(self.phase, Phase::AwaitConnAck);
         match packet {
@@ -124,6 +149,7 @@ impl Session {
     }
 
     fn handle_publish(&mut self, now: u64, mut p: Publish) {
+        let from_alias = p.topic.is_empty();
         if let Some(alias) = p.properties.as_ref().and_then(|pp| pp.topic_alias) {
             let max = self
                 .opts
@@ -132,13 +158,25 @@ impl Session {
                 .and_then(|cp| cp.topic_alias_max)
                 .unwrap_or(0);
             if alias == 0 || alias > max {
-                return self.protocol_violation(now, 0x94, "topic alias out of range");
+                return self.protocol_violation_as(
+                    now,
+                    0x94,
+                    &["Received Topic Alias is out of range"],
+                    "topic alias out of range",
+                );
             }
             let aliases = &mut self.link.inbound_aliases;
             if p.topic.is_empty() {
                 match aliases.get(&alias) {
                     Some(t) => p.topic = t.clone(),
-                    None => return self.protocol_violation(now, 0x82, "unknown topic alias"),
+                    None => {
+                        return self.protocol_violation_as(
+                            now,
+                            0x82,
+                            &["Received unregistered Topic Alias"],
+                            "unknown topic alias",
+                        )
+                    }
                 }
             } else {
                 aliases.insert(alias, p.topic.clone());
@@ -147,10 +185,10 @@ impl Session {
             return self.protocol_violation(now, 0x82, "PUBLISH without topic");
         }
         match p.qos {
-            QoS::AtMostOnce => self.deliver(p),
+            QoS::AtMostOnce => self.deliver(p, from_alias),
             QoS::AtLeastOnce => {
                 let pkid = p.pkid;
-                self.deliver(p);
+                self.deliver(p, from_alias);
                 self.write_ack(now, AckKind::PubAck, pkid, 0);
             }
             QoS::ExactlyOnce => {
@@ -166,15 +204,15 @@ impl Session {
                         return self.protocol_violation(now, 0x93, "receive maximum exceeded");
                     }
                     self.incoming_qos2.insert(pkid);
-                    self.deliver(p);
+                    self.deliver(p, from_alias);
                 }
                 self.write_ack(now, AckKind::PubRec, pkid, 0);
             }
         }
     }
 
-    fn deliver(&mut self, p: Publish) {
-        self.events.push_back(Event::Message(p));
+    fn deliver(&mut self, p: Publish, from_alias: bool) {
+        self.events.push_back(Event::Message(p, from_alias));
     }
 
     /// The broker releases a QoS 2 message it sent us: the id may be delivered again as a

@@ -153,7 +153,8 @@ pub struct Session {
     end_reason: Option<u8>,
     /// OUTGOING_EMPTY was emitted (or nothing was ever pending) since work was last added.
     outgoing_empty_emitted: bool,
-    packet_events: bool,
+    /// Set while the driver wants packet events.
+    packet_events: Option<PacketDescriber>,
 }
 
 impl Session {
@@ -187,7 +188,7 @@ impl Session {
             offline: false,
             end_reason: None,
             outgoing_empty_emitted: true,
-            packet_events: false,
+            packet_events: None,
         })
     }
 
@@ -227,9 +228,10 @@ impl Session {
         &self.opts.client_id
     }
 
-    /// PACKET_SENT / PACKET_RECEIVED cost an event per packet: only when someone listens.
-    pub fn set_packet_events(&mut self, on: bool) {
-        self.packet_events = on;
+    /// PACKET_SENT / PACKET_RECEIVED cost an event per packet: only when someone listens
+    /// (`Some`), each packet described by `describe`.
+    pub fn set_packet_events(&mut self, describe: Option<PacketDescriber>) {
+        self.packet_events = describe;
     }
 
     // ----- draining ---------------------------------------------------------------------
@@ -278,9 +280,12 @@ impl Session {
     ) -> Result<(), codec::CodecError> {
         codec::encode_from_client_within(packet, self.opts.protocol, max_size, &mut self.tx)?;
         self.keepalive_sent(now);
-        if self.packet_events {
+        if let Some(describe) = self.packet_events {
+            let packet_type = packet_type(packet);
+            let v5 = self.opts.protocol.is_v5();
             self.events.push_back(Event::PacketSent {
-                packet_type: packet_type(packet),
+                packet_type,
+                description: describe(packet_type, Some(packet), None, v5),
             });
         }
         Ok(())
@@ -365,6 +370,26 @@ fn blank_publish() -> Publish {
         properties: None,
     }
 }
+
+/// MQTT.js' `cmd` by packet type (1 CONNECT … 15 AUTH).
+pub const PACKET_NAMES: [&str; 16] = [
+    "",
+    "connect",
+    "connack",
+    "publish",
+    "puback",
+    "pubrec",
+    "pubrel",
+    "pubcomp",
+    "subscribe",
+    "suback",
+    "unsubscribe",
+    "unsuback",
+    "pingreq",
+    "pingresp",
+    "disconnect",
+    "auth",
+];
 
 /// MQTT control packet type number (1 CONNECT … 15 AUTH), for packetsend/packetreceive.
 pub fn packet_type(p: &Packet) -> u8 {
