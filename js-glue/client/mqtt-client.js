@@ -7,7 +7,7 @@ const options = require('./options')
 const url = require('./url')
 const payload = require('./payload')
 const utf8 = require('../shared/utf8')
-const { connectionFailed, refusal } = require('./errors')
+const { connectionFailed, refusal, coreError } = require('./errors')
 const { defer, rethrowLater, promised } = require('./callbacks')
 const { askCredentials } = require('./credentials')
 const { toError } = require('../shared/errors')
@@ -489,7 +489,7 @@ class MqttClient extends EventEmitter {
     const op = this._takeOp(id)
     const code = core.ev_code()
     const text = core.ev_text() || 'Operation failed'
-    const err = code >= 0x80 ? refusal(text, code) : new Error(text)
+    const err = code >= 0x80 ? refusal(text, code) : coreError(text)
     if (!code && core.ev_error_name()) err.code = core.ev_error_name()
     // No entry: a quiet publish, or op 0, the core's own resubscription (a filter the
     // broker's Maximum Packet Size cannot carry): the page hears of it through 'error'.
@@ -521,8 +521,9 @@ class MqttClient extends EventEmitter {
     // A refused CONNACK carries its return/reason code in err.code, as in
     // MQTT.js; other failures name their kind ('keepalive_timeout', ...).
     const refused = name === 'connection_refused'
-    const err = refused ? refusal(text, code) : new Error(text)
-    if (!refused) err.code = name || code
+    const err = refused ? refusal(text, code) : coreError(text)
+    // With MQTT.js' message, MQTT.js' code: the reason of our DISCONNECT.
+    if (!refused) err.code = err.hint ? code : name || code
     // Errors that stop reconnecting (refusal, client id taken, attempts exhausted) end the
     // 'reconnecting' state MQTT.js pages poll.
     this.reconnecting = core.reconnecting()

@@ -159,9 +159,9 @@ pub struct Decoder {
     /// Set by the first error: the stream cannot be resynchronised, so every later call
     /// reports it again until `clear()`.
     failed: Option<CodecError>,
-    /// The remaining length of the packet returned last (mqtt-packet's `length`).
+    /// The remaining length (mqtt-packet's `length`) and the packet type of the frame read
+    /// last, also of one refused.
     last_body_len: usize,
-    /// The packet type of the frame read last, also when it was refused.
     last_type: u8,
 }
 
@@ -181,6 +181,11 @@ impl Decoder {
 
     pub fn set_version(&mut self, v: ProtocolVersion) {
         self.version = v;
+    }
+
+    /// The largest packet accepted, fixed header included.
+    pub fn max_packet_size(&self) -> usize {
+        self.max_packet_size
     }
 
     pub fn set_max_packet_size(&mut self, max: usize) {
@@ -239,7 +244,8 @@ impl Decoder {
     /// `next_packet` for the client: CONNECT, SUBSCRIBE and UNSUBSCRIBE, which only a
     /// client sends, fail with `NotFromBroker` unread. Their readers then never reach the
     /// client's wasm (about 8 KB of it); `next_packet` still decodes them for test brokers.
-    /// The remaining length (the size after the fixed header) of the packet returned last.
+    /// The remaining length (the size after the fixed header) of the frame read last, also
+    /// of one refused.
     pub fn last_body_len(&self) -> usize {
         self.last_body_len
     }
@@ -276,6 +282,9 @@ impl Decoder {
         };
         if let Some(&byte1) = received.first() {
             self.last_type = byte1 >> 4;
+            if let Ok(Some((len, _))) = wire::varint(&received[1..]) {
+                self.last_body_len = len as usize;
+            }
         }
         let Some(f) = frame(received, self.max_packet_size)? else {
             return Ok(None);
@@ -289,7 +298,6 @@ impl Decoder {
         }
         let body = self.buf.slice(f.header_len..total);
         self.buf.advance(total);
-        self.last_body_len = f.body_len;
         decode::packet::<FROM_BROKER>(f.byte1, body, self.version).map(Some)
     }
 

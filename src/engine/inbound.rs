@@ -5,7 +5,9 @@
 
 use alloc::vec::Vec;
 
-use super::{packet_type, Event, Phase, Session};
+use alloc::string::String;
+
+use super::{packet_type, push_number, Event, Phase, Session};
 use crate::codec::{self, Ack, AckKind, Disconnect, Packet, Publish, QoS};
 
 impl Session {
@@ -43,18 +45,28 @@ impl Session {
                     return;
                 }
                 Err(e) => {
-                    // MQTT.js' words for a packet over our Maximum Packet Size, ours after them.
-                    let name = super::PACKET_NAMES
-                        .get(self.link.decoder.last_type() as usize)
-                        .copied()
-                        .unwrap_or("");
-                    let too_large = ["exceeding packets size ", name];
-                    let mqttjs: &[&str] = if e == codec::CodecError::PacketTooLarge {
-                        &too_large
-                    } else {
-                        &[]
-                    };
-                    self.protocol_violation_as(now, e.reason_code(), mqttjs, e.message());
+                    let mut reason = e.reason_code();
+                    let mut mqttjs = String::new();
+                    if e == codec::CodecError::PacketTooLarge {
+                        // MQTT.js' words for a packet over our Maximum Packet Size.
+                        let d = &self.link.decoder;
+                        let body = d.last_body_len() as u32;
+                        let size = 1 + codec::wire::varint_len(body) as u64 + body as u64;
+                        let name = super::PACKET_NAMES.get(d.last_type() as usize);
+                        mqttjs.push_str("exceeding packets size ");
+                        mqttjs.push_str(name.copied().unwrap_or(""));
+                        mqttjs.push_str(": ");
+                        push_number(&mut mqttjs, size);
+                        mqttjs.push_str(" bytes, maximumPacketSize is ");
+                        push_number(&mut mqttjs, d.max_packet_size() as u64);
+                    } else if e == codec::CodecError::ProtocolError("Topic Alias 0") {
+                        // Refused by the decoder, before the topic is looked at: MQTT.js'
+                        // words for an alias 0 used alone.
+                        mqttjs
+                            .push_str("Received Topic Alias 0 is outside the valid range 1-65535");
+                        reason = 0x94; // Topic Alias invalid [MQTT-3.3.2-8]
+                    }
+                    self.protocol_violation_as(now, reason, &mqttjs, e.message());
                     return;
                 }
             }
@@ -63,12 +75,12 @@ impl Session {
 
     /// The broker broke the protocol: tell it why (v5), close, report, reconnect.
     pub(super) fn protocol_violation(&mut self, now: u64, reason: u8, what: &str) {
-        self.protocol_violation_as(now, reason, &[], what);
+        self.protocol_violation_as(now, reason, "", what);
     }
 
     /// `protocol_violation` reported with MQTT.js' message for it (when not empty) first, ours
     /// on the next line: the glue makes the first the error's `message`, the rest its `hint`.
-    fn protocol_violation_as(&mut self, now: u64, reason: u8, mqttjs: &[&str], what: &str) {
+    fn protocol_violation_as(&mut self, now: u64, reason: u8, mqttjs: &str, what: &str) {
         if self.opts.protocol.is_v5() {
             let _ = self.write_packet(
                 now,
@@ -79,7 +91,7 @@ impl Session {
             );
         }
         self.events.push_back(Event::CloseTransport);
-        let mut text = super::text_of(mqttjs);
+        let mut text = String::from(mqttjs);
         if !text.is_empty() {
             text.push('\n');
         }
@@ -158,24 +170,37 @@ impl Session {
                 .and_then(|cp| cp.topic_alias_max)
                 .unwrap_or(0);
             if alias == 0 || alias > max {
-                return self.protocol_violation_as(
-                    now,
-                    0x94,
-                    &["Received Topic Alias is out of range"],
-                    "topic alias out of range",
-                );
+                // MQTT.js' words for each case first (the error's message), ours after them.
+                let mut mqttjs = String::from("Received Topic Alias ");
+                push_number(&mut mqttjs, alias.into());
+                if max == 0 {
+                    mqttjs =
+                        "Received a PUBLISH Topic Alias but no Topic Alias Maximum was advertised"
+                            .into();
+                } else if p.topic.is_empty() && alias != 0 {
+                    // MQTT.js looks an alias used alone up without checking its range.
+                    mqttjs = "Received unregistered Topic Alias".into();
+                } else if p.topic.is_empty() {
+                    mqttjs.push_str(" is outside the valid range 1-65535");
+                } else {
+                    mqttjs.push_str(" is outside the advertised Topic Alias Maximum range 1-");
+                    push_number(&mut mqttjs, max.into());
+                }
+                let what = "topic alias out of range";
+                return self.protocol_violation_as(now, 0x94, &mqttjs, what);
             }
             let aliases = &mut self.link.inbound_aliases;
             if p.topic.is_empty() {
                 match aliases.get(&alias) {
                     Some(t) => p.topic = t.clone(),
                     None => {
+                        let mqttjs = "Received unregistered Topic Alias";
                         return self.protocol_violation_as(
                             now,
                             0x82,
-                            &["Received unregistered Topic Alias"],
+                            mqttjs,
                             "unknown topic alias",
-                        )
+                        );
                     }
                 }
             } else {
