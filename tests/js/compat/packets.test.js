@@ -154,3 +154,31 @@ for (const v5 of [false, true]) {
     if (v5) assert.deepStrictEqual(reference.granted[0].properties, { userProperties: { s: 't' } });
   });
 }
+
+test('MQTT 5: a publish refused by its PUBACK/PUBREC calls back (err, the acknowledgement), as MQTT.js does', { skip, timeout: 30000 }, async () => {
+  for (const [qos, reasonCode] of [[1, 0x80], [1, 0x87], [2, 0x97], [2, 0x99]]) {
+    const results = await sideBySide({
+      protocolVersion: 5,
+      onConnection: async (conn) => {
+        await conn.next('connect');
+        conn.send(conn.packet({ cmd: 'connack', reasonCode: 0, sessionPresent: false }));
+        const p = await conn.next('publish');
+        conn.send(conn.packet({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: p.messageId, reasonCode }));
+      },
+    }, async ({ mqtt, broker: b }) => {
+      const client = mqtt.connect(b.url, { protocolVersion: 5, reconnectPeriod: 0 });
+      client.on('error', () => {});
+      try {
+        await new Promise((resolve) => client.once('connect', resolve));
+        const [err, packet] = await new Promise((resolve) => client.publish('t', 'x', { qos }, (...a) => resolve(a)));
+        const sent = b.connections[0].received.find((p) => p.cmd === 'publish');
+        return { message: err.message, code: err.code, cmd: packet.cmd, reasonCode: packet.reasonCode, sameId: packet.messageId === sent.messageId };
+      } finally {
+        client.end(true);
+      }
+    });
+    const label = 'QoS ' + qos + ', reason ' + reasonCode;
+    assert.strictEqual(results['MQTT.js'].sameId, true, label);
+    assert.deepStrictEqual(results.mpmqtt, results['MQTT.js'], label);
+  }
+});
