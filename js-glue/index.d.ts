@@ -337,7 +337,8 @@ export interface IAuthPacket {
 /**
  * The packet given to packetsend/packetreceive, as MQTT.js emits it: for a packet sent, the
  * object MQTT.js writes; for one received, mqtt-packet's parse (`retain`, `qos`, `dup`,
- * `length`, `topic`/`payload` null when the packet has none). Fields by `cmd`.
+ * `length`, `topic`/`payload` null when the packet has none). Fields by `cmd`. A CONNECT's
+ * password is left out (MQTT.js shows it): a page printing its packets must not print a secret.
  */
 export interface IPacketInfo {
   cmd: 'connect' | 'connack' | 'publish' | 'puback' | 'pubrec' | 'pubrel' | 'pubcomp' | 'subscribe' | 'suback' | 'unsubscribe' | 'unsuback' | 'pingreq' | 'pingresp' | 'disconnect' | 'auth'
@@ -361,7 +362,6 @@ export interface IPacketInfo {
   clientId?: string
   keepalive?: number
   username?: string
-  password?: string | BufferLike | Uint8Array
   will?: { topic: string, payload: string | BufferLike | Uint8Array, qos: QoS, retain: boolean, properties?: { [name: string]: any } }
 }
 

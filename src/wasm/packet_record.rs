@@ -1,7 +1,8 @@
 //! The packets `packetsend` and `packetreceive` carry, in MQTT.js' shapes, written as records
 //! (record.rs) for js-glue/core/record.js `decode`: for a packet sent, the object MQTT.js
 //! builds before writing it; for a packet received, what mqtt-packet's parser makes of it
-//! (fixed-header fields, `length`, `topic`/`payload` null when the packet has none). Built
+//! (fixed-header fields, `length`, `topic`/`payload` null when the packet has none), but for
+//! the CONNECT's password, left out. Built
 //! here rather than in the glue: the core ships compressed, the glue raw.
 
 use alloc::vec::Vec;
@@ -50,7 +51,7 @@ impl Writer {
         self.sized(b);
     }
 
-    /// A password or will payload: MQTT.js shows the page's value, most often a string.
+    /// A will payload: MQTT.js shows the page's value, most often a string.
     fn text_or_bytes(&mut self, key: &str, b: &[u8]) {
         match str_of(b) {
             Some(s) => self.text(key, s),
@@ -135,9 +136,8 @@ pub fn write(packet_type: u8, packet: Option<&Packet>, length: Option<u32>, v5: 
             if let Some(u) = &c.username {
                 w.text("username", u);
             }
-            if let Some(p) = &c.password {
-                w.text_or_bytes("password", p);
-            }
+            // No `password`, which MQTT.js shows: a page printing its packets must not print
+            // a secret (docs/compat.md).
             w.properties(c.properties.as_ref().map(Section::of));
             if let Some(will) = &c.will {
                 let at = w.open(Some("will"), OBJECT);
