@@ -212,8 +212,8 @@ impl Session {
                     return Err(OpError::NotSupportedByServer);
                 }
             } else {
-                aliases.retain(|_, a| *a != alias);
-                aliases.remove(p.topic.as_str());
+                // Rebinding moves the entry last: the map is kept in order of use.
+                aliases.retain(|t, a| *a != alias && *t != p.topic);
                 aliases.insert(p.topic.clone(), alias);
             }
             return Ok(None);

@@ -41,7 +41,8 @@ impl<K: PartialEq, V> SmallMap<K, V> {
     /// entry is then its least recently used.
     pub fn touch<Q: PartialEq<K> + ?Sized>(&mut self, key: &Q) -> Option<&V> {
         let i = self.entries.iter().position(|(k, _)| key == k)?;
-        self.entries[i..].rotate_left(1);
+        let entry = self.entries.remove(i);
+        self.entries.push(entry);
         self.entries.last().map(|(_, v)| v)
     }
 
