@@ -362,7 +362,7 @@ export interface IPacketInfo {
   clientId?: string
   keepalive?: number
   username?: string
-  will?: { topic: string, payload: string | BufferLike | Uint8Array, qos: QoS, retain: boolean, properties?: { [name: string]: any } }
+  will?: { topic: string, payload: BufferLike | Uint8Array, qos: QoS, retain: boolean, properties?: { [name: string]: any } }
 }
 
 export type Packet = IConnackPacket | IPublishPacket | IAckPacket | IDisconnectPacket | IAuthPacket | IPacketInfo

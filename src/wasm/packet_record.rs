@@ -8,7 +8,6 @@
 use alloc::vec::Vec;
 
 use super::record::{ABSENT, ARRAY, BYTES, FALSE, NUMBER, OBJECT, PROPERTIES, STRING, TRUE};
-use crate::codec::wire::str_of;
 use crate::codec::{properties_body, AckKind, Packet, PropertySection as Section, ProtocolVersion};
 use crate::engine::PACKET_NAMES;
 
@@ -49,14 +48,6 @@ impl Writer {
     fn bytes(&mut self, key: &str, b: &[u8]) {
         self.key(key, BYTES);
         self.sized(b);
-    }
-
-    /// A will payload: MQTT.js shows the page's value, most often a string.
-    fn text_or_bytes(&mut self, key: &str, b: &[u8]) {
-        match str_of(b) {
-            Some(s) => self.text(key, s),
-            None => self.bytes(key, b),
-        }
     }
 
     /// Starts a container (under `key`, or as an array item); `close` with the result.
@@ -142,7 +133,7 @@ pub fn write(packet_type: u8, packet: Option<&Packet>, length: Option<u32>, v5: 
             if let Some(will) = &c.will {
                 let at = w.open(Some("will"), OBJECT);
                 w.text("topic", &will.topic);
-                w.text_or_bytes("payload", &will.payload);
+                w.bytes("payload", &will.payload);
                 w.num("qos", will.qos as u32);
                 w.flag("retain", will.retain);
                 w.properties(will.properties.as_ref().map(Section::of));
