@@ -352,9 +352,35 @@ export interface IAuthPacket {
   properties?: { authenticationMethod?: string; authenticationData?: Uint8Array; [key: string]: unknown }
 }
 
-/** The `{cmd}` given to packetsend/packetreceive. */
+/**
+ * The packet given to packetsend/packetreceive, as MQTT.js emits it: for a packet sent, the
+ * object MQTT.js writes; for one received, mqtt-packet's parse (`retain`, `qos`, `dup`,
+ * `length`, `topic`/`payload` null when the packet has none). Fields by `cmd`. A CONNECT's
+ * password is left out (MQTT.js shows it): a page printing its packets must not print a secret.
+ */
 export interface IPacketInfo {
-  cmd: string
+  cmd: 'connect' | 'connack' | 'publish' | 'puback' | 'pubrec' | 'pubrel' | 'pubcomp' | 'subscribe' | 'suback' | 'unsubscribe' | 'unsuback' | 'pingreq' | 'pingresp' | 'disconnect' | 'auth'
+  messageId?: number
+  qos?: QoS | number
+  retain?: boolean
+  dup?: boolean
+  length?: number
+  topic?: string | null
+  payload?: BufferLike | Uint8Array | string | null
+  properties?: { [name: string]: any }
+  reasonCode?: number
+  returnCode?: number
+  sessionPresent?: boolean
+  granted?: number[]
+  subscriptions?: Array<{ topic: string, qos: QoS, nl?: boolean, rap?: boolean, rh?: number, properties?: { [name: string]: any } }>
+  unsubscriptions?: string[]
+  protocolId?: string
+  protocolVersion?: number
+  clean?: boolean
+  clientId?: string
+  keepalive?: number
+  username?: string
+  will?: { topic: string, payload: BufferLike | Uint8Array, qos: QoS, retain: boolean, properties?: { [name: string]: any } }
 }
 
 export type Packet = IConnackPacket | IPublishPacket | IAckPacket | IDisconnectPacket | IAuthPacket | IPacketInfo

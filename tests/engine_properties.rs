@@ -172,18 +172,19 @@ fn run(steps: Vec<Step>, version: ProtocolVersion) {
     let mut completed: BTreeMap<u32, u32> = BTreeMap::new();
     let mut delivered: BTreeMap<u16, u32> = BTreeMap::new();
     let mut linked = false;
-    let record = |ev: Vec<Event>,
-                  completed: &mut BTreeMap<u32, u32>,
-                  delivered: &mut BTreeMap<u16, u32>| {
-        for e in ev {
-            match e {
-                Event::OpDone(d) => *completed.entry(d.op).or_default() += 1,
-                Event::OpFailed { op, .. } => *completed.entry(op).or_default() += 1,
-                Event::Message(m) if m.qos as u8 == 2 => *delivered.entry(m.pkid).or_default() += 1,
-                _ => {}
+    let record =
+        |ev: Vec<Event>, completed: &mut BTreeMap<u32, u32>, delivered: &mut BTreeMap<u16, u32>| {
+            for e in ev {
+                match e {
+                    Event::OpDone(d) => *completed.entry(d.op).or_default() += 1,
+                    Event::OpFailed { op, .. } => *completed.entry(op).or_default() += 1,
+                    Event::Message(m, _) if m.qos as u8 == 2 => {
+                        *delivered.entry(m.pkid).or_default() += 1
+                    }
+                    _ => {}
+                }
             }
-        }
-    };
+        };
     h.session.connect(h.now);
     for s in steps {
         match s {

@@ -34,7 +34,7 @@ fn packets_only_a_client_sends_are_refused_from_the_broker() {
     // The client decoder leaves CONNECT/SUBSCRIBE/UNSUBSCRIBE unread; they must still be
     // reported (packet events) and refused like any packet a broker must not send.
     let mut h = Harness::connected(options(ProtocolVersion::V5));
-    h.session.set_packet_events(true);
+    h.session.set_packet_events(Some(describe_packet));
     h.take_events();
     h.receive(Packet::Subscribe(mpmqtt::codec::Subscribe {
         pkid: 7,
@@ -42,7 +42,10 @@ fn packets_only_a_client_sends_are_refused_from_the_broker() {
         properties: None,
     }));
     let ev = h.take_events();
-    assert!(ev.contains(&Event::PacketReceived { packet_type: 8 }));
+    assert!(ev.iter().any(|e| matches!(
+        e,
+        Event::PacketReceived { packet_type: 8, description: d } if description(d) == "8 None Some(9) true"
+    )));
     assert_eq!(
         errors(&ev),
         vec![(
@@ -64,7 +67,10 @@ fn packets_only_a_client_sends_are_refused_from_the_broker() {
     h.sent();
     h.receive_bytes(&[0x10, 0x01, 0x00]);
     let ev = h.take_events();
-    assert!(ev.contains(&Event::PacketReceived { packet_type: 1 }));
+    assert!(ev.iter().any(|e| matches!(
+        e,
+        Event::PacketReceived { packet_type: 1, description: d } if description(d) == "1 None Some(1) true"
+    )));
     assert_eq!(
         errors(&ev),
         vec![(
@@ -209,4 +215,49 @@ fn invalid_input_fails_the_operation_and_leaves_the_session_intact() {
     let pkid = publishes(&h.sent())[0].pkid;
     h.receive(ack(AckKind::PubAck, pkid));
     assert_eq!(done_ops(&h.take_events()), vec![good]);
+}
+
+/// `packetsend`/`packetreceive` carry the packet: sent ones exactly as written (here a
+/// PUBLISH and the PUBACK of a message received), received ones as read, with their
+/// remaining length, before the session acts on them; nothing at all while nobody listens.
+#[test]
+fn packet_events_describe_the_packets_as_written_and_as_read() {
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    h.publish("a/b", b"quiet", 1);
+    h.receive(incoming("x/y", "quiet", 1, 9));
+    h.sent();
+    assert!(!h
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, Event::PacketSent { .. } | Event::PacketReceived { .. })));
+
+    h.session.set_packet_events(Some(describe_packet));
+    h.publish("a/b", b"hi", 1);
+    let message = incoming("x/y", "hello", 1, 9);
+    h.receive(message.clone());
+    let wire = h.sent();
+    let described: Vec<(bool, String)> = h
+        .take_events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::PacketSent { description: d, .. } => Some((true, description(d))),
+            Event::PacketReceived { description: d, .. } => Some((false, description(d))),
+            _ => None,
+        })
+        .collect();
+    let expected = vec![
+        (true, format!("3 {:?} None false", Some(&wire[0]))),
+        // Remaining length: topic (2 + 3) + packet identifier (2) + payload (5).
+        (false, format!("3 {:?} Some(12) false", Some(&message))),
+        (true, format!("4 {:?} None false", Some(&wire[1]))),
+    ];
+    assert!(matches!(wire[..], [Packet::Publish(_), Packet::Ack(_)]));
+    assert_eq!(described, expected);
+    h.session.set_packet_events(None);
+    h.publish("a/b", b"off again", 0);
+    assert!(!h
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, Event::PacketSent { .. })));
 }

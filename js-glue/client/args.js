@@ -89,6 +89,8 @@ function subscriptions (topicObject, opts, v5) {
       sub.nl = !!o.nl
       sub.rap = !!o.rap
       sub.rh = o.rh || 0
+      // As in MQTT.js: the call's properties on every subscription (and so in granted).
+      sub.properties = base.properties
     }
     subs.push(sub)
   }

@@ -24,6 +24,17 @@ function reasonText (code) {
   return ReasonCodes[code] || 'unknown reason code ' + code
 }
 
+/**
+ * An Error of the core's text: MQTT.js' message where pages match on one, and after a line
+ * break the core's longer explanation, which goes in `hint`.
+ */
+function coreError (text) {
+  const lines = text.split('\n')
+  const err = new Error(lines[0])
+  if (lines[1]) err.hint = lines[1]
+  return err
+}
+
 /** An Error carrying an MQTT reason/return code in `code` (MQTT.js 5 name). */
 class ErrorWithReasonCode extends Error {
   constructor (message, code) {
@@ -55,4 +66,4 @@ function refusal (what, code) {
   return new ErrorWithReasonCode(what + ': ' + reasonText(code), code)
 }
 
-module.exports = { ReasonCodes, reasonText, ErrorWithReasonCode, connectionFailed, refusal }
+module.exports = { ReasonCodes, reasonText, ErrorWithReasonCode, connectionFailed, refusal, coreError }

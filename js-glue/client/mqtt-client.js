@@ -7,7 +7,7 @@ const options = require('./options')
 const url = require('./url')
 const payload = require('./payload')
 const utf8 = require('../shared/utf8')
-const { connectionFailed, refusal } = require('./errors')
+const { connectionFailed, refusal, coreError } = require('./errors')
 const { defer, rethrowLater, promised } = require('./callbacks')
 const { askCredentials } = require('./credentials')
 const { toError } = require('../shared/errors')
@@ -16,19 +16,13 @@ const acks = require('./acks')
 const extras = require('./extras')
 const clouds = require('./clouds')
 const Outgoing = require('./outgoing')
+const packets = require('./packets')
 const platform = require('../platform')
 const coreLoader = require('../core-loader')
 
 const EV = require('../core/events')
 
-// Packet names by MQTT packet type (1-15), for packetsend/packetreceive.
-const CMD = (' connect connack publish puback pubrec pubrel pubcomp subscribe suback unsubscribe unsuback ' +
-  'pingreq pingresp disconnect auth').split(' ')
-
 const MAX_DELAY = 0x7fffffff // setTimeout's limit
-
-// Events the core reports only while someone listens to them.
-const PACKET_EVENTS = ['packetsend', 'packetreceive']
 
 // Packets a page call produces wait for the end of the current job, so a burst of
 // publishes (a loop, or one per message of a burst received) leaves as one WebSocket frame
@@ -87,6 +81,7 @@ class MqttClient extends EventEmitter {
     this._serverIndex = 0
     this._credentialsAttempt = 0
     this._packetEvents = false
+    this._hideConnect = !this.options.manualConnect // see packets.emitPacket
     this._inPageCall = false
     // The filters this client asked for (MQTT.js' table, by its name): subscribe() skips one
     // already asked for at this QoS or higher, from the moment it was asked, as MQTT.js does.
@@ -117,24 +112,16 @@ class MqttClient extends EventEmitter {
       // Options the core refuses throw here and fail the load (the catch below).
       const core = new Core(this._coreOptions)
       this._core = core
-      this._syncPacketEvents()
+      packets.syncPacketEvents(this)
       this._watch()
       // A page's outgoing store is read into the core before anything connects or publishes.
       this._outgoing._restore(() => this._coreCall((c, now) => this._takePending().forEach((p) => p._run(c, now))))
     }).catch((e) => this._onLoadError(e))
   }
 
-  _syncPacketEvents () {
-    const core = this._core
-    if (core && !this._packetEvents && PACKET_EVENTS.some((name) => this.listenerCount(name))) {
-      this._packetEvents = true
-      core.set_packet_events(true)
-    }
-  }
-
   on (name, fn) {
     super.on(name, fn)
-    if (PACKET_EVENTS.includes(name)) this._syncPacketEvents()
+    if (packets.PACKET_EVENTS.includes(name)) packets.syncPacketEvents(this)
     return this
   }
 
@@ -271,6 +258,7 @@ class MqttClient extends EventEmitter {
       case EV.OP_DONE: return this._onOpDone(core)
       case EV.OP_FAILED: return this._onOpFailed(core)
       case EV.RECONNECTING:
+        this._hideConnect = false
         if (this._quietReconnect) {
           this._quietReconnect = false
           return
@@ -281,8 +269,8 @@ class MqttClient extends EventEmitter {
       case EV.ERROR: return this._onError(core)
       case EV.SERVER_DISCONNECT: return this.emit('disconnect', withProperties({ cmd: 'disconnect', reasonCode: core.ev_code() }, core))
       case EV.AUTH: return this._onAuth(withProperties({ cmd: 'auth', reasonCode: core.ev_code() }, core))
-      case EV.PACKET_SENT: return this.emit('packetsend', { cmd: CMD[core.ev_code()] })
-      case EV.PACKET_RECEIVED: return this.emit('packetreceive', { cmd: CMD[core.ev_code()] })
+      case EV.PACKET_SENT:
+      case EV.PACKET_RECEIVED: return packets.emitPacket(this, core, kind)
       case EV.OUTGOING_EMPTY: return this.emit('outgoingEmpty')
       case EV.IN_FLIGHT: return this._outgoing._inFlight(core)
       case EV.ENDED: return this._onEnded()
@@ -440,7 +428,8 @@ class MqttClient extends EventEmitter {
       qos,
       dup: (flags & EV.FLAG_DUP) !== 0,
       length: 2 + this._topicBytes + (qos > 0 ? 2 : 0) + message.length,
-      topic,
+      // MQTT.js leaves the topic of a PUBLISH that named it by an alias alone empty.
+      topic: flags & EV.FLAG_TOPIC_FROM_ALIAS ? '' : topic,
       payload: message
     }
     if (qos > 0) packet.messageId = flags >>> EV.MESSAGE_ID_SHIFT
@@ -503,14 +492,16 @@ class MqttClient extends EventEmitter {
     const op = this._takeOp(id)
     const code = core.ev_code()
     const text = core.ev_text() || 'Operation failed'
-    const err = code >= 0x80 ? refusal(text, code) : new Error(text)
+    const err = code >= 0x80 ? refusal(text, code) : coreError(text)
     if (!code && core.ev_error_name()) err.code = core.ev_error_name()
     // No entry: a quiet publish, or op 0, the core's own resubscription (a filter the
     // broker's Maximum Packet Size cannot carry): the page hears of it through 'error'.
     if (!op) return this._complete(noop, err)
     this._outgoing._finished(op, 0)
     if (op._kind === 'subscribe') op._subs.forEach((s) => delete this._resubscribeTopics[s.topic])
-    this._complete(op._cb, err)
+    // A v5 refusal of a publish: MQTT.js passes the PUBACK/PUBREC as well.
+    const ack = op._kind === 'publish' && code >= 0x80 && { cmd: op._packet.qos === 1 ? 'puback' : 'pubrec', messageId: core.ev_message_id(), reasonCode: code }
+    this._complete(op._cb, err, ack || undefined)
   }
 
   _onClosed (core) {
@@ -534,8 +525,9 @@ class MqttClient extends EventEmitter {
     // A refused CONNACK carries its return/reason code in err.code, as in
     // MQTT.js; other failures name their kind ('keepalive_timeout', ...).
     const refused = name === 'connection_refused'
-    const err = refused ? refusal(text, code) : new Error(text)
-    if (!refused) err.code = name || code
+    const err = refused ? refusal(text, code) : coreError(text)
+    // With MQTT.js' message, MQTT.js' code: the reason of our DISCONNECT.
+    if (!refused) err.code = err.hint ? code : name || code
     // Errors that stop reconnecting (refusal, client id taken, attempts exhausted) end the
     // 'reconnecting' state MQTT.js pages poll.
     this.reconnecting = core.reconnecting()

@@ -24,15 +24,17 @@ const DEBUG = 17
 const IN_FLIGHT = 18
 
 // ev_flags() of a MESSAGE: the QoS, retain, dup, "the topic is the one ev_topic() returned
-// last", and the packet identifier in the high 16 bits; of a CONNECTED: session present.
+// last", "the PUBLISH named its topic by an alias alone", and the packet identifier in the
+// high 16 bits; of a CONNECTED: session present.
 const FLAG_QOS = 3
 const FLAG_RETAIN = 4
 const FLAG_DUP = 8
 const FLAG_SAME_TOPIC = 16
 const FLAG_SESSION_PRESENT = 32
+const FLAG_TOPIC_FROM_ALIAS = 64
 const MESSAGE_ID_SHIFT = 16
 
 module.exports = {
   OPEN_TRANSPORT, CLOSE_TRANSPORT, NEED_CREDENTIALS, CONNECTED, MESSAGE, OP_DONE, OP_FAILED, RECONNECTING, CLOSED, ERROR, SERVER_DISCONNECT, AUTH, PACKET_SENT, PACKET_RECEIVED, OUTGOING_EMPTY, ENDED, DEBUG, IN_FLIGHT,
-  FLAG_QOS, FLAG_RETAIN, FLAG_DUP, FLAG_SAME_TOPIC, FLAG_SESSION_PRESENT, MESSAGE_ID_SHIFT
+  FLAG_QOS, FLAG_RETAIN, FLAG_DUP, FLAG_SAME_TOPIC, FLAG_SESSION_PRESENT, FLAG_TOPIC_FROM_ALIAS, MESSAGE_ID_SHIFT
 }

@@ -56,6 +56,10 @@ function coreClass (wasm) {
     return [put(bytes), bytes.length]
   }
   let propertyNames = null // the core's table, read at the first properties
+  const properties = (b, start, end) => {
+    propertyNames = propertyNames || propertySection.byIdentifier(textOf(wasm.mq_property_names()))
+    return propertySection.decode(b, start, end, propertyNames)
+  }
   if (typeof wasm.mq_out_slot !== 'function') throw new Error(MISMATCH)
   const outSlot = wasm.mq_out_slot() >>> 0
   /** The length of the slice the core returned last (a little-endian u32 in its memory). */
@@ -204,10 +208,17 @@ function coreClass (wasm) {
 
     /** @returns {object|undefined} v5 properties with MQTT.js names */
     ev_properties () {
-      propertyNames = propertyNames || propertySection.byIdentifier(textOf(wasm.mq_property_names()))
       const ptr = wasm.mq_ev_properties(this._h) >>> 0
       if (!ptr) return undefined
-      return propertySection.decode(mem(), ptr, ptr + outLen(), propertyNames)
+      return properties(mem(), ptr, ptr + outLen())
+    }
+
+    /**
+     * PACKET_SENT / PACKET_RECEIVED: the packet as MQTT.js shows it.
+     * @param {(bytes: Uint8Array) => *} bytes  payloads (and binary passwords) as the page gets them
+     */
+    ev_packet (bytes) {
+      return record.decode(mem(), wasm.mq_ev_packet(this._h) >>> 0, properties, bytes)
     }
   }
   // Calls that pass their arguments straight through, grouped by what the result becomes

@@ -3,7 +3,8 @@
  * Records: the bytes options and the page's v5 properties travel as from the glue into the
  * core (src/wasm/record.rs has the layout and reads them). A record keeps JS types apart
  * (number, boolean, string, bytes, object, array), so the core can say "keepalive must be a
- * number" exactly as it would looking at the JS value itself.
+ * number" exactly as it would looking at the JS value itself. The core writes records too:
+ * the packets packetsend/packetreceive carry (src/wasm/packet_record.rs), read by `decode`.
  */
 const utf8 = require('../shared/utf8')
 
@@ -16,6 +17,7 @@ const BYTES = 5
 const OBJECT = 6
 const ARRAY = 7
 const OTHER = 8
+const PROPERTIES = 9 // core to glue only: a v5 property section body
 /** Deeper values (a cycle, most likely) are written as OTHER, which no option accepts. */
 const MAX_DEPTH = 8
 
@@ -91,4 +93,39 @@ function put (w, v, depth) {
   u32At(w.b, at, w.n - at - 4)
 }
 
-module.exports = { encode }
+/**
+ * A record the core wrote, as a JS value; absent reads as null.
+ * @param {Uint8Array} b  the core's memory
+ * @param {number} p      where the record starts
+ * @param {(b: Uint8Array, start: number, end: number) => object} properties  reads a section
+ * @param {(bytes: Uint8Array) => *} bytes  turns a copy of a byte string into the page's type
+ */
+function decode (b, p, properties, bytes) {
+  const size = () => (b[p++] | b[p++] << 8 | b[p++] << 16 | b[p++] << 24) >>> 0
+  const value = () => {
+    const t = b[p++]
+    if (t === NUMBER) {
+      p += 8
+      return new DataView(b.buffer, b.byteOffset + p - 8, 8).getFloat64(0, true)
+    }
+    if (t < NUMBER) return t === ABSENT ? null : t === TRUE
+    const end = size() + p
+    const start = p
+    if (t === STRING) return utf8.decode(b, start, (p = end))
+    if (t === BYTES) return bytes(b.slice(start, (p = end)))
+    if (t === PROPERTIES) return properties(b, start, (p = end))
+    const out = t === ARRAY ? [] : {}
+    while (p < end) {
+      if (t === ARRAY) out.push(value())
+      else {
+        const n = size()
+        const key = utf8.decode(b, p, (p += n))
+        out[key] = value()
+      }
+    }
+    return out
+  }
+  return value()
+}
+
+module.exports = { encode, decode }

@@ -160,6 +160,10 @@ pub struct Decoder {
     /// Set by the first error: the stream cannot be resynchronised, so every later call
     /// reports it again until `clear()`.
     failed: Option<CodecError>,
+    /// The remaining length (mqtt-packet's `length`) and the packet type of the frame read
+    /// last, also of one refused.
+    last_body_len: usize,
+    last_type: u8,
 }
 
 impl Decoder {
@@ -171,11 +175,18 @@ impl Decoder {
             version,
             max_packet_size,
             failed: None,
+            last_body_len: 0,
+            last_type: 0,
         }
     }
 
     pub fn set_version(&mut self, v: ProtocolVersion) {
         self.version = v;
+    }
+
+    /// The largest packet accepted, fixed header included.
+    pub fn max_packet_size(&self) -> usize {
+        self.max_packet_size
     }
 
     pub fn set_max_packet_size(&mut self, max: usize) {
@@ -258,6 +269,17 @@ impl Decoder {
     /// `next_packet` for the client: CONNECT, SUBSCRIBE and UNSUBSCRIBE, which only a
     /// client sends, fail with `NotFromBroker` unread. Their readers then never reach the
     /// client's wasm (about 8 KB of it); `next_packet` still decodes them for test brokers.
+    /// The remaining length (the size after the fixed header) of the frame read last, also
+    /// of one refused.
+    pub fn last_body_len(&self) -> usize {
+        self.last_body_len
+    }
+
+    /// The packet type of the frame read last, also of one refused (too large, malformed).
+    pub fn last_type(&self) -> u8 {
+        self.last_type
+    }
+
     pub fn next_from_broker(&mut self) -> Result<Option<Packet>, CodecError> {
         self.next::<true>()
     }
@@ -283,6 +305,12 @@ impl Decoder {
         } else {
             &self.partial[..]
         };
+        if let Some(&byte1) = received.first() {
+            self.last_type = byte1 >> 4;
+            if let Ok(Some((len, _))) = wire::varint(&received[1..]) {
+                self.last_body_len = len as usize;
+            }
+        }
         let Some(f) = frame(received, self.max_packet_size)? else {
             return Ok(None);
         };

@@ -4,7 +4,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::codec::{AckProperties, AuthProperties, ConnAckProperties, DisconnectProperties};
+use crate::codec::{
+    AckProperties, AuthProperties, ConnAckProperties, DisconnectProperties, Packet,
+};
 
 /// Identifies a page operation (publish, subscribe, unsubscribe); never 0.
 pub type OpId = u32;
@@ -117,7 +119,9 @@ pub enum Event {
         code: u8,
         properties: Option<ConnAckProperties>,
     },
-    Message(Message),
+    /// `true` when the PUBLISH named its topic by a topic alias alone (MQTT.js then leaves
+    /// its `packet.topic` empty); the message's topic is the one the alias stands for.
+    Message(Message, bool),
     OpDone(OpDone),
     OpFailed {
         op: OpId,
@@ -148,11 +152,16 @@ pub enum Event {
         reason: u8,
         properties: Option<AuthProperties>,
     },
+    /// A packet written (topic alias applied), as the driver's `PacketDescriber` described
+    /// it. Only while packet events are on.
     PacketSent {
         packet_type: u8,
+        description: Vec<u8>,
     },
+    /// A packet read, described before it is acted on. Only while packet events are on.
     PacketReceived {
         packet_type: u8,
+        description: Vec<u8>,
     },
     /// A QoS 1/2 PUBLISH of ours got its packet id (`released` false), or the broker
     /// received a QoS 2 one (PUBREC, `released` true): the page's outgoing store takes the
@@ -171,6 +180,13 @@ pub enum Event {
         text: String,
     },
 }
+
+/// How the driver wants packets described in PACKET_SENT / PACKET_RECEIVED: called with the
+/// packet's type, the packet (`None` for one a broker must not send, refused unread), its
+/// remaining length when received (`None` when sent) and whether the session speaks MQTT 5.
+/// A function rather than a copy of the packet in the event: the engine copies nothing, and
+/// the driver decides the form (the wasm core writes what the glue emits, js-glue shows it).
+pub type PacketDescriber = fn(u8, Option<&Packet>, Option<u32>, bool) -> Vec<u8>;
 
 /// Appends `n` in decimal: the engine builds messages without `format!`.
 pub fn push_number(text: &mut String, n: u64) {

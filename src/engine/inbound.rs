@@ -8,8 +8,10 @@
 use alloc::vec::Vec;
 use core::mem::MaybeUninit;
 
+use alloc::string::String;
+
 use super::link::HeldMessage;
-use super::{packet_type, Event, Phase, Session};
+use super::{packet_type, push_number, Event, Phase, Session};
 use crate::codec::{self, Ack, AckKind, Disconnect, Packet, Publish, QoS};
 
 impl Session {
@@ -73,12 +75,33 @@ impl Session {
                 }
                 Ok(None) => return,
                 Err(codec::CodecError::NotFromBroker(packet_type)) => {
-                    self.packet_seen(now, packet_type);
+                    self.packet_seen(now, packet_type, None);
                     self.refuse_packet(now);
                     return;
                 }
                 Err(e) => {
-                    self.protocol_violation(now, e.reason_code(), e.message());
+                    let mut reason = e.reason_code();
+                    let mut mqttjs = String::new();
+                    if e == codec::CodecError::PacketTooLarge {
+                        // MQTT.js' words for a packet over our Maximum Packet Size.
+                        let d = &self.link.decoder;
+                        let body = d.last_body_len() as u32;
+                        let size = 1 + codec::wire::varint_len(body) as u64 + body as u64;
+                        let name = super::PACKET_NAMES.get(d.last_type() as usize);
+                        mqttjs.push_str("exceeding packets size ");
+                        mqttjs.push_str(name.copied().unwrap_or(""));
+                        mqttjs.push_str(": ");
+                        push_number(&mut mqttjs, size);
+                        mqttjs.push_str(" bytes, maximumPacketSize is ");
+                        push_number(&mut mqttjs, d.max_packet_size() as u64);
+                    } else if e == codec::CodecError::ProtocolError("Topic Alias 0") {
+                        // Refused by the decoder, before the topic is looked at: MQTT.js'
+                        // words for an alias 0 used alone.
+                        mqttjs
+                            .push_str("Received Topic Alias 0 is outside the valid range 1-65535");
+                        reason = 0x94; // Topic Alias invalid [MQTT-3.3.2-8]
+                    }
+                    self.protocol_violation_as(now, reason, &mqttjs, e.message());
                     return;
                 }
             }
@@ -87,6 +110,12 @@ impl Session {
 
     /// The broker broke the protocol: tell it why (v5), close, report, reconnect.
     pub(super) fn protocol_violation(&mut self, now: u64, reason: u8, what: &str) {
+        self.protocol_violation_as(now, reason, "", what);
+    }
+
+    /// `protocol_violation` reported with MQTT.js' message for it (when not empty) first, ours
+    /// on the next line: the glue makes the first the error's `message`, the rest its `hint`.
+    fn protocol_violation_as(&mut self, now: u64, reason: u8, mqttjs: &str, what: &str) {
         if self.opts.protocol.is_v5() {
             let _ = self.write_packet(
                 now,
@@ -97,19 +126,27 @@ impl Session {
             );
         }
         self.events.push_back(Event::CloseTransport);
-        self.error(
-            super::ErrorKind::ProtocolError,
-            reason,
-            super::text_of(&["Protocol error from the broker: ", what]),
-        );
+        let mut text = String::from(mqttjs);
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str("Protocol error from the broker: ");
+        text.push_str(what);
+        self.error(super::ErrorKind::ProtocolError, reason, text);
         self.connection_lost(now, false);
     }
 
-    /// Any packet is a sign of life, and the page may want to see it.
-    fn packet_seen(&mut self, now: u64, packet_type: u8) {
+    /// Any packet is a sign of life, and the page may want to see it (`None`: a packet
+    /// refused unread).
+    fn packet_seen(&mut self, now: u64, packet_type: u8, packet: Option<&Packet>) {
         self.keepalive_received(now);
-        if self.packet_events {
-            self.events.push_back(Event::PacketReceived { packet_type });
+        if let Some(describe) = self.packet_events {
+            let length = self.link.decoder.last_body_len() as u32;
+            let v5 = self.opts.protocol.is_v5();
+            self.events.push_back(Event::PacketReceived {
+                packet_type,
+                description: describe(packet_type, packet, Some(length), v5),
+            });
         }
     }
 
@@ -125,7 +162,7 @@ impl Session {
     }
 
     fn handle_packet(&mut self, now: u64, packet: Packet) {
-        self.packet_seen(now, packet_type(&packet));
+        self.packet_seen(now, packet_type(&packet), Some(&packet));
         let v5 = self.opts.protocol.is_v5();
         let awaiting = matches!(self.phase, Phase::AwaitConnAck);
         match packet {
@@ -159,6 +196,7 @@ impl Session {
     }
 
     fn handle_publish(&mut self, now: u64, mut p: Publish) {
+        let from_alias = p.topic.is_empty();
         if let Some(alias) = p.properties.as_ref().and_then(|pp| pp.topic_alias) {
             let max = self
                 .opts
@@ -167,13 +205,38 @@ impl Session {
                 .and_then(|cp| cp.topic_alias_max)
                 .unwrap_or(0);
             if alias == 0 || alias > max {
-                return self.protocol_violation(now, 0x94, "topic alias out of range");
+                // MQTT.js' words for each case first (the error's message), ours after them.
+                let mut mqttjs = String::from("Received Topic Alias ");
+                push_number(&mut mqttjs, alias.into());
+                if max == 0 {
+                    mqttjs =
+                        "Received a PUBLISH Topic Alias but no Topic Alias Maximum was advertised"
+                            .into();
+                } else if p.topic.is_empty() && alias != 0 {
+                    // MQTT.js looks an alias used alone up without checking its range.
+                    mqttjs = "Received unregistered Topic Alias".into();
+                } else if p.topic.is_empty() {
+                    mqttjs.push_str(" is outside the valid range 1-65535");
+                } else {
+                    mqttjs.push_str(" is outside the advertised Topic Alias Maximum range 1-");
+                    push_number(&mut mqttjs, max.into());
+                }
+                let what = "topic alias out of range";
+                return self.protocol_violation_as(now, 0x94, &mqttjs, what);
             }
             let aliases = &mut self.link.inbound_aliases;
             if p.topic.is_empty() {
                 match aliases.get(&alias) {
                     Some(t) => p.topic = t.clone(),
-                    None => return self.protocol_violation(now, 0x82, "unknown topic alias"),
+                    None => {
+                        let mqttjs = "Received unregistered Topic Alias";
+                        return self.protocol_violation_as(
+                            now,
+                            0x82,
+                            mqttjs,
+                            "unknown topic alias",
+                        );
+                    }
                 }
             } else {
                 aliases.insert(alias, p.topic.clone());
@@ -198,7 +261,7 @@ impl Session {
             }
             self.incoming_qos2.insert(pkid);
         }
-        self.deliver(p);
+        self.deliver(p, from_alias);
         if self.page_acks {
             self.link.held = Some(HeldMessage { pkid, qos });
         } else {
@@ -244,8 +307,8 @@ impl Session {
         }
     }
 
-    fn deliver(&mut self, p: Publish) {
-        self.events.push_back(Event::Message(p));
+    fn deliver(&mut self, p: Publish, from_alias: bool) {
+        self.events.push_back(Event::Message(p, from_alias));
     }
 
     /// The broker releases a QoS 2 message it sent us: the id may be delivered again as a

@@ -158,7 +158,8 @@ pub struct Session {
     keep_session: bool,
     /// OUTGOING_EMPTY was emitted (or nothing was ever pending) since work was last added.
     outgoing_empty_emitted: bool,
-    packet_events: bool,
+    /// Set while the driver wants packet events.
+    packet_events: Option<PacketDescriber>,
     /// The page acknowledges incoming messages itself (`message_handled`).
     page_acks: bool,
 }
@@ -196,7 +197,7 @@ impl Session {
             end_properties: None,
             keep_session: false,
             outgoing_empty_emitted: true,
-            packet_events: false,
+            packet_events: None,
             page_acks: false,
         })
     }
@@ -237,9 +238,10 @@ impl Session {
         &self.opts.client_id
     }
 
-    /// PACKET_SENT / PACKET_RECEIVED cost an event per packet: only when someone listens.
-    pub fn set_packet_events(&mut self, on: bool) {
-        self.packet_events = on;
+    /// PACKET_SENT / PACKET_RECEIVED cost an event per packet: only when someone listens
+    /// (`Some`), each packet described by `describe`.
+    pub fn set_packet_events(&mut self, describe: Option<PacketDescriber>) {
+        self.packet_events = describe;
     }
 
     /// Incoming QoS 1/2 messages are acknowledged when the page says so (MQTT.js
@@ -312,9 +314,12 @@ impl Session {
             self.tx.splice(payload);
         }
         self.keepalive_sent(now);
-        if self.packet_events {
+        if let Some(describe) = self.packet_events {
+            let packet_type = packet_type(packet);
+            let v5 = self.opts.protocol.is_v5();
             self.events.push_back(Event::PacketSent {
-                packet_type: packet_type(packet),
+                packet_type,
+                description: describe(packet_type, Some(packet), None, v5),
             });
         }
         Ok(())
@@ -399,6 +404,26 @@ fn blank_publish() -> Publish {
         properties: None,
     }
 }
+
+/// MQTT.js' `cmd` by packet type (1 CONNECT … 15 AUTH).
+pub const PACKET_NAMES: [&str; 16] = [
+    "",
+    "connect",
+    "connack",
+    "publish",
+    "puback",
+    "pubrec",
+    "pubrel",
+    "pubcomp",
+    "subscribe",
+    "suback",
+    "unsubscribe",
+    "unsuback",
+    "pingreq",
+    "pingresp",
+    "disconnect",
+    "auth",
+];
 
 /// MQTT control packet type number (1 CONNECT … 15 AUTH), for packetsend/packetreceive.
 pub fn packet_type(p: &Packet) -> u8 {

@@ -127,7 +127,7 @@ impl Session {
                     OpError::NotSupportedByServer,
                     0,
                     0,
-                    "Topic alias out of the broker's range (Topic Alias Maximum)",
+                    "Sending Topic Alias out of range\nTopic alias out of the broker's range (Topic Alias Maximum)",
                 );
             }
         }
@@ -152,7 +152,7 @@ impl Session {
                     OpError::PacketTooLarge => {
                         "Message larger than the broker's Maximum Packet Size"
                     }
-                    _ => "Topic alias unknown on this connection",
+                    _ => "Unregistered Topic Alias\nTopic alias unknown on this connection",
                 },
             );
         }
@@ -221,7 +221,8 @@ impl Session {
                     return Err(OpError::NotSupportedByServer);
                 }
             } else {
-                aliases.retain(|_, a| *a != alias);
+                // Rebinding moves the entry last: the map is kept in order of use.
+                aliases.retain(|t, a| *a != alias && *t != p.topic);
                 aliases.insert(p.topic.clone(), alias);
             }
             return Ok(None);
@@ -235,7 +236,9 @@ impl Session {
         if !(self.opts.auto_use_topic_alias || self.opts.auto_assign_topic_alias) {
             return Ok(None);
         }
-        if let Some(&alias) = aliases.get(&p.topic) {
+        // The map is kept in order of use (`touch`, insertion): its first entry is the least
+        // recently used alias.
+        if let Some(&alias) = aliases.touch(p.topic.as_str()) {
             p.properties
                 .get_or_insert_with(codec::empty_publish_properties)
                 .topic_alias = Some(alias);
@@ -243,7 +246,10 @@ impl Session {
         }
         if self.opts.auto_assign_topic_alias {
             let taken = |a: u16| aliases.values().any(|v| *v == a);
-            if let Some(alias) = (1..=maximum).find(|a| !taken(*a)) {
+            // Every alias the broker allows taken: the least recently used one is bound to
+            // this topic instead, as MQTT.js does.
+            let free = (1..=maximum).find(|a| !taken(*a));
+            if let Some(alias) = free.or_else(|| aliases.pop_first().map(|(_, a)| a)) {
                 aliases.insert(p.topic.clone(), alias);
                 p.properties
                     .get_or_insert_with(codec::empty_publish_properties)

@@ -37,6 +37,20 @@ impl<K: PartialEq, V> SmallMap<K, V> {
         Some(self.entries.remove(i).1)
     }
 
+    /// The value of `key`, its entry moved last: kept in order of use, the map's first
+    /// entry is then its least recently used.
+    pub fn touch<Q: PartialEq<K> + ?Sized>(&mut self, key: &Q) -> Option<&V> {
+        let i = self.entries.iter().position(|(k, _)| key == k)?;
+        let entry = self.entries.remove(i);
+        self.entries.push(entry);
+        self.entries.last().map(|(_, v)| v)
+    }
+
+    /// Removes the first entry (the oldest inserted, or the least recently touched).
+    pub fn pop_first(&mut self) -> Option<(K, V)> {
+        (!self.entries.is_empty()).then(|| self.entries.remove(0))
+    }
+
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &V) -> bool) {
         self.entries.retain(|(k, v)| keep(k, v));
     }
@@ -73,5 +87,19 @@ mod tests {
         assert_eq!(m.len(), 1);
         assert_eq!(m.take_all(), [("b".into(), 2)]);
         assert_eq!(m.len(), 0);
+    }
+
+    #[test]
+    fn touch_moves_an_entry_last_so_the_first_is_least_recently_used() {
+        let mut m: SmallMap<String, u16> = SmallMap::new();
+        for (k, v) in [("a", 1), ("b", 2), ("c", 3)] {
+            m.insert(k.into(), v);
+        }
+        assert_eq!(m.touch("a"), Some(&1));
+        assert_eq!(m.touch("z"), None);
+        assert_eq!(m.values().copied().collect::<Vec<_>>(), [2, 3, 1]);
+        assert_eq!(m.pop_first(), Some(("b".into(), 2)));
+        m.take_all();
+        assert_eq!(m.pop_first(), None);
     }
 }

@@ -14,6 +14,7 @@
 #[cfg(feature = "clouds")]
 mod clouds;
 mod convert;
+mod packet_record;
 mod record;
 
 use alloc::string::String;
@@ -467,7 +468,8 @@ pub extern "C" fn mq_network_changed(core: &mut Core, now: f64, online: bool) {
 
 #[no_mangle]
 pub extern "C" fn mq_set_packet_events(core: &mut Core, on: bool) {
-    core.session.set_packet_events(on);
+    let describe: crate::engine::PacketDescriber = packet_record::write;
+    core.session.set_packet_events(on.then_some(describe));
 }
 
 /// Whether the session is between attempts or trying again (MQTT.js `reconnecting`); the glue
@@ -494,7 +496,7 @@ pub extern "C" fn mq_poll_event(core: &mut Core) -> u32 {
             Event::CloseTransport => kind::CLOSE_TRANSPORT,
             Event::NeedCredentials { .. } => kind::NEED_CREDENTIALS,
             Event::Connected { .. } => kind::CONNECTED,
-            Event::Message(_) => kind::MESSAGE,
+            Event::Message(..) => kind::MESSAGE,
             Event::OpDone(_) => kind::OP_DONE,
             Event::OpFailed { .. } => kind::OP_FAILED,
             Event::Reconnecting => kind::RECONNECTING,
@@ -535,8 +537,6 @@ pub extern "C" fn mq_ev_code(core: &mut Core) -> u32 {
         Some(Event::Error { code, .. }) => *code as u32,
         Some(Event::ServerDisconnect { reason, .. }) => *reason as u32,
         Some(Event::Auth { reason, .. }) => *reason as u32,
-        Some(Event::PacketSent { packet_type }) => *packet_type as u32,
-        Some(Event::PacketReceived { packet_type }) => *packet_type as u32,
         _ => 0,
     }
 }
@@ -565,7 +565,7 @@ pub extern "C" fn mq_ev_text(core: &mut Core) -> u32 {
 #[no_mangle]
 pub extern "C" fn mq_ev_topic(core: &mut Core) -> u32 {
     match &core.current {
-        Some(Event::Message(m)) => {
+        Some(Event::Message(m, _)) => {
             if m.topic != core.last_topic {
                 core.last_topic.clone_from(&m.topic);
             }
@@ -576,16 +576,18 @@ pub extern "C" fn mq_ev_topic(core: &mut Core) -> u32 {
 }
 
 /// A MESSAGE's small fields in one call (each getter is a boundary crossing): bits 0-1 QoS,
-/// bit 2 retain, bit 3 dup, bit 4 "topic equals what `mq_ev_topic` returned last", bits
-/// 16-31 the packet identifier. CONNECTED: bit 5 session present.
+/// bit 2 retain, bit 3 dup, bit 4 "topic equals what `mq_ev_topic` returned last", bit 6
+/// "the PUBLISH named its topic by an alias alone", bits 16-31 the packet identifier.
+/// CONNECTED: bit 5 session present.
 #[no_mangle]
 pub extern "C" fn mq_ev_flags(core: &mut Core) -> u32 {
     match &core.current {
-        Some(Event::Message(m)) => {
+        Some(Event::Message(m, from_alias)) => {
             (m.qos as u32)
                 | (m.retain as u32) << 2
                 | (m.dup as u32) << 3
                 | ((m.topic == core.last_topic) as u32) << 4
+                | (*from_alias as u32) << 6
                 | (m.pkid as u32) << 16
         }
         Some(Event::Connected {
@@ -598,7 +600,7 @@ pub extern "C" fn mq_ev_flags(core: &mut Core) -> u32 {
 #[no_mangle]
 pub extern "C" fn mq_ev_payload(core: &mut Core) -> u32 {
     match &core.current {
-        Some(Event::Message(m)) => out(&m.payload),
+        Some(Event::Message(m, _)) => out(&m.payload),
         _ => out(&[]),
     }
 }
@@ -606,7 +608,7 @@ pub extern "C" fn mq_ev_payload(core: &mut Core) -> u32 {
 #[no_mangle]
 pub extern "C" fn mq_ev_message_id(core: &mut Core) -> u32 {
     match &core.current {
-        Some(Event::Message(m)) => m.pkid as u32,
+        Some(Event::Message(m, _)) => m.pkid as u32,
         Some(Event::OpDone(d)) => d.message_id as u32,
         Some(Event::OpFailed { message_id, .. }) | Some(Event::InFlight { message_id, .. }) => {
             *message_id as u32
@@ -623,15 +625,16 @@ pub extern "C" fn mq_ev_codes(core: &mut Core) -> u32 {
     }
 }
 
-/// The properties a broker may send, for js-glue/core/properties.js to name what
-/// `mq_ev_properties` returns: `<identifier><kind> <MQTT.js name>` entries, space-separated;
+/// The properties a broker may send and those a client sends (`packetsend`), for
+/// js-glue/core/properties.js to name what `mq_ev_properties` and `mq_ev_packet` return: `<identifier><kind> <MQTT.js name>` entries, space-separated;
 /// kinds b flag, n byte, h two-byte integer, w four-byte integer, v variable byte integer,
 /// s string, d binary data, p string pair. Kept here rather than in the glue: the core ships
 /// compressed, and WeChat counts the glue's bytes raw.
 const BROKER_PROPERTIES: &str = "1b payloadFormatIndicator 2w messageExpiryInterval \
 3s contentType 8s responseTopic 9d correlationData 11v subscriptionIdentifier \
 17w sessionExpiryInterval 18s assignedClientIdentifier 19h serverKeepAlive \
-21s authenticationMethod 22d authenticationData 26s responseInformation 28s serverReference \
+21s authenticationMethod 22d authenticationData 23b requestProblemInformation \
+24w willDelayInterval 25b requestResponseInformation 26s responseInformation 28s serverReference \
 31s reasonString 33h receiveMaximum 34h topicAliasMaximum 35h topicAlias 36n maximumQoS \
 37b retainAvailable 38p userProperties 39w maximumPacketSize 40b wildcardSubscriptionAvailable \
 41b subscriptionIdentifiersAvailable 42b sharedSubscriptionAvailable";
@@ -639,6 +642,17 @@ const BROKER_PROPERTIES: &str = "1b payloadFormatIndicator 2w messageExpiryInter
 #[no_mangle]
 pub extern "C" fn mq_property_names() -> u32 {
     out(BROKER_PROPERTIES.as_bytes())
+}
+
+/// PACKET_SENT / PACKET_RECEIVED: the packet as MQTT.js shows it, as a record
+/// (packet_record.rs).
+#[no_mangle]
+pub extern "C" fn mq_ev_packet(core: &mut Core) -> u32 {
+    match &core.current {
+        Some(Event::PacketSent { description, .. })
+        | Some(Event::PacketReceived { description, .. }) => out(description),
+        _ => out(&[]),
+    }
 }
 
 /// The current event's v5 property section body (the glue names the properties), or 0.
@@ -650,7 +664,7 @@ pub extern "C" fn mq_ev_properties(core: &mut Core) -> u32 {
             properties: Some(p),
             ..
         }) => Section::of(p),
-        Some(Event::Message(m)) => match &m.properties {
+        Some(Event::Message(m, _)) => match &m.properties {
             Some(p) => Section::of(p),
             None => return out(&[]),
         },

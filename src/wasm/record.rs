@@ -10,20 +10,27 @@
 //!   4 string: len:u32 LE + UTF-8   5 bytes: len:u32 + bytes
 //!   6 object: len:u32 + (key:string-body value)*   7 array: len:u32 + value*
 //!   8 any other JS value (function, symbol, bigint, nesting too deep)
+//!   9 (core to glue only) v5 properties: len:u32 + property section body
 //! ```
+//!
+//! The core writes records too, for the packets `packetsend`/`packetreceive` show
+//! (packet_record.rs); absent then reads as `null`.
 
 use alloc::vec::Vec;
 
 use crate::codec::wire::str_of;
 
-const ABSENT: u8 = 0;
-const FALSE: u8 = 1;
-const TRUE: u8 = 2;
-const NUMBER: u8 = 3;
-const STRING: u8 = 4;
-const BYTES: u8 = 5;
-const OBJECT: u8 = 6;
-const ARRAY: u8 = 7;
+pub(super) const ABSENT: u8 = 0;
+pub(super) const FALSE: u8 = 1;
+pub(super) const TRUE: u8 = 2;
+pub(super) const NUMBER: u8 = 3;
+pub(super) const STRING: u8 = 4;
+pub(super) const BYTES: u8 = 5;
+pub(super) const OBJECT: u8 = 6;
+pub(super) const ARRAY: u8 = 7;
+/// Only in records the core writes (packet_record.rs): a v5 property section body, which the
+/// glue reads as it reads an event's properties.
+pub(super) const PROPERTIES: u8 = 9;
 
 /// One value of a record; containers keep their encoded entries.
 #[derive(Clone, Copy)]

@@ -17,6 +17,21 @@ pub struct Harness {
     events: Vec<Event>,
 }
 
+/// A `PacketDescriber` for tests: everything the engine passes it, as text.
+pub fn describe_packet(
+    packet_type: u8,
+    packet: Option<&Packet>,
+    length: Option<u32>,
+    v5: bool,
+) -> Vec<u8> {
+    format!("{packet_type} {packet:?} {length:?} {v5}").into_bytes()
+}
+
+/// What `describe_packet` wrote.
+pub fn description(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("describe_packet writes text")
+}
+
 pub fn options(version: ProtocolVersion) -> Options {
     let mut o = Options::new("test-client");
     o.protocol = version;
@@ -264,7 +279,7 @@ pub fn messages(events: &[Event]) -> Vec<(String, Vec<u8>)> {
     events
         .iter()
         .filter_map(|e| {
-            if let Event::Message(m) = e {
+            if let Event::Message(m, _) = e {
                 Some((m.topic.clone(), m.payload.to_vec()))
             } else {
                 None

@@ -235,7 +235,7 @@ struct Driver {
 impl Driver {
     fn new(mut s: Session, version: ProtocolVersion) -> Driver {
         // Packet events pair every packet written with an event, so output order can be checked.
-        s.set_packet_events(true);
+        s.set_packet_events(Some(|_, _, _, _| Vec::new()));
         Driver {
             s,
             version,
@@ -620,7 +620,7 @@ impl Driver {
                     assert_eq!(error, OpError::PacketTooLarge, "op 0 failed otherwise")
                 }
                 Event::OpFailed { op, .. } => self.complete(op),
-                Event::PacketSent { packet_type: t } => {
+                Event::PacketSent { packet_type: t, .. } => {
                     let Some(p) = sent.get(next_sent) else {
                         panic!("PACKET_SENT type {t} without a packet written");
                     };
@@ -632,7 +632,7 @@ impl Driver {
                     next_sent += 1;
                     self.client_sent(p);
                 }
-                Event::Message(m) if m.qos == QoS::ExactlyOnce => {
+                Event::Message(m, _) if m.qos == QoS::ExactlyOnce => {
                     self.summary.messages += 1;
                     assert!(
                         self.qos2_delivered.insert(m.pkid),
@@ -640,7 +640,7 @@ impl Driver {
                         m.pkid
                     );
                 }
-                Event::Message(_) => self.summary.messages += 1,
+                Event::Message(..) => self.summary.messages += 1,
                 Event::Connected {
                     session_present, ..
                 } => {

@@ -129,7 +129,7 @@ function makeCoreClass (setup) {
       if (kind !== EV.MESSAGE) return 0
       const same = this.lastTopic === this._f('topic', '') ? EV.FLAG_SAME_TOPIC : 0
       return this._f('qos', 0) | (this._f('retain', false) ? EV.FLAG_RETAIN : 0) | (this._f('dup', false) ? EV.FLAG_DUP : 0) | same |
-        (this._f('messageId', 0) << EV.MESSAGE_ID_SHIFT)
+        (this._f('fromAlias', false) ? EV.FLAG_TOPIC_FROM_ALIAS : 0) | (this._f('messageId', 0) << EV.MESSAGE_ID_SHIFT)
     }
 
     ev_payload () { return this._f('payload', new Uint8Array(0)) }
@@ -137,6 +137,7 @@ function makeCoreClass (setup) {
     ev_message_id () { return this._f('messageId', 0) }
     ev_codes () { return this._f('codes', new Uint8Array(0)) }
     ev_properties () { return this._f('properties', undefined) }
+    ev_packet () { return this._f('packet', null) }
   }
   FakeCore.instances = []
   checkAgainstRealCore(FakeCore)

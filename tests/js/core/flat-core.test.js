@@ -329,7 +329,7 @@ test('properties from the broker: section bytes read as MQTT.js names, and a byt
   const table = exports.mq_property_names() >>> 0
   const tableLength = new DataView(exports.memory.buffer).getUint32(exports.mq_out_slot() >>> 0, true)
   const names = byIdentifier(Buffer.from(exports.memory.buffer, table, tableLength).toString())
-  assert.strictEqual(names.filter(Boolean).length, 24, 'every property a broker may send')
+  assert.strictEqual(names.filter(Boolean).length, 27, 'every property a broker may send, and the three only a client sends (packetsend)')
   const str = (s) => [0, Buffer.byteLength(s), ...Buffer.from(s)]
   const section = [0x0b, 0xff, 0xff, 0xff, 0x7f, 0x0b, 0x05, 0x26, ...str('n'), ...str('1'), 0x26, ...str('n'), ...str('2'), 0x26, ...str('n'), ...str('3'), 0x01, 0x00, 0x24, 0x02]
   const bytes = new Uint8Array([9, ...section, 9])
@@ -340,6 +340,8 @@ test('properties from the broker: section bytes read as MQTT.js names, and a byt
     maximumQoS: 2
   })
   assert.deepStrictEqual(decode(bytes, 1, 1, names), {})
-  // willDelayInterval (0x18) only travels from client to broker
-  assert.throws(() => decode(new Uint8Array([0x18, 0, 0, 0, 1]), 0, 5, names), /unknown property 24/)
+  // Properties only a client sends are named too (the core describes the packets it sends)
+  assert.deepStrictEqual(decode(new Uint8Array([0x18, 0, 0, 0, 1, 0x17, 1]), 0, 7, names), { willDelayInterval: 1, requestProblemInformation: true })
+  // Topic Alias Maximum is 0x22; 0x20 is no property at all
+  assert.throws(() => decode(new Uint8Array([0x20, 0, 0, 0, 1]), 0, 5, names), /unknown property 32/)
 })
