@@ -280,6 +280,19 @@ function checkShimGlobals(wasmDir) {
   return warnings;
 }
 
+/**
+ * The WeChat core of `wechatDir`, its exports renamed as the main core's (`renames`); it must
+ * export exactly what the main core (`main`) exports, since one glue drives both.
+ */
+function wechatWasm(wechatDir, main, renames) {
+  const file = path.join(wechatDir, BINDGEN_BASENAME + '.wasm');
+  if (!fs.existsSync(file)) throw new Error('missing ' + path.relative(ROOT, file) + ': run scripts/build-wasm (it builds the wechat variant too)');
+  const built = fs.readFileSync(file);
+  const names = (wasm) => parseModule(wasm).exports.map((e) => e.name).sort().join(' ');
+  if (names(built) !== names(main)) throw new Error(path.relative(ROOT, file) + ' exports differ from the main core\'s: rebuild both (scripts/build-wasm)');
+  return renameExports(built, renames);
+}
+
 /** The .wasm.br from the wasm build when it decompresses to exactly our .wasm, else fresh. */
 function brotli(wasm, wasmDir) {
   const prebuilt = path.join(wasmDir, BINDGEN_BASENAME + '.wasm.br');
@@ -369,9 +382,14 @@ async function bundle(options) {
     'mqtt.min.d.ts': fs.readFileSync(typings),
     'mqtt-store.js': await storeModule(),
   };
+  // The WeChat page's core without the whole-packet descriptions (scripts/build-wasm
+  // --variant wechat), when dist/ is built from the default core: the same exports, so the
+  // same glue and short names drive it.
+  const wechatDir = o.wasmDir ? null : path.join(ROOT, 'build', 'wasm-wechat');
+  const wechatCore = wechatDir && wechatWasm(wechatDir, built, renames);
   for (const [platform, build] of Object.entries(PLATFORM_BUILDS)) {
     outputs[platform + '/mqtt.min.js'] = shortNames(await bundleJs(entry, wasmDir, platform));
-    outputs[platform + '/' + build.core] = outputs[build.core];
+    outputs[platform + '/' + build.core] = platform === 'wx' && wechatCore ? brotli(wechatCore, wechatDir) : outputs[build.core];
     outputs[platform + '/mqtt.min.d.ts'] = outputs['mqtt.min.d.ts'];
     outputs[platform + '/mqtt-store.js'] = outputs['mqtt-store.js'];
   }

@@ -2,8 +2,10 @@
 // How the client calls the page back.
 
 // Callbacks are never called synchronously from the method that got them.
+// A callback that throws is reported as MQTT.js' would be, as an uncaught exception, not as
+// a rejected promise nobody handles.
 function defer (fn, a, b) {
-  Promise.resolve().then(() => fn(a, b))
+  Promise.resolve().then(() => fn(a, b)).catch(rethrowLater)
 }
 
 // A throwing page listener must not stop the drive loop: report it the way an

@@ -450,7 +450,7 @@ class MqttClient extends EventEmitter {
     const run = cb === noop
       ? () => { if (args[0] instanceof Error) this.emit('error', args[0]) }
       : () => cb.apply(null, args)
-    if (this._inPageCall) Promise.resolve().then(run)
+    if (this._inPageCall) defer(run)
     else run()
   }
 
@@ -710,8 +710,9 @@ class MqttClient extends EventEmitter {
       defer(a._cb)
       return this
     }
+    // A second end() while the first is under way is answered at once, as MQTT.js does.
+    if (this.disconnecting) return a._cb() || this
     this._endCallbacks.push(a._cb)
-    if (this.disconnecting) return this
     this.disconnecting = true
     this._deferredReconnect = false
     // end(true) keeps QoS 1/2 messages for a reconnect() unless clean and not reconnecting (MQTT.js).

@@ -3,6 +3,7 @@
 // page's object (MQTT.js #1471: one options object shared by two clients).
 const url = require('./url')
 const payload = require('./payload')
+const { DEFAULT_SCHEME } = require('../shared/schemes')
 
 const DEFAULTS = {
   keepalive: 60,
@@ -54,7 +55,9 @@ function mergeUrl (brokerUrl, opts) {
 function normalise (input) {
   const o = Object.assign({}, input)
   if (o.host && !o.hostname) o.hostname = o.host
-  if (!o.protocol) o.protocol = o.servers && o.servers[0] && o.servers[0].protocol ? o.servers[0].protocol : 'ws'
+  // MQTT.js refuses a client certificate without a scheme to use it with.
+  if (!o.protocol && o.cert && o.key) throw new Error('Missing secure protocol key')
+  if (!o.protocol) o.protocol = o.servers && o.servers[0] && o.servers[0].protocol ? o.servers[0].protocol : DEFAULT_SCHEME.protocol
   o.protocol = String(o.protocol).replace(/:$/, '')
   url.wsScheme(o.protocol)
   if (o.servers) {

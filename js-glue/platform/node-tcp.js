@@ -6,7 +6,7 @@
  */
 
 const { socketLatch, failedSocket } = require('./common');
-const { SCHEMES } = require('../shared/schemes');
+const { SCHEMES, DEFAULT_SCHEME } = require('../shared/schemes');
 
 /** MQTT.js' TCP schemes → the scheme of the socket URL the client builds for them. */
 const TCP_SCHEMES = { mqtt: 'mqtt', tcp: 'mqtt', mqtts: 'mqtts', ssl: 'mqtts', tls: 'mqtts' };
@@ -28,9 +28,13 @@ function tlsOptions(opts) {
   return out;
 }
 
-/** Lets the client's options name TCP schemes (client/url.js checks them against SCHEMES). */
+/**
+ * Lets the client's options name TCP schemes (client/url.js checks them against SCHEMES), and
+ * makes `mqtt` the scheme of options without one in Node, as MQTT.js does.
+ */
 function acceptTcpSchemes() {
   Object.assign(SCHEMES, TCP_SCHEMES);
+  if (isNode()) DEFAULT_SCHEME.protocol = 'mqtt';
 }
 
 /** MQTT.js: `cert` and `key` given → mqtt becomes mqtts, ws becomes wss (on the client's options). */

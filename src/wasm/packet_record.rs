@@ -96,6 +96,10 @@ pub fn write(packet_type: u8, packet: Option<&Packet>, length: Option<u32>, v5: 
             .copied()
             .unwrap_or(""),
     );
+    if !cfg!(feature = "packet-records") {
+        w.close(top);
+        return w.0;
+    }
     let received = length.is_some();
     if let Some(length) = length {
         let (retain, qos, dup) = match packet {

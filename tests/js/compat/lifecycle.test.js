@@ -85,3 +85,25 @@ test('connect() after end() without manualConnect connects again too; reconnect(
   assert.deepStrictEqual(results['MQTT.js'], expected, 'MQTT.js, the reference');
   assert.deepStrictEqual(results.mpmqtt, expected);
 });
+
+test('an end() callback that throws is an uncaught exception, as in MQTT.js (not an unhandled rejection); a second end() is answered at once', { skip, timeout: 20000 }, () => {
+  const { execFileSync } = require('child_process');
+  const { BUNDLE } = require('./helpers');
+  const script = `
+    const seen = [];
+    process.on('uncaughtException', (e) => { seen.push('uncaughtException: ' + e.message); });
+    process.on('unhandledRejection', (e) => { seen.push('unhandledRejection: ' + e.message); });
+    const mqtt = require(process.argv[1]);
+    const client = mqtt.connect('ws://127.0.0.1:1', { reconnectPeriod: 0 });
+    client.on('error', () => {});
+    client.end(() => { seen.push('first'); throw new Error('from the callback'); });
+    client.end(() => seen.push('second'));
+    seen.push('returned');
+    setTimeout(() => { console.log(JSON.stringify(seen)); process.exit(0); }, 300);
+  `;
+  const run = (file) => JSON.parse(execFileSync(process.execPath, ['-e', script, file], { timeout: 10000 }).toString());
+  const ours = run(BUNDLE);
+  const theirs = run(require.resolve('mqtt'));
+  assert.deepStrictEqual(ours, theirs);
+  assert.ok(ours.includes('uncaughtException: from the callback'), JSON.stringify(ours));
+});

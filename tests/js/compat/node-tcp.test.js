@@ -95,6 +95,10 @@ test('mqtt://, tcp://, mqtts://, ssl://, tls:// against Mosquitto, as MQTT.js co
       assert.ok(r.error, name + ' ' + url + ' must refuse a self-signed certificate');
       assert.strictEqual(r.error.code, 'DEPTH_ZERO_SELF_SIGNED_CERT', name + ' ' + url + ': ' + r.error.message);
     }
+    // No URL and no protocol ({host, port}): MQTT.js takes mqtt:// in Node.
+    const r = await roundTrip(mqtt, '', { host: '127.0.0.1', port: broker.tcpPort });
+    assert.ok(!r.error, name + ' {host, port}: ' + (r.error && r.error.message));
+    assert.deepStrictEqual([r.message, r.protocol], ['tcp/t=over ', 'mqtt'], name + ' {host, port}');
   }
 });
 
@@ -110,6 +114,8 @@ test('cert and key given: mqtt:// becomes mqtts:// and ws:// becomes wss://, as 
       assert.strictEqual(client.options.protocol, expected, name + ' ' + url);
       client.end(true);
     }
+    // No scheme to use the certificate with: refused with MQTT.js' message.
+    assert.throws(() => mqtt.connect({ host: '127.0.0.1', port, cert: tls.cert, key: tls.key }), { message: 'Missing secure protocol key' }, name);
   }
 });
 

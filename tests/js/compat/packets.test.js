@@ -188,3 +188,31 @@ test('MQTT 5: a publish refused by its PUBACK/PUBREC calls back (err, the acknow
     assert.deepStrictEqual(results.mpmqtt, results['MQTT.js'], label);
   }
 });
+
+test('the WeChat page\'s core (dist/wx/mqtt.wasm.br, built without packet-records) names the packet only; the other cores describe it whole', { skip: bundleMissing, timeout: 30000 }, () => {
+  const fs = require('fs');
+  const path = require('path');
+  const { execFileSync } = require('child_process');
+  const root = path.join(__dirname, '..', '..', '..');
+  // One core per process (the client keeps the first it loads): a child per core file, the
+  // universal glue on a fake WebSocket, instantiating the file given.
+  const script = `
+    const fs = require('fs'), zlib = require('zlib'), path = require('path');
+    const [root, file] = process.argv.slice(1);
+    const { fakeOurs } = require(path.join(root, 'bench/lib/fakes'));
+    let bytes = fs.readFileSync(file);
+    if (file.endsWith('.br')) bytes = zlib.brotliDecompressSync(bytes);
+    const WebAssemblyOfFile = Object.assign({}, WebAssembly, { instantiate: (_shipped, imports) => WebAssembly.instantiate(bytes, imports) });
+    (async () => {
+      const f = await fakeOurs({ WebAssembly: WebAssemblyOfFile });
+      const seen = [];
+      f.client.on('packetsend', (p) => seen.push(p));
+      f.client.publish('t/x', 'hello', { qos: 1 });
+      setTimeout(() => { console.log(JSON.stringify(seen.map((p) => Object.keys(p).sort()))); process.exit(0); }, 300);
+    })();
+  `;
+  const keysWith = (file) => JSON.parse(execFileSync(process.execPath, ['-e', script, root, path.join(root, file)], { timeout: 20000 }).toString());
+  assert.ok(fs.existsSync(path.join(root, 'dist/wx/mqtt.wasm.br')));
+  assert.deepStrictEqual(keysWith('dist/wx/mqtt.wasm.br'), [['cmd']]);
+  assert.deepStrictEqual(keysWith('dist/mqtt.wasm'), [['cmd', 'dup', 'messageId', 'payload', 'qos', 'retain', 'topic']]);
+});
