@@ -7,6 +7,9 @@
  * (together about 1.6 KB of dist/wx/mqtt.min.js). Minifiers leave such repetition alone
  * because gzip removes it; mini-program packages are not compressed.
  *
+ * Member names go the same way: `x.options` written 31 times becomes `x[a]`, which reads
+ * the same property (`x.name` is `x["name"]` by definition), sharing the variable with a
+ * literal "options" if there is one; names read in byte loops stay written out (HOT_MEMBERS).
  * A string (or null, or undefined) is an immutable value, so a variable holding it behaves
  * the same everywhere; only literals in expression position are replaced, never an object or
  * class key, a directive ("use strict"), or the argument of `require(…)`, which packagers
@@ -67,8 +70,24 @@ const BINDING_SLOTS = {
   ContinueStatement: ['label'],
 };
 
+/**
+ * Member names left written out: read in loops over bytes, where a computed `x[name]` may
+ * cost an interpreter (JavaScriptCore without JIT on iOS) more than `x.name`; and the core's
+ * exports, which scripts/lib/short-exports.js renames by their `.mq_…` uses.
+ */
+const HOT_MEMBERS = new Set(['length', 'subarray', 'set', 'buffer', 'byteOffset', 'byteLength', 'push', 'fromCharCode', 'codePointAt', 'charCodeAt']);
+
+/** A member's name as a candidate (`x.name`, which reads the same as `x["name"]`), or null. */
+function memberName(node, parent, key) {
+  if (parent.type !== 'MemberExpression' || key !== 'property' || parent.computed || node.type !== 'Identifier') return null;
+  if (HOT_MEMBERS.has(node.name) || node.name.startsWith('mq_')) return null;
+  return 'string:' + node.name;
+}
+
 /** What `node` is as a candidate: 'string:…' or 'global:…', or null. */
 function candidate(node, parent, key) {
+  const member = memberName(node, parent, key);
+  if (member) return member;
   if (isKey(parent, key)) return null;
   if (node.type === 'Literal' && typeof node.value === 'string') {
     if (parent.type === 'ExpressionStatement' && parent.directive !== undefined) return null;
@@ -95,7 +114,7 @@ function hoistRepeated(code) {
   if (!wrapper || wrapper.type !== 'FunctionExpression') throw new Error('hoistRepeated: expected `var NAME=function(){…}()`');
   if (code.includes(PREFIX)) throw new Error('hoistRepeated: the bundle already uses the name ' + PREFIX);
 
-  const uses = new Map(); // candidate -> nodes
+  const uses = new Map(); // candidate -> nodes (a member's name: its MemberExpression)
   const bound = new Set(); // built-in names the bundle declares or assigns itself: left alone
   walk(wrapper.body, (node, parent, key) => {
     if (!parent) return;
@@ -104,7 +123,7 @@ function hoistRepeated(code) {
     const c = candidate(node, parent, key);
     if (!c) return;
     if (!uses.has(c)) uses.set(c, []);
-    uses.get(c).push(node);
+    uses.get(c).push(parent.type === 'MemberExpression' && key === 'property' && !parent.computed ? parent : node);
   });
   const hoisted = [];
   for (const [c, nodes] of uses) {
@@ -112,7 +131,9 @@ function hoistRepeated(code) {
     const value = c.slice(kind.length + 1);
     if (kind === 'global' && bound.has(value)) continue;
     const source = kind === 'string' ? JSON.stringify(value) : value;
-    const saved = nodes.length * (source.length - NAME_LENGTH) - (NAME_LENGTH + 2 + source.length);
+    // `x.name` becomes `x[v]`: the dot and the name for two brackets and the variable.
+    const savedAt = (n) => (n.type === 'MemberExpression' ? n.property.name.length + 1 - (NAME_LENGTH + 2) : source.length - NAME_LENGTH);
+    const saved = nodes.reduce((sum, n) => sum + savedAt(n), 0) - (NAME_LENGTH + 2 + source.length);
     if (saved > 0) hoisted.push({ source, nodes, name: PREFIX + hoisted.length });
   }
   if (!hoisted.length) return code;
@@ -122,6 +143,13 @@ function hoistRepeated(code) {
   const word = (i) => /[\w$]/.test(code[i] || '');
   for (const h of hoisted) {
     for (const n of h.nodes) {
+      if (n.type === 'MemberExpression') {
+        // From the dot, which may follow a `)` closing the object.
+        const dot = code.lastIndexOf('.', n.property.start);
+        if (dot < n.object.end || code.slice(dot + 1, n.property.start).trim()) throw new Error('hoistRepeated: no dot before a member name at ' + n.property.start);
+        edits.push({ start: dot, end: n.property.end, text: '[' + h.name + ']' });
+        continue;
+      }
       edits.push({ start: n.start, end: n.end, text: (word(n.start - 1) ? ' ' : '') + h.name + (word(n.end) ? ' ' : '') });
     }
   }

@@ -71,6 +71,28 @@ test('after the minifier the hoisted program is shorter and still computes the s
   assert.deepStrictEqual(run(hoisted).out, run(plain).out);
 });
 
+// Member names read as `x[v]`: after a parenthesised object, in chains, calls that need
+// their `this`, assignments, updates, delete, super, and shared with the same string literal.
+const MEMBERS = `var out=function(){"use strict";
+  class Base{constructor(){this.options={options:1}}get options2(){return this.options}describe(){return "options"}}
+  class Child extends Base{describe(){return super.describe()+this.options.options}}
+  const c = new Child(), o = {options: {options: 2}, count: 0};
+  o.options.options++; o.options.options += 1; o.count = (o.count ? o : c).options.options;
+  const t = {options: {}, counter(){return this === t}};
+  delete o.options.options;
+  const calls = [t.counter(), (0, t.counter)(), (1 > 0 ? t : c).counter()];
+  return [c.describe(), o.count, "options" in o.options, calls, c.options2.options, [1, 2, 3].length, "abc".length, (o).options];
+}();`
+
+test('member names read from variables compute the same, and hot ones stay written out', () => {
+  const hoisted = hoistRepeated(MEMBERS);
+  assert.match(hoisted, /\[__mpmqttConstant\d+\]\.?/, 'a member name was hoisted');
+  assert.doesNotMatch(hoisted, /\.options\b/, 'every .options became a computed member');
+  assert.match(hoisted, /\]\.length/, '.length stays');
+  assert.match(hoisted, /\{options: /, 'object keys stay');
+  assert.deepStrictEqual(run(hoisted).out, run(MEMBERS).out);
+});
+
 test('a built-in the program declares or assigns itself is left alone; what does not pay stays', () => {
   const shadowed = 'var out=function(){let n=0;function Uint8Array(){n++}new Uint8Array;new Uint8Array;new Uint8Array;new Uint8Array;return n}();';
   assert.doesNotMatch(hoistRepeated(shadowed), /=Uint8Array/);
