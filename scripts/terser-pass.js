@@ -27,8 +27,10 @@ async function terserPass(code, options) {
   const result = await minify(code, { ecma: 2017, compress: { passes: 2 }, mangle: true, format });
   if (!o.hoistRepeated) return result.code;
   // After compressing, which would put the literals back; then only the new names shrink.
+  // And `this`, written many times in a function, read from a local (scripts/lib/alias-this.js).
   const { hoistRepeated } = require('./lib/hoist-repeated');
-  const hoisted = await minify(hoistRepeated(result.code), { ecma: 2017, compress: false, mangle: true, format });
+  const { aliasThis } = require('./lib/alias-this');
+  const hoisted = await minify(aliasThis(hoistRepeated(result.code)), { ecma: 2017, compress: false, mangle: true, format });
   return hoisted.code.length < result.code.length ? hoisted.code : result.code;
 }
 
