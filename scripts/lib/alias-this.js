@@ -4,10 +4,11 @@
  * instead: `let a=this;` once, then `a` for each `this` (WeChat counts mqtt.min.js byte for
  * byte; MqttClient's methods alone write `this` some 300 times). A function's `this` is fixed
  * when it is called, so a local taken at the start of its body holds the same value
- * everywhere in that body, including the arrow functions inside it, which share it. Left
- * alone: `this` in parameter defaults (evaluated before the body), inside nested functions
- * and classes (their own `this`), and constructors of derived classes, where `this` exists
- * only once super() returns.
+ * everywhere in that body, including the arrow functions inside it, which share it. In a
+ * derived class's constructor `this` exists once super() returns, and super() returns it:
+ * the local is assigned there (`(a=super(…))`), when the constructor calls super() in one
+ * place. Left alone: `this` in parameter defaults (evaluated before the body), and inside
+ * nested functions and classes (their own `this`).
  */
 const acorn = require('acorn');
 
@@ -18,13 +19,18 @@ const SAVED_PER_USE = 'this'.length - 1.5;
 
 const FUNCTIONS = new Set(['FunctionDeclaration', 'FunctionExpression']);
 
-/** The ThisExpressions of `body` that belong to its function (through arrows, not functions or classes). */
+/**
+ * The ThisExpressions and super() calls of `body` that belong to its function (through
+ * arrows, not functions or classes).
+ */
 function ownThis(body) {
   const found = [];
+  const superCalls = [];
   const stack = [body];
   while (stack.length) {
     const node = stack.pop();
     if (node.type === 'ThisExpression') found.push(node);
+    if (node.type === 'CallExpression' && node.callee.type === 'Super') superCalls.push(node);
     if (FUNCTIONS.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression') continue;
     for (const k of Object.keys(node)) {
       const v = node[k];
@@ -33,7 +39,7 @@ function ownThis(body) {
       }
     }
   }
-  return found;
+  return { uses: found, superCalls };
 }
 
 /**
@@ -63,9 +69,11 @@ function aliasThis(code) {
   const edits = [];
   let count = 0;
   for (const fn of functions) {
-    if (derivedConstructors.has(fn)) continue;
-    const uses = ownThis(fn.body);
-    if (uses.length * SAVED_PER_USE <= DECLARATION) continue;
+    const { uses, superCalls } = ownThis(fn.body);
+    const derived = derivedConstructors.has(fn);
+    if (derived && superCalls.length !== 1) continue;
+    // `let a;` and `(a=…)` around super() in a derived constructor.
+    if (uses.length * SAVED_PER_USE <= DECLARATION + (derived ? 2 : 0)) continue;
     const name = PREFIX + count++;
     const body = fn.body.body;
     // After a directive prologue, which must stay first.
@@ -74,7 +82,14 @@ function aliasThis(code) {
       if (s.directive === undefined) break;
       at = s.end;
     }
-    edits.push({ start: at, end: at, text: 'let ' + name + '=this;' });
+    // Insertions at one position are applied in the order pushed, each before the last:
+    // `(a=` before `let a;` when super() opens the body.
+    if (derived) {
+      const call = superCalls[0];
+      edits.push({ start: call.end, end: call.end, text: ')' });
+      edits.push({ start: call.start, end: call.start, text: '(' + name + '=' });
+    }
+    edits.push({ start: at, end: at, text: 'let ' + name + (derived ? ';' : '=this;') });
     for (const u of uses) edits.push({ start: u.start, end: u.end, text: name });
   }
   // Last first; at one position the replaced `this` before the declaration inserted there.

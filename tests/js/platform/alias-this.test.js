@@ -17,10 +17,12 @@ const PROGRAM = `var out=function(){"use strict";
       class Inner{who(){return this instanceof Inner}}return [g(),f(),new Inner().who(),this.sum2(this.a,this.b)]}
     sum2(x=this.a,y){return x+y+this.c+this.d+this.e+this.a}}
   class Child extends Base{constructor(){super();this.a=10;this.b=20;this.c=30;this.d=40;this.e=50}}
+  class Grand extends Base{constructor(x){if(super(),x)this.a=x;const f=()=>this.b;this.c=f()+this.a+this.d+this.e;this.b=this.c}}
+  class Twice extends Base{constructor(x){if(x)super();else super();this.a=this.b+this.c+this.d+this.e+this.a+this.b+this.c}}
   function plain(){"use strict";return [this,this,this,this,this,this].map(String).join()}
   function bound(){return this.n+this.n+this.n+this.n+this.n+this.n}
   const holder={n:3,bound,get twice(){return this.n+this.n+this.n+this.n+this.n+this.n}};
-  return [new Base().sum(),new Child().sum(),plain.call("x"),holder.bound(),holder.twice,bound.call({n:1})];
+  return [new Base().sum(),new Child().sum(),new Grand(7).sum(),new Grand(0).sum(),new Twice(1).a,new Twice(0).a,plain.call("x"),holder.bound(),holder.twice,bound.call({n:1})];
 }();`;
 
 function run(code) {
@@ -31,7 +33,9 @@ test('functions that write this often read it from a local and compute the same'
   const aliased = aliasThis(PROGRAM);
   assert.match(aliased, /let __mpmqttThis\d+=this;/, 'something was aliased');
   assert.match(aliased, /\{"use strict";let __mpmqttThis\d+=this;return \[__mpmqttThis/, 'after the directive');
-  assert.match(aliased, /constructor\(\)\{super\(\);this\.a=10/, 'a derived constructor keeps this');
+  assert.match(aliased, /constructor\(\)\{super\(\);this\.a=10/, 'a derived constructor that does not pay keeps this');
+  assert.match(aliased, /constructor\(x\)\{let (__mpmqttThis\d+);if\(\(\1=super\(\)\),x\)\1\.a=x/, 'a derived constructor takes this from super()');
+  assert.match(aliased, /if\(x\)super\(\);else super\(\);this\.a=this\.b/, 'two super() calls: this stays');
   assert.match(aliased, /sum2\(x=this\.a,y\)/, 'a parameter default keeps this');
   assert.match(aliased, /return this===undefined/, 'a nested function keeps its own this');
   assert.match(aliased, /who\(\)\{return this instanceof Inner/, 'a nested class keeps its own this');
