@@ -31,6 +31,8 @@ async function terserPass(code, options) {
   const { hoistRepeated } = require('./lib/hoist-repeated');
   const { aliasThis } = require('./lib/alias-this');
   const hoisted = await minify(aliasThis(hoistRepeated(result.code)), { ecma: 2017, compress: false, mangle: true, format });
+  // A new name left unmangled was never declared: it would read or assign a global.
+  if (hoisted.code.includes('__mpmqtt')) throw new Error('terserPass: a hoisted name or this alias was not declared');
   return hoisted.code.length < result.code.length ? hoisted.code : result.code;
 }
 

@@ -89,7 +89,15 @@ function aliasThis(code) {
       edits.push({ start: call.end, end: call.end, text: ')' });
       edits.push({ start: call.start, end: call.start, text: '(' + name + '=' });
     }
-    edits.push({ start: at, end: at, text: 'let ' + name + (derived ? ';' : '=this;') });
+    // Into the body's first `let`/`var` when it opens with one: `let a=this,b=…`.
+    const first = body.find((st) => st.directive === undefined);
+    if (!derived && first && first.type === 'VariableDeclaration' && first.kind !== 'const' && first.start === at) {
+      const d = first.declarations[0].start;
+      // `let[a,b]=…` has no space to keep the new name apart from the keyword.
+      edits.push({ start: d, end: d, text: (/[\w$]/.test(code[d - 1]) ? ' ' : '') + name + '=this,' });
+    } else {
+      edits.push({ start: at, end: at, text: 'let ' + name + (derived ? ';' : '=this;') });
+    }
     for (const u of uses) edits.push({ start: u.start, end: u.end, text: name });
   }
   // Last first; at one position the replaced `this` before the declaration inserted there.

@@ -21,8 +21,10 @@ const PROGRAM = `var out=function(){"use strict";
   class Twice extends Base{constructor(x){if(x)super();else super();this.a=this.b+this.c+this.d+this.e+this.a+this.b+this.c}}
   function plain(){"use strict";return [this,this,this,this,this,this].map(String).join()}
   function bound(){return this.n+this.n+this.n+this.n+this.n+this.n}
+  function pair(){let[a,b]=[this.n,this.n];var c=this.n+this.n;return a+b+c+this.n+this.n}
+  function listed(){var a=this.n,b=a+this.n;return a+b+this.n+this.n+this.n}
   const holder={n:3,bound,get twice(){return this.n+this.n+this.n+this.n+this.n+this.n}};
-  return [new Base().sum(),new Child().sum(),new Grand(7).sum(),new Grand(0).sum(),new Twice(1).a,new Twice(0).a,plain.call("x"),holder.bound(),holder.twice,bound.call({n:1})];
+  return [new Base().sum(),new Child().sum(),new Grand(7).sum(),new Grand(0).sum(),new Twice(1).a,new Twice(0).a,plain.call("x"),holder.bound(),holder.twice,bound.call({n:1}),pair.call({n:2}),listed.call({n:3})];
 }();`;
 
 function run(code) {
@@ -39,6 +41,8 @@ test('functions that write this often read it from a local and compute the same'
   assert.match(aliased, /sum2\(x=this\.a,y\)/, 'a parameter default keeps this');
   assert.match(aliased, /return this===undefined/, 'a nested function keeps its own this');
   assert.match(aliased, /who\(\)\{return this instanceof Inner/, 'a nested class keeps its own this');
+  assert.match(aliased, /function pair\(\)\{let (__mpmqttThis\d+)=this,\[a,b\]=\[\1\.n/, 'joined to the first let, apart from the keyword');
+  assert.match(aliased, /function listed\(\)\{var (__mpmqttThis\d+)=this,a=\1\.n/, 'joined to the first var');
   assert.strictEqual(run(aliased), run(PROGRAM));
 });
 
