@@ -9,7 +9,7 @@
  *
  * Member names go the same way: `x.options` written 31 times becomes `x[a]`, which reads
  * the same property (`x.name` is `x["name"]` by definition), sharing the variable with a
- * literal "options" if there is one; names read in byte loops stay written out (HOT_MEMBERS).
+ * literal "options" if there is one; names read in loops over bytes stay written out (HOT_MEMBERS).
  * A string (or null, or undefined) is an immutable value, so a variable holding it behaves
  * the same everywhere; only literals in expression position are replaced, never an object or
  * class key, a directive ("use strict"), or the argument of `require(…)`, which packagers
@@ -28,16 +28,23 @@ const BUILT_INS = new Set(['Uint8Array', 'ArrayBuffer', 'Array', 'Object', 'Stri
 const NAME_LENGTH = 2;
 const PREFIX = '__mpmqttConstant';
 
-/** Calls `visit(node, parent, key)` for every node below `root`. */
+const LOOPS = new Set(['ForStatement', 'ForInStatement', 'ForOfStatement', 'WhileStatement', 'DoWhileStatement']);
+const FUNCTIONS = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
+
+/**
+ * Calls `visit(node, parent, key, inLoop)` for every node below `root`; `inLoop`: the node is
+ * part of a loop statement of its own function.
+ */
 function walk(root, visit) {
-  const stack = [[root, null, null]];
+  const stack = [[root, null, null, false]];
   while (stack.length) {
-    const [node, parent, key] = stack.pop();
-    visit(node, parent, key);
+    const [node, parent, key, inLoop] = stack.pop();
+    visit(node, parent, key, inLoop);
+    const childInLoop = FUNCTIONS.has(node.type) ? false : inLoop || LOOPS.has(node.type);
     for (const k of Object.keys(node)) {
       const v = node[k];
       for (const child of Array.isArray(v) ? v : [v]) {
-        if (child && typeof child.type === 'string') stack.push([child, node, k]);
+        if (child && typeof child.type === 'string') stack.push([child, node, k, childInLoop]);
       }
     }
   }
@@ -71,22 +78,24 @@ const BINDING_SLOTS = {
 };
 
 /**
- * Member names left written out: read in loops over bytes, where a computed `x[name]` may
- * cost an interpreter (JavaScriptCore without JIT on iOS) more than `x.name`; and the core's
- * exports, which scripts/lib/short-exports.js renames by their `.mq_…` uses.
+ * Member names left written out where bytes are walked, where a computed `x[name]` may cost
+ * an interpreter (JavaScriptCore without JIT on iOS) more than `x.name`: these inside loops,
+ * BYTE_HELPERS everywhere (called once per character); and the core's exports, which
+ * scripts/lib/short-exports.js renames by their `.mq_…` uses.
  */
-const HOT_MEMBERS = new Set(['length', 'subarray', 'set', 'buffer', 'byteOffset', 'byteLength', 'push', 'fromCharCode', 'codePointAt', 'charCodeAt']);
+const HOT_MEMBERS = new Set(['length', 'subarray', 'set', 'buffer', 'byteOffset', 'byteLength', 'push']);
+const BYTE_HELPERS = new Set(['fromCharCode', 'codePointAt', 'charCodeAt']);
 
 /** A member's name as a candidate (`x.name`, which reads the same as `x["name"]`), or null. */
-function memberName(node, parent, key) {
+function memberName(node, parent, key, inLoop) {
   if (parent.type !== 'MemberExpression' || key !== 'property' || parent.computed || node.type !== 'Identifier') return null;
-  if (HOT_MEMBERS.has(node.name) || node.name.startsWith('mq_')) return null;
+  if ((inLoop && HOT_MEMBERS.has(node.name)) || BYTE_HELPERS.has(node.name) || node.name.startsWith('mq_')) return null;
   return 'string:' + node.name;
 }
 
 /** What `node` is as a candidate: 'string:…' or 'global:…', or null. */
-function candidate(node, parent, key) {
-  const member = memberName(node, parent, key);
+function candidate(node, parent, key, inLoop) {
+  const member = memberName(node, parent, key, inLoop);
   if (member) return member;
   if (isKey(parent, key)) return null;
   if (node.type === 'Literal' && typeof node.value === 'string') {
@@ -116,11 +125,11 @@ function hoistRepeated(code) {
 
   const uses = new Map(); // candidate -> nodes (a member's name: its MemberExpression)
   const bound = new Set(); // built-in names the bundle declares or assigns itself: left alone
-  walk(wrapper.body, (node, parent, key) => {
+  walk(wrapper.body, (node, parent, key, inLoop) => {
     if (!parent) return;
     const slots = BINDING_SLOTS[parent.type] || [];
     if (node.type === 'Identifier' && BUILT_INS.has(node.name) && slots.includes(key)) bound.add(node.name);
-    const c = candidate(node, parent, key);
+    const c = candidate(node, parent, key, inLoop);
     if (!c) return;
     if (!uses.has(c)) uses.set(c, []);
     uses.get(c).push(parent.type === 'MemberExpression' && key === 'property' && !parent.computed ? parent : node);

@@ -81,14 +81,18 @@ const MEMBERS = `var out=function(){"use strict";
   const t = {options: {}, counter(){return this === t}};
   delete o.options.options;
   const calls = [t.counter(), (0, t.counter)(), (1 > 0 ? t : c).counter()];
-  return [c.describe(), o.count, "options" in o.options, calls, c.options2.options, [1, 2, 3].length, "abc".length, (o).options];
+  const a = [1, 2, 3], lengths = [a.length, a.length, a.length, a.length, a.length, a.length, a.length];
+  let walked = 0;
+  for (let i = 0; i < a.length; i++) walked += a.length;
+  return [c.describe(), o.count, "options" in o.options, calls, c.options2.options, lengths, walked, "abc".length, (o).options];
 }();`
 
-test('member names read from variables compute the same, and hot ones stay written out', () => {
+test('member names read from variables compute the same, and those of byte loops stay written out', () => {
   const hoisted = hoistRepeated(MEMBERS);
   assert.match(hoisted, /\[__mpmqttConstant\d+\]\.?/, 'a member name was hoisted');
   assert.doesNotMatch(hoisted, /\.options\b/, 'every .options became a computed member');
-  assert.match(hoisted, /\]\.length/, '.length stays');
+  assert.match(hoisted, /for \(let i = 0; i < a\.length; i\+\+\) walked \+= a\.length;/, '.length stays in a loop');
+  assert.match(hoisted, /lengths = \[a\[__mpmqttConstant\d+\]/, 'and not outside');
   assert.match(hoisted, /\{options: /, 'object keys stay');
   assert.deepStrictEqual(run(hoisted).out, run(MEMBERS).out);
 });
