@@ -10,6 +10,8 @@
  * Member names go the same way: `x.options` written 31 times becomes `x[a]`, which reads
  * the same property (`x.name` is `x["name"]` by definition), sharing the variable with a
  * literal "options" if there is one; names read in loops over bytes stay written out (HOT_MEMBERS).
+ * And `typeof x`, written some 60 times, becomes a call of one `x=>typeof x` wherever a call
+ * cannot throw (typeofSites: not of a bare name that may be a missing global).
  * A string (or null, or undefined) is an immutable value, so a variable holding it behaves
  * the same everywhere; only literals in expression position are replaced, never an object or
  * class key, a directive ("use strict"), or the argument of `require(…)`, which packagers
@@ -110,6 +112,67 @@ function candidate(node, parent, key, inLoop) {
   return null;
 }
 
+/** Names a binding pattern declares. */
+function patternNames(pattern, out) {
+  if (!pattern) return out;
+  if (pattern.type === 'Identifier') out.add(pattern.name);
+  else if (pattern.type === 'ObjectPattern') pattern.properties.forEach((p) => patternNames(p.value || p.argument, out));
+  else if (pattern.type === 'ArrayPattern') pattern.elements.forEach((e) => patternNames(e, out));
+  else if (pattern.type === 'AssignmentPattern') patternNames(pattern.left, out);
+  else if (pattern.type === 'RestElement') patternNames(pattern.argument, out);
+  return out;
+}
+
+/**
+ * Names surely bound in all of `fn`: its parameters, its `var`s, and what its body declares
+ * at its top level (not names of inner blocks, which may be globals elsewhere in it).
+ */
+function functionNames(fn) {
+  const names = new Set();
+  fn.params.forEach((p) => patternNames(p, names));
+  if (fn.body.type !== 'BlockStatement') return names;
+  for (const st of fn.body.body) {
+    if (st.type === 'FunctionDeclaration' || st.type === 'ClassDeclaration') names.add(st.id.name);
+    if (st.type === 'VariableDeclaration') st.declarations.forEach((d) => patternNames(d.id, names));
+  }
+  const stack = [fn.body];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node.type === 'VariableDeclaration' && node.kind === 'var') node.declarations.forEach((d) => patternNames(d.id, names));
+    for (const k of Object.keys(node)) {
+      const v = node[k];
+      for (const child of Array.isArray(v) ? v : [v]) {
+        if (child && typeof child.type === 'string' && !FUNCTIONS.has(child.type)) stack.push(child);
+      }
+    }
+  }
+  return names;
+}
+
+/**
+ * The `typeof x` of `root` that may become a call `t(x)`: those of an expression, or of a
+ * name some enclosing function binds. `typeof someGlobal` stays: it must not throw when the
+ * global is missing (`typeof wx`), which a call would.
+ */
+function typeofSites(root) {
+  const sites = [];
+  const visit = (node, scopes) => {
+    if (FUNCTIONS.has(node.type)) scopes = scopes.concat([functionNames(node)]);
+    if (node.type === 'UnaryExpression' && node.operator === 'typeof') {
+      const arg = node.argument;
+      if (arg.type !== 'Identifier' || scopes.some((names) => names.has(arg.name))) sites.push(node);
+    }
+    for (const k of Object.keys(node)) {
+      const v = node[k];
+      for (const child of Array.isArray(v) ? v : [v]) {
+        if (child && typeof child.type === 'string') visit(child, scopes);
+      }
+    }
+  };
+  visit(root, []);
+  return sites;
+}
+
 /**
  * @param {string} code  `var NAME=function(){…}();…`, as scripts/bundle.js wraps a bundle
  * @returns {string} the same program with repeated strings and built-ins read from variables
@@ -145,11 +208,23 @@ function hoistRepeated(code) {
     const saved = nodes.reduce((sum, n) => sum + savedAt(n), 0) - (NAME_LENGTH + 2 + source.length);
     if (saved > 0) hoisted.push({ source, nodes, name: PREFIX + hoisted.length });
   }
+  // `typeof x` (7 characters and x) as `t(x)` with `t=x=>typeof x`, where that cannot throw.
+  const word = (i) => /[\w$]/.test(code[i] || '');
+  const typeofs = typeofSites(wrapper).filter((n) => !code.slice(n.start + 'typeof'.length, n.argument.start).trim());
+  const typeofName = PREFIX + 'Typeof';
+  if (typeofs.length * ('typeof '.length - NAME_LENGTH - 2) > NAME_LENGTH + 'x=>typeof x,'.length) {
+    hoisted.push({ source: 'x=>typeof x', nodes: [], name: typeofName });
+  }
   if (!hoisted.length) return code;
 
   const edits = [];
+  if (hoisted.some((h) => h.name === typeofName)) {
+    for (const n of typeofs) {
+      edits.push({ start: n.argument.end, end: n.argument.end, text: ')' });
+      edits.push({ start: n.start, end: n.argument.start, text: (word(n.start - 1) ? ' ' : '') + typeofName + '(' });
+    }
+  }
   // Minified code writes `case"x":` and `return"x"`: a name there needs spaces around it.
-  const word = (i) => /[\w$]/.test(code[i] || '');
   for (const h of hoisted) {
     for (const n of h.nodes) {
       if (n.type === 'MemberExpression') {

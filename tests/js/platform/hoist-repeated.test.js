@@ -97,6 +97,25 @@ test('member names read from variables compute the same, and those of byte loops
   assert.deepStrictEqual(run(hoisted).out, run(MEMBERS).out);
 });
 
+// typeof of parameters, variables and expressions as a call; of a name that may be a missing
+// global (a name nothing around it binds, or only an inner block) as it was, since a call
+// would throw there.
+const TYPEOFS = `var out=function(){"use strict";
+  function kinds(a, {b}, [c], ...d){var v = 1; if (a) { let missingGlobal = 1; }
+    return [typeof a, typeof b, typeof c, typeof d, typeof v, typeof a.x, typeof (a, v), typeof typeof a,
+      typeof missingGlobal, typeof notDefinedAnywhere, typeof kinds, typeof null];}
+  return [kinds(1, {b: "s"}, [null], 2), kinds(0, {}, [])];
+}();`
+
+test('typeof of bound names and expressions becomes a call, of possibly missing globals not', () => {
+  const hoisted = hoistRepeated(TYPEOFS);
+  assert.match(hoisted, /var [^;]*(__mpmqttConstantTypeof)=x=>typeof x/);
+  assert.match(hoisted, /\[__mpmqttConstantTypeof\(a\), __mpmqttConstantTypeof\(b\)/, 'parameters');
+  assert.match(hoisted, /__mpmqttConstantTypeof\(v\), __mpmqttConstantTypeof\(a\.x\), typeof \(a, v\)/, 'a var and an expression; a parenthesised one stays');
+  assert.match(hoisted, /typeof missingGlobal, typeof notDefinedAnywhere/, 'possibly missing globals stay');
+  assert.deepStrictEqual(run(hoisted).out, run(TYPEOFS).out);
+});
+
 test('a built-in the program declares or assigns itself is left alone; what does not pay stays', () => {
   const shadowed = 'var out=function(){let n=0;function Uint8Array(){n++}new Uint8Array;new Uint8Array;new Uint8Array;new Uint8Array;return n}();';
   assert.doesNotMatch(hoistRepeated(shadowed), /=Uint8Array/);
