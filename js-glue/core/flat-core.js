@@ -143,14 +143,15 @@ function coreClass (wasm) {
         put(payload), payload.length, qos | (retain ? 4 : 0) | (dup ? 8 : 0) | idFlags, props[0], props[1]) >>> 0
     }
 
+    /** @param {number} [messageId]  the page's packet id (0: the core's) */
     subscribe (now, filters, properties, messageId) {
-      const [ptr, len] = putRecord({ filters, properties, messageId })
-      return wasm.mq_subscribe(this._h, now, ptr, len) >>> 0
+      const [ptr, len] = putRecord({ filters, properties })
+      return wasm.mq_subscribe(this._h, now, ptr, len, messageId) >>> 0
     }
 
     unsubscribe (now, topics, properties, messageId) {
-      const [ptr, len] = putRecord({ topics, properties, messageId })
-      return wasm.mq_unsubscribe(this._h, now, ptr, len) >>> 0
+      const [ptr, len] = putRecord({ topics, properties })
+      return wasm.mq_unsubscribe(this._h, now, ptr, len, messageId) >>> 0
     }
 
     /** @param {string|Uint8Array|undefined} password */
