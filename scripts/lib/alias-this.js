@@ -72,9 +72,6 @@ function aliasThis(code) {
     const { uses, superCalls } = ownThis(fn.body);
     const derived = derivedConstructors.has(fn);
     if (derived && superCalls.length !== 1) continue;
-    // `let a;` and `(a=…)` around super() in a derived constructor.
-    if (uses.length * SAVED_PER_USE <= DECLARATION + (derived ? 2 : 0)) continue;
-    const name = PREFIX + count++;
     const body = fn.body.body;
     // After a directive prologue, which must stay first.
     let at = fn.body.start + 1;
@@ -82,6 +79,12 @@ function aliasThis(code) {
       if (s.directive === undefined) break;
       at = s.end;
     }
+    const first = body.find((st) => st.directive === undefined);
+    const joined = !derived && first && first.type === 'VariableDeclaration' && first.kind !== 'const' && first.start === at;
+    // `a=this,` joined to a declaration; `let a;` and `(a=…)` around super() in a derived constructor.
+    const cost = joined ? 'a=this,'.length : DECLARATION + (derived ? 2 : 0);
+    if (uses.length * SAVED_PER_USE <= cost) continue;
+    const name = PREFIX + count++;
     // Insertions at one position are applied in the order pushed, each before the last:
     // `(a=` before `let a;` when super() opens the body.
     if (derived) {
@@ -90,8 +93,7 @@ function aliasThis(code) {
       edits.push({ start: call.start, end: call.start, text: '(' + name + '=' });
     }
     // Into the body's first `let`/`var` when it opens with one: `let a=this,b=…`.
-    const first = body.find((st) => st.directive === undefined);
-    if (!derived && first && first.type === 'VariableDeclaration' && first.kind !== 'const' && first.start === at) {
+    if (joined) {
       const d = first.declarations[0].start;
       // `let[a,b]=…` has no space to keep the new name apart from the keyword.
       edits.push({ start: d, end: d, text: (/[\w$]/.test(code[d - 1]) ? ' ' : '') + name + '=this,' });
