@@ -232,7 +232,7 @@ class MqttClient extends EventEmitter {
   _queueFlush () {
     if (this._flushQueued) return
     this._flushQueued = true
-    Promise.resolve().then(() => {
+    defer(() => {
       this._flushQueued = false
       this._drive()
     })
@@ -461,7 +461,7 @@ class MqttClient extends EventEmitter {
     const run = cb === noop
       ? () => { if (args[0] instanceof Error) this.emit('error', args[0]) }
       : () => cb.apply(null, args)
-    if (this._inPageCall) Promise.resolve().then(run)
+    if (this._inPageCall) defer(run)
     else run()
   }
 
