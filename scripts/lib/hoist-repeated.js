@@ -188,8 +188,14 @@ function hoistRepeated(code) {
 
   const uses = new Map(); // candidate -> nodes (a member's name: its MemberExpression)
   const bound = new Set(); // built-in names the bundle declares or assigns itself: left alone
+  const methodKeys = new Map(); // name -> keys of class methods (not constructors)
   walk(wrapper.body, (node, parent, key, inLoop) => {
     if (!parent) return;
+    if (parent.type === 'MethodDefinition' && key === 'key' && !parent.computed && !parent.static &&
+        parent.kind !== 'constructor' && node.type === 'Identifier') {
+      if (!methodKeys.has(node.name)) methodKeys.set(node.name, []);
+      methodKeys.get(node.name).push(node);
+    }
     const slots = BINDING_SLOTS[parent.type] || [];
     if (node.type === 'Identifier' && BUILT_INS.has(node.name) && slots.includes(key)) bound.add(node.name);
     const c = candidate(node, parent, key, inLoop);
@@ -206,7 +212,7 @@ function hoistRepeated(code) {
     // `x.name` becomes `x[v]`: the dot and the name for two brackets and the variable.
     const savedAt = (n) => (n.type === 'MemberExpression' ? n.property.name.length + 1 - (NAME_LENGTH + 2) : source.length - NAME_LENGTH);
     const saved = nodes.reduce((sum, n) => sum + savedAt(n), 0) - (NAME_LENGTH + 2 + source.length);
-    if (saved > 0) hoisted.push({ source, nodes, name: PREFIX + hoisted.length });
+    if (saved > 0) hoisted.push({ source, nodes, name: PREFIX + hoisted.length, methods: kind === 'string' ? methodKeys.get(value) || [] : [] });
   }
   // `typeof x` (7 characters and x) as `t(x)` with `t=x=>typeof x`, where that cannot throw.
   const word = (i) => /[\w$]/.test(code[i] || '');
@@ -226,6 +232,11 @@ function hoistRepeated(code) {
   }
   // Minified code writes `case"x":` and `return"x"`: a name there needs spaces around it.
   for (const h of hoisted) {
+    // A class method named by a value hoisted anyway: `[v](…){…}` defines the same method
+    // (never `constructor`, which only a literal name makes the class's constructor).
+    for (const k of h.methods || []) {
+      if (k.name.length > NAME_LENGTH + 2) edits.push({ start: k.start, end: k.end, text: '[' + h.name + ']' });
+    }
     for (const n of h.nodes) {
       if (n.type === 'MemberExpression') {
         // From the dot, which may follow a `)` closing the object.

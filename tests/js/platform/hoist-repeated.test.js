@@ -58,7 +58,7 @@ test('the program computes the same after hoisting, in every position a literal 
   assert.match(hoisted, /^var out=function\(\)\{"use strict";var /, 'the directive stays first, the variables follow it');
   assert.strictEqual(hoisted.split('require("./mqtt.wasm.js")').length - 1, 2);
   assert.match(hoisted, /\{function: 1, "string": 2, Error: __mpmqttConstant\d+, Uint8Array\}/, 'keys and shorthand stay');
-  assert.match(hoisted, /get function\(\)/);
+  assert.match(hoisted, /get \[__mpmqttConstant\d+\]\(\)/, 'a class getter named by a hoisted value reads it');
   assert.match(hoisted, /keys\.Uint8Array ===/, 'a member name stays');
   assert.match(hoisted, /"use strict";var [^;]*=null[,;]/, 'null is hoisted');
   assert.match(hoisted, /"use strict";var [^;]*=void 0[,;]/, 'void 0 is hoisted');
@@ -76,7 +76,8 @@ test('after the minifier the hoisted program is shorter and still computes the s
 const MEMBERS = `var out=function(){"use strict";
   class Base{constructor(){this.options={options:1}}get options2(){return this.options}describe(){return "options"}}
   class Child extends Base{describe(){return super.describe()+this.options.options}}
-  const c = new Child(), o = {options: {options: 2}, count: 0};
+  class Named{constructor(){this.k="options"}options(){return this.k}static options(){return "static"}}
+  const c = new Child(), o = {options: {options: 2}, count: 0}, named = [new Named().options(), Named.options(), Object.getOwnPropertyNames(Named.prototype)];
   o.options.options++; o.options.options += 1; o.count = (o.count ? o : c).options.options;
   const t = {options: {}, counter(){return this === t}};
   delete o.options.options;
@@ -84,7 +85,7 @@ const MEMBERS = `var out=function(){"use strict";
   const a = [1, 2, 3], lengths = [a.length, a.length, a.length, a.length, a.length, a.length, a.length];
   let walked = 0;
   for (let i = 0; i < a.length; i++) walked += a.length;
-  return [c.describe(), o.count, "options" in o.options, calls, c.options2.options, lengths, walked, "abc".length, (o).options];
+  return [c.describe(), o.count, "options" in o.options, calls, c.options2.options, lengths, walked, "abc".length, (o).options, named];
 }();`
 
 test('member names read from variables compute the same, and those of byte loops stay written out', () => {
@@ -94,6 +95,8 @@ test('member names read from variables compute the same, and those of byte loops
   assert.match(hoisted, /for \(let i = 0; i < a\.length; i\+\+\) walked \+= a\.length;/, '.length stays in a loop');
   assert.match(hoisted, /lengths = \[a\[__mpmqttConstant\d+\]/, 'and not outside');
   assert.match(hoisted, /\{options: /, 'object keys stay');
+  assert.match(hoisted, /class Named\{constructor\(\)\{[^}]*\}\[__mpmqttConstant\d+\]\(\)\{/, 'a method named by a hoisted value');
+  assert.match(hoisted, /static options\(\)/, 'static methods stay');
   assert.deepStrictEqual(run(hoisted).out, run(MEMBERS).out);
 });
 
