@@ -30,7 +30,9 @@ async function terserPass(code, options) {
   // And `this`, written many times in a function, read from a local (scripts/lib/alias-this.js).
   const { hoistRepeated } = require('./lib/hoist-repeated');
   const { aliasThis } = require('./lib/alias-this');
-  const hoisted = await minify(aliasThis(hoistRepeated(result.code)), { ecma: 2017, compress: false, mangle: true, format });
+  // And functions called where they stand written as arrows (scripts/lib/arrow-iife.js).
+  const { arrowIife } = require('./lib/arrow-iife');
+  const hoisted = await minify(arrowIife(aliasThis(hoistRepeated(result.code))), { ecma: 2017, compress: false, mangle: true, format });
   // A new name left unmangled was never declared: it would read or assign a global.
   if (hoisted.code.includes('__mpmqtt')) throw new Error('terserPass: a hoisted name or this alias was not declared');
   return hoisted.code.length < result.code.length ? hoisted.code : result.code;
