@@ -27,8 +27,14 @@ async function terserPass(code, options) {
   const result = await minify(code, { ecma: 2017, compress: { passes: 2 }, mangle: true, format });
   if (!o.hoistRepeated) return result.code;
   // After compressing, which would put the literals back; then only the new names shrink.
+  // And `this`, written many times in a function, read from a local (scripts/lib/alias-this.js).
   const { hoistRepeated } = require('./lib/hoist-repeated');
-  const hoisted = await minify(hoistRepeated(result.code), { ecma: 2017, compress: false, mangle: true, format });
+  const { aliasThis } = require('./lib/alias-this');
+  // And functions called where they stand written as arrows (scripts/lib/arrow-iife.js).
+  const { arrowIife } = require('./lib/arrow-iife');
+  const hoisted = await minify(arrowIife(aliasThis(hoistRepeated(result.code))), { ecma: 2017, compress: false, mangle: true, format });
+  // A new name left unmangled was never declared: it would read or assign a global.
+  if (hoisted.code.includes('__mpmqtt')) throw new Error('terserPass: a hoisted name or this alias was not declared');
   return hoisted.code.length < result.code.length ? hoisted.code : result.code;
 }
 

@@ -68,7 +68,7 @@ function validQos (qos) {
  * @returns {{_subs: object[]}|{_error: string}}
  */
 function subscriptions (topicObject, opts, v5) {
-  const base = Object.assign({ qos: 0 }, v5 ? { nl: false, rap: false, rh: 0 } : null, opts)
+  const base = Object.assign({ qos: 0 }, opts)
   let entries
   if (typeof topicObject === 'string') entries = [[topicObject, base]]
   else if (Array.isArray(topicObject)) entries = topicObject.map((t) => [t, base])

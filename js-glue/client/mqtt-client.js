@@ -219,7 +219,7 @@ class MqttClient extends EventEmitter {
   _queueFlush () {
     if (this._flushQueued) return
     this._flushQueued = true
-    Promise.resolve().then(() => {
+    defer(() => {
       this._flushQueued = false
       this._drive()
     })
@@ -679,9 +679,8 @@ class MqttClient extends EventEmitter {
     }
     const props = this._props(a._opts)
     for (const [chunk, chunkCb] of extras.batches(this.options.subscribeBatchSize, subs, cb)) {
-      // 3.1.1 subscriptions have no v5 options; the core takes them all.
-      const filters = chunk.map((s) => Object.assign({ nl: false, rap: false, rh: 0 }, s))
-      this._startOp('subscribe', chunkCb, (core, now, id) => core.subscribe(now, filters, props, id), chunk)
+      // 3.1.1 subscriptions have no v5 options: the core defaults them (src/wasm/convert.rs filters).
+      this._startOp('subscribe', chunkCb, (core, now, id) => core.subscribe(now, chunk, props, id), chunk)
     }
     return this
   }

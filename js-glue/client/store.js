@@ -3,6 +3,7 @@
 // keeps its outgoing QoS 1/2 messages in it (js-glue/client/outgoing.js). `clean: false`
 // keeps them through close(), as MQTT.js' does, for a reconnect({outgoingStore}).
 const EventEmitter = require('./emitter')
+const { defer } = require('./callbacks')
 
 class Store {
   constructor (options) {
@@ -43,7 +44,7 @@ class Store {
       destroyed = true
       return stream
     }
-    Promise.resolve().then(() => {
+    defer(() => {
       for (let i = 0; i < packets.length && !destroyed; i++) stream.emit('data', packets[i])
       if (!destroyed) stream.emit('end')
     })

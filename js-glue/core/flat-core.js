@@ -51,7 +51,9 @@ function coreClass (wasm) {
     mem().set(bytes, ptr)
     return ptr
   }
+  /** A record's pointer and length; [0, 0] (the core reads "none") for null or undefined. */
   const putRecord = (value) => {
+    if (value == null) return [0, 0]
     const bytes = record.encode(value)
     return [put(bytes), bytes.length]
   }
@@ -142,19 +144,20 @@ function coreClass (wasm) {
         lastTopicBytes = utf8.encode(topic)
         lastTopic = topic
       }
-      const props = properties == null ? [0, 0] : putRecord(properties)
+      const props = putRecord(properties)
       return wasm.mq_publish(this._h, now, put(lastTopicBytes), lastTopicBytes.length,
         put(payload), payload.length, qos | (retain ? 4 : 0) | (dup ? 8 : 0) | idFlags, props[0], props[1]) >>> 0
     }
 
+    /** @param {number} [messageId]  the page's packet id (0: the core's) */
     subscribe (now, filters, properties, messageId) {
-      const [ptr, len] = putRecord({ filters, properties, messageId })
-      return wasm.mq_subscribe(this._h, now, ptr, len) >>> 0
+      const [ptr, len] = putRecord({ filters, properties })
+      return wasm.mq_subscribe(this._h, now, ptr, len, messageId) >>> 0
     }
 
     unsubscribe (now, topics, properties, messageId) {
-      const [ptr, len] = putRecord({ topics, properties, messageId })
-      return wasm.mq_unsubscribe(this._h, now, ptr, len) >>> 0
+      const [ptr, len] = putRecord({ topics, properties })
+      return wasm.mq_unsubscribe(this._h, now, ptr, len, messageId) >>> 0
     }
 
     /** @param {string|Uint8Array|undefined} password */
@@ -169,14 +172,14 @@ function coreClass (wasm) {
     }
 
     send_auth (now, reasonCode, properties) {
-      const [ptr, len] = properties == null ? [0, 0] : putRecord(properties)
+      const [ptr, len] = putRecord(properties)
       return wasm.mq_send_auth(this._h, now, reasonCode, ptr, len) !== 0
     }
 
     /** @returns {string} '' or why the DISCONNECT properties were refused (the client ends without them) */
     /** `flags`: the reason code, bit 8 "keep the outgoing session" (src/wasm/mod.rs mq_end). */
     end (now, force, flags, properties) {
-      const [ptr, len] = properties == null ? [0, 0] : putRecord(properties)
+      const [ptr, len] = putRecord(properties)
       return textOf(wasm.mq_end(this._h, now, force, flags, ptr, len))
     }
 

@@ -291,7 +291,8 @@ fn optional_record(bytes: &[u8]) -> Value<'_> {
     }
 }
 
-/// `record`: `{filters: [{topic, qos, nl, rap, rh}], properties, messageId}`.
+/// `record`: `{filters: [{topic, qos, nl, rap, rh}], properties}`; `message_id`: the page's
+/// packet id (`messageIdProvider`), 0 (or out of range) for the core's.
 ///
 /// # Safety
 /// `record`/`len` come from `mq_alloc`.
@@ -301,6 +302,7 @@ pub unsafe extern "C" fn mq_subscribe(
     now: f64,
     record: *mut u8,
     len: usize,
+    message_id: u32,
 ) -> u32 {
     let record = adopt(record, len);
     let args = Value::parse(&record);
@@ -311,20 +313,17 @@ pub unsafe extern "C" fn mq_subscribe(
     match convert::filters(&args.get("filters")) {
         Ok(filters) => core
             .session
-            .subscribe_with_id(ms(now), filters, props, message_id(&args)),
+            .subscribe_with_id(ms(now), filters, props, page_id(message_id)),
         Err((kind, text)) => core.session.reject(kind, text),
     }
 }
 
-/// The page's packet id of a subscribe/unsubscribe record (`messageIdProvider`), 0 for none.
-fn message_id(args: &Value) -> u16 {
-    match args.get("messageId") {
-        Value::Num(n) if (1.0..=65535.0).contains(&n) => n as u16,
-        _ => 0,
-    }
+/// A page's packet id as the core takes it: 0 (the core picks one) when not 1..=65535.
+fn page_id(message_id: u32) -> u16 {
+    u16::try_from(message_id).unwrap_or(0)
 }
 
-/// `record`: `{topics: string[], properties, messageId}`.
+/// `record`: `{topics: string[], properties}`; `message_id` as `mq_subscribe`'s.
 ///
 /// # Safety
 /// `record`/`len` come from `mq_alloc`.
@@ -334,6 +333,7 @@ pub unsafe extern "C" fn mq_unsubscribe(
     now: f64,
     record: *mut u8,
     len: usize,
+    message_id: u32,
 ) -> u32 {
     let record = adopt(record, len);
     let args = Value::parse(&record);
@@ -342,9 +342,10 @@ pub unsafe extern "C" fn mq_unsubscribe(
         Err(e) => return core.session.reject(OpError::InvalidArgument, e),
     };
     match convert::topics(&args.get("topics")) {
-        Some(topics) => core
-            .session
-            .unsubscribe_with_id(ms(now), topics, user, message_id(&args)),
+        Some(topics) => {
+            core.session
+                .unsubscribe_with_id(ms(now), topics, user, page_id(message_id))
+        }
         None => core.session.reject(
             OpError::InvalidArgument,
             "unsubscribe: topics must be strings",

@@ -192,6 +192,22 @@ test('publish, subscribe and unsubscribe put what the page gave on the wire; bad
   assert.deepStrictEqual(sent(core, 5), [], 'nothing invalid reaches the wire')
 })
 
+test('subscribe filters without v5 options get the defaults; the page\'s packet id is used when in 1-65535', { skip }, async () => {
+  const { Core } = await newCoreClass()
+  const core = connected(Core, {}, {})
+  drain(core)
+  core.subscribe(0, [{ topic: 'd', qos: 1 }], undefined, 4242)
+  core.unsubscribe(0, ['d'], undefined, 65535)
+  // Out of range: the core picks the id, rather than 70000 wrapping into 4464.
+  core.subscribe(0, [{ topic: 'e', qos: 0 }], undefined, 70000)
+  core.unsubscribe(0, ['e'], undefined, -1)
+  const packets = sent(core, 5)
+  assert.deepStrictEqual(packets.map((p) => p.cmd), ['subscribe', 'unsubscribe', 'subscribe', 'unsubscribe'])
+  assert.deepStrictEqual(plain(packets[0].subscriptions), [{ topic: 'd', qos: 1, nl: false, rap: false, rh: 0 }])
+  assert.deepStrictEqual([packets[0].messageId, packets[1].messageId], [4242, 65535])
+  for (const p of packets.slice(2)) assert.ok(p.messageId > 0 && p.messageId !== 4464 && p.messageId !== 4242 && p.messageId !== 65535, String(p.messageId))
+})
+
 test('payloads: a view of the socket message when whole, a copy when split; never stale', { skip }, async () => {
   const { Core } = await newCoreClass()
   const core = connected(Core, {}, {})
