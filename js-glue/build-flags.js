@@ -10,4 +10,14 @@
 // request and random bytes, which only the signing clouds use, are then left out.
 const CLOUD_SIGNING = typeof MPMQTT_CLOUD_SIGNING === 'undefined' || MPMQTT_CLOUD_SIGNING;
 
-module.exports = { CLOUD_SIGNING };
+/* global MPMQTT_ID_PROVIDER */
+// False in the one-platform builds (dist/wx, dist/my): MQTT.js' `messageIdProvider` option is
+// then refused by name (client/extras-absent.js) and its paths in client/outgoing.js left out.
+const ID_PROVIDER = typeof MPMQTT_ID_PROVIDER === 'undefined' || MPMQTT_ID_PROVIDER;
+
+/* global MPMQTT_PACKET_RECORDS */
+// False in the WeChat build (dist/wx), whose core describes no packet (Cargo.toml
+// `packet-records`): packetsend/packetreceive then carry `{cmd}` named from the packet type.
+const PACKET_RECORDS = typeof MPMQTT_PACKET_RECORDS === 'undefined' || MPMQTT_PACKET_RECORDS;
+
+module.exports = { CLOUD_SIGNING, ID_PROVIDER, PACKET_RECORDS };

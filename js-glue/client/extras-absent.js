@@ -1,7 +1,7 @@
 'use strict'
 // ./extras.js of the one-platform builds (dist/wx, dist/my): without the options and exports
 // pages rarely use, which are refused by name rather than ignored.
-const RARE = ['customHandleAcks', 'subscribeBatchSize', 'authPacket']
+const RARE = ['customHandleAcks', 'subscribeBatchSize', 'authPacket', 'messageIdProvider']
 
 const absent = (name) => new Error(name + ': only in the universal build (dist/mqtt.min.js)')
 
@@ -11,7 +11,7 @@ function check (options) {
   return options
 }
 
-// MQTT.js' id allocator classes; a `messageIdProvider` of the page's own works here.
+// MQTT.js' id allocator classes.
 function DefaultMessageIdProvider () {
   throw absent('DefaultMessageIdProvider')
 }

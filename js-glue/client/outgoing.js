@@ -13,6 +13,7 @@ const Store = require('./store')
 const payload = require('./payload')
 const options = require('./options')
 const { noop } = require('./args')
+const { ID_PROVIDER } = require('../build-flags')
 
 // mq_publish flags (src/wasm/mod.rs): the core picks the id at the call; restore a stored
 // packet; that packet is a PUBREL.
@@ -23,7 +24,7 @@ const RESTORE_PUBREL = 64
 class Outgoing {
   constructor (client) {
     this._client = client
-    this._provider = client.options.messageIdProvider || null
+    this._provider = (ID_PROVIDER && client.options.messageIdProvider) || null
     this._waiting = [] // calls waiting for the provider to free an id, in call order
     this._useStores(client.options)
   }
@@ -55,7 +56,7 @@ class Outgoing {
    */
   _idFlags (qos, retry, storePut) {
     if (!qos) return 0
-    if (!this._provider) return this._pageStore || storePut ? ASSIGN_NOW : 0
+    if (!ID_PROVIDER || !this._provider) return this._pageStore || storePut ? ASSIGN_NOW : 0
     const id = this._provider.allocate()
     if (id == null) {
       this._waiting.push(retry)
@@ -66,11 +67,11 @@ class Outgoing {
 
   /** A subscribe/unsubscribe's id from the provider (0: the core's). */
   _requestId () {
-    return (this._provider && this._provider.allocate()) || 0
+    return (ID_PROVIDER && this._provider && this._provider.allocate()) || 0
   }
 
   _lastId (core) {
-    return this._provider ? this._provider.getLastAllocated() : (core && core.last_message_id()) || null
+    return ID_PROVIDER && this._provider ? this._provider.getLastAllocated() : (core && core.last_message_id()) || null
   }
 
   /** IN_FLIGHT: the op's PUBLISH has its id, or (released) its PUBREL takes its place. */
@@ -96,7 +97,7 @@ class Outgoing {
     const id = messageId || op._messageId || (op._packet && op._packet.messageId)
     if (!id) return
     if (op._kind === 'publish' && this._pageStore) this._client.outgoingStore.del({ messageId: id }, noop)
-    if (!this._provider) return
+    if (!ID_PROVIDER || !this._provider) return
     this._provider.deallocate(op._messageId || id)
     const next = this._waiting.shift()
     if (next) next()

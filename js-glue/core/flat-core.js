@@ -217,11 +217,13 @@ function coreClass (wasm) {
     }
 
     /**
-     * PACKET_SENT / PACKET_RECEIVED: the packet as MQTT.js shows it.
+     * PACKET_SENT / PACKET_RECEIVED: the packet as MQTT.js shows it, read by `decode`
+     * (./record.js `decode`, passed in so a build whose core describes no packet ships none).
+     * @param {Function} decode
      * @param {(bytes: Uint8Array) => *} bytes  payloads (and binary passwords) as the page gets them
      */
-    ev_packet (bytes) {
-      return record.decode(mem(), wasm.mq_ev_packet(this._h) >>> 0, properties, bytes)
+    ev_packet (decode, bytes) {
+      return decode(mem(), wasm.mq_ev_packet(this._h) >>> 0, properties, bytes)
     }
   }
   // Calls that pass their arguments straight through, grouped by what the result becomes

@@ -82,7 +82,9 @@ impl Session {
                 Err(e) => {
                     let mut reason = e.reason_code();
                     let mut mqttjs = String::new();
-                    if e == codec::CodecError::PacketTooLarge {
+                    if !cfg!(feature = "mqttjs-texts") {
+                        // The WeChat core: our words only (Cargo.toml `mqttjs-texts`).
+                    } else if e == codec::CodecError::PacketTooLarge {
                         // MQTT.js' words for a packet over our Maximum Packet Size.
                         let d = &self.link.decoder;
                         let body = d.last_body_len() as u32;
@@ -99,6 +101,8 @@ impl Session {
                         // words for an alias 0 used alone.
                         mqttjs
                             .push_str("Received Topic Alias 0 is outside the valid range 1-65535");
+                    }
+                    if e == codec::CodecError::ProtocolError("Topic Alias 0") {
                         reason = 0x94; // Topic Alias invalid [MQTT-3.3.2-8]
                     }
                     self.protocol_violation_as(now, reason, &mqttjs, e.message());
@@ -208,7 +212,9 @@ impl Session {
                 // MQTT.js' words for each case first (the error's message), ours after them.
                 let mut mqttjs = String::from("Received Topic Alias ");
                 push_number(&mut mqttjs, alias.into());
-                if max == 0 {
+                if !cfg!(feature = "mqttjs-texts") {
+                    mqttjs = String::new();
+                } else if max == 0 {
                     mqttjs =
                         "Received a PUBLISH Topic Alias but no Topic Alias Maximum was advertised"
                             .into();
@@ -229,7 +235,11 @@ impl Session {
                 match aliases.get(&alias) {
                     Some(t) => p.topic = t.clone(),
                     None => {
-                        let mqttjs = "Received unregistered Topic Alias";
+                        let mqttjs = if cfg!(feature = "mqttjs-texts") {
+                            "Received unregistered Topic Alias"
+                        } else {
+                            ""
+                        };
                         return self.protocol_violation_as(
                             now,
                             0x82,

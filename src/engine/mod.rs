@@ -298,7 +298,9 @@ impl Session {
         max_size: usize,
     ) -> Result<(), codec::CodecError> {
         let spliced = match packet {
-            Packet::Publish(p) if p.payload.len() >= transmit::SPLICE_MIN => {
+            Packet::Publish(p)
+                if cfg!(feature = "splice-payloads") && p.payload.len() >= transmit::SPLICE_MIN =>
+            {
                 Some(p.payload.clone())
             }
             _ => None,

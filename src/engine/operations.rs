@@ -7,9 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::{
-    text_of, OpError, OpId, OutState, Outgoing, Phase, Session, ASSIGN_NOW, MAX_PACKET_SIZE,
-};
+use super::{text_of, OpError, OpId, OutState, Phase, Session, ASSIGN_NOW, MAX_PACKET_SIZE};
 use crate::codec::{
     self, validate, Auth, AuthProperties, Packet, Publish, PublishProperties, QoS, Subscribe,
     SubscribeFilter, SubscribeProperties, Unsubscribe,
@@ -228,16 +226,7 @@ impl Session {
             payload,
             properties,
         };
-        self.outgoing.push(
-            message_id,
-            Outgoing {
-                op,
-                publish,
-                state,
-                awaiting_resend: false,
-            },
-        );
-        self.outgoing_empty_emitted = false;
+        self.track_outgoing(message_id, op, publish, state);
         op
     }
 

@@ -166,6 +166,17 @@ impl Session {
         } else {
             OutState::Qos2Sent
         };
+        self.track_outgoing(pkid, op, publish, state);
+    }
+
+    /// A QoS 1/2 PUBLISH (or its PUBREL) is in flight under `pkid` until acknowledged.
+    pub(super) fn track_outgoing(
+        &mut self,
+        pkid: u16,
+        op: OpId,
+        publish: Publish,
+        state: OutState,
+    ) {
         self.outgoing.push(
             pkid,
             Outgoing {

@@ -170,6 +170,11 @@ clock_calls!(
 /// fresh buffer the decoder adopts.
 #[no_mangle]
 pub extern "C" fn mq_input_buffer(core: &mut Core, len: usize) -> *mut u8 {
+    // The WeChat core leaves this copy saving out (Cargo.toml `input-in-place`).
+    if !cfg!(feature = "input-in-place") {
+        core.input_in_frame = false;
+        return mq_alloc(len);
+    }
     match core.session.room_for_bytes(len) {
         Some(room) => {
             core.input_in_frame = true;
@@ -369,7 +374,15 @@ pub unsafe extern "C" fn mq_end(
     len: usize,
 ) -> u32 {
     let props = adopt(props, len);
-    let (props, wrong) = match convert::disconnect_properties(&optional_record(&props)) {
+    let parsed = if cfg!(feature = "end-properties") {
+        convert::disconnect_properties(&optional_record(&props))
+    } else if props.is_empty() {
+        Ok(None)
+    } else {
+        // The WeChat core (Cargo.toml `end-properties`): refused by name, not dropped unsaid.
+        Err("DISCONNECT properties: only in the universal build (dist/mqtt.min.js)")
+    };
+    let (props, wrong) = match parsed {
         Ok(p) => (p, 0),
         Err(e) => (None, out(e.as_bytes())),
     };
@@ -538,6 +551,8 @@ pub extern "C" fn mq_ev_code(core: &mut Core) -> u32 {
         Some(Event::Error { code, .. }) => *code as u32,
         Some(Event::ServerDisconnect { reason, .. }) => *reason as u32,
         Some(Event::Auth { reason, .. }) => *reason as u32,
+        Some(Event::PacketSent { packet_type, .. })
+        | Some(Event::PacketReceived { packet_type, .. }) => *packet_type as u32,
         _ => 0,
     }
 }

@@ -87,6 +87,11 @@ impl Writer {
 /// The record of one packet. `length`: the remaining length of a packet received, `None`
 /// for one sent; `packet` is `None` for a received packet refused unread (only `cmd` then).
 pub fn write(packet_type: u8, packet: Option<&Packet>, length: Option<u32>, v5: bool) -> Vec<u8> {
+    // The WeChat core (Cargo.toml `packet-records`): no record; the glue names the packet from
+    // `mq_ev_code`.
+    if !cfg!(feature = "packet-records") {
+        return Vec::new();
+    }
     let mut w = Writer(Vec::new());
     let top = w.open(None, OBJECT);
     w.text(
@@ -96,10 +101,6 @@ pub fn write(packet_type: u8, packet: Option<&Packet>, length: Option<u32>, v5: 
             .copied()
             .unwrap_or(""),
     );
-    if !cfg!(feature = "packet-records") {
-        w.close(top);
-        return w.0;
-    }
     let received = length.is_some();
     if let Some(length) = length {
         let (retain, qos, dup) = match packet {

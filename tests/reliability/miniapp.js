@@ -4,12 +4,8 @@
  * records every client event into page data, for the lifecycle tests in the emulators
  * (tests/emulation). The page takes the broker URL and client options from its query.
  */
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const { installDist } = require('../support/page');
+const { onePageProject } = require('../support/page');
 const { runPage } = require('../emulation/runner');
-const { REPO } = require('./harness');
 
 const PAGE = `
 var mqtt = require('../../utils/mqtt.min.js');
@@ -34,25 +30,8 @@ Page({
 });
 `;
 
-const dirs = new Set();
-process.on('exit', () => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
 function makeProject(platform) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mpmqtt-rel-${platform}-`));
-  dirs.add(dir);
-  fs.mkdirSync(path.join(dir, 'pages', 'index'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'pages', 'index', 'index.js'), PAGE);
-  if (platform === 'wx') {
-    fs.writeFileSync(path.join(dir, 'project.config.json'), JSON.stringify({ compileType: 'miniprogram' }));
-    fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ pages: ['pages/index/index'] }));
-  } else {
-    fs.writeFileSync(path.join(dir, 'mini.project.json'), JSON.stringify({ format: 2, compileType: 'mini' }));
-    fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ pages: ['pages/index/index'], behavior: { connectSocketDefaultMultiple: true } }));
-  }
-  installDist(path.join(REPO, 'dist'), dir);
-  return dir;
+  return onePageProject(platform, PAGE, 'mpmqtt-rel').dir;
 }
 
 /**

@@ -98,4 +98,27 @@ function originRewrite(pageUrl, localUrl) {
   return { [`wss://${host[1]}:443`]: local[1], [`wss://${host[1]}`]: local[1] };
 }
 
-module.exports = { installDist, shippedFolder, seedProject, originRewrite, REPO, EXAMPLES, SEED_PAGES, MQTTJS4_DIST };
+const onePageDirs = new Set();
+process.on('exit', () => onePageDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+/**
+ * A WeChat (`wx`) or Alipay (`my`) project in a temporary folder (removed at exit) with one
+ * page, pages/index/index.js = `page`, and dist/ installed as a page would ship it.
+ * @returns {{dir: string, copied: string[]}} the folder and the files installDist copied
+ */
+function onePageProject(platform, page, prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-${platform}-`));
+  onePageDirs.add(dir);
+  fs.mkdirSync(path.join(dir, 'pages', 'index'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'pages', 'index', 'index.js'), page);
+  if (platform === 'wx') {
+    fs.writeFileSync(path.join(dir, 'project.config.json'), JSON.stringify({ compileType: 'miniprogram' }));
+    fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ pages: ['pages/index/index'] }));
+  } else {
+    fs.writeFileSync(path.join(dir, 'mini.project.json'), JSON.stringify({ format: 2, compileType: 'mini' }));
+    fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ pages: ['pages/index/index'], behavior: { connectSocketDefaultMultiple: true } }));
+  }
+  return { dir, copied: installDist(path.join(REPO, 'dist'), dir) };
+}
+
+module.exports = { installDist, onePageProject, shippedFolder, seedProject, originRewrite, REPO, EXAMPLES, SEED_PAGES, MQTTJS4_DIST };

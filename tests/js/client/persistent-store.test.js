@@ -10,10 +10,9 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const { Readable } = require('stream');
-const { installDist } = require('../../support/page');
+const { onePageProject } = require('../../support/page');
 const { runPage } = require('../../emulation/runner');
 const { createStorage } = require('../../emulation/common');
 const { startFakeBroker } = require('../../reliability/fake-broker');
@@ -46,22 +45,9 @@ Page({
 });
 `;
 
-const dirs = new Set();
-process.on('exit', () => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 function project(platform) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mpmqtt-store-${platform}-`));
-  dirs.add(dir);
-  fs.mkdirSync(path.join(dir, 'pages', 'index'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'pages', 'index', 'index.js'), PAGE);
-  if (platform === 'wx') {
-    fs.writeFileSync(path.join(dir, 'project.config.json'), JSON.stringify({ compileType: 'miniprogram' }));
-    fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ pages: ['pages/index/index'] }));
-  } else {
-    fs.writeFileSync(path.join(dir, 'mini.project.json'), JSON.stringify({ format: 2, compileType: 'mini' }));
-    fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ pages: ['pages/index/index'], behavior: { connectSocketDefaultMultiple: true } }));
-  }
-  const copied = installDist(path.join(REPO, 'dist'), dir);
+  const { dir, copied } = onePageProject(platform, PAGE, 'mpmqtt-store');
   assert.ok(copied.includes('mqtt-store.js'), `dist/${platform}/ ships mqtt-store.js`);
   return dir;
 }

@@ -250,7 +250,7 @@ test('end(force, {reasonCode, properties}) (v5): the DISCONNECT carries both', {
   assert.deepStrictEqual(results.mpmqtt, results['MQTT.js']);
 });
 
-test('customHandleAcks, subscribeBatchSize, authPacket, the id provider classes: universal build only; the mini-program builds refuse them by name', { skip }, () => {
+test('customHandleAcks, subscribeBatchSize, authPacket, messageIdProvider and its classes: universal build only; the mini-program builds refuse them by name', { skip }, () => {
   const fs = require('fs');
   const path = require('path');
   const { BUNDLE } = require('./helpers');
@@ -268,12 +268,13 @@ test('customHandleAcks, subscribeBatchSize, authPacket, the id provider classes:
     }
     // Not set (or null, as MQTT.js' default subscribeBatchSize): accepted.
     mqtt.connect('wxs://broker.test/mqtt', { manualConnect: true, subscribeBatchSize: null });
-    // MQTT.js' id allocator classes: refused by name too; a provider of the page's own works.
+    // MQTT.js' id allocator classes and the option: refused by name too.
     for (const name of ['DefaultMessageIdProvider', 'UniqueMessageIdProvider']) {
       assert.throws(() => new mqtt[name](), new RegExp('^Error: ' + name + ': only in the universal build'), build + ' ' + name);
       assert.strictEqual(typeof new universal[name]().allocate(), 'number', 'universal ' + name);
     }
     const own = { allocate: () => 7, getLastAllocated: () => 7, register: () => true, deallocate: () => {}, clear: () => {} };
-    assert.strictEqual(mqtt.connect('wxs://broker.test/mqtt', { manualConnect: true, messageIdProvider: own }).options.messageIdProvider, own);
+    assert.throws(() => mqtt.connect('wxs://broker.test/mqtt', { manualConnect: true, messageIdProvider: own }), /^Error: messageIdProvider: only in the universal build/, build);
+    assert.strictEqual(universal.connect('ws://127.0.0.1:1', { manualConnect: true, messageIdProvider: own }).options.messageIdProvider, own);
   }
 });

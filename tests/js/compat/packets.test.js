@@ -208,11 +208,19 @@ test('the WeChat page\'s core (dist/wx/mqtt.wasm.br, built without packet-record
       const seen = [];
       f.client.on('packetsend', (p) => seen.push(p));
       f.client.publish('t/x', 'hello', { qos: 1 });
-      setTimeout(() => { console.log(JSON.stringify(seen.map((p) => Object.keys(p).sort()))); process.exit(0); }, 300);
+      const errors = [];
+      f.client.on('error', (e) => errors.push(e.message));
+      setTimeout(() => {
+        f.client.end(true, { reasonCode: 0, properties: { reasonString: 'bye' } });
+        setTimeout(() => { console.log(JSON.stringify({ keys: seen.map((p) => Object.keys(p).sort()), errors })); process.exit(0); }, 200);
+      }, 300);
     })();
   `;
   const keysWith = (file) => JSON.parse(execFileSync(process.execPath, ['-e', script, root, path.join(root, file)], { timeout: 20000 }).toString());
   assert.ok(fs.existsSync(path.join(root, 'dist/wx/mqtt.wasm.br')));
-  assert.deepStrictEqual(keysWith('dist/wx/mqtt.wasm.br'), [['cmd']]);
-  assert.deepStrictEqual(keysWith('dist/mqtt.wasm'), [['cmd', 'dup', 'messageId', 'payload', 'qos', 'retain', 'topic']]);
+  const wechat = keysWith('dist/wx/mqtt.wasm.br');
+  const full = keysWith('dist/mqtt.wasm');
+  assert.deepStrictEqual(wechat.keys.slice(0, 1), [['cmd']]);
+  assert.deepStrictEqual(full.keys.slice(0, 1), [['cmd', 'dup', 'messageId', 'payload', 'qos', 'retain', 'topic']]);
+  // (DISCONNECT properties in the WeChat core: tests/js/core/flat-core.test.js.)
 });

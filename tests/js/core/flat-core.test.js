@@ -361,3 +361,27 @@ test('properties from the broker: section bytes read as MQTT.js names, and a byt
   // Topic Alias Maximum is 0x22; 0x20 is no property at all
   assert.throws(() => decode(new Uint8Array([0x20, 0, 0, 0, 1]), 0, 5, names), /unknown property 32/)
 })
+
+const WECHAT_WASM = path.join(__dirname, '../../../build/wasm-wechat/mpmqtt_bg.wasm')
+
+test('the WeChat core (build/wasm-wechat, Cargo.toml niceties off) refuses v5 DISCONNECT properties by name and describes no packet; the main core sends and describes them', { skip: fs.existsSync(WECHAT_WASM) ? skip : 'build/wasm-wechat is missing: run scripts/build-wasm' }, async () => {
+  for (const [file, wechat] of [[WASM, false], [WECHAT_WASM, true]]) {
+    let exports = null
+    const { instance } = await WebAssembly.instantiate(fs.readFileSync(file), { './mpmqtt_bg.js': coreImports(() => exports) })
+    exports = instance.exports
+    const Core = coreClass(exports)
+    const core = new Core({ clientId: 'flat', protocolVersion: 5, keepalive: 0 })
+    core.set_packet_events(true)
+    core.connect(0)
+    core.transport_opened(0)
+    core.handle_bytes(0, mqttPacket.generate({ cmd: 'connack', reasonCode: 0, sessionPresent: false }, { protocolVersion: 5 }))
+    let kind
+    const described = []
+    while ((kind = core.poll_event()) !== 0) if (kind === 13 || kind === 14) described.push(core.ev_packet(record.decode, (b) => b))
+    assert.ok(described.length >= 2, 'CONNECT sent and CONNACK received were reported')
+    if (wechat) assert.ok(described.every((p) => p === undefined || p === null || Object.keys(p).length === 0), JSON.stringify(described))
+    else assert.deepStrictEqual(described.map((p) => p.cmd), ['connect', 'connack'])
+    const refused = core.end(0, false, 0, { reasonString: 'bye' })
+    assert.strictEqual(refused, wechat ? 'DISCONNECT properties: only in the universal build (dist/mqtt.min.js)' : '', file)
+  }
+})

@@ -87,7 +87,9 @@ test('dist/: the wasm, the fallback and every bundle use the same short names', 
   const expected = parseModule(built).exports.map((e) => renames.get(e.name) || e.name).sort();
   assert.deepStrictEqual(shipped, expected);
   const wxWasm = require('zlib').brotliDecompressSync(fs.readFileSync(dist('wx/mqtt.wasm.br')));
-  assert.ok(wxWasm.equals(fs.readFileSync(dist('mqtt.wasm'))), 'the WeChat core is the same module');
+  // The WeChat core is a variant of its own (scripts/build-wasm --variant wechat) with the
+  // same exports under the same short names, so one glue drives both.
+  assert.deepStrictEqual(parseModule(wxWasm).exports.map((e) => e.name).sort(), shipped, 'the WeChat core exports the same short names');
   for (const bundle of ['mqtt.min.js', 'wx/mqtt.min.js', 'my/mqtt.min.js']) {
     const code = fs.readFileSync(dist(bundle), 'utf8');
     assert.deepStrictEqual([...new Set(code.match(/\bmq_[a-z_]+/g))], ['mq_copy'], bundle + ' names no export by its long name');
