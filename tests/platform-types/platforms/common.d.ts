@@ -13,6 +13,8 @@ declare namespace PlatformApi {
 // What the glue's helpers use that no platform typing declares: esbuild `define` constants of
 // scripts/bundle.js, the wasm2js core's global, and the codes the glue puts on errors (as Node does).
 declare const MPMQTT_CLOUD_SIGNING: boolean
+declare const MPMQTT_ID_PROVIDER: boolean
+declare const MPMQTT_PACKET_RECORDS: boolean
 declare const mpmqttFallback: any
 interface Error {
   code?: string | number
