@@ -74,15 +74,17 @@ fn publish_strategy(v5: bool) -> impl Strategy<Value = Packet> {
                 topic,
                 pkid: if zero { 0 } else { pkid },
                 payload: Bytes::from(payload),
-                properties: props.filter(|_| v5).map(|p| PublishProperties {
-                    payload_format_indicator: p.0,
-                    message_expiry_interval: p.1,
-                    topic_alias: p.2,
-                    response_topic: p.3,
-                    correlation_data: p.4.map(Bytes::from),
-                    user_properties: p.5,
-                    subscription_identifiers: p.6,
-                    content_type: p.7,
+                properties: props.filter(|_| v5).map(|p| {
+                    Box::new(PublishProperties {
+                        payload_format_indicator: p.0,
+                        message_expiry_interval: p.1,
+                        topic_alias: p.2,
+                        response_topic: p.3,
+                        correlation_data: p.4.map(Bytes::from),
+                        user_properties: p.5,
+                        subscription_identifiers: p.6,
+                        content_type: p.7,
+                    })
                 }),
             })
         })

@@ -303,7 +303,7 @@ fn connack(o: &mut Obj) -> Result<ConnAck, String> {
     Ok(ConnAck {
         session_present: o.flag("sessionPresent")?.unwrap_or(false),
         code,
-        properties,
+        properties: properties.map(Box::new),
     })
 }
 
@@ -351,7 +351,7 @@ fn publish(o: &mut Obj) -> Result<Publish, String> {
             message_id(o)?
         },
         payload: o.bytes("payload")?.unwrap_or_default(),
-        properties,
+        properties: properties.map(Box::new),
     })
 }
 
@@ -433,7 +433,7 @@ fn from_json(v: &Value) -> Result<Packet, String> {
     }
     o.get("length");
     let packet = match cmd.as_str() {
-        "connect" => Packet::Connect(connect(&mut o)?),
+        "connect" => Packet::Connect(Box::new(connect(&mut o)?)),
         "connack" => Packet::ConnAck(connack(&mut o)?),
         "publish" => Packet::Publish(publish(&mut o)?),
         "puback" => Packet::Ack(ack(&mut o, AckKind::PubAck)?),
@@ -496,7 +496,10 @@ fn from_json(v: &Value) -> Result<Packet, String> {
                     Some(out)
                 }
             };
-            Packet::Disconnect(Disconnect { reason, properties })
+            Packet::Disconnect(Disconnect {
+                reason,
+                properties: properties.map(Box::new),
+            })
         }
         "auth" => {
             let reason = o.u8("reasonCode")?.unwrap_or(0);
@@ -513,7 +516,10 @@ fn from_json(v: &Value) -> Result<Packet, String> {
                     Some(out)
                 }
             };
-            Packet::Auth(Auth { reason, properties })
+            Packet::Auth(Auth {
+                reason,
+                properties: properties.map(Box::new),
+            })
         }
         other => return Err(format!("unknown cmd {other}")),
     };

@@ -280,7 +280,7 @@ fn inbound_topic_alias_resolves_to_the_topic() {
             topic: topic.into(),
             pkid: 0,
             payload: Bytes::from_static(b"v"),
-            properties: Some(props(alias)),
+            properties: Some(Box::new(props(alias))),
         })
     };
     h.receive(mk("sensors/t", 2));

@@ -20,10 +20,10 @@ fn aliased(topic: &str, alias: u16) -> Packet {
         topic: topic.into(),
         pkid: 0,
         payload: Bytes::from_static(b"v"),
-        properties: Some(PublishProperties {
+        properties: Some(Box::new(PublishProperties {
             topic_alias: Some(alias),
             ..codec::empty_publish_properties()
-        }),
+        })),
     })
 }
 

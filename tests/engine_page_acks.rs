@@ -239,7 +239,7 @@ fn end_sends_the_disconnect_properties() {
         h.sent(),
         vec![Packet::Disconnect(Disconnect {
             reason: 0x04,
-            properties: Some(properties),
+            properties: Some(Box::new(properties)),
         })]
     );
     assert!(h.take_events().contains(&Event::Ended));

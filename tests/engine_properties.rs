@@ -232,9 +232,11 @@ fn run(steps: Vec<Step>, version: ProtocolVersion) {
                     h.receive(Packet::ConnAck(ConnAck {
                         session_present: present,
                         code: 0,
-                        properties: v5.then(|| ConnAckProperties {
-                            receive_max: Some(max),
-                            ..connack_props()
+                        properties: v5.then(|| {
+                            Box::new(ConnAckProperties {
+                                receive_max: Some(max),
+                                ..connack_props()
+                            })
                         }),
                     }));
                     linked = h.session.is_connected();

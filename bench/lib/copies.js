@@ -21,12 +21,25 @@ const mqttPacket = require('mqtt-packet');
 const { DIST } = require('./impls');
 const { fakeOurs, exactArrayBuffer } = require('./fakes');
 
-const counter = { on: false, loaded: false, core: 0, coreCalls: 0, glue: 0, glueCalls: 0 };
+const counter = { on: false, loaded: false, core: 0, coreCalls: 0, glue: 0, glueCalls: 0, trace: null };
 
-/** dist/mqtt.wasm with the counting call at the top of its memmove. */
-async function countingWasm() {
+/** Where a copy was made: the stack of the counting call, when `counter.trace` is an array. */
+function traceCopy(side, len) {
+  if (!counter.trace) return;
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const stack = new Error().stack.split('\n').slice(2);
+  Error.stackTraceLimit = limit;
+  counter.trace.push({ side, len, stack });
+}
+
+/**
+ * dist/mqtt.wasm (or `wasm`, a module's bytes: cargo's output with its name section, for
+ * bench/copy-callers.js) with the counting call at the top of its memmove.
+ */
+async function countingWasm(wasm = fs.readFileSync(path.join(DIST, 'mqtt.wasm'))) {
   const { default: binaryen } = await import('binaryen');
-  const mod = binaryen.readBinary(fs.readFileSync(path.join(DIST, 'mqtt.wasm')));
+  const mod = binaryen.readBinary(wasm);
   let copyImport = null;
   for (let i = 0; i < mod.getNumFunctions(); i++) {
     const info = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
@@ -49,7 +62,11 @@ async function countingWasm() {
   const counted = mod.block(null, [mod.call('mq_count', [mod.local.get(0, i32), mod.local.get(1, i32), mod.local.get(2, i32)], binaryen.none), info.body], info.results);
   binaryen._BinaryenFunctionSetBody(memmove, counted);
   if (!mod.validate()) throw new Error('the counting wasm does not validate');
+  // Names kept (when the input has them) for the stacks of bench/copy-callers.js.
+  const debugInfo = binaryen.getDebugInfo();
+  binaryen.setDebugInfo(true);
   const bytes = mod.emitBinary();
+  binaryen.setDebugInfo(debugInfo);
   mod.dispose();
   return bytes;
 }
@@ -67,6 +84,7 @@ function countingWebAssembly(bytes) {
             if (!counter.on) return;
             counter.core += len >>> 0;
             counter.coreCalls++;
+            traceCopy('core', len >>> 0);
           },
         }),
       });
@@ -92,6 +110,7 @@ function patchGlueCopies() {
     if (!counter.on) return;
     counter.glue += n;
     counter.glueCalls++;
+    traceCopy('glue', n);
   };
   TypedArrayProto.set = function (source, offset) {
     note(source && source.length >>> 0);
@@ -126,9 +145,9 @@ async function measure(fn) {
  * A connected client on the fake transport with the counting core.
  * @returns {Promise<{publish: Function, receive: Function, end: Function}>}
  */
-async function countingClient(extra) {
+async function countingClient(extra, wasm) {
   patchGlueCopies();
-  const f = await fakeOurs(Object.assign({ WebAssembly: countingWebAssembly(await countingWasm()) }, extra));
+  const f = await fakeOurs(Object.assign({ WebAssembly: countingWebAssembly(await countingWasm(wasm)) }, extra));
   let nextId = 1;
   const topic = 'copy/budget';
   return {
@@ -158,7 +177,7 @@ async function countingClient(extra) {
   };
 }
 
-module.exports = { countingWasm, countingClient, measure };
+module.exports = { countingWasm, countingClient, measure, counter };
 
 /**
  * The figures the budget is about, from one counting client:

@@ -6,6 +6,7 @@ use super::properties as props;
 use super::validate;
 use super::wire::Reader;
 use super::CodecError;
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -157,7 +158,7 @@ fn connect(r: &mut Reader) -> Result<Packet, CodecError> {
         None
     };
     r.finish()?;
-    Ok(Packet::Connect(Connect {
+    Ok(Packet::Connect(Box::new(Connect {
         protocol,
         client_id,
         clean_start: flags & 0x02 != 0,
@@ -166,7 +167,7 @@ fn connect(r: &mut Reader) -> Result<Packet, CodecError> {
         password,
         will,
         properties,
-    }))
+    })))
 }
 
 fn connack(r: &mut Reader, v5: bool) -> Result<Packet, CodecError> {
@@ -185,7 +186,7 @@ fn connack(r: &mut Reader, v5: bool) -> Result<Packet, CodecError> {
     // A 3.1.1-only broker answers a v5 CONNECT with a 3.1.1 CONNACK (0x01, unacceptable
     // protocol version) [MQTT-3.1.2-2]: read it as such rather than as a malformed packet.
     let properties = if v5 && !r.is_empty() {
-        props::read_connack(r)?
+        props::read_connack(r)?.map(Box::new)
     } else {
         None
     };
@@ -201,7 +202,11 @@ fn publish(r: &mut Reader, flags: u8, v5: bool) -> Result<Packet, CodecError> {
     let qos = qos((flags >> 1) & 3)?;
     let topic = r.string()?;
     let pkid = if qos == QoS::AtMostOnce { 0 } else { r.pkid()? };
-    let properties = if v5 { props::read_publish(r)? } else { None };
+    let properties = if v5 {
+        props::read_publish(r)?.map(Box::new)
+    } else {
+        None
+    };
     let aliased = properties.as_ref().is_some_and(|p| p.topic_alias.is_some());
     // v5 may send an empty name in place of one a Topic Alias stands for [MQTT-3.3.2-1 vs 3.3.4].
     if !(topic.is_empty() && aliased) {
@@ -355,7 +360,7 @@ fn disconnect(r: &mut Reader, v5: bool) -> Result<Packet, CodecError> {
     let properties = if r.is_empty() {
         None
     } else {
-        props::read_disconnect(r)?
+        props::read_disconnect(r)?.map(Box::new)
     };
     r.finish()?;
     Ok(Packet::Disconnect(Disconnect { reason, properties }))
@@ -373,7 +378,7 @@ fn auth(r: &mut Reader) -> Result<Packet, CodecError> {
     let properties = if r.is_empty() {
         None
     } else {
-        props::read_auth(r)?
+        props::read_auth(r)?.map(Box::new)
     };
     r.finish()?;
     Ok(Packet::Auth(Auth { reason, properties }))

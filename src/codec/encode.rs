@@ -73,7 +73,7 @@ pub fn body<const FROM_CLIENT: bool>(
             s.u8(u8::from(c.session_present));
             s.u8(c.code);
             if v5 {
-                props::write(s, c.properties.as_ref())?;
+                props::write(s, c.properties.as_deref())?;
             }
             Ok(())
         }
@@ -124,7 +124,7 @@ pub fn body<const FROM_CLIENT: bool>(
             // the short forms brokers send (`e0 00`, `e0 01 8e`).
             if v5 {
                 s.u8(d.reason);
-                props::write(s, d.properties.as_ref())?;
+                props::write(s, d.properties.as_deref())?;
             }
             Ok(())
         }
@@ -133,7 +133,7 @@ pub fn body<const FROM_CLIENT: bool>(
                 return Err(CodecError::ProtocolError("AUTH needs MQTT 5"));
             }
             s.u8(a.reason);
-            props::write(s, a.properties.as_ref())
+            props::write(s, a.properties.as_deref())
         }
     }
 }
@@ -217,7 +217,7 @@ fn publish(s: &mut Sink, p: &Publish, v5: bool) -> Result<(), CodecError> {
         if let Some(0) = p.properties.as_ref().and_then(|pp| pp.topic_alias) {
             return Err(CodecError::ProtocolError("Topic Alias 0"));
         }
-        props::write(s, p.properties.as_ref())?;
+        props::write(s, p.properties.as_deref())?;
     }
     s.payload(&p.payload);
     Ok(())

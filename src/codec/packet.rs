@@ -4,7 +4,12 @@
 //! MQTT 3.1 (level 3), 3.1.1 (level 4) and 5.0 (level 5). v5-only parts are `Option`s that
 //! stay `None` on older versions. Reason and return codes are kept as raw bytes so a code a
 //! newer broker invents is reported, not rejected.
+//!
+//! Property sets and CONNECT live behind a `Box`: absent in the common case and rare
+//! otherwise, they would size every `Packet`, `Publish` and `Event` moved per packet (a move
+//! is a memcpy of the whole value: 216 B per `Packet` when CONNECT was inline; issue #23).
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -93,7 +98,7 @@ pub struct ConnAck {
     pub session_present: bool,
     /// 3.1.1 return code (0..=5) or v5 reason code.
     pub code: u8,
-    pub properties: Option<ConnAckProperties>,
+    pub properties: Option<Box<ConnAckProperties>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +111,7 @@ pub struct Publish {
     /// 0 for QoS 0.
     pub pkid: u16,
     pub payload: Bytes,
-    pub properties: Option<PublishProperties>,
+    pub properties: Option<Box<PublishProperties>>,
 }
 
 /// PUBACK, PUBREC, PUBREL and PUBCOMP share one shape.
@@ -174,18 +179,18 @@ pub struct UnsubAck {
 pub struct Disconnect {
     /// 0 (normal) on 3.x.
     pub reason: u8,
-    pub properties: Option<DisconnectProperties>,
+    pub properties: Option<Box<DisconnectProperties>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Auth {
     pub reason: u8,
-    pub properties: Option<AuthProperties>,
+    pub properties: Option<Box<AuthProperties>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Packet {
-    Connect(Connect),
+    Connect(Box<Connect>),
     ConnAck(ConnAck),
     Publish(Publish),
     Ack(Ack),

@@ -1,6 +1,7 @@
 //! What the engine tells its driver. Reason codes travel as numbers; the glue words them
 //! as MQTT.js does, from the one table MQTT.js pages already read (`mqtt.ReasonCodes`).
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -101,9 +102,11 @@ pub struct OpDone {
     pub reason: u8,
     /// SUBACK granted QoS / failure codes, UNSUBACK reason codes.
     pub codes: Vec<u8>,
-    pub properties: Option<AckProperties>,
+    pub properties: Option<Box<AckProperties>>,
 }
 
+/// Large parts are boxed (the message, property sets): an event is moved several times
+/// between the engine and the driver, each move a copy of the whole enum (issue #23).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// Open a socket now.
@@ -117,11 +120,11 @@ pub enum Event {
     Connected {
         session_present: bool,
         code: u8,
-        properties: Option<ConnAckProperties>,
+        properties: Option<Box<ConnAckProperties>>,
     },
     /// `true` when the PUBLISH named its topic by a topic alias alone (MQTT.js then leaves
     /// its `packet.topic` empty); the message's topic is the one the alias stands for.
-    Message(Message, bool),
+    Message(Box<Message>, bool),
     OpDone(OpDone),
     OpFailed {
         op: OpId,
@@ -145,12 +148,12 @@ pub enum Event {
     /// v5 DISCONNECT from the broker.
     ServerDisconnect {
         reason: u8,
-        properties: Option<DisconnectProperties>,
+        properties: Option<Box<DisconnectProperties>>,
     },
     /// v5 AUTH from the broker.
     Auth {
         reason: u8,
-        properties: Option<AuthProperties>,
+        properties: Option<Box<AuthProperties>>,
     },
     /// A packet written (topic alias applied), as the driver's `PacketDescriber` described
     /// it. Only while packet events are on.

@@ -318,7 +318,8 @@ impl Session {
     }
 
     fn deliver(&mut self, p: Publish, from_alias: bool) {
-        self.events.push_back(Event::Message(p, from_alias));
+        self.events
+            .push_back(Event::Message(Box::new(p), from_alias));
     }
 
     /// The broker releases a QoS 2 message it sent us: the id may be delivered again as a

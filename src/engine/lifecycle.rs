@@ -108,10 +108,10 @@ impl Session {
         self.open_link();
         self.tx.clear();
         self.phase = Phase::AwaitConnAck;
-        let packet = Packet::Connect(self.connect_packet());
+        let packet = Packet::Connect(Box::new(self.connect_packet()));
         let written = self.write_packet(now, &packet);
         if let Packet::Connect(c) = packet {
-            self.return_connect_properties(c);
+            self.return_connect_properties(*c);
         }
         if let Err(e) = written {
             // Only an oversized will or credentials get here: nothing will ever fix it.
@@ -503,6 +503,7 @@ impl Session {
             Phase::Opening | Phase::AwaitConnAck | Phase::Connected { .. }
         );
         if self.is_connected() && graceful {
+            let properties = properties.map(Box::new);
             let _ = self.write_packet(now, &Packet::Disconnect(Disconnect { reason, properties }));
         }
         self.drop_link();

@@ -358,7 +358,7 @@ impl Session {
             message_id,
             reason,
             codes,
-            properties,
+            properties: properties.map(Box::new),
         }));
     }
 

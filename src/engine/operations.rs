@@ -3,6 +3,7 @@
 //! handed to outbound.rs to be sent or queued. Its outcome arrives later as
 //! `OpDone`/`OpFailed`, exactly once.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -30,7 +31,7 @@ impl Session {
         qos: u8,
         retain: bool,
         dup: bool,
-        properties: Option<PublishProperties>,
+        properties: Option<Box<PublishProperties>>,
     ) -> OpId {
         let payload = codec::bytes_of(payload.to_vec());
         self.publish_bytes(now, topic, payload, qos, retain, dup, properties)
@@ -47,7 +48,7 @@ impl Session {
         qos: u8,
         retain: bool,
         dup: bool,
-        properties: Option<PublishProperties>,
+        properties: Option<Box<PublishProperties>>,
     ) -> OpId {
         self.publish_with_id(now, topic, payload, qos, retain, dup, properties, 0)
     }
@@ -66,7 +67,7 @@ impl Session {
         qos: u8,
         retain: bool,
         dup: bool,
-        properties: Option<PublishProperties>,
+        properties: Option<Box<PublishProperties>>,
         message_id: u32,
     ) -> OpId {
         let op = self.new_op();
@@ -195,7 +196,7 @@ impl Session {
         payload: Bytes,
         qos: u8,
         retain: bool,
-        properties: Option<PublishProperties>,
+        properties: Option<Box<PublishProperties>>,
         message_id: u16,
         released: bool,
     ) -> OpId {
@@ -402,6 +403,7 @@ impl Session {
         {
             return false;
         }
+        let properties = properties.map(Box::new);
         self.write_packet(now, &Packet::Auth(Auth { reason, properties }))
             .is_ok()
     }

@@ -4,6 +4,7 @@
 //! other limits (Maximum QoS, Retain Available, Maximum Packet Size); PUBLISH encoding with
 //! topic aliases out.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -251,7 +252,7 @@ impl Session {
         // recently used alias.
         if let Some(&alias) = aliases.touch(p.topic.as_str()) {
             p.properties
-                .get_or_insert_with(codec::empty_publish_properties)
+                .get_or_insert_with(|| Box::new(codec::empty_publish_properties()))
                 .topic_alias = Some(alias);
             return Ok(Some(core::mem::take(&mut p.topic)));
         }
@@ -263,7 +264,7 @@ impl Session {
             if let Some(alias) = free.or_else(|| aliases.pop_first().map(|(_, a)| a)) {
                 aliases.insert(p.topic.clone(), alias);
                 p.properties
-                    .get_or_insert_with(codec::empty_publish_properties)
+                    .get_or_insert_with(|| Box::new(codec::empty_publish_properties()))
                     .topic_alias = Some(alias);
                 return Ok(Some(String::new()));
             }

@@ -5,6 +5,7 @@
 //! the field), then infallible reads. Keeping the error paths out of the building code keeps
 //! the wasm small: each `?` between allocations needed its own clean-up code.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -453,12 +454,13 @@ const PUBLISH_PROPERTIES: &Checks = &[
     ),
 ];
 
-pub fn publish_properties(p: &Value) -> Result<Option<PublishProperties>, &'static str> {
+/// Boxed: a PUBLISH keeps its properties out of line (codec/packet.rs).
+pub fn publish_properties(p: &Value) -> Result<Option<Box<PublishProperties>>, &'static str> {
     if p.is_absent() {
         return Ok(None);
     }
     check(p, PUBLISH_PROPERTIES)?;
-    Ok(Some(PublishProperties {
+    Ok(Some(Box::new(PublishProperties {
         payload_format_indicator: flag(p, "payloadFormatIndicator"),
         message_expiry_interval: whole(p, "messageExpiryInterval"),
         topic_alias: whole16(p, "topicAlias"),
@@ -469,7 +471,7 @@ pub fn publish_properties(p: &Value) -> Result<Option<PublishProperties>, &'stat
             .map(|i| alloc::vec![i as usize])
             .unwrap_or_default(),
         content_type: text(p, "contentType"),
-    }))
+    })))
 }
 
 const SUBSCRIBE_PROPERTIES: &Checks = &[

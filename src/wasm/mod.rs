@@ -679,23 +679,23 @@ pub extern "C" fn mq_ev_properties(core: &mut Core) -> u32 {
         Some(Event::Connected {
             properties: Some(p),
             ..
-        }) => Section::of(p),
+        }) => Section::of(&**p),
         Some(Event::Message(m, _)) => match &m.properties {
-            Some(p) => Section::of(p),
+            Some(p) => Section::of(&**p),
             None => return out(&[]),
         },
         Some(Event::OpDone(d)) => match &d.properties {
-            Some(p) => Section::of(p),
+            Some(p) => Section::of(&**p),
             None => return out(&[]),
         },
         Some(Event::ServerDisconnect {
             properties: Some(p),
             ..
-        }) => Section::of(p),
+        }) => Section::of(&**p),
         Some(Event::Auth {
             properties: Some(p),
             ..
-        }) => Section::of(p),
+        }) => Section::of(&**p),
         _ => return out(&[]),
     };
     core.properties = crate::codec::properties_body(section);

@@ -148,7 +148,7 @@ pub fn write(packet_type: u8, packet: Option<&Packet>, length: Option<u32>, v5: 
         Some(Packet::ConnAck(a)) => {
             w.flag("sessionPresent", a.session_present);
             w.num(if v5 { "reasonCode" } else { "returnCode" }, a.code.into());
-            w.properties(a.properties.as_ref().map(Section::of));
+            w.properties(a.properties.as_deref().map(Section::of));
         }
         Some(Packet::Publish(p)) => {
             w.text("topic", &p.topic);
@@ -160,7 +160,7 @@ pub fn write(packet_type: u8, packet: Option<&Packet>, length: Option<u32>, v5: 
             if !received || p.pkid != 0 {
                 w.num("messageId", p.pkid.into());
             }
-            w.properties(p.properties.as_ref().map(Section::of));
+            w.properties(p.properties.as_deref().map(Section::of));
         }
         Some(Packet::Ack(a)) => {
             w.num("messageId", a.pkid.into());
@@ -225,11 +225,11 @@ pub fn write(packet_type: u8, packet: Option<&Packet>, length: Option<u32>, v5: 
             if received || d.reason != 0 {
                 w.num("reasonCode", d.reason.into());
             }
-            w.properties(d.properties.as_ref().map(Section::of));
+            w.properties(d.properties.as_deref().map(Section::of));
         }
         Some(Packet::Auth(a)) => {
             w.num("reasonCode", a.reason.into());
-            w.properties(a.properties.as_ref().map(Section::of));
+            w.properties(a.properties.as_deref().map(Section::of));
         }
         Some(Packet::PingReq | Packet::PingResp) | None => {}
     }

@@ -96,7 +96,7 @@ impl Harness {
         self.receive(Packet::ConnAck(ConnAck {
             session_present,
             code: 0,
-            properties: props,
+            properties: props.map(Box::new),
         }));
         assert!(self.session.is_connected());
         let mut all = sent;

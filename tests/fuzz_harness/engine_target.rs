@@ -330,7 +330,7 @@ impl Driver {
                     flags & 3,
                     flags & 4 != 0,
                     flags & 8 != 0,
-                    props,
+                    props.map(Box::new),
                 );
                 self.issue(id);
             }
@@ -463,7 +463,7 @@ impl Driver {
                 Packet::ConnAck(ConnAck {
                     session_present: bit(0),
                     code: if bit(11) { input.u8() } else { 0 },
-                    properties,
+                    properties: properties.map(Box::new),
                 })
             }
             op::PUBLISH_IN => {
@@ -487,15 +487,17 @@ impl Driver {
                     topic: topic(input),
                     pkid,
                     payload: Bytes::copy_from_slice(input.short_bytes()),
-                    properties: (v5 && flags & 32 != 0).then(|| PublishProperties {
-                        payload_format_indicator: None,
-                        message_expiry_interval: None,
-                        topic_alias: (flags & 64 != 0).then(|| (input.u8() % 6) as u16),
-                        response_topic: None,
-                        correlation_data: None,
-                        user_properties: user_properties(input),
-                        subscription_identifiers: Vec::new(),
-                        content_type: None,
+                    properties: (v5 && flags & 32 != 0).then(|| {
+                        Box::new(PublishProperties {
+                            payload_format_indicator: None,
+                            message_expiry_interval: None,
+                            topic_alias: (flags & 64 != 0).then(|| (input.u8() % 6) as u16),
+                            response_topic: None,
+                            correlation_data: None,
+                            user_properties: user_properties(input),
+                            subscription_identifiers: Vec::new(),
+                            content_type: None,
+                        })
                     }),
                 })
             }
@@ -566,21 +568,25 @@ impl Driver {
                 let present = input.bool();
                 Packet::Disconnect(Disconnect {
                     reason: if v5 { reason } else { 0 },
-                    properties: (v5 && present).then(|| DisconnectProperties {
-                        session_expiry_interval: None,
-                        reason_string: Some(topic(input)),
-                        user_properties: Vec::new(),
-                        server_reference: input.bool().then(|| String::from("other:1883")),
+                    properties: (v5 && present).then(|| {
+                        Box::new(DisconnectProperties {
+                            session_expiry_interval: None,
+                            reason_string: Some(topic(input)),
+                            user_properties: Vec::new(),
+                            server_reference: input.bool().then(|| String::from("other:1883")),
+                        })
                     }),
                 })
             }
             op::AUTH_IN => Packet::Auth(Auth {
                 reason: [0x00, 0x18, 0x19][input.u8() as usize % 3],
-                properties: input.bool().then(|| AuthProperties {
-                    authentication_method: Some(String::from("SCRAM")),
-                    authentication_data: Some(Bytes::copy_from_slice(input.short_bytes())),
-                    reason_string: None,
-                    user_properties: Vec::new(),
+                properties: input.bool().then(|| {
+                    Box::new(AuthProperties {
+                        authentication_method: Some(String::from("SCRAM")),
+                        authentication_data: Some(Bytes::copy_from_slice(input.short_bytes())),
+                        reason_string: None,
+                        user_properties: Vec::new(),
+                    })
                 }),
             }),
             _ => Packet::PingResp,

@@ -66,7 +66,7 @@ fn sample_packets(version: ProtocolVersion) -> Vec<Packet> {
     connack_props.assigned_client_identifier = Some("assigned".into());
     connack_props.user_properties = user_props();
     vec![
-        Packet::Connect(Connect {
+        Packet::Connect(Box::new(Connect {
             protocol: version,
             client_id: "seed".into(),
             clean_start: false,
@@ -91,11 +91,11 @@ fn sample_packets(version: ProtocolVersion) -> Vec<Packet> {
                 authentication_method: Some("SCRAM".into()),
                 authentication_data: Some(Bytes::from_static(b"\x00\x01")),
             }),
-        }),
+        })),
         Packet::ConnAck(ConnAck {
             session_present: true,
             code: 0,
-            properties: v5.then_some(connack_props),
+            properties: v5.then_some(Box::new(connack_props)),
         }),
         Packet::Publish(Publish {
             dup: true,
@@ -104,15 +104,17 @@ fn sample_packets(version: ProtocolVersion) -> Vec<Packet> {
             topic: "a/b".into(),
             pkid: 7,
             payload: Bytes::from_static(b"hello"),
-            properties: v5.then(|| PublishProperties {
-                payload_format_indicator: Some(1),
-                message_expiry_interval: Some(9),
-                topic_alias: Some(2),
-                response_topic: Some("r".into()),
-                correlation_data: Some(Bytes::from_static(b"c")),
-                user_properties: user_props(),
-                subscription_identifiers: vec![1, 300],
-                content_type: Some("text/plain".into()),
+            properties: v5.then(|| {
+                Box::new(PublishProperties {
+                    payload_format_indicator: Some(1),
+                    message_expiry_interval: Some(9),
+                    topic_alias: Some(2),
+                    response_topic: Some("r".into()),
+                    correlation_data: Some(Bytes::from_static(b"c")),
+                    user_properties: user_props(),
+                    subscription_identifiers: vec![1, 300],
+                    content_type: Some("text/plain".into()),
+                })
             }),
         }),
         Packet::Ack(Ack {
@@ -167,12 +169,12 @@ fn sample_packets(version: ProtocolVersion) -> Vec<Packet> {
     .chain(v5.then(|| {
         Packet::Auth(Auth {
             reason: 0x18,
-            properties: Some(AuthProperties {
+            properties: Some(Box::new(AuthProperties {
                 authentication_method: Some("SCRAM".into()),
                 authentication_data: Some(Bytes::from_static(b"xyz")),
                 reason_string: None,
                 user_properties: Vec::new(),
-            }),
+            })),
         })
     }))
     .collect()
