@@ -18,12 +18,7 @@ pub fn header_byte(packet: &Packet) -> Result<u8, CodecError> {
     Ok(match packet {
         Packet::Connect(_) => CONNECT << 4,
         Packet::ConnAck(_) => CONNACK << 4,
-        Packet::Publish(p) => {
-            if p.dup && p.qos == QoS::AtMostOnce {
-                return Err(CodecError::InvalidFlags);
-            }
-            (PUBLISH << 4) | (u8::from(p.dup) << 3) | ((p.qos as u8) << 1) | u8::from(p.retain)
-        }
+        Packet::Publish(p) => return publish_header_byte(p),
         Packet::Ack(a) => match a.kind {
             AckKind::PubAck => PUBACK << 4,
             AckKind::PubRec => PUBREC << 4,
@@ -39,6 +34,14 @@ pub fn header_byte(packet: &Packet) -> Result<u8, CodecError> {
         Packet::Disconnect(_) => DISCONNECT << 4,
         Packet::Auth(_) => AUTH << 4,
     })
+}
+
+/// A PUBLISH's fixed header byte.
+pub fn publish_header_byte(p: &Publish) -> Result<u8, CodecError> {
+    if p.dup && p.qos == QoS::AtMostOnce {
+        return Err(CodecError::InvalidFlags);
+    }
+    Ok((PUBLISH << 4) | (u8::from(p.dup) << 3) | ((p.qos as u8) << 1) | u8::from(p.retain))
 }
 
 fn pkid(s: &mut Sink, id: u16) -> Result<(), CodecError> {
@@ -201,7 +204,7 @@ fn connect(s: &mut Sink, c: &Connect) -> Result<(), CodecError> {
     Ok(())
 }
 
-fn publish(s: &mut Sink, p: &Publish, v5: bool) -> Result<(), CodecError> {
+pub fn publish(s: &mut Sink, p: &Publish, v5: bool) -> Result<(), CodecError> {
     let aliased = v5
         && p.properties
             .as_ref()

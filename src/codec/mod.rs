@@ -339,13 +339,42 @@ impl Decoder {
     }
 }
 
+/// What the encoder writes: a whole packet, or a PUBLISH its owner keeps where it is (the
+/// engine's in-flight and queued ones). Wrapping a PUBLISH in a `Packet` and taking it back
+/// out moved the whole struct each way, per packet (issue #23).
+#[derive(Clone, Copy)]
+enum Encodable<'a> {
+    Packet(&'a Packet),
+    Publish(&'a Publish),
+}
+
+impl Encodable<'_> {
+    fn header_byte(self) -> Result<u8, CodecError> {
+        match self {
+            Encodable::Packet(packet) => encode::header_byte(packet),
+            Encodable::Publish(p) => encode::publish_header_byte(p),
+        }
+    }
+
+    fn body<const FROM_CLIENT: bool>(
+        self,
+        s: &mut Sink,
+        version: ProtocolVersion,
+    ) -> Result<(), CodecError> {
+        match self {
+            Encodable::Packet(packet) => encode::body::<FROM_CLIENT>(s, packet, version),
+            Encodable::Publish(p) => encode::publish(s, p, version.is_v5()),
+        }
+    }
+}
+
 /// Body length of `packet`, validated: the counting pass runs every check `encode` does.
 fn body_len<const FROM_CLIENT: bool>(
-    packet: &Packet,
+    packet: Encodable,
     version: ProtocolVersion,
 ) -> Result<u32, CodecError> {
     let mut counter = Sink::counter();
-    encode::body::<FROM_CLIENT>(&mut counter, packet, version)?;
+    packet.body::<FROM_CLIENT>(&mut counter, version)?;
     wire::section_len(counter.len)
 }
 
@@ -355,7 +384,7 @@ pub fn encode(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<false>(packet, version, usize::MAX, out, false)
+    encode_as::<false>(Encodable::Packet(packet), version, usize::MAX, out, false)
 }
 
 /// `encode` for the client: CONNACK, SUBACK and UNSUBACK, which only a broker sends, are
@@ -365,7 +394,7 @@ pub fn encode_from_client(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<true>(packet, version, usize::MAX, out, false)
+    encode_as::<true>(Encodable::Packet(packet), version, usize::MAX, out, false)
 }
 
 /// `encode_from_client` of a packet that must fit `max_size` bytes (a broker's Maximum
@@ -379,17 +408,40 @@ pub fn encode_from_client_within(
     out: &mut Vec<u8>,
     leave_out_payload: bool,
 ) -> Result<usize, CodecError> {
-    encode_as::<true>(packet, version, max_size, out, leave_out_payload)
+    encode_as::<true>(
+        Encodable::Packet(packet),
+        version,
+        max_size,
+        out,
+        leave_out_payload,
+    )
 }
 
-fn encode_as<const FROM_CLIENT: bool>(
-    packet: &Packet,
+/// `encode_from_client_within` of a PUBLISH the caller keeps (no `Packet` around it).
+pub fn encode_publish_within(
+    publish: &Publish,
     version: ProtocolVersion,
     max_size: usize,
     out: &mut Vec<u8>,
     leave_out_payload: bool,
 ) -> Result<usize, CodecError> {
-    let byte1 = encode::header_byte(packet)?;
+    encode_as::<true>(
+        Encodable::Publish(publish),
+        version,
+        max_size,
+        out,
+        leave_out_payload,
+    )
+}
+
+fn encode_as<const FROM_CLIENT: bool>(
+    packet: Encodable,
+    version: ProtocolVersion,
+    max_size: usize,
+    out: &mut Vec<u8>,
+    leave_out_payload: bool,
+) -> Result<usize, CodecError> {
+    let byte1 = packet.header_byte()?;
     let len = body_len::<FROM_CLIENT>(packet, version)?;
     if 1 + wire::varint_len(len) + len as usize > max_size {
         return Err(CodecError::PacketTooLarge);
@@ -400,7 +452,7 @@ fn encode_as<const FROM_CLIENT: bool>(
         s.leave_out_payload = leave_out_payload;
         s.u8(byte1);
         s.varint(len)
-            .and_then(|()| encode::body::<FROM_CLIENT>(&mut s, packet, version))
+            .and_then(|()| packet.body::<FROM_CLIENT>(&mut s, version))
     };
     if let Err(e) = written {
         out.truncate(start);
@@ -412,7 +464,7 @@ fn encode_as<const FROM_CLIENT: bool>(
 
 /// Exact size `encode` would produce (for Maximum Packet Size checks before queueing).
 pub fn encoded_len(packet: &Packet, version: ProtocolVersion) -> Result<usize, CodecError> {
-    encoded_len_as::<false>(packet, version)
+    encoded_len_as::<false>(Encodable::Packet(packet), version)
 }
 
 /// Exact size `encode_from_client` would produce.
@@ -420,14 +472,22 @@ pub fn encoded_len_from_client(
     packet: &Packet,
     version: ProtocolVersion,
 ) -> Result<usize, CodecError> {
-    encoded_len_as::<true>(packet, version)
+    encoded_len_as::<true>(Encodable::Packet(packet), version)
+}
+
+/// `encoded_len_from_client` of a PUBLISH (no `Packet` around it).
+pub fn encoded_publish_len(
+    publish: &Publish,
+    version: ProtocolVersion,
+) -> Result<usize, CodecError> {
+    encoded_len_as::<true>(Encodable::Publish(publish), version)
 }
 
 fn encoded_len_as<const FROM_CLIENT: bool>(
-    packet: &Packet,
+    packet: Encodable,
     version: ProtocolVersion,
 ) -> Result<usize, CodecError> {
-    encode::header_byte(packet)?;
+    packet.header_byte()?;
     let len = body_len::<FROM_CLIENT>(packet, version)?;
     Ok(1 + wire::varint_len(len) + len as usize)
 }

@@ -297,24 +297,42 @@ impl Session {
         packet: &Packet,
         max_size: usize,
     ) -> Result<(), codec::CodecError> {
-        let spliced = match packet {
-            Packet::Publish(p)
-                if cfg!(feature = "splice-payloads") && p.payload.len() >= transmit::SPLICE_MIN =>
-            {
-                Some(p.payload.clone())
-            }
-            _ => None,
-        };
+        // PUBLISHes are written by `write_publish_within`, where they are.
         codec::encode_from_client_within(
             packet,
             self.opts.protocol,
             max_size,
             self.tx.encoded(),
-            spliced.is_some(),
+            false,
         )?;
-        if let Some(payload) = spliced {
-            self.tx.splice(payload);
+        self.packet_written(now, packet);
+        Ok(())
+    }
+
+    /// `write_packet_within` of a PUBLISH its owner keeps: encoded from where it is, with
+    /// no `Packet` built around it (each wrap and unwrap moved the whole PUBLISH).
+    fn write_publish_within(
+        &mut self,
+        now: u64,
+        p: &Publish,
+        max_size: usize,
+    ) -> Result<(), codec::CodecError> {
+        let splice = cfg!(feature = "splice-payloads") && p.payload.len() >= transmit::SPLICE_MIN;
+        codec::encode_publish_within(p, self.opts.protocol, max_size, self.tx.encoded(), splice)?;
+        if splice {
+            self.tx.splice(p.payload.clone());
         }
+        if self.packet_events.is_some() {
+            // Only while the page listens to `packetsend`: a copy to describe.
+            self.packet_written(now, &Packet::Publish(p.clone()));
+        } else {
+            self.keepalive_sent(now);
+        }
+        Ok(())
+    }
+
+    /// A packet left: keepalive counts it, PACKET_SENT describes it while packet events are on.
+    fn packet_written(&mut self, now: u64, packet: &Packet) {
         self.keepalive_sent(now);
         if let Some(describe) = self.packet_events {
             let packet_type = packet_type(packet);
@@ -324,7 +342,6 @@ impl Session {
                 description: describe(packet_type, Some(packet), None, v5),
             });
         }
-        Ok(())
     }
 
     /// PUBACK, PUBREC, PUBREL or PUBCOMP without properties. Not inlined: the packet is

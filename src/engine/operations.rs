@@ -100,7 +100,7 @@ impl Session {
             );
             return op;
         }
-        let packet = Packet::Publish(Publish {
+        let mut publish = Publish {
             dup: dup && qos != QoS::AtMostOnce,
             qos,
             retain,
@@ -109,12 +109,8 @@ impl Session {
             pkid: if qos == QoS::AtMostOnce { 0 } else { 1 },
             payload,
             properties,
-        });
-        let size = codec::encoded_len_from_client(&packet, self.opts.protocol);
-        // Measured inside a Packet and taken back out: no copy of topic and properties.
-        let Packet::Publish(mut publish) = packet else {
-            unreachable!("built as a PUBLISH just above")
         };
+        let size = codec::encoded_publish_len(&publish, self.opts.protocol);
         publish.pkid = 0;
         match size {
             Ok(len) if len <= MAX_PACKET_SIZE => {}

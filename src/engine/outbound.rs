@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 
 use super::queue::Queued;
 use super::{
-    blank_publish, push_number, OpError, OpId, OutState, Outgoing, PendingAck, Request, Session,
+    push_number, OpError, OpId, OutState, Outgoing, PendingAck, Request, Session,
     DEFAULT_MAX_INFLIGHT,
 };
 use crate::codec::{self, Packet, Publish, QoS};
@@ -200,13 +200,9 @@ impl Session {
         } else {
             None
         };
-        let packet = Packet::Publish(core::mem::replace(p, blank_publish()));
         let result = self
-            .write_packet_within(now, &packet, self.limits().maximum_packet_size)
+            .write_publish_within(now, p, self.limits().maximum_packet_size)
             .map_err(|_| OpError::PacketTooLarge);
-        if let Packet::Publish(back) = packet {
-            *p = back;
-        }
         if let Some(topic) = aliased {
             if !topic.is_empty() {
                 p.topic = topic;
