@@ -62,7 +62,7 @@ fn overlong_fields_are_rejected_not_truncated() {
     assert_eq!(&buf[4..6], &[0, 0], "mqttbytes truncates the length");
 
     let mut out = vec![7];
-    let p = Packet::Publish(publish(&long, QoS::AtMostOnce, 0));
+    let p = Packet::Publish(publish(&long, QoS::AtMostOnce, 0).into());
     assert_eq!(encode(&p, V4, &mut out), Err(CodecError::FieldTooLong));
     assert_eq!(out, vec![7], "nothing appended on error");
     assert_eq!(encoded_len(&p, V4), Err(CodecError::FieldTooLong));
@@ -84,7 +84,10 @@ fn overlong_fields_are_rejected_not_truncated() {
         subscription_identifiers: vec![],
         content_type: None,
     }));
-    assert_eq!(enc(&Packet::Publish(p), V5), Err(CodecError::FieldTooLong));
+    assert_eq!(
+        enc(&Packet::Publish(p.into()), V5),
+        Err(CodecError::FieldTooLong)
+    );
 }
 
 #[test]
@@ -96,7 +99,7 @@ fn publish_topic_names() {
             dec(&bytes, V4),
             Err(CodecError::InvalidTopicName(_))
         ));
-        let p = Packet::Publish(publish(topic, QoS::AtMostOnce, 0));
+        let p = Packet::Publish(publish(topic, QoS::AtMostOnce, 0).into());
         assert!(matches!(enc(&p, V4), Err(CodecError::InvalidTopicName(_))));
     }
     let nul = h("3005 0003 610062");
@@ -189,7 +192,10 @@ fn reserved_flags() {
     assert_eq!(dec(&h("3803 0001 61"), V4), Err(CodecError::InvalidFlags));
     let mut p = publish("t", QoS::AtMostOnce, 0);
     p.dup = true;
-    assert_eq!(enc(&Packet::Publish(p), V4), Err(CodecError::InvalidFlags));
+    assert_eq!(
+        enc(&Packet::Publish(p.into()), V4),
+        Err(CodecError::InvalidFlags)
+    );
     assert_eq!(dec(&h("0000"), V4), Err(CodecError::InvalidPacketType));
 }
 
@@ -258,7 +264,7 @@ fn packet_id_zero() {
         assert_eq!(dec(&h(bytes), V4), Err(CodecError::PacketIdZero), "{bytes}");
     }
     assert!(raw_v4(&h("4002 0000")).is_ok());
-    let p = Packet::Publish(publish("t", QoS::AtLeastOnce, 0));
+    let p = Packet::Publish(publish("t", QoS::AtLeastOnce, 0).into());
     assert_eq!(enc(&p, V4), Err(CodecError::PacketIdZero));
     let a = Packet::Ack(Ack {
         kind: AckKind::PubRel,

@@ -67,7 +67,7 @@ fn publish_strategy(v5: bool) -> impl Strategy<Value = Packet> {
     )
         .prop_map(move |(qos, dup, retain, topic, pkid, payload, props)| {
             let zero = qos == QoS::AtMostOnce;
-            Packet::Publish(Publish {
+            Packet::Publish(Box::new(Publish {
                 dup: dup && !zero,
                 qos,
                 retain,
@@ -86,7 +86,7 @@ fn publish_strategy(v5: bool) -> impl Strategy<Value = Packet> {
                         content_type: p.7,
                     })
                 }),
-            })
+            }))
         })
         .prop_filter("empty v5 properties decode as None", |p| match p {
             Packet::Publish(p) => p.properties.as_ref().is_none_or(|pp| {

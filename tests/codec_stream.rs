@@ -20,16 +20,16 @@ fn partial_frames_and_many_per_push() {
             code: 0,
             properties: None,
         }),
-        Packet::Publish(Publish {
+        Packet::Publish(Box::new(Publish {
             payload: Bytes::from(vec![9; 300]),
             ..publish("a/b", QoS::ExactlyOnce, 7)
-        }),
+        })),
         Packet::PingResp,
         // Large enough for the wasm build's native copy of payloads into the output.
-        Packet::Publish(Publish {
+        Packet::Publish(Box::new(Publish {
             payload: Bytes::from((0..5000u32).map(|i| i as u8).collect::<Vec<u8>>()),
             ..publish("big", QoS::AtLeastOnce, 8)
-        }),
+        })),
         Packet::Ack(Ack {
             kind: AckKind::PubRel,
             pkid: 7,
@@ -79,7 +79,7 @@ fn partial_frames_and_many_per_push() {
 
 #[test]
 fn max_packet_size_is_the_whole_packet() {
-    let p = Packet::Publish(publish("t", QoS::AtMostOnce, 0));
+    let p = Packet::Publish(publish("t", QoS::AtMostOnce, 0).into());
     let bytes = enc(&p, V4).unwrap(); // 2 header + 3 topic + 2 payload
     assert_eq!(bytes.len(), 7);
     assert_eq!(decode_one(&bytes, V4, 7), Ok(p.clone()));

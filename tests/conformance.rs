@@ -435,7 +435,7 @@ fn from_json(v: &Value) -> Result<Packet, String> {
     let packet = match cmd.as_str() {
         "connect" => Packet::Connect(Box::new(connect(&mut o)?)),
         "connack" => Packet::ConnAck(connack(&mut o)?),
-        "publish" => Packet::Publish(publish(&mut o)?),
+        "publish" => Packet::Publish(Box::new(publish(&mut o)?)),
         "puback" => Packet::Ack(ack(&mut o, AckKind::PubAck)?),
         "pubrec" => Packet::Ack(ack(&mut o, AckKind::PubRec)?),
         "pubrel" => Packet::Ack(ack(&mut o, AckKind::PubRel)?),

@@ -62,7 +62,7 @@ fn resume_under_a_lowered_receive_maximum_resends_only_what_fits_then_the_rest_i
     let redelivery = |i: usize| {
         let mut p = publishes(&first)[i].clone();
         p.dup = true;
-        Packet::Publish(p)
+        Packet::Publish(p.into())
     };
     h.receive(ack(AckKind::PubRec, ids[0]));
     h.sent();
@@ -273,7 +273,7 @@ fn inbound_topic_alias_resolves_to_the_topic() {
         content_type: None,
     };
     let mk = |topic: &str, alias| {
-        Packet::Publish(Publish {
+        Packet::Publish(Box::new(Publish {
             dup: false,
             qos: QoS::AtMostOnce,
             retain: false,
@@ -281,7 +281,7 @@ fn inbound_topic_alias_resolves_to_the_topic() {
             pkid: 0,
             payload: Bytes::from_static(b"v"),
             properties: Some(Box::new(props(alias))),
-        })
+        }))
     };
     h.receive(mk("sensors/t", 2));
     h.receive(mk("", 2));

@@ -13,7 +13,7 @@ use mpmqtt::codec::{self, Packet, ProtocolVersion, Publish, PublishProperties, Q
 use mpmqtt::engine::{ErrorKind, Options};
 
 fn aliased(topic: &str, alias: u16) -> Packet {
-    Packet::Publish(Publish {
+    Packet::Publish(Box::new(Publish {
         dup: false,
         qos: QoS::AtMostOnce,
         retain: false,
@@ -24,7 +24,7 @@ fn aliased(topic: &str, alias: u16) -> Packet {
             topic_alias: Some(alias),
             ..codec::empty_publish_properties()
         })),
-    })
+    }))
 }
 
 fn v5_with_aliases() -> Options {

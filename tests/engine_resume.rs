@@ -37,9 +37,9 @@ fn session_present_resends_publish_with_dup_and_pubrel_in_order_with_original_id
     assert_eq!(
         tail,
         vec![
-            Packet::Publish(expect_a),
+            Packet::Publish(expect_a.into()),
             ack(AckKind::PubRel, ids[1]),
-            Packet::Publish(expect_c)
+            Packet::Publish(expect_c.into())
         ]
     );
     h.receive(ack(AckKind::PubAck, ids[0]));

@@ -182,14 +182,17 @@ fn restored_packets_are_resent_in_store_order_with_their_ids_and_dup() {
             assert_eq!(
                 tail[..3],
                 [
-                    Packet::Publish(pa),
+                    Packet::Publish(pa.into()),
                     ack(AckKind::PubRel, 17),
-                    Packet::Publish(pc)
+                    Packet::Publish(pc.into())
                 ]
             );
         } else {
             // The broker lost the session: the PUBREL'd one is done, the rest published anew.
-            assert_eq!(tail[..2], [Packet::Publish(pa), Packet::Publish(pc)]);
+            assert_eq!(
+                tail[..2],
+                [Packet::Publish(pa.into()), Packet::Publish(pc.into())]
+            );
         }
         let new_id = publishes(&tail).last().map(|p| p.pkid).unwrap_or(0);
         assert!(![900, 17, 65_535].contains(&new_id), "{new_id}");
@@ -224,7 +227,10 @@ fn a_restore_while_connected_goes_out_after_the_next_connack() {
     let resent = h.open_and_ack(true, None);
     let mut pa = stored(3, QoS::AtLeastOnce, b"a");
     pa.dup = true;
-    assert_eq!(resent[1..], [Packet::Publish(pa), ack(AckKind::PubRel, 4)]);
+    assert_eq!(
+        resent[1..],
+        [Packet::Publish(pa.into()), ack(AckKind::PubRel, 4)]
+    );
 }
 
 #[test]
@@ -260,7 +266,7 @@ fn end_keeping_the_session_leaves_qos12_for_reconnect_and_fails_the_rest() {
         p1.dup = true;
         assert_eq!(
             resent[1..3],
-            [Packet::Publish(p1), ack(AckKind::PubRel, ids[1])]
+            [Packet::Publish(p1.into()), ack(AckKind::PubRel, ids[1])]
         );
         let third = publishes(&resent)[1].pkid;
         assert!(!ids.contains(&third));

@@ -213,7 +213,7 @@ fn publish(r: &mut Reader, flags: u8, v5: bool) -> Result<Packet, CodecError> {
         validate::topic_name(&topic)?;
     }
     // The payload is the rest of the packet: nothing can be left over.
-    Ok(Packet::Publish(Publish {
+    Ok(Packet::Publish(Box::new(Publish {
         dup: flags & 0b1000 != 0,
         qos,
         retain: flags & 1 != 0,
@@ -221,7 +221,7 @@ fn publish(r: &mut Reader, flags: u8, v5: bool) -> Result<Packet, CodecError> {
         pkid,
         payload: r.rest(),
         properties,
-    }))
+    })))
 }
 
 /// PUBACK/PUBREC/PUBREL/PUBCOMP. v5 may drop the reason code (then 0) and the property

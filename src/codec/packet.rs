@@ -192,7 +192,8 @@ pub struct Auth {
 pub enum Packet {
     Connect(Box<Connect>),
     ConnAck(ConnAck),
-    Publish(Publish),
+    /// Boxed: a received one becomes the MESSAGE event without being moved again.
+    Publish(Box<Publish>),
     Ack(Ack),
     Subscribe(Subscribe),
     SubAck(SubAck),

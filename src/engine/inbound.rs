@@ -199,7 +199,7 @@ impl Session {
         }
     }
 
-    fn handle_publish(&mut self, now: u64, mut p: Publish) {
+    fn handle_publish(&mut self, now: u64, mut p: Box<Publish>) {
         let from_alias = p.topic.is_empty();
         if let Some(alias) = p.properties.as_ref().and_then(|pp| pp.topic_alias) {
             let max = self
@@ -317,9 +317,8 @@ impl Session {
         }
     }
 
-    fn deliver(&mut self, p: Publish, from_alias: bool) {
-        self.events
-            .push_back(Event::Message(Box::new(p), from_alias));
+    fn deliver(&mut self, p: Box<Publish>, from_alias: bool) {
+        self.events.push_back(Event::Message(p, from_alias));
     }
 
     /// The broker releases a QoS 2 message it sent us: the id may be delivered again as a

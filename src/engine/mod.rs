@@ -324,7 +324,7 @@ impl Session {
         }
         if self.packet_events.is_some() {
             // Only while the page listens to `packetsend`: a copy to describe.
-            self.packet_written(now, &Packet::Publish(p.clone()));
+            self.packet_written(now, &Packet::Publish(Box::new(p.clone())));
         } else {
             self.keepalive_sent(now);
         }

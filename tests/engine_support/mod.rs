@@ -192,7 +192,7 @@ pub fn qos_of(q: u8) -> QoS {
 }
 
 pub fn incoming(topic: &str, payload: &str, qos: u8, pkid: u16) -> Packet {
-    Packet::Publish(Publish {
+    Packet::Publish(Box::new(Publish {
         dup: false,
         qos: qos_of(qos),
         retain: false,
@@ -200,7 +200,7 @@ pub fn incoming(topic: &str, payload: &str, qos: u8, pkid: u16) -> Packet {
         pkid,
         payload: Bytes::copy_from_slice(payload.as_bytes()),
         properties: None,
-    })
+    }))
 }
 
 pub fn ack(kind: AckKind, pkid: u16) -> Packet {
@@ -242,7 +242,7 @@ pub fn publishes(packets: &[Packet]) -> Vec<&Publish> {
         .iter()
         .filter_map(|p| {
             if let Packet::Publish(p) = p {
-                Some(p)
+                Some(&**p)
             } else {
                 None
             }

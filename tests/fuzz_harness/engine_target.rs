@@ -480,7 +480,7 @@ impl Driver {
                 if q == QoS::ExactlyOnce {
                     remember(&mut self.broker_ids, pkid);
                 }
-                Packet::Publish(Publish {
+                Packet::Publish(Box::new(Publish {
                     dup: flags & 8 != 0 && q != QoS::AtMostOnce,
                     qos: q,
                     retain: flags & 16 != 0,
@@ -499,7 +499,7 @@ impl Driver {
                             content_type: None,
                         })
                     }),
-                })
+                }))
             }
             op::ACK => {
                 let kind =

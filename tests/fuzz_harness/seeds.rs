@@ -97,7 +97,7 @@ fn sample_packets(version: ProtocolVersion) -> Vec<Packet> {
             code: 0,
             properties: v5.then_some(Box::new(connack_props)),
         }),
-        Packet::Publish(Publish {
+        Packet::Publish(Box::new(Publish {
             dup: true,
             qos: QoS::ExactlyOnce,
             retain: true,
@@ -116,7 +116,7 @@ fn sample_packets(version: ProtocolVersion) -> Vec<Packet> {
                     content_type: Some("text/plain".into()),
                 })
             }),
-        }),
+        })),
         Packet::Ack(Ack {
             kind: AckKind::PubAck,
             pkid: 7,
