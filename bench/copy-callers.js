@@ -4,7 +4,7 @@
  * and every typed-array copy the glue makes for one 16 B publish (QoS 0, QoS 1) and one
  * received 16 B message (QoS 0, QoS 1), grouped by the function that called memmove.
  *
- *   node bench/copy-callers.js [core.wasm]
+ *   node bench/copy-callers.js [--cold] [core.wasm]
  *
  * `core.wasm` is cargo's output for the `core` variant, before wasm-bindgen and wasm-opt strip
  * its name section (default build/cargo-target/wasm32-unknown-unknown/release/mpmqtt.wasm; the
@@ -57,7 +57,7 @@ const PLUMBING = /^(memmove|memcpy|mq_count|(Uint8Array|TypedArray|ArrayBuffer)\
 /** The first frame that is not the copy itself: who asked for it, and the chain above. */
 function callerOf(entry) {
   const names = entry.stack.map(frameName).filter((n) => !PLUMBING.test(n));
-  return { caller: names[0] || '?', chain: names.slice(0, 4).join(' < ') };
+  return { caller: names[0] || '?', chain: names.slice(0, 6).join(' < ') };
 }
 
 function report(title, trace) {
@@ -84,13 +84,14 @@ function report(title, trace) {
 }
 
 async function main() {
-  const file = path.resolve(process.argv[2] || DEFAULT);
+  const file = path.resolve(process.argv.slice(2).find((a) => !a.startsWith('--')) || DEFAULT);
   // dist/mqtt.min.js calls the exports by the short names scripts/bundle.js gives them.
   const raw = fs.readFileSync(file);
   const c = await countingClient({}, renameExports(raw, exportRenames(raw)));
   try {
-    // Warm up each path once: a first call may grow a container, which later calls do not.
-    for (const qos of [0, 1]) {
+    // Warm up each path once: a first call may grow a container, which later calls do not
+    // (`--cold` leaves that out, as bench/copies.js measures).
+    for (const qos of process.argv.includes('--cold') ? [] : [0, 1]) {
       await c.publish(16, qos);
       await c.receive(16, qos, 1);
     }

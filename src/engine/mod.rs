@@ -169,12 +169,16 @@ impl Session {
     pub fn new(opts: Options, seed: u64) -> Result<Session, &'static str> {
         opts.validate()?;
         let policy = ReconnectPolicy::new(opts.reconnect_period_ms, opts.backoff.clone(), seed);
+        let mut tx = transmit::Transmit::default();
+        // Room for a flush of small packets from the start: grown from empty, the buffer was
+        // reallocated (its bytes copied) by the first few packets of every client.
+        tx.encoded().reserve(256);
         Ok(Session {
             link: Link::new(&opts),
             opts,
             phase: Phase::Idle,
             timers: TimerTable::new(),
-            tx: transmit::Transmit::default(),
+            tx,
             events: Fifo::new(),
             ids: PacketIds::new(),
             next_op: 1,
