@@ -120,7 +120,10 @@ fn packets_split_and_joined_across_messages_are_handled() {
     // packet's buffer while it is incomplete, an owned buffer otherwise.
     for size in [1, 2, 3, 7, 11] {
         for chunk in bytes.chunks(size) {
-            match h.session.room_for_bytes(chunk.len()) {
+            match h
+                .session
+                .room_for_bytes(chunk.len(), &chunk[..chunk.len().min(5)])
+            {
                 Some(room) => {
                     for (slot, b) in room.iter_mut().zip(chunk) {
                         slot.write(*b);

@@ -110,8 +110,9 @@ function coreClass (wasm) {
 
     /** @param {Uint8Array} bytes  one WebSocket message */
     handle_bytes (now, bytes) {
-      // Into the core's buffer of a packet arriving in pieces when there is one (copied once).
-      const ptr = put(bytes, (len) => wasm.mq_input_buffer(this._h, len))
+      // Into the core's buffer of a packet arriving in pieces when there is one (copied once);
+      // the first 5 bytes show the core the length of a packet this message starts.
+      const ptr = put(bytes, (len) => wasm.mq_input_buffer(this._h, len, bytes[0] | bytes[1] << 8 | bytes[2] << 16 | bytes[3] << 24, bytes[4] | 0))
       this._input = bytes
       this._inputPtr = ptr
       wasm.mq_handle_bytes(this._h, now, ptr, bytes.length)

@@ -7,6 +7,8 @@ mod decode;
 mod encode;
 pub mod packet;
 mod properties;
+#[cfg(test)]
+mod split_tests;
 pub mod validate;
 pub(crate) mod wire;
 
@@ -237,17 +239,58 @@ impl Decoder {
     }
 
     /// Room for the next `len` bytes of the stream, for a driver that copies each transport
-    /// message itself (the wasm boundary writes it into linear memory anyway): while a frame
-    /// is incomplete the room is at the end of that frame's own buffer, so a packet arriving
-    /// in pieces is copied once in all. None when nothing is buffered (the usual case): the
+    /// message itself (the wasm boundary writes it into linear memory anyway); `head` is the
+    /// start of those bytes (5 are enough: a fixed header's most). The room is in the buffer
+    /// of the frame they continue or start, reserved at that frame's length, so a packet
+    /// arriving in pieces is copied once in all, its first piece included. None when the
+    /// bytes start a frame they hold whole (the usual case: one message, whole packets): the
     /// driver then hands over a buffer of its own with `push_owned`, adopted as is.
-    pub fn room_in_frame(&mut self, len: usize) -> Option<&mut [MaybeUninit<u8>]> {
-        if self.failed.is_some() || self.buffered() == 0 {
+    pub fn room_in_frame(&mut self, len: usize, head: &[u8]) -> Option<&mut [MaybeUninit<u8>]> {
+        if self.failed.is_some() {
             return None;
         }
-        self.append(&[]);
-        self.partial.reserve(len);
+        if self.buffered() == 0 {
+            // A malformed or oversized header takes the usual path to its error.
+            match frame(head, self.max_packet_size) {
+                Ok(Some(f)) if f.header_len + f.body_len > len => {}
+                _ => return None,
+            }
+        }
+        let capacity = self.frame_capacity(head, len);
+        if self.partial.is_empty() {
+            // The frame's start (after packets already cut from `buf`, or a header split
+            // between messages) moves once, into a buffer of the frame's length.
+            let mut partial = Vec::with_capacity(capacity);
+            partial.extend_from_slice(&self.buf);
+            self.buf = Bytes::new();
+            self.partial = partial;
+        } else {
+            self.partial.reserve(capacity - self.partial.len());
+        }
         Some(&mut self.partial.spare_capacity_mut()[..len])
+    }
+
+    /// The buffer size for what is buffered and `len` more bytes that start with `head`: at
+    /// least the whole frame at the front when those bytes show its length (its header may
+    /// be split between them), so the pieces still to come fit without moving it. What a
+    /// header claims is believed up to `RESERVE_AHEAD_MAX` (and only within the Maximum
+    /// Packet Size, which `frame` holds): larger frames grow as they come.
+    fn frame_capacity(&self, head: &[u8], len: usize) -> usize {
+        let front: &[u8] = if self.partial.is_empty() {
+            &self.buf
+        } else {
+            &self.partial
+        };
+        let mut start = [0u8; 5];
+        let buffered = front.len().min(5);
+        start[..buffered].copy_from_slice(&front[..buffered]);
+        let more = head.len().min(5 - buffered);
+        start[buffered..buffered + more].copy_from_slice(&head[..more]);
+        let frame_len = match frame(&start[..buffered + more], self.max_packet_size) {
+            Ok(Some(f)) => (f.header_len + f.body_len).min(RESERVE_AHEAD_MAX),
+            _ => 0,
+        };
+        frame_len.max(front.len() + len)
     }
 
     /// The first `written` bytes of the room `room_in_frame` gave now hold received bytes.
@@ -508,7 +551,7 @@ mod tests {
     /// Writes `bytes` where `room_in_frame` says, as the wasm boundary does; false when the
     /// decoder gave no room (nothing buffered) and the bytes went in with `push_owned`.
     fn write_in_place(d: &mut Decoder, bytes: &[u8]) -> bool {
-        match d.room_in_frame(bytes.len()) {
+        match d.room_in_frame(bytes.len(), &bytes[..bytes.len().min(5)]) {
             Some(room) => {
                 for (slot, b) in room.iter_mut().zip(bytes) {
                     slot.write(*b);
@@ -565,11 +608,11 @@ mod tests {
     #[test]
     fn no_room_in_frame_when_nothing_is_buffered_or_after_an_error() {
         let mut d = Decoder::new(ProtocolVersion::V3_1_1, MAX_FRAME);
-        assert!(d.room_in_frame(10).is_none());
+        assert!(d.room_in_frame(10, &[]).is_none());
         d.push_owned(vec![0xf0, 0x00]); // reserved packet type 15 with flags: corrupt
         assert!(d.next_from_broker().is_err());
         d.push_owned(vec![0x30]);
-        assert!(d.room_in_frame(10).is_none());
+        assert!(d.room_in_frame(10, &[]).is_none());
     }
 
     #[test]

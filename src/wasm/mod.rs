@@ -165,17 +165,26 @@ clock_calls!(
 );
 
 /// Where the glue writes the next `len` bytes from the socket before `mq_handle_bytes`: the
-/// end of the incomplete frame's buffer when a packet is arriving in pieces (each piece is
-/// then copied once, not into a buffer of its own and again into the frame's), otherwise a
-/// fresh buffer the decoder adopts.
+/// buffer of the frame they continue or start when a packet arrives in pieces, reserved at
+/// the packet's length (each piece, the first too, is then copied once, not into a buffer of
+/// its own and again into the frame's), otherwise a fresh buffer the decoder adopts.
+/// `head_lo`/`head_hi`: the first 5 bytes (little-endian, 0 past `len`), from which the core
+/// learns the length of a packet the bytes start.
 #[no_mangle]
-pub extern "C" fn mq_input_buffer(core: &mut Core, len: usize) -> *mut u8 {
+pub extern "C" fn mq_input_buffer(
+    core: &mut Core,
+    len: usize,
+    head_lo: u32,
+    head_hi: u32,
+) -> *mut u8 {
     // The WeChat core leaves this copy saving out (Cargo.toml `input-in-place`).
     if !cfg!(feature = "input-in-place") {
         core.input_in_frame = false;
         return mq_alloc(len);
     }
-    match core.session.room_for_bytes(len) {
+    let lo = head_lo.to_le_bytes();
+    let head = [lo[0], lo[1], lo[2], lo[3], head_hi as u8];
+    match core.session.room_for_bytes(len, &head[..len.min(5)]) {
         Some(room) => {
             core.input_in_frame = true;
             room.as_mut_ptr().cast()
