@@ -331,18 +331,24 @@ impl Decoder {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        match self.try_next::<FROM_BROKER>() {
-            Err(e) => {
-                self.failed = Some(e);
-                self.buf = Bytes::new();
-                self.partial = Vec::new();
-                Err(e)
-            }
-            ok => ok,
+        // Framing apart from decoding: "no whole packet yet" (once per socket message while
+        // a packet arrives in pieces) returns without moving a packet-sized result around.
+        let decoded = match self.next_frame() {
+            Ok(None) => return Ok(None),
+            Ok(Some((byte1, body))) => decode::packet::<FROM_BROKER>(byte1, body, self.version),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = decoded {
+            self.failed = Some(e);
+            self.buf = Bytes::new();
+            self.partial = Vec::new();
+            return Err(e);
         }
+        decoded.map(Some)
     }
 
-    fn try_next<const FROM_BROKER: bool>(&mut self) -> Result<Option<Packet>, CodecError> {
+    /// The first byte and the body of the next whole frame; None until it is whole.
+    fn next_frame(&mut self) -> Result<Option<(u8, Bytes)>, CodecError> {
         let received = if self.partial.is_empty() {
             &self.buf[..]
         } else {
@@ -366,7 +372,7 @@ impl Decoder {
         }
         let body = self.buf.slice(f.header_len..total);
         self.buf.advance(total);
-        decode::packet::<FROM_BROKER>(f.byte1, body, self.version).map(Some)
+        Ok(Some((f.byte1, body)))
     }
 
     /// Bytes received but not yet returned as packets.

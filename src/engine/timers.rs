@@ -54,7 +54,8 @@ impl TimerTable {
     /// The earliest deadline.
     fn next(&self) -> Option<u64> {
         let mut next: Option<u64> = None;
-        for at in self.deadlines.into_iter().flatten() {
+        // By reference: `into_iter` copied the array at every call (once per socket message).
+        for &at in self.deadlines.iter().flatten() {
             if next.is_none_or(|n| at < n) {
                 next = Some(at);
             }

@@ -511,6 +511,10 @@ pub extern "C" fn mq_last_message_id(core: &mut Core) -> u16 {
 
 #[no_mangle]
 pub extern "C" fn mq_poll_event(core: &mut Core) -> u32 {
+    if !core.session.has_event() {
+        core.current = None;
+        return 0;
+    }
     core.current = core.session.poll_event();
     match &core.current {
         None => 0,
