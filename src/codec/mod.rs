@@ -242,21 +242,31 @@ impl Decoder {
     /// message itself (the wasm boundary writes it into linear memory anyway); `head` is the
     /// start of those bytes (5 are enough: a fixed header's most). The room is in the buffer
     /// of the frame they continue or start, reserved at that frame's length, so a packet
-    /// arriving in pieces is copied once in all, its first piece included. None when the
-    /// bytes start a frame they hold whole (the usual case: one message, whole packets): the
-    /// driver then hands over a buffer of its own with `push_owned`, adopted as is.
+    /// arriving in pieces is copied once in all, its first piece included. When the bytes
+    /// finish that frame and start another, the room holds only the frame's end: the driver
+    /// writes it, then asks again for the rest, so the frame's buffer neither grows past the
+    /// frame nor keeps the next packet's start. None when the bytes start a frame they hold
+    /// whole (the usual case: one message, whole packets): the driver then hands over a
+    /// buffer of its own with `push_owned`, adopted as is.
     pub fn room_in_frame(&mut self, len: usize, head: &[u8]) -> Option<&mut [MaybeUninit<u8>]> {
         if self.failed.is_some() {
             return None;
         }
-        if self.buffered() == 0 {
-            // A malformed or oversized header takes the usual path to its error.
-            match frame(head, self.max_packet_size) {
-                Ok(Some(f)) if f.header_len + f.body_len > len => {}
-                _ => return None,
-            }
+        let have = self.buffered();
+        // A malformed or oversized header gives None: the usual path to its error.
+        let frame_len = self.front_frame_len(head);
+        if have == 0 && frame_len.is_none_or(|n| n <= len) {
+            return None;
         }
-        let capacity = self.frame_capacity(head, len);
+        let room = match frame_len {
+            Some(n) if n > have && n < have + len => n - have,
+            _ => len,
+        };
+        // What a header claims is believed up to `RESERVE_AHEAD_MAX` (and only within the
+        // Maximum Packet Size, which `frame` holds): larger frames grow as they come.
+        let capacity = frame_len
+            .map_or(0, |n| n.min(RESERVE_AHEAD_MAX))
+            .max(have + room);
         if self.partial.is_empty() {
             // The frame's start (after packets already cut from `buf`, or a header split
             // between messages) moves once, into a buffer of the frame's length.
@@ -267,15 +277,12 @@ impl Decoder {
         } else {
             self.partial.reserve(capacity - self.partial.len());
         }
-        Some(&mut self.partial.spare_capacity_mut()[..len])
+        Some(&mut self.partial.spare_capacity_mut()[..room])
     }
 
-    /// The buffer size for what is buffered and `len` more bytes that start with `head`: at
-    /// least the whole frame at the front when those bytes show its length (its header may
-    /// be split between them), so the pieces still to come fit without moving it. What a
-    /// header claims is believed up to `RESERVE_AHEAD_MAX` (and only within the Maximum
-    /// Packet Size, which `frame` holds): larger frames grow as they come.
-    fn frame_capacity(&self, head: &[u8], len: usize) -> usize {
+    /// The length of the frame at the front of what is buffered followed by `head`, when
+    /// they hold its header (which may be split between them).
+    fn front_frame_len(&self, head: &[u8]) -> Option<usize> {
         let front: &[u8] = if self.partial.is_empty() {
             &self.buf
         } else {
@@ -286,11 +293,10 @@ impl Decoder {
         start[..buffered].copy_from_slice(&front[..buffered]);
         let more = head.len().min(5 - buffered);
         start[buffered..buffered + more].copy_from_slice(&head[..more]);
-        let frame_len = match frame(&start[..buffered + more], self.max_packet_size) {
-            Ok(Some(f)) => (f.header_len + f.body_len).min(RESERVE_AHEAD_MAX),
-            _ => 0,
-        };
-        frame_len.max(front.len() + len)
+        match frame(&start[..buffered + more], self.max_packet_size) {
+            Ok(Some(f)) => Some(f.header_len + f.body_len),
+            _ => None,
+        }
     }
 
     /// The first `written` bytes of the room `room_in_frame` gave now hold received bytes.
@@ -554,23 +560,34 @@ mod tests {
         assert_eq!(p.payload.len(), body - 3);
     }
 
-    /// Writes `bytes` where `room_in_frame` says, as the wasm boundary does; false when the
-    /// decoder gave no room (nothing buffered) and the bytes went in with `push_owned`.
-    fn write_in_place(d: &mut Decoder, bytes: &[u8]) -> bool {
-        match d.room_in_frame(bytes.len(), &bytes[..bytes.len().min(5)]) {
-            Some(room) => {
-                for (slot, b) in room.iter_mut().zip(bytes) {
-                    slot.write(*b);
+    /// Writes `bytes` where `room_in_frame` says and decodes after each write into `got`, as
+    /// the wasm boundary does; false when the decoder gave no room at first (nothing
+    /// buffered) and the bytes went in with `push_owned`.
+    fn write_in_place(d: &mut Decoder, mut bytes: &[u8], got: &mut Vec<Packet>) -> bool {
+        let mut in_place = true;
+        while !bytes.is_empty() {
+            let written = match d.room_in_frame(bytes.len(), &bytes[..bytes.len().min(5)]) {
+                Some(room) => {
+                    let n = room.len();
+                    for (slot, b) in room.iter_mut().zip(bytes) {
+                        slot.write(*b);
+                    }
+                    // SAFETY: every byte of the room was just written.
+                    unsafe { d.commit_room(n) };
+                    n
                 }
-                // SAFETY: every byte of the room was just written.
-                unsafe { d.commit_room(bytes.len()) };
-                true
-            }
-            None => {
-                d.push_owned(bytes.to_vec());
-                false
+                None => {
+                    in_place = false;
+                    d.push_owned(bytes.to_vec());
+                    bytes.len()
+                }
+            };
+            bytes = &bytes[written..];
+            while let Some(p) = d.next_from_broker().unwrap() {
+                got.push(p);
             }
         }
+        in_place
     }
 
     #[test]
@@ -591,10 +608,7 @@ mod tests {
                 let mut got = Vec::new();
                 let mut in_place = 0;
                 for w in cuts.windows(2) {
-                    in_place += usize::from(write_in_place(&mut d, &stream[w[0]..w[1]]));
-                    while let Some(p) = d.next_from_broker().unwrap() {
-                        got.push(p);
-                    }
+                    in_place += usize::from(write_in_place(&mut d, &stream[w[0]..w[1]], &mut got));
                 }
                 assert!(
                     in_place >= pieces - 2,

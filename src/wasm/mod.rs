@@ -164,10 +164,12 @@ clock_calls!(
     mq_handle_timeout => handle_timeout,
 );
 
-/// Where the glue writes the next `len` bytes from the socket before `mq_handle_bytes`: the
-/// buffer of the frame they continue or start when a packet arrives in pieces, reserved at
-/// the packet's length (each piece, the first too, is then copied once, not into a buffer of
-/// its own and again into the frame's), otherwise a fresh buffer the decoder adopts.
+/// Where the glue writes the next `len` bytes from the socket before `mq_handle_bytes`, and
+/// how many of them (in the out-slot: `len`, or fewer). The buffer of the packet they continue
+/// or start when it arrives in pieces, reserved at the packet's length (each piece, the first
+/// too, is then copied once, not into a buffer of its own and again into the packet's); when
+/// they finish that packet and start another, only the packet's end goes there and the glue
+/// asks again for the rest. Otherwise a fresh buffer the decoder adopts.
 /// `head_lo`/`head_hi`: the first 5 bytes (little-endian, 0 past `len`), from which the core
 /// learns the length of a packet the bytes start.
 #[no_mangle]
@@ -177,9 +179,10 @@ pub extern "C" fn mq_input_buffer(
     head_lo: u32,
     head_hi: u32,
 ) -> *mut u8 {
+    core.input_in_frame = false;
+    OUT_LEN.store(len as u32, Ordering::Relaxed);
     // The WeChat core leaves this copy saving out (Cargo.toml `input-in-place`).
     if !cfg!(feature = "input-in-place") {
-        core.input_in_frame = false;
         return mq_alloc(len);
     }
     let lo = head_lo.to_le_bytes();
@@ -187,12 +190,10 @@ pub extern "C" fn mq_input_buffer(
     match core.session.room_for_bytes(len, &head[..len.min(5)]) {
         Some(room) => {
             core.input_in_frame = true;
+            OUT_LEN.store(room.len() as u32, Ordering::Relaxed);
             room.as_mut_ptr().cast()
         }
-        None => {
-            core.input_in_frame = false;
-            mq_alloc(len)
-        }
+        None => mq_alloc(len),
     }
 }
 
