@@ -201,7 +201,8 @@ pub extern "C" fn mq_input_buffer(
 /// rather than copying them again.
 ///
 /// # Safety
-/// `ptr`/`len` come from the `mq_input_buffer(len)` just before, and `len` bytes were written.
+/// `ptr` comes from the `mq_input_buffer` just before, `len` is the count it put in the
+/// out-slot, and that many bytes were written.
 #[no_mangle]
 pub unsafe extern "C" fn mq_handle_bytes(core: &mut Core, now: f64, ptr: *mut u8, len: usize) {
     let own_buffer = if core.input_in_frame {
