@@ -24,6 +24,7 @@ async function run() {
     row('publish QoS ' + qos + ', 16 B: bytes copied beyond the payload', f.out[qos].fixed, 'B');
     row('receive QoS ' + qos + ', 16 B in one message: bytes copied beyond the payload', f.inFixed[qos], 'B');
     for (const k of Object.keys(f.in[qos])) row('receive QoS ' + qos + ', 1 MiB in ' + k + ' WebSocket message' + (k === '1' ? '' : 's') + ': payload copies', f.in[qos][k], '×');
+    row('receive QoS ' + qos + ', 3 × 1 MiB back to back in 64 KiB WebSocket messages: payload copies', f.inStream[qos], '×');
   }
   return rows;
 }

@@ -20,4 +20,10 @@ const ID_PROVIDER = typeof MPMQTT_ID_PROVIDER === 'undefined' || MPMQTT_ID_PROVI
 // `packet-records`): packetsend/packetreceive then carry `{cmd}` named from the packet type.
 const PACKET_RECORDS = typeof MPMQTT_PACKET_RECORDS === 'undefined' || MPMQTT_PACKET_RECORDS;
 
-module.exports = { CLOUD_SIGNING, ID_PROVIDER, PACKET_RECORDS };
+/* global MPMQTT_INPUT_IN_PLACE */
+// False in the WeChat build (dist/wx), whose core writes no received bytes into a packet's
+// buffer (Cargo.toml `input-in-place`): core/flat-core.js then hands each WebSocket message
+// over in a buffer of its own, as that core takes it.
+const INPUT_IN_PLACE = typeof MPMQTT_INPUT_IN_PLACE === 'undefined' || MPMQTT_INPUT_IN_PLACE;
+
+module.exports = { CLOUD_SIGNING, ID_PROVIDER, PACKET_RECORDS, INPUT_IN_PLACE };

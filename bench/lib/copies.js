@@ -173,6 +173,33 @@ async function countingClient(extra, wasm) {
         if (p.length !== size) throw new Error('received ' + p.length + ' bytes, expected ' + size);
       });
     },
+    /**
+     * Copies made from the first WebSocket message of `count` PUBLISH packets sent back to
+     * back, cut into messages of `messageSize` bytes wherever they fall (one message ends one
+     * packet and starts the next), to the last 'message' event.
+     */
+    async receiveStream(size, qos, count, messageSize) {
+      const packets = [];
+      for (let i = 0; i < count; i++) packets.push(mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.alloc(size, 0x63 + i), qos, messageId: qos ? nextId++ : undefined, retain: false, dup: false }));
+      const stream = Buffer.concat(packets);
+      const cuts = [];
+      for (let at = 0; at < stream.length; at += messageSize) cuts.push(exactArrayBuffer(stream.subarray(at, at + messageSize)));
+      return measure(async () => {
+        const got = new Promise((resolve, reject) => {
+          let left = count;
+          const onMessage = (t, p) => {
+            if (p.length !== size || p[size - 1] !== 0x63 + count - left) reject(new Error('message ' + (count - left) + ': ' + p.length + ' bytes'));
+            if (--left === 0) {
+              f.client.removeListener('message', onMessage);
+              resolve();
+            }
+          };
+          f.client.on('message', onMessage);
+        });
+        for (const c of cuts) f.deliver(c);
+        await got;
+      });
+    },
     end: () => new Promise((resolve) => f.client.end(true, {}, () => resolve())),
   };
 }
@@ -187,12 +214,17 @@ module.exports = { countingWasm, countingClient, measure, counter };
  *   in[qos][pieces] bytes copied per payload byte of a 1 MiB PUBLISH that arrived in
  *                   `pieces` WebSocket messages
  *   inFixed[qos]    bytes copied by a 16 B message beyond its payload (one WebSocket message)
+ *   inStream[qos]   bytes copied per payload byte of STREAM.count 1 MiB PUBLISH packets back
+ *                   to back in messages of STREAM.messageSize bytes, cut wherever they fall
  *   raw             every measurement, for the report
  */
+/** Packets back to back in messages that do not line up with them. */
+const STREAM = { count: 3, messageSize: 65536 };
+
 async function copyFigures(pieces = [1, 2, 4, 16, 64]) {
   const c = await countingClient();
   const MIB = 1048576;
-  const figures = { out: {}, in: {}, inFixed: {}, raw: [] };
+  const figures = { out: {}, in: {}, inFixed: {}, inStream: {}, raw: [] };
   try {
     for (const qos of [0, 1]) {
       const small = await c.publish(16, qos);
@@ -212,6 +244,9 @@ async function copyFigures(pieces = [1, 2, 4, 16, 64]) {
         figures.raw.push({ op: 'receive', qos, size: MIB, pieces: k, ...r });
         figures.in[qos][k] = r.total / MIB;
       }
+      const stream = await c.receiveStream(MIB, qos, STREAM.count, STREAM.messageSize);
+      figures.raw.push({ op: 'receive stream', qos, size: MIB, ...STREAM, ...stream });
+      figures.inStream[qos] = stream.total / (STREAM.count * MIB);
     }
   } finally {
     await c.end();

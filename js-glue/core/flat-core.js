@@ -12,6 +12,7 @@ const utf8 = require('../shared/utf8')
 const record = require('./record')
 const propertySection = require('./properties')
 const { FLAG_SESSION_PRESENT } = require('./events')
+const { INPUT_IN_PLACE } = require('../build-flags')
 
 const TWO_32 = 4294967296
 const MISMATCH = 'mpmqtt: mqtt.wasm lacks a function mqtt.min.js calls (files of two versions?)'
@@ -110,11 +111,24 @@ function coreClass (wasm) {
 
     /** @param {Uint8Array} bytes  one WebSocket message */
     handle_bytes (now, bytes) {
-      // Into the core's buffer of a packet arriving in pieces when there is one (copied once).
-      const ptr = put(bytes, (len) => wasm.mq_input_buffer(this._h, len))
       this._input = bytes
-      this._inputPtr = ptr
-      wasm.mq_handle_bytes(this._h, now, ptr, bytes.length)
+      if (!INPUT_IN_PLACE) {
+        // A core whose frames take no bytes in place (the WeChat one): a buffer of its own.
+        this._inputPtr = put(bytes)
+        return wasm.mq_handle_bytes(this._h, now, this._inputPtr, bytes.length)
+      }
+      // Into the core's buffer of a packet arriving in pieces when there is one (copied once);
+      // the first 5 bytes show the core the length of a packet they start. The core takes
+      // fewer bytes there when they end one packet and start another: the rest goes next (the
+      // last part, always taken whole, is what `_input` describes when events are read).
+      for (let at = 0, n; at < bytes.length; at += n) {
+        const b = this._input = at ? bytes.subarray(at) : bytes
+        const ptr = this._inputPtr = wasm.mq_input_buffer(this._h, b.length, b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24, b[4] | 0) >>> 0
+        if (!ptr) throw new Error('mpmqtt: the core is out of memory')
+        n = outLen()
+        mem().set(n < b.length ? b.subarray(0, n) : b, ptr)
+        wasm.mq_handle_bytes(this._h, now, ptr, n)
+      }
     }
 
     /** @returns {Uint8Array|undefined} bytes for the socket */

@@ -7,6 +7,8 @@ mod decode;
 mod encode;
 pub mod packet;
 mod properties;
+#[cfg(test)]
+mod split_tests;
 pub mod validate;
 pub(crate) mod wire;
 
@@ -237,17 +239,64 @@ impl Decoder {
     }
 
     /// Room for the next `len` bytes of the stream, for a driver that copies each transport
-    /// message itself (the wasm boundary writes it into linear memory anyway): while a frame
-    /// is incomplete the room is at the end of that frame's own buffer, so a packet arriving
-    /// in pieces is copied once in all. None when nothing is buffered (the usual case): the
-    /// driver then hands over a buffer of its own with `push_owned`, adopted as is.
-    pub fn room_in_frame(&mut self, len: usize) -> Option<&mut [MaybeUninit<u8>]> {
-        if self.failed.is_some() || self.buffered() == 0 {
+    /// message itself (the wasm boundary writes it into linear memory anyway); `head` is the
+    /// start of those bytes (5 are enough: a fixed header's most). The room is in the buffer
+    /// of the frame they continue or start, reserved at that frame's length, so a packet
+    /// arriving in pieces is copied once in all, its first piece included. When the bytes
+    /// finish that frame and start another, the room holds only the frame's end: the driver
+    /// writes it, then asks again for the rest, so the frame's buffer neither grows past the
+    /// frame nor keeps the next packet's start. None when the bytes start a frame they hold
+    /// whole (the usual case: one message, whole packets): the driver then hands over a
+    /// buffer of its own with `push_owned`, adopted as is.
+    pub fn room_in_frame(&mut self, len: usize, head: &[u8]) -> Option<&mut [MaybeUninit<u8>]> {
+        if self.failed.is_some() {
             return None;
         }
-        self.append(&[]);
-        self.partial.reserve(len);
-        Some(&mut self.partial.spare_capacity_mut()[..len])
+        let have = self.buffered();
+        // A malformed or oversized header gives None: the usual path to its error.
+        let frame_len = self.front_frame_len(head);
+        if have == 0 && frame_len.is_none_or(|n| n <= len) {
+            return None;
+        }
+        let room = match frame_len {
+            Some(n) if n > have && n < have + len => n - have,
+            _ => len,
+        };
+        // What a header claims is believed up to `RESERVE_AHEAD_MAX` (and only within the
+        // Maximum Packet Size, which `frame` holds): larger frames grow as they come.
+        let capacity = frame_len
+            .map_or(0, |n| n.min(RESERVE_AHEAD_MAX))
+            .max(have + room);
+        if self.partial.is_empty() {
+            // The frame's start (after packets already cut from `buf`, or a header split
+            // between messages) moves once, into a buffer of the frame's length.
+            let mut partial = Vec::with_capacity(capacity);
+            partial.extend_from_slice(&self.buf);
+            self.buf = Bytes::new();
+            self.partial = partial;
+        } else {
+            self.partial.reserve(capacity - self.partial.len());
+        }
+        Some(&mut self.partial.spare_capacity_mut()[..room])
+    }
+
+    /// The length of the frame at the front of what is buffered followed by `head`, when
+    /// they hold its header (which may be split between them).
+    fn front_frame_len(&self, head: &[u8]) -> Option<usize> {
+        let front: &[u8] = if self.partial.is_empty() {
+            &self.buf
+        } else {
+            &self.partial
+        };
+        let mut start = [0u8; 5];
+        let buffered = front.len().min(5);
+        start[..buffered].copy_from_slice(&front[..buffered]);
+        let more = head.len().min(5 - buffered);
+        start[buffered..buffered + more].copy_from_slice(&head[..more]);
+        match frame(&start[..buffered + more], self.max_packet_size) {
+            Ok(Some(f)) => Some(f.header_len + f.body_len),
+            _ => None,
+        }
     }
 
     /// The first `written` bytes of the room `room_in_frame` gave now hold received bytes.
@@ -288,18 +337,24 @@ impl Decoder {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        match self.try_next::<FROM_BROKER>() {
-            Err(e) => {
-                self.failed = Some(e);
-                self.buf = Bytes::new();
-                self.partial = Vec::new();
-                Err(e)
-            }
-            ok => ok,
+        // Framing apart from decoding: "no whole packet yet" (once per socket message while
+        // a packet arrives in pieces) returns without moving a packet-sized result around.
+        let decoded = match self.next_frame() {
+            Ok(None) => return Ok(None),
+            Ok(Some((byte1, body))) => decode::packet::<FROM_BROKER>(byte1, body, self.version),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = decoded {
+            self.failed = Some(e);
+            self.buf = Bytes::new();
+            self.partial = Vec::new();
+            return Err(e);
         }
+        decoded.map(Some)
     }
 
-    fn try_next<const FROM_BROKER: bool>(&mut self) -> Result<Option<Packet>, CodecError> {
+    /// The first byte and the body of the next whole frame; None until it is whole.
+    fn next_frame(&mut self) -> Result<Option<(u8, Bytes)>, CodecError> {
         let received = if self.partial.is_empty() {
             &self.buf[..]
         } else {
@@ -323,7 +378,7 @@ impl Decoder {
         }
         let body = self.buf.slice(f.header_len..total);
         self.buf.advance(total);
-        decode::packet::<FROM_BROKER>(f.byte1, body, self.version).map(Some)
+        Ok(Some((f.byte1, body)))
     }
 
     /// Bytes received but not yet returned as packets.
@@ -565,23 +620,34 @@ mod tests {
         assert_eq!(p.payload.len(), body - 3);
     }
 
-    /// Writes `bytes` where `room_in_frame` says, as the wasm boundary does; false when the
-    /// decoder gave no room (nothing buffered) and the bytes went in with `push_owned`.
-    fn write_in_place(d: &mut Decoder, bytes: &[u8]) -> bool {
-        match d.room_in_frame(bytes.len()) {
-            Some(room) => {
-                for (slot, b) in room.iter_mut().zip(bytes) {
-                    slot.write(*b);
+    /// Writes `bytes` where `room_in_frame` says and decodes after each write into `got`, as
+    /// the wasm boundary does; false when the decoder gave no room at first (nothing
+    /// buffered) and the bytes went in with `push_owned`.
+    fn write_in_place(d: &mut Decoder, mut bytes: &[u8], got: &mut Vec<Packet>) -> bool {
+        let mut in_place = true;
+        while !bytes.is_empty() {
+            let written = match d.room_in_frame(bytes.len(), &bytes[..bytes.len().min(5)]) {
+                Some(room) => {
+                    let n = room.len();
+                    for (slot, b) in room.iter_mut().zip(bytes) {
+                        slot.write(*b);
+                    }
+                    // SAFETY: every byte of the room was just written.
+                    unsafe { d.commit_room(n) };
+                    n
                 }
-                // SAFETY: every byte of the room was just written.
-                unsafe { d.commit_room(bytes.len()) };
-                true
-            }
-            None => {
-                d.push_owned(bytes.to_vec());
-                false
+                None => {
+                    in_place = false;
+                    d.push_owned(bytes.to_vec());
+                    bytes.len()
+                }
+            };
+            bytes = &bytes[written..];
+            while let Some(p) = d.next_from_broker().unwrap() {
+                got.push(p);
             }
         }
+        in_place
     }
 
     #[test]
@@ -602,10 +668,7 @@ mod tests {
                 let mut got = Vec::new();
                 let mut in_place = 0;
                 for w in cuts.windows(2) {
-                    in_place += usize::from(write_in_place(&mut d, &stream[w[0]..w[1]]));
-                    while let Some(p) = d.next_from_broker().unwrap() {
-                        got.push(p);
-                    }
+                    in_place += usize::from(write_in_place(&mut d, &stream[w[0]..w[1]], &mut got));
                 }
                 assert!(
                     in_place >= pieces - 2,
@@ -625,11 +688,11 @@ mod tests {
     #[test]
     fn no_room_in_frame_when_nothing_is_buffered_or_after_an_error() {
         let mut d = Decoder::new(ProtocolVersion::V3_1_1, MAX_FRAME);
-        assert!(d.room_in_frame(10).is_none());
+        assert!(d.room_in_frame(10, &[]).is_none());
         d.push_owned(vec![0xf0, 0x00]); // reserved packet type 15 with flags: corrupt
         assert!(d.next_from_broker().is_err());
         d.push_owned(vec![0x30]);
-        assert!(d.room_in_frame(10).is_none());
+        assert!(d.room_in_frame(10, &[]).is_none());
     }
 
     #[test]

@@ -33,15 +33,15 @@ impl Session {
         self.decode_buffered(now);
     }
 
-    /// Where a driver that copies the next `len` received bytes itself should write them:
-    /// inside the incomplete frame's buffer (`Decoder::room_in_frame`), then
-    /// `commit_written_bytes` and `handle_owned_bytes` with nothing more. None: hand over a
-    /// buffer of its own with `handle_owned_bytes`.
-    pub fn room_for_bytes(&mut self, len: usize) -> Option<&mut [MaybeUninit<u8>]> {
+    /// Where a driver that copies the next `len` received bytes itself, starting with
+    /// `head`, should write them: inside the buffer of the frame they continue or start
+    /// (`Decoder::room_in_frame`), then `commit_written_bytes` and `handle_owned_bytes` with
+    /// nothing more. None: hand over a buffer of its own with `handle_owned_bytes`.
+    pub fn room_for_bytes(&mut self, len: usize, head: &[u8]) -> Option<&mut [MaybeUninit<u8>]> {
         if !matches!(self.phase, Phase::AwaitConnAck | Phase::Connected { .. }) {
             return None;
         }
-        self.link.decoder.room_in_frame(len)
+        self.link.decoder.room_in_frame(len, head)
     }
 
     /// The first `written` bytes of the room `room_for_bytes` gave were received.

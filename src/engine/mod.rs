@@ -287,6 +287,12 @@ impl Session {
         self.events.pop_front()
     }
 
+    /// Whether `poll_event` has an event: a caller that keeps the event it polls can then
+    /// skip moving an empty one around (once per socket message).
+    pub fn has_event(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     // ----- output -------------------------------------------------------------------------
 
     fn write_packet(&mut self, now: u64, packet: &Packet) -> Result<(), codec::CodecError> {

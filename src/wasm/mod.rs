@@ -164,26 +164,36 @@ clock_calls!(
     mq_handle_timeout => handle_timeout,
 );
 
-/// Where the glue writes the next `len` bytes from the socket before `mq_handle_bytes`: the
-/// end of the incomplete frame's buffer when a packet is arriving in pieces (each piece is
-/// then copied once, not into a buffer of its own and again into the frame's), otherwise a
-/// fresh buffer the decoder adopts.
+/// Where the glue writes the next `len` bytes from the socket before `mq_handle_bytes`, and
+/// how many of them (in the out-slot: `len`, or fewer). The buffer of the packet they continue
+/// or start when it arrives in pieces, reserved at the packet's length (each piece, the first
+/// too, is then copied once, not into a buffer of its own and again into the packet's); when
+/// they finish that packet and start another, only the packet's end goes there and the glue
+/// asks again for the rest. Otherwise a fresh buffer the decoder adopts.
+/// `head_lo`/`head_hi`: the first 5 bytes (little-endian, 0 past `len`), from which the core
+/// learns the length of a packet the bytes start.
 #[no_mangle]
-pub extern "C" fn mq_input_buffer(core: &mut Core, len: usize) -> *mut u8 {
+pub extern "C" fn mq_input_buffer(
+    core: &mut Core,
+    len: usize,
+    head_lo: u32,
+    head_hi: u32,
+) -> *mut u8 {
+    core.input_in_frame = false;
+    OUT_LEN.store(len as u32, Ordering::Relaxed);
     // The WeChat core leaves this copy saving out (Cargo.toml `input-in-place`).
     if !cfg!(feature = "input-in-place") {
-        core.input_in_frame = false;
         return mq_alloc(len);
     }
-    match core.session.room_for_bytes(len) {
+    let lo = head_lo.to_le_bytes();
+    let head = [lo[0], lo[1], lo[2], lo[3], head_hi as u8];
+    match core.session.room_for_bytes(len, &head[..len.min(5)]) {
         Some(room) => {
             core.input_in_frame = true;
+            OUT_LEN.store(room.len() as u32, Ordering::Relaxed);
             room.as_mut_ptr().cast()
         }
-        None => {
-            core.input_in_frame = false;
-            mq_alloc(len)
-        }
+        None => mq_alloc(len),
     }
 }
 
@@ -191,7 +201,8 @@ pub extern "C" fn mq_input_buffer(core: &mut Core, len: usize) -> *mut u8 {
 /// rather than copying them again.
 ///
 /// # Safety
-/// `ptr`/`len` come from the `mq_input_buffer(len)` just before, and `len` bytes were written.
+/// `ptr` comes from the `mq_input_buffer` just before, `len` is the count it put in the
+/// out-slot, and that many bytes were written.
 #[no_mangle]
 pub unsafe extern "C" fn mq_handle_bytes(core: &mut Core, now: f64, ptr: *mut u8, len: usize) {
     let own_buffer = if core.input_in_frame {
@@ -502,6 +513,10 @@ pub extern "C" fn mq_last_message_id(core: &mut Core) -> u16 {
 
 #[no_mangle]
 pub extern "C" fn mq_poll_event(core: &mut Core) -> u32 {
+    if !core.session.has_event() {
+        core.current = None;
+        return 0;
+    }
     core.current = core.session.poll_event();
     match &core.current {
         None => 0,

@@ -45,7 +45,11 @@ function fakeCore(memoryBytes) {
     memory: { buffer },
     mq_out_slot: () => OUT_SLOT,
     mq_alloc: () => next.alloc | 0,
-    mq_input_buffer: () => next.alloc | 0,
+    // All `len` bytes go where it says (the out-slot holds how many).
+    mq_input_buffer: (h, len) => {
+      next.mq_input_buffer = { ptr: next.alloc, len };
+      return slice('mq_input_buffer');
+    },
     mq_new: () => {
       if (next.handle < 0) slice('mq_new');
       return next.handle;
