@@ -31,7 +31,7 @@ const layerOf = (file) => (file.includes(path.sep) ? file.split(path.sep)[0] : '
 const ALLOWED = {
   shared: ['shared'],
   shims: ['shims', 'shared'],
-  core: ['core', 'shared'],
+  core: ['core', 'shared', ''], // '': build-flags.js, which the bundler turns into constants
   platform: ['platform', 'shared', ''],
   client: ['client', 'core', 'platform', 'shared', '']
 }
