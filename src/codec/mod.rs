@@ -343,8 +343,10 @@ impl Decoder {
 fn body_len<const FROM_CLIENT: bool>(
     packet: &Packet,
     version: ProtocolVersion,
+    external_len: usize,
 ) -> Result<u32, CodecError> {
     let mut counter = Sink::counter();
+    counter.len = external_len;
     encode::body::<FROM_CLIENT>(&mut counter, packet, version)?;
     wire::section_len(counter.len)
 }
@@ -355,7 +357,7 @@ pub fn encode(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<false>(packet, version, usize::MAX, out, false)
+    encode_as::<false>(packet, version, usize::MAX, out, false, 0)
 }
 
 /// `encode` for the client: CONNACK, SUBACK and UNSUBACK, which only a broker sends, are
@@ -365,21 +367,30 @@ pub fn encode_from_client(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<true>(packet, version, usize::MAX, out, false)
+    encode_as::<true>(packet, version, usize::MAX, out, false, 0)
 }
 
 /// `encode_from_client` of a packet that must fit `max_size` bytes (a broker's Maximum
 /// Packet Size): `PacketTooLarge` otherwise. One encoding pass counts for both. With
 /// `leave_out_payload` a PUBLISH's payload is counted but not appended: the caller sends it
-/// from where it is, right after what was appended.
+/// from where it is, right after what was appended. `external_len`: payload bytes a PUBLISH
+/// (whose own payload is empty) has outside `packet`, counted in its length the same way.
 pub fn encode_from_client_within(
     packet: &Packet,
     version: ProtocolVersion,
     max_size: usize,
     out: &mut Vec<u8>,
     leave_out_payload: bool,
+    external_len: usize,
 ) -> Result<usize, CodecError> {
-    encode_as::<true>(packet, version, max_size, out, leave_out_payload)
+    encode_as::<true>(
+        packet,
+        version,
+        max_size,
+        out,
+        leave_out_payload,
+        external_len,
+    )
 }
 
 fn encode_as<const FROM_CLIENT: bool>(
@@ -388,9 +399,10 @@ fn encode_as<const FROM_CLIENT: bool>(
     max_size: usize,
     out: &mut Vec<u8>,
     leave_out_payload: bool,
+    external_len: usize,
 ) -> Result<usize, CodecError> {
     let byte1 = encode::header_byte(packet)?;
-    let len = body_len::<FROM_CLIENT>(packet, version)?;
+    let len = body_len::<FROM_CLIENT>(packet, version, external_len)?;
     if 1 + wire::varint_len(len) + len as usize > max_size {
         return Err(CodecError::PacketTooLarge);
     }
@@ -412,7 +424,7 @@ fn encode_as<const FROM_CLIENT: bool>(
 
 /// Exact size `encode` would produce (for Maximum Packet Size checks before queueing).
 pub fn encoded_len(packet: &Packet, version: ProtocolVersion) -> Result<usize, CodecError> {
-    encoded_len_as::<false>(packet, version)
+    encoded_len_as::<false>(packet, version, 0)
 }
 
 /// Exact size `encode_from_client` would produce.
@@ -420,15 +432,26 @@ pub fn encoded_len_from_client(
     packet: &Packet,
     version: ProtocolVersion,
 ) -> Result<usize, CodecError> {
-    encoded_len_as::<true>(packet, version)
+    encoded_len_as::<true>(packet, version, 0)
+}
+
+/// `encoded_len_from_client` of a PUBLISH with `external_len` payload bytes outside `packet`
+/// (as in `encode_from_client_within`).
+pub fn encoded_len_from_client_around(
+    packet: &Packet,
+    version: ProtocolVersion,
+    external_len: usize,
+) -> Result<usize, CodecError> {
+    encoded_len_as::<true>(packet, version, external_len)
 }
 
 fn encoded_len_as<const FROM_CLIENT: bool>(
     packet: &Packet,
     version: ProtocolVersion,
+    external_len: usize,
 ) -> Result<usize, CodecError> {
     encode::header_byte(packet)?;
-    let len = body_len::<FROM_CLIENT>(packet, version)?;
+    let len = body_len::<FROM_CLIENT>(packet, version, external_len)?;
     Ok(1 + wire::varint_len(len) + len as usize)
 }
 

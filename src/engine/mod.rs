@@ -19,6 +19,7 @@
 
 mod acks;
 pub mod events;
+mod external;
 mod fifo;
 mod ids;
 mod in_flight;
@@ -43,6 +44,7 @@ use crate::codec::{
     self, Ack, AckKind, Packet, Publish, QoS, SubscribeFilter, SubscribeProperties,
 };
 pub use events::*;
+pub use external::ExternalPayload;
 use fifo::Fifo;
 use ids::{IdSet, PacketIds};
 use in_flight::InFlight;
@@ -52,6 +54,7 @@ use queue::OpQueue;
 use reconnect::ReconnectPolicy;
 use small_map::SmallMap;
 use timers::TimerTable;
+pub use transmit::Piece;
 
 #[derive(Debug, Clone, Copy)]
 enum Phase {
@@ -83,6 +86,8 @@ enum OutState {
 struct Outgoing {
     op: OpId,
     publish: Publish,
+    /// The payload, when the driver keeps it (`publish.payload` is then empty).
+    external: Option<ExternalPayload>,
     state: OutState,
     /// Sent on an earlier connection and not yet again on this one: the broker's Receive
     /// Maximum had no room when the session resumed, so it waits for a free slot.
@@ -119,6 +124,8 @@ pub struct Session {
     link: Link,
     timers: TimerTable,
     tx: transmit::Transmit,
+    /// Payloads kept by the driver that nothing here needs any more.
+    releases: external::Releases,
     events: Fifo<Event>,
     ids: PacketIds,
     next_op: OpId,
@@ -175,6 +182,7 @@ impl Session {
             phase: Phase::Idle,
             timers: TimerTable::new(),
             tx: transmit::Transmit::default(),
+            releases: external::Releases::default(),
             events: Fifo::new(),
             ids: PacketIds::new(),
             next_op: 1,
@@ -252,12 +260,23 @@ impl Session {
 
     // ----- draining ---------------------------------------------------------------------
 
-    /// Everything to write, coalesced into one buffer (one WebSocket frame per flush).
+    /// Everything to write, coalesced into one buffer (one WebSocket frame per flush). For a
+    /// driver that keeps no payloads (`publish_external`): theirs are left out here, see
+    /// `poll_transmit_with`.
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.poll_transmit_with(|_, _| {})
+    }
+
+    /// `poll_transmit`, with `external(handle, out)` appending each payload the driver keeps
+    /// where it goes.
+    pub fn poll_transmit_with(
+        &mut self,
+        external: impl FnMut(u32, &mut Vec<u8>),
+    ) -> Option<Vec<u8>> {
         if self.tx.is_empty() {
             return None;
         }
-        let all = self.tx.to_vec();
+        let all = self.tx.to_vec(external);
         self.tx.clear();
         Some(all)
     }
@@ -269,9 +288,25 @@ impl Session {
         self.tx.len()
     }
 
-    /// Piece `i` of what `poll_transmit` would return (`Transmit::piece`).
+    /// Piece `i` of what `poll_transmit` would return (`Transmit::piece`); empty where it is
+    /// a payload the driver keeps (`transmit_part`).
     pub fn transmit_piece(&self, i: usize) -> &[u8] {
+        match self.tx.piece(i) {
+            Piece::Bytes(b) => b,
+            Piece::External(_) => &[],
+        }
+    }
+
+    /// Piece `i` of the pending bytes: bytes, or the payload the driver keeps under a handle.
+    pub fn transmit_part(&self, i: usize) -> Piece<'_> {
         self.tx.piece(i)
+    }
+
+    /// Handles of payloads given with `publish_external` that the session no longer needs
+    /// (sent and done with, failed, removed or dropped), each listed once; the driver may
+    /// let them go.
+    pub fn released_payloads(&mut self) -> Vec<u32> {
+        self.releases.take()
     }
 
     /// The bytes of `transmit_piece` were taken.
@@ -297,6 +332,20 @@ impl Session {
         packet: &Packet,
         max_size: usize,
     ) -> Result<(), codec::CodecError> {
+        self.write_packet_around(now, packet, max_size, None)
+    }
+
+    /// `write_packet_within` of a PUBLISH whose payload the driver keeps (`external`; the
+    /// packet's own payload is empty then): encoded around it, and named in the flush.
+    // Without `splice-payloads` no payload is kept by the driver (external.rs).
+    #[cfg_attr(not(feature = "splice-payloads"), allow(unreachable_code))]
+    fn write_packet_around(
+        &mut self,
+        now: u64,
+        packet: &Packet,
+        max_size: usize,
+        external: Option<&ExternalPayload>,
+    ) -> Result<(), codec::CodecError> {
         let spliced = match packet {
             Packet::Publish(p)
                 if cfg!(feature = "splice-payloads") && p.payload.len() >= transmit::SPLICE_MIN =>
@@ -311,9 +360,13 @@ impl Session {
             max_size,
             self.tx.encoded(),
             spliced.is_some(),
+            external.map_or(0, |e| e.len()),
         )?;
         if let Some(payload) = spliced {
             self.tx.splice(payload);
+        }
+        if let Some(payload) = external {
+            self.tx.splice_external(payload.clone());
         }
         self.keepalive_sent(now);
         if let Some(describe) = self.packet_events {
@@ -322,6 +375,7 @@ impl Session {
             self.events.push_back(Event::PacketSent {
                 packet_type,
                 description: describe(packet_type, Some(packet), None, v5),
+                external: external.cloned(),
             });
         }
         Ok(())

@@ -7,7 +7,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::{text_of, OpError, OpId, OutState, Phase, Session, ASSIGN_NOW, MAX_PACKET_SIZE};
+use super::{
+    text_of, ExternalPayload, OpError, OpId, OutState, Phase, Session, ASSIGN_NOW, MAX_PACKET_SIZE,
+};
 use crate::codec::{
     self, validate, Auth, AuthProperties, Packet, Publish, PublishProperties, QoS, Subscribe,
     SubscribeFilter, SubscribeProperties, Unsubscribe,
@@ -69,6 +71,45 @@ impl Session {
         properties: Option<PublishProperties>,
         message_id: u32,
     ) -> OpId {
+        let publish = (topic, payload, None, qos, retain, dup);
+        self.publish_checked(now, publish, properties, message_id)
+    }
+
+    /// A claim on a payload the driver keeps: `len` bytes it names `handle` (its own
+    /// choice), for `publish_external` or `restore_external`. The handle is listed in
+    /// `released_payloads` once the claim and every copy of it the session made are gone,
+    /// used or not. `None` without the Cargo feature `splice-payloads`.
+    pub fn external_payload(&self, handle: u32, len: usize) -> Option<ExternalPayload> {
+        ExternalPayload::new(handle, len, &self.releases)
+    }
+
+    /// `publish_with_id` of a payload the driver keeps. The core never holds the bytes: it
+    /// encodes the PUBLISH around them, names them where they go in the flush
+    /// (`transmit_part`) and lets the claim go once nothing can send them any more (QoS 0:
+    /// once written; QoS 1/2: once acknowledged, failed or removed).
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish_external(
+        &mut self,
+        now: u64,
+        topic: &str,
+        payload: ExternalPayload,
+        qos: u8,
+        retain: bool,
+        dup: bool,
+        properties: Option<PublishProperties>,
+        message_id: u32,
+    ) -> OpId {
+        let publish = (topic, Bytes::new(), Some(payload), qos, retain, dup);
+        self.publish_checked(now, publish, properties, message_id)
+    }
+
+    fn publish_checked(
+        &mut self,
+        now: u64,
+        (topic, payload, external, qos, retain, dup): NewPublish,
+        properties: Option<PublishProperties>,
+        message_id: u32,
+    ) -> OpId {
         let op = self.new_op();
         if self.rejects_new_work(op) {
             return op;
@@ -109,7 +150,8 @@ impl Session {
             payload,
             properties,
         });
-        let size = codec::encoded_len_from_client(&packet, self.opts.protocol);
+        let external_len = external.as_ref().map_or(0, |e| e.len());
+        let size = codec::encoded_len_from_client_around(&packet, self.opts.protocol, external_len);
         // Measured inside a Packet and taken back out: no copy of topic and properties.
         let Packet::Publish(mut publish) = packet else {
             unreachable!("built as a PUBLISH just above")
@@ -137,7 +179,7 @@ impl Session {
                 None => return op,
             }
         }
-        self.send_or_queue_publish(now, op, publish);
+        self.send_or_queue_publish(now, op, publish, external);
         op
     }
 
@@ -199,6 +241,39 @@ impl Session {
         message_id: u16,
         released: bool,
     ) -> OpId {
+        self.restore_checked(
+            topic, payload, None, qos, retain, properties, message_id, released,
+        )
+    }
+
+    /// `restore` of a stored PUBLISH whose payload the driver keeps (`publish_external`).
+    pub fn restore_external(
+        &mut self,
+        topic: &str,
+        payload: ExternalPayload,
+        qos: u8,
+        retain: bool,
+        properties: Option<PublishProperties>,
+        message_id: u16,
+    ) -> OpId {
+        let (bytes, external) = (Bytes::new(), Some(payload));
+        self.restore_checked(
+            topic, bytes, external, qos, retain, properties, message_id, false,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn restore_checked(
+        &mut self,
+        topic: &str,
+        payload: Bytes,
+        external: Option<ExternalPayload>,
+        qos: u8,
+        retain: bool,
+        properties: Option<PublishProperties>,
+        message_id: u16,
+        released: bool,
+    ) -> OpId {
         let qos = qos_of(qos).unwrap_or(QoS::AtMostOnce);
         let valid = released || (qos != QoS::AtMostOnce && validate::topic_name(topic).is_ok());
         if !valid || !self.ids.mark(message_id) {
@@ -226,7 +301,7 @@ impl Session {
             payload,
             properties,
         };
-        self.track_outgoing(message_id, op, publish, state);
+        self.track_outgoing(message_id, op, publish, external, state);
         op
     }
 
@@ -406,6 +481,9 @@ impl Session {
             .is_ok()
     }
 }
+
+/// A new PUBLISH's topic, payload (or the claim on the one the driver keeps), QoS, retain, dup.
+type NewPublish<'a> = (&'a str, Bytes, Option<ExternalPayload>, u8, bool, bool);
 
 fn qos_of(q: u8) -> Option<QoS> {
     match q {
