@@ -20,4 +20,9 @@ const ID_PROVIDER = typeof MPMQTT_ID_PROVIDER === 'undefined' || MPMQTT_ID_PROVI
 // `packet-records`): packetsend/packetreceive then carry `{cmd}` named from the packet type.
 const PACKET_RECORDS = typeof MPMQTT_PACKET_RECORDS === 'undefined' || MPMQTT_PACKET_RECORDS;
 
-module.exports = { CLOUD_SIGNING, ID_PROVIDER, PACKET_RECORDS };
+/* global MPMQTT_KEPT_PAYLOADS */
+// False in the WeChat build (dist/wx), whose core copies every payload into linear memory
+// (Cargo.toml `splice-payloads`): js-glue/core/flat-core.js then keeps none in JS.
+const KEPT_PAYLOADS = typeof MPMQTT_KEPT_PAYLOADS === 'undefined' || MPMQTT_KEPT_PAYLOADS;
+
+module.exports = { CLOUD_SIGNING, ID_PROVIDER, PACKET_RECORDS, KEPT_PAYLOADS };

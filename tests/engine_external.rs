@@ -234,7 +234,10 @@ fn released_once_when_done_and_not_before() {
             let handle = c.kept.next;
             // Not released before it was written, whatever the QoS.
             c.kept.release(&mut c.h.session);
-            assert!(c.is_kept(handle), "QoS {qos}, {len} B: released before sending");
+            assert!(
+                c.is_kept(handle),
+                "QoS {qos}, {len} B: released before sending"
+            );
             let p = only_publish(&c.sent());
             assert!(p.payload[..] == bytes[..]);
             if qos == 0 {
@@ -273,9 +276,15 @@ fn resent_after_reconnect_with_the_same_bytes_and_dup() {
                 c.h.drop_link();
                 c.h.run_for(60_000);
                 let again = only_publish(&c.open_and_ack(session_present, None));
-                assert_eq!(again.dup, session_present, "DUP only when the session was kept");
+                assert_eq!(
+                    again.dup, session_present,
+                    "DUP only when the session was kept"
+                );
                 assert_eq!(again.pkid, first.pkid);
-                assert!(again.payload[..] == bytes[..], "QoS {qos}, {len} B: resent bytes");
+                assert!(
+                    again.payload[..] == bytes[..],
+                    "QoS {qos}, {len} B: resent bytes"
+                );
                 assert!(c.is_kept(c.kept.next));
                 let kind = if qos == 1 {
                     AckKind::PubAck
@@ -333,7 +342,10 @@ fn maximum_packet_size_counts_the_kept_length() {
     let events = c.events();
     let failed = failed_ops(&events);
     assert_eq!(failed.len(), 1, "{failed:?}");
-    assert_eq!((failed[0].0, failed[0].1), (too_big, OpError::PacketTooLarge));
+    assert_eq!(
+        (failed[0].0, failed[0].1),
+        (too_big, OpError::PacketTooLarge)
+    );
     let sent = c.sent();
     let p = only_publish(&sent);
     // 1 + 2 (remaining length) + 3 ("m") + 2 (id) + 1 (properties) + 1991 = 2000 bytes.
@@ -349,10 +361,9 @@ fn mqtt_size_limit_counts_the_kept_length() {
     // 268,435,455 is the largest remaining length: a payload that long cannot fit with a topic.
     let handle = c.kept.keep(Vec::new());
     let claim = c.h.session.external_payload(handle, 268_435_455).unwrap();
-    let op = c
-        .h
-        .session
-        .publish_external(c.h.now, "t", claim, 0, false, false, None, 0);
+    let op =
+        c.h.session
+            .publish_external(c.h.now, "t", claim, 0, false, false, None, 0);
     let failed = failed_ops(&c.events());
     assert_eq!((failed[0].0, failed[0].1), (op, OpError::PacketTooLarge));
     assert_eq!(c.kept.released, vec![handle]);
@@ -426,14 +437,16 @@ fn a_restored_packet_is_resent_from_the_kept_payload() {
     let bytes = payload(5, 3000);
     let handle = c.kept.keep(bytes.clone());
     let claim = c.h.session.external_payload(handle, bytes.len()).unwrap();
-    let op = c
-        .h
-        .session
-        .restore_external("stored", claim, 1, false, None, 77);
+    let op =
+        c.h.session
+            .restore_external("stored", claim, 1, false, None, 77);
     assert_ne!(op, 0);
     // One whose id is taken is not restored, and its payload is let go.
     let dup_handle = c.kept.keep(bytes.clone());
-    let claim = c.h.session.external_payload(dup_handle, bytes.len()).unwrap();
+    let claim =
+        c.h.session
+            .external_payload(dup_handle, bytes.len())
+            .unwrap();
     assert_eq!(
         c.h.session
             .restore_external("stored", claim, 1, false, None, 77),
@@ -457,19 +470,18 @@ fn packet_events_show_the_kept_payload_and_hold_it_until_polled() {
     c.sent();
     // Written and flushed, but the PACKET_SENT event still names it.
     assert!(c.is_kept(1), "released while an event names it");
-    let sent: Vec<_> = c
-        .h
-        .take_events()
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::PacketSent {
-                packet_type: 3,
-                external,
-                ..
-            } => Some(external),
-            _ => None,
-        })
-        .collect();
+    let sent: Vec<_> =
+        c.h.take_events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::PacketSent {
+                    packet_type: 3,
+                    external,
+                    ..
+                } => Some(external),
+                _ => None,
+            })
+            .collect();
     assert_eq!(sent.len(), 1);
     let named = sent[0].as_ref().expect("the event names the kept payload");
     assert_eq!((named.handle(), named.len()), (1, 1500));
@@ -520,7 +532,9 @@ fn no_payload_is_used_after_its_release_and_every_one_is_released_once() {
         let mut o = kept_session(ProtocolVersion::V5);
         o.max_inflight = Some(3);
         let mut c = Client::connected(o);
-        let mut rng = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut rng = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let mut next = || {
             rng = rng
                 .wrapping_mul(6364136223846793005)

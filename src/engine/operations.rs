@@ -71,8 +71,8 @@ impl Session {
         properties: Option<PublishProperties>,
         message_id: u32,
     ) -> OpId {
-        let publish = (topic, payload, None, qos, retain, dup);
-        self.publish_checked(now, publish, properties, message_id)
+        let p = (qos, retain, dup);
+        self.publish_checked(now, topic, payload, None, p, properties, message_id)
     }
 
     /// A claim on a payload the driver keeps: `len` bytes it names `handle` (its own
@@ -99,14 +99,19 @@ impl Session {
         properties: Option<PublishProperties>,
         message_id: u32,
     ) -> OpId {
-        let publish = (topic, Bytes::new(), Some(payload), qos, retain, dup);
-        self.publish_checked(now, publish, properties, message_id)
+        let (bytes, p) = (Bytes::new(), (qos, retain, dup));
+        self.publish_checked(now, topic, bytes, Some(payload), p, properties, message_id)
     }
 
-    fn publish_checked(
+    /// `publish_with_id` with its payload in `payload` or, kept by the driver, `external`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn publish_checked(
         &mut self,
         now: u64,
-        (topic, payload, external, qos, retain, dup): NewPublish,
+        topic: &str,
+        payload: Bytes,
+        external: Option<ExternalPayload>,
+        (qos, retain, dup): (u8, bool, bool),
         properties: Option<PublishProperties>,
         message_id: u32,
     ) -> OpId {
@@ -262,8 +267,9 @@ impl Session {
         )
     }
 
+    /// `restore` with its payload in `payload` or, kept by the driver, `external`.
     #[allow(clippy::too_many_arguments)]
-    fn restore_checked(
+    pub(crate) fn restore_checked(
         &mut self,
         topic: &str,
         payload: Bytes,
@@ -481,9 +487,6 @@ impl Session {
             .is_ok()
     }
 }
-
-/// A new PUBLISH's topic, payload (or the claim on the one the driver keeps), QoS, retain, dup.
-type NewPublish<'a> = (&'a str, Bytes, Option<ExternalPayload>, u8, bool, bool);
 
 fn qos_of(q: u8) -> Option<QoS> {
     match q {

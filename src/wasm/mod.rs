@@ -59,7 +59,7 @@ pub struct Core {
     /// The last `mq_input_buffer` gave room inside the decoder's incomplete frame.
     input_in_frame: bool,
     /// The handles `mq_released` last returned; kept so the slice stays valid for the glue.
-    released: Vec<u8>,
+    released: Vec<u32>,
 }
 
 fn ms(now: f64) -> u64 {
@@ -232,14 +232,13 @@ fn external(payload: &ExternalPayload) -> u32 {
 }
 
 /// The handles of payloads the glue keeps that the core no longer needs, each once: u32s
-/// (little-endian) in a slice. The glue lets those payloads go.
+/// (little-endian, as wasm is) in a slice. The glue lets those payloads go.
 #[no_mangle]
 pub extern "C" fn mq_released(core: &mut Core) -> u32 {
-    core.released.clear();
-    for handle in core.session.released_payloads() {
-        core.released.extend_from_slice(&handle.to_le_bytes());
-    }
-    out(&core.released)
+    core.released = core.session.released_payloads();
+    let handles = &core.released;
+    // SAFETY: the bytes of live, initialised u32s; u8 has no alignment to keep.
+    out(unsafe { core::slice::from_raw_parts(handles.as_ptr().cast(), handles.len() * 4) })
 }
 
 #[no_mangle]
@@ -307,45 +306,28 @@ pub unsafe extern "C" fn mq_publish(
     } else {
         flags >> 16
     };
-    match (props, kept) {
-        (Ok(properties), Some(kept)) if flags & 32 != 0 => core.session.restore_external(
+    let payload = crate::codec::bytes_of(payload);
+    match props {
+        Ok(properties) if flags & 32 != 0 => core.session.restore_checked(
             topic,
+            payload,
             kept,
-            (flags & 3) as u8,
-            flags & 4 != 0,
-            properties,
-            (flags >> 16) as u16,
-        ),
-        (Ok(props), Some(kept)) => core.session.publish_external(
-            ms(now),
-            topic,
-            kept,
-            (flags & 3) as u8,
-            flags & 4 != 0,
-            flags & 8 != 0,
-            props,
-            message_id,
-        ),
-        (Ok(properties), None) if flags & 32 != 0 => core.session.restore(
-            topic,
-            crate::codec::bytes_of(payload),
             (flags & 3) as u8,
             flags & 4 != 0,
             properties,
             (flags >> 16) as u16,
             flags & 64 != 0,
         ),
-        (Ok(props), None) => core.session.publish_with_id(
+        Ok(props) => core.session.publish_checked(
             ms(now),
             topic,
-            crate::codec::bytes_of(payload),
-            (flags & 3) as u8,
-            flags & 4 != 0,
-            flags & 8 != 0,
+            payload,
+            kept,
+            ((flags & 3) as u8, flags & 4 != 0, flags & 8 != 0),
             props,
             message_id,
         ),
-        (Err(e), _) => core.session.reject(OpError::InvalidArgument, e),
+        Err(e) => core.session.reject(OpError::InvalidArgument, e),
     }
 }
 
