@@ -245,7 +245,7 @@ function coreClass (wasm) {
      */
     ev_packet (decode, bytes) {
       const packet = decode(mem(), wasm.mq_ev_packet(this._h) >>> 0, properties, bytes)
-      if (KEPT_PAYLOADS && packet.cmd === 'publish' && !wasm.mq_ev_payload(this._h) && outLen()) {
+      if (KEPT_PAYLOADS && packet && packet.cmd === 'publish' && !wasm.mq_ev_payload(this._h) && outLen()) {
         // A payload kept in JS (the record has it empty): a view of the bytes sent.
         packet.payload = bytes(this._kept.get(outLen())[0].subarray(0))
       }
