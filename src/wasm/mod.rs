@@ -275,6 +275,7 @@ pub unsafe extern "C" fn mq_publish(
     props_len: usize,
 ) -> u32 {
     let topic = adopt(topic, topic_len);
+    let props = adopt(props, props_len);
     // Claimed first, so that a call refused below still releases it.
     let kept = if flags & 128 != 0 {
         let claim = core
@@ -294,7 +295,6 @@ pub unsafe extern "C" fn mq_publish(
     } else {
         adopt(payload, payload_len)
     };
-    let props = adopt(props, props_len);
     let Some(topic) = crate::codec::wire::str_of(&topic) else {
         return core
             .session
