@@ -7,9 +7,12 @@
 //! in that map, so a handle released before its last use fails the test where it is used;
 //! and every handle must be released exactly once by the end.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 mod engine_support;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use engine_support::*;
 use mpmqtt::codec::{
@@ -31,7 +34,7 @@ fn payload(seed: u32, len: usize) -> Vec<u8> {
 /// The driver's side: payloads by handle, dropped on release.
 #[derive(Default)]
 struct Kept {
-    payloads: HashMap<u32, Vec<u8>>,
+    payloads: BTreeMap<u32, Vec<u8>>,
     next: u32,
     /// Every handle ever released, in order.
     released: Vec<u32>,
