@@ -26,4 +26,9 @@ const PACKET_RECORDS = typeof MPMQTT_PACKET_RECORDS === 'undefined' || MPMQTT_PA
 // over in a buffer of its own, as that core takes it.
 const INPUT_IN_PLACE = typeof MPMQTT_INPUT_IN_PLACE === 'undefined' || MPMQTT_INPUT_IN_PLACE;
 
-module.exports = { CLOUD_SIGNING, ID_PROVIDER, PACKET_RECORDS, INPUT_IN_PLACE };
+/* global MPMQTT_KEPT_PAYLOADS */
+// False in the WeChat build (dist/wx), whose core copies every payload into linear memory
+// (Cargo.toml `splice-payloads`): js-glue/core/flat-core.js then keeps none in JS.
+const KEPT_PAYLOADS = typeof MPMQTT_KEPT_PAYLOADS === 'undefined' || MPMQTT_KEPT_PAYLOADS;
+
+module.exports = { CLOUD_SIGNING, ID_PROVIDER, PACKET_RECORDS, INPUT_IN_PLACE, KEPT_PAYLOADS };

@@ -12,9 +12,14 @@ const utf8 = require('../shared/utf8')
 const record = require('./record')
 const propertySection = require('./properties')
 const { FLAG_SESSION_PRESENT } = require('./events')
-const { INPUT_IN_PLACE } = require('../build-flags')
+const { INPUT_IN_PLACE, KEPT_PAYLOADS } = require('../build-flags')
 
 const TWO_32 = 4294967296
+// Payloads from this size stay in JS, where the page put them (src/engine/transmit.rs
+// SPLICE_MIN, from which the core splices a payload into the flush rather than copying it):
+// the core knows them by a handle, and each is copied once, into the bytes the socket sends.
+const KEEP_FROM = 1024
+const KEPT = 128 // mq_publish flag: `payload` is a handle
 const MISMATCH = 'mpmqtt: mqtt.wasm lacks a function mqtt.min.js calls (files of two versions?)'
 
 /**
@@ -134,17 +139,28 @@ function coreClass (wasm) {
     /** @returns {Uint8Array|undefined} bytes for the socket */
     poll_transmit () {
       const total = wasm.mq_poll_transmit(this._h) >>> 0
-      if (!total) return undefined
-      // Packets with large payloads between them, each piece where it already is in memory:
-      // copied once, into the bytes the socket sends.
+      if (!total) {
+        if (KEPT_PAYLOADS) this._release()
+        return undefined
+      }
+      // Packets with large payloads between them, each piece where it already is in memory
+      // (a payload kept in JS where the page put it): copied once, into the bytes the socket sends.
       const out = new Uint8Array(total)
       for (let i = 0, at = 0; at < total; i++) {
         const ptr = wasm.mq_transmit_piece(this._h, i) >>> 0
         const len = outLen()
+        if (KEPT_PAYLOADS && !ptr && len) {
+          const [payload, n] = this._kept.get(len)
+          // A page that shrank its buffer since (detached, resized) sends zeros, not a broken stream.
+          out.set(payload.length === n ? payload : payload.subarray(0, n), at)
+          at += n
+          continue
+        }
         out.set(mem().subarray(ptr, ptr + len), at)
         at += len
       }
       wasm.mq_transmitted(this._h)
+      if (KEPT_PAYLOADS) this._release()
       return out
     }
 
@@ -159,8 +175,12 @@ function coreClass (wasm) {
         lastTopic = topic
       }
       const props = putRecord(properties)
+      // A large payload is not copied here but kept by reference, as MQTT.js keeps the page's
+      // Buffer: a page changing it before it is sent changes what is sent (docs/performance.md).
+      const kept = KEPT_PAYLOADS && payload.length >= KEEP_FROM ? KEPT : 0
       return wasm.mq_publish(this._h, now, put(lastTopicBytes), lastTopicBytes.length,
-        put(payload), payload.length, qos | (retain ? 4 : 0) | (dup ? 8 : 0) | idFlags, props[0], props[1]) >>> 0
+        kept ? this._keep(payload) : put(payload), payload.length,
+        qos | (retain ? 4 : 0) | (dup ? 8 : 0) | kept | idFlags, props[0], props[1]) >>> 0
     }
 
     /** @param {number} [messageId]  the page's packet id (0: the core's) */
@@ -237,8 +257,35 @@ function coreClass (wasm) {
      * @param {(bytes: Uint8Array) => *} bytes  payloads (and binary passwords) as the page gets them
      */
     ev_packet (decode, bytes) {
-      return decode(mem(), wasm.mq_ev_packet(this._h) >>> 0, properties, bytes)
+      const packet = decode(mem(), wasm.mq_ev_packet(this._h) >>> 0, properties, bytes)
+      if (KEPT_PAYLOADS && packet && packet.cmd === 'publish' && !wasm.mq_ev_payload(this._h) && outLen()) {
+        // A payload kept in JS (the record has it empty): a view of the bytes sent.
+        packet.payload = bytes(this._kept.get(outLen())[0].subarray(0))
+      }
+      return packet
     }
+  }
+  if (KEPT_PAYLOADS) {
+    Object.assign(Core.prototype, {
+      /** A handle (1 to 2^31 - 1) for `payload`, kept until the core releases it. */
+      _keep (payload) {
+        const kept = this._kept || (this._kept = new Map()) // handle → [payload, its length at publish()]
+        let h = this._lastHandle || 0
+        do h = h % 0x7fffffff + 1
+        while (kept.has(h))
+        this._lastHandle = h
+        kept.set(h, [payload, payload.length])
+        return h
+      },
+      /** Lets go of the payloads the core no longer needs (src/engine/external.rs). */
+      _release () {
+        if (!this._kept || !this._kept.size) return
+        const ptr = wasm.mq_released(this._h) >>> 0
+        const end = ptr + outLen()
+        const m = mem()
+        for (let p = ptr; p < end; p += 4) this._kept.delete((m[p] | m[p + 1] << 8 | m[p + 2] << 16 | m[p + 3] << 24) >>> 0)
+      }
+    })
   }
   // Calls that pass their arguments straight through, grouped by what the result becomes
   // (the handle goes first). Written out rather than built from a list of names, so the

@@ -427,8 +427,10 @@ impl Encodable<'_> {
 fn body_len<const FROM_CLIENT: bool>(
     packet: Encodable,
     version: ProtocolVersion,
+    external_len: usize,
 ) -> Result<u32, CodecError> {
     let mut counter = Sink::counter();
+    counter.len = external_len;
     packet.body::<FROM_CLIENT>(&mut counter, version)?;
     wire::section_len(counter.len)
 }
@@ -439,7 +441,14 @@ pub fn encode(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<false>(Encodable::Packet(packet), version, usize::MAX, out, false)
+    encode_as::<false>(
+        Encodable::Packet(packet),
+        version,
+        usize::MAX,
+        out,
+        false,
+        0,
+    )
 }
 
 /// `encode` for the client: CONNACK, SUBACK and UNSUBACK, which only a broker sends, are
@@ -449,19 +458,28 @@ pub fn encode_from_client(
     version: ProtocolVersion,
     out: &mut Vec<u8>,
 ) -> Result<usize, CodecError> {
-    encode_as::<true>(Encodable::Packet(packet), version, usize::MAX, out, false)
+    encode_as::<true>(
+        Encodable::Packet(packet),
+        version,
+        usize::MAX,
+        out,
+        false,
+        0,
+    )
 }
 
 /// `encode_from_client` of a packet that must fit `max_size` bytes (a broker's Maximum
 /// Packet Size): `PacketTooLarge` otherwise. One encoding pass counts for both. With
 /// `leave_out_payload` a PUBLISH's payload is counted but not appended: the caller sends it
-/// from where it is, right after what was appended.
+/// from where it is, right after what was appended. `external_len`: payload bytes a PUBLISH
+/// (whose own payload is empty) has outside `packet`, counted in its length the same way.
 pub fn encode_from_client_within(
     packet: &Packet,
     version: ProtocolVersion,
     max_size: usize,
     out: &mut Vec<u8>,
     leave_out_payload: bool,
+    external_len: usize,
 ) -> Result<usize, CodecError> {
     encode_as::<true>(
         Encodable::Packet(packet),
@@ -469,6 +487,7 @@ pub fn encode_from_client_within(
         max_size,
         out,
         leave_out_payload,
+        external_len,
     )
 }
 
@@ -479,6 +498,7 @@ pub fn encode_publish_within(
     max_size: usize,
     out: &mut Vec<u8>,
     leave_out_payload: bool,
+    external_len: usize,
 ) -> Result<usize, CodecError> {
     encode_as::<true>(
         Encodable::Publish(publish),
@@ -486,6 +506,7 @@ pub fn encode_publish_within(
         max_size,
         out,
         leave_out_payload,
+        external_len,
     )
 }
 
@@ -495,9 +516,10 @@ fn encode_as<const FROM_CLIENT: bool>(
     max_size: usize,
     out: &mut Vec<u8>,
     leave_out_payload: bool,
+    external_len: usize,
 ) -> Result<usize, CodecError> {
     let byte1 = packet.header_byte()?;
-    let len = body_len::<FROM_CLIENT>(packet, version)?;
+    let len = body_len::<FROM_CLIENT>(packet, version, external_len)?;
     if 1 + wire::varint_len(len) + len as usize > max_size {
         return Err(CodecError::PacketTooLarge);
     }
@@ -519,7 +541,7 @@ fn encode_as<const FROM_CLIENT: bool>(
 
 /// Exact size `encode` would produce (for Maximum Packet Size checks before queueing).
 pub fn encoded_len(packet: &Packet, version: ProtocolVersion) -> Result<usize, CodecError> {
-    encoded_len_as::<false>(Encodable::Packet(packet), version)
+    encoded_len_as::<false>(Encodable::Packet(packet), version, 0)
 }
 
 /// Exact size `encode_from_client` would produce.
@@ -527,23 +549,26 @@ pub fn encoded_len_from_client(
     packet: &Packet,
     version: ProtocolVersion,
 ) -> Result<usize, CodecError> {
-    encoded_len_as::<true>(Encodable::Packet(packet), version)
+    encoded_len_as::<true>(Encodable::Packet(packet), version, 0)
 }
 
-/// `encoded_len_from_client` of a PUBLISH (no `Packet` around it).
+/// `encoded_len_from_client` of a PUBLISH (no `Packet` around it), with `external_len`
+/// payload bytes outside it (as in `encode_publish_within`).
 pub fn encoded_publish_len(
     publish: &Publish,
     version: ProtocolVersion,
+    external_len: usize,
 ) -> Result<usize, CodecError> {
-    encoded_len_as::<true>(Encodable::Publish(publish), version)
+    encoded_len_as::<true>(Encodable::Publish(publish), version, external_len)
 }
 
 fn encoded_len_as<const FROM_CLIENT: bool>(
     packet: Encodable,
     version: ProtocolVersion,
+    external_len: usize,
 ) -> Result<usize, CodecError> {
     packet.header_byte()?;
-    let len = body_len::<FROM_CLIENT>(packet, version)?;
+    let len = body_len::<FROM_CLIENT>(packet, version, external_len)?;
     Ok(1 + wire::varint_len(len) + len as usize)
 }
 

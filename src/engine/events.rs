@@ -160,6 +160,9 @@ pub enum Event {
     PacketSent {
         packet_type: u8,
         description: Vec<u8>,
+        /// A PUBLISH's payload the driver keeps: the description has it empty, and the
+        /// driver shows its own bytes.
+        external: Option<super::ExternalPayload>,
     },
     /// A packet read, described before it is acted on. Only while packet events are on.
     PacketReceived {

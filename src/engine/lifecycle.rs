@@ -419,7 +419,7 @@ impl Session {
         }
         // With the window closed the queue yields everything but QoS 1/2 PUBLISHes.
         while let Some(q) = self.queue.pop(!keep_session) {
-            if let Queued::Publish(_, p) = &q {
+            if let Queued::Publish(_, p, _) = &q {
                 self.ids.release(p.pkid);
             }
             self.fail(q.op(), error, 0, 0, text);

@@ -19,6 +19,7 @@
 
 mod acks;
 pub mod events;
+mod external;
 mod fifo;
 mod ids;
 mod in_flight;
@@ -43,6 +44,7 @@ use crate::codec::{
     self, Ack, AckKind, Packet, Publish, QoS, SubscribeFilter, SubscribeProperties,
 };
 pub use events::*;
+pub use external::ExternalPayload;
 use fifo::Fifo;
 use ids::{IdSet, PacketIds};
 use in_flight::InFlight;
@@ -52,6 +54,7 @@ use queue::OpQueue;
 use reconnect::ReconnectPolicy;
 use small_map::SmallMap;
 use timers::TimerTable;
+pub use transmit::Piece;
 
 #[derive(Debug, Clone, Copy)]
 enum Phase {
@@ -83,6 +86,8 @@ enum OutState {
 struct Outgoing {
     op: OpId,
     publish: Publish,
+    /// The payload, when the driver keeps it (`publish.payload` is then empty).
+    external: Option<ExternalPayload>,
     state: OutState,
     /// Sent on an earlier connection and not yet again on this one: the broker's Receive
     /// Maximum had no room when the session resumed, so it waits for a free slot.
@@ -119,6 +124,8 @@ pub struct Session {
     link: Link,
     timers: TimerTable,
     tx: transmit::Transmit,
+    /// Payloads kept by the driver that nothing here needs any more.
+    releases: external::Releases,
     events: Fifo<Event>,
     ids: PacketIds,
     next_op: OpId,
@@ -179,6 +186,7 @@ impl Session {
             phase: Phase::Idle,
             timers: TimerTable::new(),
             tx,
+            releases: external::Releases::default(),
             events: Fifo::new(),
             ids: PacketIds::new(),
             next_op: 1,
@@ -256,12 +264,23 @@ impl Session {
 
     // ----- draining ---------------------------------------------------------------------
 
-    /// Everything to write, coalesced into one buffer (one WebSocket frame per flush).
+    /// Everything to write, coalesced into one buffer (one WebSocket frame per flush). For a
+    /// driver that keeps no payloads (`publish_external`): theirs are left out here, see
+    /// `poll_transmit_with`.
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.poll_transmit_with(|_, _| {})
+    }
+
+    /// `poll_transmit`, with `external(handle, out)` appending each payload the driver keeps
+    /// where it goes.
+    pub fn poll_transmit_with(
+        &mut self,
+        external: impl FnMut(u32, &mut Vec<u8>),
+    ) -> Option<Vec<u8>> {
         if self.tx.is_empty() {
             return None;
         }
-        let all = self.tx.to_vec();
+        let all = self.tx.to_vec(external);
         self.tx.clear();
         Some(all)
     }
@@ -273,9 +292,25 @@ impl Session {
         self.tx.len()
     }
 
-    /// Piece `i` of what `poll_transmit` would return (`Transmit::piece`).
+    /// Piece `i` of what `poll_transmit` would return (`Transmit::piece`); empty where it is
+    /// a payload the driver keeps (`transmit_part`).
     pub fn transmit_piece(&self, i: usize) -> &[u8] {
+        match self.tx.piece(i) {
+            Piece::Bytes(b) => b,
+            Piece::External(_) => &[],
+        }
+    }
+
+    /// Piece `i` of the pending bytes: bytes, or the payload the driver keeps under a handle.
+    pub fn transmit_part(&self, i: usize) -> Piece<'_> {
         self.tx.piece(i)
+    }
+
+    /// Handles of payloads given with `publish_external` that the session no longer needs
+    /// (sent and done with, failed, removed or dropped), each listed once; the driver may
+    /// let them go.
+    pub fn released_payloads(&mut self) -> Vec<u32> {
+        self.releases.take()
     }
 
     /// The bytes of `transmit_piece` were taken.
@@ -314,27 +349,38 @@ impl Session {
             max_size,
             self.tx.encoded(),
             false,
+            0,
         )?;
-        self.packet_written(now, packet);
+        self.packet_written(now, packet, None);
         Ok(())
     }
 
     /// `write_packet_within` of a PUBLISH its owner keeps: encoded from where it is, with
-    /// no `Packet` built around it (each wrap and unwrap moved the whole PUBLISH).
+    /// no `Packet` built around it (each wrap and unwrap moved the whole PUBLISH). A payload
+    /// the driver keeps (`external`; the PUBLISH's own payload is empty then) is encoded
+    /// around and named in the flush.
+    // Without `splice-payloads` no payload is kept by the driver (external.rs).
+    #[cfg_attr(not(feature = "splice-payloads"), allow(unreachable_code))]
     fn write_publish_within(
         &mut self,
         now: u64,
         p: &Publish,
         max_size: usize,
+        external: Option<&ExternalPayload>,
     ) -> Result<(), codec::CodecError> {
         let splice = cfg!(feature = "splice-payloads") && p.payload.len() >= transmit::SPLICE_MIN;
-        codec::encode_publish_within(p, self.opts.protocol, max_size, self.tx.encoded(), splice)?;
+        let external_len = external.map_or(0, |e| e.len());
+        let out = self.tx.encoded();
+        codec::encode_publish_within(p, self.opts.protocol, max_size, out, splice, external_len)?;
         if splice {
             self.tx.splice(p.payload.clone());
         }
+        if let Some(payload) = external {
+            self.tx.splice_external(payload.clone());
+        }
         if self.packet_events.is_some() {
             // Only while the page listens to `packetsend`: a copy to describe.
-            self.packet_written(now, &Packet::Publish(Box::new(p.clone())));
+            self.packet_written(now, &Packet::Publish(Box::new(p.clone())), external);
         } else {
             self.keepalive_sent(now);
         }
@@ -342,7 +388,7 @@ impl Session {
     }
 
     /// A packet left: keepalive counts it, PACKET_SENT describes it while packet events are on.
-    fn packet_written(&mut self, now: u64, packet: &Packet) {
+    fn packet_written(&mut self, now: u64, packet: &Packet, external: Option<&ExternalPayload>) {
         self.keepalive_sent(now);
         if let Some(describe) = self.packet_events {
             let packet_type = packet_type(packet);
@@ -350,6 +396,7 @@ impl Session {
             self.events.push_back(Event::PacketSent {
                 packet_type,
                 description: describe(packet_type, Some(packet), None, v5),
+                external: external.cloned(),
             });
         }
     }

@@ -8,7 +8,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::{text_of, OpError, OpId, OutState, Phase, Session, ASSIGN_NOW, MAX_PACKET_SIZE};
+use super::{
+    text_of, ExternalPayload, OpError, OpId, OutState, Phase, Session, ASSIGN_NOW, MAX_PACKET_SIZE,
+};
 use crate::codec::{
     self, validate, Auth, AuthProperties, Packet, Publish, PublishProperties, QoS, Subscribe,
     SubscribeFilter, SubscribeProperties, Unsubscribe,
@@ -70,6 +72,50 @@ impl Session {
         properties: Option<Box<PublishProperties>>,
         message_id: u32,
     ) -> OpId {
+        let p = (qos, retain, dup);
+        self.publish_checked(now, topic, payload, None, p, properties, message_id)
+    }
+
+    /// A claim on a payload the driver keeps: `len` bytes it names `handle` (its own
+    /// choice), for `publish_external` or `restore_external`. The handle is listed in
+    /// `released_payloads` once the claim and every copy of it the session made are gone,
+    /// used or not. `None` without the Cargo feature `splice-payloads`.
+    pub fn external_payload(&self, handle: u32, len: usize) -> Option<ExternalPayload> {
+        ExternalPayload::new(handle, len, &self.releases)
+    }
+
+    /// `publish_with_id` of a payload the driver keeps. The core never holds the bytes: it
+    /// encodes the PUBLISH around them, names them where they go in the flush
+    /// (`transmit_part`) and lets the claim go once nothing can send them any more (QoS 0:
+    /// once written; QoS 1/2: once acknowledged, failed or removed).
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish_external(
+        &mut self,
+        now: u64,
+        topic: &str,
+        payload: ExternalPayload,
+        qos: u8,
+        retain: bool,
+        dup: bool,
+        properties: Option<Box<PublishProperties>>,
+        message_id: u32,
+    ) -> OpId {
+        let (bytes, p) = (Bytes::new(), (qos, retain, dup));
+        self.publish_checked(now, topic, bytes, Some(payload), p, properties, message_id)
+    }
+
+    /// `publish_with_id` with its payload in `payload` or, kept by the driver, `external`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn publish_checked(
+        &mut self,
+        now: u64,
+        topic: &str,
+        payload: Bytes,
+        external: Option<ExternalPayload>,
+        (qos, retain, dup): (u8, bool, bool),
+        properties: Option<Box<PublishProperties>>,
+        message_id: u32,
+    ) -> OpId {
         let op = self.new_op();
         if self.rejects_new_work(op) {
             return op;
@@ -110,7 +156,8 @@ impl Session {
             payload,
             properties,
         };
-        let size = codec::encoded_publish_len(&publish, self.opts.protocol);
+        let external_len = external.as_ref().map_or(0, |e| e.len());
+        let size = codec::encoded_publish_len(&publish, self.opts.protocol, external_len);
         publish.pkid = 0;
         match size {
             Ok(len) if len <= MAX_PACKET_SIZE => {}
@@ -134,7 +181,7 @@ impl Session {
                 None => return op,
             }
         }
-        self.send_or_queue_publish(now, op, publish);
+        self.send_or_queue_publish(now, op, publish, external);
         op
     }
 
@@ -196,6 +243,40 @@ impl Session {
         message_id: u16,
         released: bool,
     ) -> OpId {
+        self.restore_checked(
+            topic, payload, None, qos, retain, properties, message_id, released,
+        )
+    }
+
+    /// `restore` of a stored PUBLISH whose payload the driver keeps (`publish_external`).
+    pub fn restore_external(
+        &mut self,
+        topic: &str,
+        payload: ExternalPayload,
+        qos: u8,
+        retain: bool,
+        properties: Option<Box<PublishProperties>>,
+        message_id: u16,
+    ) -> OpId {
+        let (bytes, external) = (Bytes::new(), Some(payload));
+        self.restore_checked(
+            topic, bytes, external, qos, retain, properties, message_id, false,
+        )
+    }
+
+    /// `restore` with its payload in `payload` or, kept by the driver, `external`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn restore_checked(
+        &mut self,
+        topic: &str,
+        payload: Bytes,
+        external: Option<ExternalPayload>,
+        qos: u8,
+        retain: bool,
+        properties: Option<Box<PublishProperties>>,
+        message_id: u16,
+        released: bool,
+    ) -> OpId {
         let qos = qos_of(qos).unwrap_or(QoS::AtMostOnce);
         let valid = released || (qos != QoS::AtMostOnce && validate::topic_name(topic).is_ok());
         if !valid || !self.ids.mark(message_id) {
@@ -223,7 +304,7 @@ impl Session {
             payload,
             properties,
         };
-        self.track_outgoing(message_id, op, publish, state);
+        self.track_outgoing(message_id, op, publish, external, state);
         op
     }
 

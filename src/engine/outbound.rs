@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 
 use super::queue::Queued;
 use super::{
-    push_number, OpError, OpId, OutState, Outgoing, PendingAck, Request, Session,
+    push_number, ExternalPayload, OpError, OpId, OutState, Outgoing, PendingAck, Request, Session,
     DEFAULT_MAX_INFLIGHT,
 };
 use crate::codec::{self, Packet, Publish, QoS};
@@ -18,18 +18,24 @@ use crate::codec::{self, Packet, Publish, QoS};
 impl Session {
     /// A checked PUBLISH: out now when connected, nothing queued ahead of it and the window
     /// has room; failed when QoS 0 cannot wait (`queueQoSZero` off) and there is no
-    /// connection; queued otherwise.
-    pub(super) fn send_or_queue_publish(&mut self, now: u64, op: OpId, publish: Publish) {
+    /// connection; queued otherwise. `external`: the payload, when the driver keeps it.
+    pub(super) fn send_or_queue_publish(
+        &mut self,
+        now: u64,
+        op: OpId,
+        publish: Publish,
+        external: Option<ExternalPayload>,
+    ) {
         let qos = publish.qos;
         if self.is_connected()
             && !self.queue.line_busy(qos != QoS::AtMostOnce)
             && self.can_send(qos)
         {
-            self.send_publish(now, op, publish);
+            self.send_publish(now, op, publish, external);
         } else if qos == QoS::AtMostOnce && !self.opts.queue_qos_zero && !self.is_connected() {
             self.fail(op, OpError::NoConnection, 0, 0, "No connection to broker");
         } else {
-            self.enqueue(op, Queued::Publish(op, publish));
+            self.enqueue(op, Queued::Publish(op, publish, external));
         }
     }
 
@@ -56,7 +62,7 @@ impl Session {
                 text.push_str(" bytes");
             }
             text.push_str("): operation not queued");
-            if let Queued::Publish(_, p) = &item {
+            if let Queued::Publish(_, p, _) = &item {
                 self.ids.release(p.pkid);
             }
             self.fail(op, OpError::QueueFull, 0, 0, text);
@@ -94,14 +100,20 @@ impl Session {
         self.resend_held(now);
         while self.is_connected() && self.ids.in_flight() < 65_535 {
             match self.queue.pop(self.can_send(QoS::AtLeastOnce)) {
-                Some(Queued::Publish(op, p)) => self.send_publish(now, op, p),
+                Some(Queued::Publish(op, p, external)) => self.send_publish(now, op, p, external),
                 Some(Queued::Request(op, r)) => self.send_request(now, op, r),
                 None => break,
             }
         }
     }
 
-    fn send_publish(&mut self, now: u64, op: OpId, mut publish: Publish) {
+    fn send_publish(
+        &mut self,
+        now: u64,
+        op: OpId,
+        mut publish: Publish,
+        external: Option<ExternalPayload>,
+    ) {
         // An id given at the call (publish_with_id) is reserved already; the refusals
         // below give it back.
         self.ids.release(publish.pkid);
@@ -138,11 +150,11 @@ impl Session {
                     publish.pkid = id;
                     self.in_flight(op, id);
                 }
-                None => return self.enqueue(op, Queued::Publish(op, publish)),
+                None => return self.enqueue(op, Queued::Publish(op, publish, external)),
             }
         }
         let (qos, pkid) = (publish.qos, publish.pkid);
-        if let Err(e) = self.write_publish(now, &mut publish) {
+        if let Err(e) = self.write_publish(now, &mut publish, external.as_ref()) {
             self.ids.release(pkid);
             return self.fail(
                 op,
@@ -167,7 +179,7 @@ impl Session {
         } else {
             OutState::Qos2Sent
         };
-        self.track_outgoing(pkid, op, publish, state);
+        self.track_outgoing(pkid, op, publish, external, state);
     }
 
     /// A QoS 1/2 PUBLISH (or its PUBREL) is in flight under `pkid` until acknowledged.
@@ -176,6 +188,7 @@ impl Session {
         pkid: u16,
         op: OpId,
         publish: Publish,
+        external: Option<ExternalPayload>,
         state: OutState,
     ) {
         self.outgoing.push(
@@ -183,6 +196,7 @@ impl Session {
             Outgoing {
                 op,
                 publish,
+                external,
                 state,
                 awaiting_resend: false,
             },
@@ -192,8 +206,14 @@ impl Session {
 
     /// Encodes a PUBLISH for this connection: applies topic aliases (v5) and the broker's size
     /// limit. The alias is undone afterwards, so `p` stays as the page gave it (and can be
-    /// resent on a connection with other aliases) without being copied first.
-    pub(super) fn write_publish(&mut self, now: u64, p: &mut Publish) -> Result<(), OpError> {
+    /// resent on a connection with other aliases) without being copied first. `external`:
+    /// the payload, when the driver keeps it.
+    pub(super) fn write_publish(
+        &mut self,
+        now: u64,
+        p: &mut Publish,
+        external: Option<&ExternalPayload>,
+    ) -> Result<(), OpError> {
         let had_properties = p.properties.is_some();
         let aliased = if self.opts.protocol.is_v5() {
             self.apply_outbound_alias(p)?
@@ -201,7 +221,7 @@ impl Session {
             None
         };
         let result = self
-            .write_publish_within(now, p, self.limits().maximum_packet_size)
+            .write_publish_within(now, p, self.limits().maximum_packet_size, external)
             .map_err(|_| OpError::PacketTooLarge);
         if let Some(topic) = aliased {
             if !topic.is_empty() {

@@ -11,13 +11,15 @@ use super::fifo::Fifo;
 use crate::codec::{Packet, Publish, QoS};
 
 use super::events::OpId;
+use super::ExternalPayload;
 
 /// Roughly what an entry costs besides its topic and payload (the boxed packet, the queue
 /// slot, the page's callback on the JS side).
 pub const ENTRY_OVERHEAD: usize = 160;
 
 pub enum Queued {
-    Publish(OpId, Publish),
+    /// With its payload's claim when the driver keeps it.
+    Publish(OpId, Publish, Option<ExternalPayload>),
     /// A SUBSCRIBE or UNSUBSCRIBE.
     Request(OpId, Packet),
 }
@@ -25,19 +27,21 @@ pub enum Queued {
 impl Queued {
     pub fn op(&self) -> OpId {
         match self {
-            Queued::Publish(op, _) | Queued::Request(op, _) => *op,
+            Queued::Publish(op, ..) | Queued::Request(op, _) => *op,
         }
     }
 
     fn windowed(&self) -> bool {
-        matches!(self, Queued::Publish(_, p) if p.qos != QoS::AtMostOnce)
+        matches!(self, Queued::Publish(_, p, _) if p.qos != QoS::AtMostOnce)
     }
 
     /// Bytes counted against the queue's byte bound.
     pub fn size(&self) -> usize {
         ENTRY_OVERHEAD
             + match self {
-                Queued::Publish(_, p) => p.topic.len() + p.payload.len(),
+                Queued::Publish(_, p, external) => {
+                    p.topic.len() + p.payload.len() + external.as_ref().map_or(0, |e| e.len())
+                }
                 Queued::Request(_, Packet::Subscribe(s)) => {
                     s.filters.iter().map(|f| f.filter.len() + 8).sum()
                 }
@@ -142,6 +146,7 @@ mod tests {
                 payload: Bytes::from_static(b"xyz"),
                 properties: None,
             },
+            None,
         )
     }
 

@@ -95,7 +95,9 @@ impl Session {
             return false;
         };
         let mut p = core::mem::replace(&mut o.publish, blank_publish());
-        let sent = self.write_publish(now, &mut p).is_ok();
+        // The claim is shared (a count), not lent: the entry cannot stay borrowed meanwhile.
+        let external = o.external.clone();
+        let sent = self.write_publish(now, &mut p, external.as_ref()).is_ok();
         if let Some(o) = self.outgoing.get_mut(pkid) {
             o.publish = p;
         }

@@ -21,7 +21,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use crate::engine::{Event, OpError, Session};
+use crate::engine::{Event, ExternalPayload, OpError, Piece, Session};
 use record::Value;
 
 /// Event kinds returned by `poll_event` (0 = none).
@@ -58,6 +58,8 @@ pub struct Core {
     properties: Vec<u8>,
     /// The last `mq_input_buffer` gave room inside the decoder's incomplete frame.
     input_in_frame: bool,
+    /// The handles `mq_released` last returned; kept so the slice stays valid for the glue.
+    released: Vec<u32>,
 }
 
 fn ms(now: f64) -> u64 {
@@ -130,6 +132,7 @@ pub unsafe extern "C" fn mq_new(opts: *mut u8, len: usize, seed_lo: u32, seed_hi
                 last_topic: String::new(),
                 properties: Vec::new(),
                 input_in_frame: false,
+                released: Vec::new(),
             });
             alloc::boxed::Box::into_raw(core) as usize as f64
         }
@@ -223,10 +226,30 @@ pub extern "C" fn mq_poll_transmit(core: &mut Core) -> u32 {
 }
 
 /// Piece `i` of the pending bytes: encoded packets and, between them, large payloads where
-/// they already are in memory (so each is copied once, by the glue).
+/// they already are in memory (so each is copied once, by the glue). A payload the glue keeps
+/// (`mq_publish` flag 128) is 0 with its handle (never 0) in the out-slot.
 #[no_mangle]
 pub extern "C" fn mq_transmit_piece(core: &mut Core, i: usize) -> u32 {
-    out(core.session.transmit_piece(i))
+    match core.session.transmit_part(i) {
+        Piece::Bytes(b) => out(b),
+        Piece::External(e) => external(e),
+    }
+}
+
+/// A payload the glue keeps, as the glue reads it: 0, the handle in the out-slot.
+fn external(payload: &ExternalPayload) -> u32 {
+    OUT_LEN.store(payload.handle(), Ordering::Relaxed);
+    0
+}
+
+/// The handles of payloads the glue keeps that the core no longer needs, each once: u32s
+/// (little-endian, as wasm is) in a slice. The glue lets those payloads go.
+#[no_mangle]
+pub extern "C" fn mq_released(core: &mut Core) -> u32 {
+    core.released = core.session.released_payloads();
+    let handles = &core.released;
+    // SAFETY: the bytes of live, initialised u32s; u8 has no alignment to keep.
+    out(unsafe { core::slice::from_raw_parts(handles.as_ptr().cast(), handles.len() * 4) })
 }
 
 #[no_mangle]
@@ -242,11 +265,13 @@ pub extern "C" fn mq_poll_timeout(core: &mut Core) -> f64 {
 
 /// `flags`: bits 0-1 QoS, bit 2 retain, bit 3 dup, bit 4 "pick the packet id now", bits
 /// 16-31 the page's packet id (0: the core's); bit 5 "restore a packet of the page's outgoing
-/// store" (bit 6: its PUBREL), returning 0 when not restored. Flat on purpose: the hot path
-/// builds no record per publish; `props` is an empty buffer when there are no properties.
+/// store" (bit 6: its PUBREL), returning 0 when not restored; bit 7 "the glue keeps the
+/// payload": `payload` is then the glue's handle for it (not 0), not a buffer
+/// (`Session::publish_external`). Flat on purpose: the hot path builds no record per
+/// publish; `props` is an empty buffer when there are no properties.
 ///
 /// # Safety
-/// The three buffers come from `mq_alloc`.
+/// The three buffers come from `mq_alloc` (the payload's only without bit 7).
 #[allow(clippy::too_many_arguments)]
 #[no_mangle]
 pub unsafe extern "C" fn mq_publish(
@@ -261,8 +286,26 @@ pub unsafe extern "C" fn mq_publish(
     props_len: usize,
 ) -> u32 {
     let topic = adopt(topic, topic_len);
-    let payload = adopt(payload, payload_len);
     let props = adopt(props, props_len);
+    // Claimed first, so that a call refused below still releases it.
+    let kept = if flags & 128 != 0 {
+        let claim = core
+            .session
+            .external_payload(payload as usize as u32, payload_len);
+        if claim.is_none() {
+            return core
+                .session
+                .reject(OpError::InvalidArgument, NO_KEPT_PAYLOADS);
+        }
+        claim
+    } else {
+        None
+    };
+    let payload = if kept.is_some() {
+        Vec::new()
+    } else {
+        adopt(payload, payload_len)
+    };
     let Some(topic) = crate::codec::wire::str_of(&topic) else {
         return core
             .session
@@ -274,29 +317,34 @@ pub unsafe extern "C" fn mq_publish(
     } else {
         flags >> 16
     };
+    let payload = crate::codec::bytes_of(payload);
     match props {
-        Ok(properties) if flags & 32 != 0 => core.session.restore(
+        Ok(properties) if flags & 32 != 0 => core.session.restore_checked(
             topic,
-            crate::codec::bytes_of(payload),
+            payload,
+            kept,
             (flags & 3) as u8,
             flags & 4 != 0,
             properties,
             (flags >> 16) as u16,
             flags & 64 != 0,
         ),
-        Ok(props) => core.session.publish_with_id(
+        Ok(props) => core.session.publish_checked(
             ms(now),
             topic,
-            crate::codec::bytes_of(payload),
-            (flags & 3) as u8,
-            flags & 4 != 0,
-            flags & 8 != 0,
+            payload,
+            kept,
+            ((flags & 3) as u8, flags & 4 != 0, flags & 8 != 0),
             props,
             message_id,
         ),
         Err(e) => core.session.reject(OpError::InvalidArgument, e),
     }
 }
+
+/// The WeChat core keeps every payload in linear memory (Cargo.toml `splice-payloads`); its
+/// glue never asks otherwise.
+const NO_KEPT_PAYLOADS: &str = "payloads kept by the glue: only in the universal build";
 
 /// An optional record: the glue passes an empty buffer for "none".
 fn optional_record(bytes: &[u8]) -> Value<'_> {
@@ -628,10 +676,15 @@ pub extern "C" fn mq_ev_flags(core: &mut Core) -> u32 {
     }
 }
 
+/// MESSAGE: the payload. PACKET_SENT of a PUBLISH whose payload the glue keeps: 0 with the
+/// handle in the out-slot (as `mq_transmit_piece`).
 #[no_mangle]
 pub extern "C" fn mq_ev_payload(core: &mut Core) -> u32 {
     match &core.current {
         Some(Event::Message(m, _)) => out(&m.payload),
+        Some(Event::PacketSent {
+            external: Some(e), ..
+        }) => external(e),
         _ => out(&[]),
     }
 }

@@ -84,9 +84,9 @@ function standInCore() {
   return coreClass(standIn);
 }
 
-/** @returns {string[]} the real Core's methods, sorted */
+/** @returns {string[]} the real Core's methods, sorted; its private helpers (`_name`) are no part of the contract */
 function coreMethods() {
-  return Object.getOwnPropertyNames(standInCore().prototype).filter((n) => n !== 'constructor').sort();
+  return Object.getOwnPropertyNames(standInCore().prototype).filter((n) => n !== 'constructor' && !n.startsWith('_')).sort();
 }
 
 /**

@@ -192,6 +192,37 @@ test('publish, subscribe and unsubscribe put what the page gave on the wire; bad
   assert.deepStrictEqual(sent(core, 5), [], 'nothing invalid reaches the wire')
 })
 
+test('payloads from 1 KiB stay in JS: sent byte-exact, shown in packetsend, let go once the core is done with them', { skip }, async () => {
+  const { Core } = await newCoreClass()
+  const core = connected(Core, {}, {})
+  core.set_packet_events(true)
+  drain(core)
+  const bytes = (n, seed) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff)
+  const sizes = [1023, 1024, 1025, 65536]
+  const payloads = sizes.map((n, i) => bytes(n, i))
+  payloads.forEach((p) => core.publish(0, 'k', p, 0, false, false, undefined, 0))
+  const q1 = bytes(4096, 9)
+  core.publish(0, 'k', q1, 1, false, false, undefined, 0)
+  // Kept by reference from 1 KiB (the core never saw the bytes): four, 1023 B copied in.
+  assert.deepStrictEqual([...core._kept.values()].map(([p]) => p), payloads.slice(1).concat([q1]))
+  const packets = sent(core, 5)
+  assert.deepStrictEqual(packets.map((p) => p.payload.length), sizes.concat([4096]))
+  packets.forEach((p, i) => assert.ok(Buffer.from(i < 4 ? payloads[i] : q1).equals(p.payload), 'payload ' + i))
+  // Sent, but the PACKET_SENT events still name the QoS 0 ones: kept until they are read.
+  assert.strictEqual(core._kept.size, 4)
+  const shown = []
+  for (let k; (k = core.poll_event()) !== 0;) if (k === 13) shown.push(core.ev_packet(record.decode, (b) => b))
+  assert.deepStrictEqual(shown.map((p) => p.payload.length), sizes.concat([4096]))
+  shown.forEach((p, i) => assert.deepStrictEqual([...p.payload], [...(i < 4 ? payloads[i] : q1)], 'packetsend payload ' + i))
+  assert.strictEqual(sent(core, 5).length, 0)
+  // The QoS 1 one waits for its PUBACK.
+  assert.deepStrictEqual([...core._kept.values()].map(([p]) => p), [q1])
+  core.handle_bytes(0, mqttPacket.generate({ cmd: 'puback', messageId: packets[4].messageId, reasonCode: 0 }, { protocolVersion: 5 }))
+  drain(core)
+  sent(core, 5)
+  assert.strictEqual(core._kept.size, 0)
+})
+
 test('subscribe filters without v5 options get the defaults; the page\'s packet id is used when in 1-65535', { skip }, async () => {
   const { Core } = await newCoreClass()
   const core = connected(Core, {}, {})

@@ -16,6 +16,7 @@ declare const MPMQTT_CLOUD_SIGNING: boolean
 declare const MPMQTT_ID_PROVIDER: boolean
 declare const MPMQTT_PACKET_RECORDS: boolean
 declare const MPMQTT_INPUT_IN_PLACE: boolean
+declare const MPMQTT_KEPT_PAYLOADS: boolean
 declare const mpmqttFallback: any
 interface Error {
   code?: string | number
