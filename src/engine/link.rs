@@ -109,6 +109,9 @@ impl Session {
         {
             self.incoming_qos2.remove(pkid);
         }
+        if self.is_connected() {
+            self.forget_queued_aliases();
+        }
         self.link = Link::new(&self.opts);
         self.timers.stop(Timer::Connect);
         self.timers.stop(Timer::Ping);

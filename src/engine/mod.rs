@@ -160,6 +160,9 @@ pub struct Session {
     outgoing_empty_emitted: bool,
     /// Set while the driver wants packet events.
     packet_events: Option<PacketDescriber>,
+    /// The topic aliases we had set when the last connection ended, for what the page
+    /// publishes with an alias until the next one (`forget_alias`); None before the first.
+    last_aliases: Option<SmallMap<String, u16>>,
     /// The page acknowledges incoming messages itself (`message_handled`).
     page_acks: bool,
 }
@@ -198,6 +201,7 @@ impl Session {
             keep_session: false,
             outgoing_empty_emitted: true,
             packet_events: None,
+            last_aliases: None,
             page_acks: false,
         })
     }

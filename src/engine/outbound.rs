@@ -8,6 +8,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::queue::Queued;
+use super::small_map::SmallMap;
 use super::{
     blank_publish, push_number, OpError, OpId, OutState, Outgoing, PendingAck, Request, Session,
     DEFAULT_MAX_INFLIGHT,
@@ -18,8 +19,14 @@ impl Session {
     /// A checked PUBLISH: out now when connected, nothing queued ahead of it and the window
     /// has room; failed when QoS 0 cannot wait (`queueQoSZero` off) and there is no
     /// connection; queued otherwise.
-    pub(super) fn send_or_queue_publish(&mut self, now: u64, op: OpId, publish: Publish) {
+    pub(super) fn send_or_queue_publish(&mut self, now: u64, op: OpId, mut publish: Publish) {
         let qos = publish.qos;
+        if !self.is_connected() {
+            // Published between connections: its alias meant the last connection's topic.
+            if let Some(aliases) = self.last_aliases.as_mut() {
+                forget_alias(&mut publish, aliases);
+            }
+        }
         if self.is_connected()
             && !self.queue.line_busy(qos != QoS::AtMostOnce)
             && self.can_send(qos)
@@ -194,6 +201,10 @@ impl Session {
     /// resent on a connection with other aliases) without being copied first.
     pub(super) fn write_publish(&mut self, now: u64, p: &mut Publish) -> Result<(), OpError> {
         let had_properties = p.properties.is_some();
+        let explicit = p
+            .properties
+            .as_ref()
+            .is_some_and(|pp| pp.topic_alias.is_some());
         let aliased = if self.opts.protocol.is_v5() {
             self.apply_outbound_alias(p)?
         } else {
@@ -216,6 +227,10 @@ impl Session {
                 pp.topic_alias = None;
             }
         }
+        if explicit {
+            // Kept for a resend on a later connection, where the page's alias means nothing.
+            forget_alias(p, &mut self.link.outbound_aliases);
+        }
         result
     }
 
@@ -228,13 +243,11 @@ impl Session {
         let explicit = p.properties.as_ref().and_then(|pp| pp.topic_alias);
         if let Some(alias) = explicit {
             if p.topic.is_empty() {
-                if !aliases.values().any(|a| *a == alias) {
+                if aliases.key_of(&alias).is_none() {
                     return Err(OpError::NotSupportedByServer);
                 }
             } else {
-                // Rebinding moves the entry last: the map is kept in order of use.
-                aliases.retain(|t, a| *a != alias && *t != p.topic);
-                aliases.insert(p.topic.clone(), alias);
+                bind_alias(aliases, &p.topic, alias);
             }
             return Ok(None);
         }
@@ -271,6 +284,16 @@ impl Session {
         Ok(None)
     }
 
+    /// The connection ends: a topic alias is for one connection [MQTT-3.3.2-12], so what
+    /// waits in the queue goes out on the next one with its topic in full; the aliases are
+    /// kept for what the page publishes with one until then.
+    pub(super) fn forget_queued_aliases(&mut self) {
+        let mut aliases = core::mem::replace(&mut self.link.outbound_aliases, SmallMap::new());
+        self.queue
+            .change_publishes(|p| forget_alias(p, &mut aliases));
+        self.last_aliases = Some(aliases);
+    }
+
     fn send_request(&mut self, now: u64, op: OpId, mut request: Request) {
         let given = match &request {
             Packet::Subscribe(s) => s.pkid,
@@ -305,4 +328,34 @@ impl Session {
         self.requests.insert(pkid, PendingAck { op, request });
         self.outgoing_empty_emitted = false;
     }
+}
+
+/// Takes the page's Topic Alias out of `p` for a connection other than the one it was given
+/// on (MQTT.js does the same): a topic with it is registered in `aliases` (the last
+/// connection's, for alias-only publishes after it) and sent in full; an alias alone gets its
+/// topic from `aliases`. An alias alone that `aliases` does not know stays as given and fails
+/// when sent ("Unregistered Topic Alias") unless that connection set it by then.
+pub(super) fn forget_alias(p: &mut Publish, aliases: &mut SmallMap<String, u16>) {
+    let Some(pp) = p.properties.as_mut() else {
+        return;
+    };
+    let Some(alias) = pp.topic_alias else {
+        return;
+    };
+    if p.topic.is_empty() {
+        match aliases.key_of(&alias) {
+            Some(topic) => p.topic = topic.clone(),
+            None => return,
+        }
+    } else {
+        bind_alias(aliases, &p.topic, alias);
+    }
+    pp.topic_alias = None;
+}
+
+/// `topic` is named by `alias` from now on; rebinding moves the entry last, as the map is
+/// kept in order of use.
+fn bind_alias(aliases: &mut SmallMap<String, u16>, topic: &str, alias: u16) {
+    aliases.retain(|t, a| *a != alias && t != topic);
+    aliases.insert(String::from(topic), alias);
 }
