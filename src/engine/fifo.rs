@@ -40,10 +40,6 @@ impl<T> Fifo<T> {
         }
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
-        self.items[self.head..].iter_mut().flatten()
-    }
-
     pub fn front(&self) -> Option<&T> {
         self.items.get(self.head)?.as_ref()
     }

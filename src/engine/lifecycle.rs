@@ -182,6 +182,7 @@ impl Session {
             );
         }
         self.phase = Phase::Connected { since: now };
+        self.connection_first_op = self.next_op;
         self.timers.stop(Timer::Connect);
         self.failures = 0;
         self.attempts = 0;

@@ -161,8 +161,10 @@ pub struct Session {
     /// Set while the driver wants packet events.
     packet_events: Option<PacketDescriber>,
     /// The topic aliases we had set when the last connection ended, for what the page
-    /// publishes with an alias until the next one (`forget_alias`); None before the first.
-    last_aliases: Option<SmallMap<String, u16>>,
+    /// published with an alias before the current one (`forget_alias`).
+    last_aliases: SmallMap<String, u16>,
+    /// The first operation called after this connection's CONNACK.
+    connection_first_op: OpId,
     /// The page acknowledges incoming messages itself (`message_handled`).
     page_acks: bool,
 }
@@ -201,7 +203,8 @@ impl Session {
             keep_session: false,
             outgoing_empty_emitted: true,
             packet_events: None,
-            last_aliases: None,
+            last_aliases: SmallMap::new(),
+            connection_first_op: 0,
             page_acks: false,
         })
     }

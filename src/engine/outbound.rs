@@ -19,14 +19,8 @@ impl Session {
     /// A checked PUBLISH: out now when connected, nothing queued ahead of it and the window
     /// has room; failed when QoS 0 cannot wait (`queueQoSZero` off) and there is no
     /// connection; queued otherwise.
-    pub(super) fn send_or_queue_publish(&mut self, now: u64, op: OpId, mut publish: Publish) {
+    pub(super) fn send_or_queue_publish(&mut self, now: u64, op: OpId, publish: Publish) {
         let qos = publish.qos;
-        if !self.is_connected() {
-            // Published between connections: its alias meant the last connection's topic.
-            if let Some(aliases) = self.last_aliases.as_mut() {
-                forget_alias(&mut publish, aliases);
-            }
-        }
         if self.is_connected()
             && !self.queue.line_busy(qos != QoS::AtMostOnce)
             && self.can_send(qos)
@@ -108,6 +102,11 @@ impl Session {
     }
 
     fn send_publish(&mut self, now: u64, op: OpId, mut publish: Publish) {
+        if op < self.connection_first_op {
+            // Published before this connection: a topic alias is for one connection
+            // [MQTT-3.3.2-12], the page's meant the last one's topic.
+            forget_alias(&mut publish, &mut self.last_aliases);
+        }
         // An id given at the call (publish_with_id) is reserved already; the refusals
         // below give it back.
         self.ids.release(publish.pkid);
@@ -282,16 +281,6 @@ impl Session {
             }
         }
         Ok(None)
-    }
-
-    /// The connection ends: a topic alias is for one connection [MQTT-3.3.2-12], so what
-    /// waits in the queue goes out on the next one with its topic in full; the aliases are
-    /// kept for what the page publishes with one until then.
-    pub(super) fn forget_queued_aliases(&mut self) {
-        let mut aliases = core::mem::replace(&mut self.link.outbound_aliases, SmallMap::new());
-        self.queue
-            .change_publishes(|p| forget_alias(p, &mut aliases));
-        self.last_aliases = Some(aliases);
     }
 
     fn send_request(&mut self, now: u64, op: OpId, mut request: Request) {

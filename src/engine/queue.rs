@@ -100,19 +100,6 @@ impl OpQueue {
         self.line(&item).push_front(item);
     }
 
-    /// Calls `change` on each queued PUBLISH, keeping the byte count true (a topic may change).
-    pub fn change_publishes(&mut self, mut change: impl FnMut(&mut Publish)) {
-        for line in [&mut self.windowed, &mut self.other] {
-            for item in line.iter_mut() {
-                if let Queued::Publish(_, p) = item {
-                    let before = p.topic.len();
-                    change(p);
-                    self.bytes = self.bytes + p.topic.len() - before;
-                }
-            }
-        }
-    }
-
     /// The next operation in call order, passing over the QoS 1/2 line when the window is
     /// closed (`window_open` false).
     pub fn pop(&mut self, window_open: bool) -> Option<Queued> {
