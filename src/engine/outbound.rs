@@ -196,8 +196,9 @@ impl Session {
     }
 
     /// Encodes a PUBLISH for this connection: applies topic aliases (v5) and the broker's size
-    /// limit. The alias is undone afterwards, so `p` stays as the page gave it (and can be
-    /// resent on a connection with other aliases) without being copied first.
+    /// limit. An automatic alias is undone afterwards and the page's own dropped (an alias
+    /// alone becomes its topic), so `p` can be resent on a connection with other aliases
+    /// without being copied first.
     pub(super) fn write_publish(&mut self, now: u64, p: &mut Publish) -> Result<(), OpError> {
         let had_properties = p.properties.is_some();
         let explicit = p
