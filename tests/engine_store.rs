@@ -293,3 +293,45 @@ fn end_without_keeping_still_fails_everything_once() {
     publish_with(&mut h, b"z", 1, 9);
     assert_eq!(publishes(&h.sent())[0].pkid, 9);
 }
+
+/// MQTT.js' "should keep message order": publishes written in the turn of `end(true)` never
+/// leave (its stream is destroyed before the corked writes go), so the kept ones reach the
+/// broker once, on the next connection, ahead of the one published after `reconnect`.
+/// Swept over 1, 2 and 5 kept messages, QoS 1 and 2, and a graceful end for contrast.
+#[test]
+fn forced_end_leaves_unsent_bytes_unsent_and_the_kept_messages_lead_the_next_connection() {
+    for qos in [1u8, 2] {
+        for kept in [1usize, 2, 5] {
+            let mut o = options(ProtocolVersion::V3_1_1);
+            o.clean = false;
+            let mut h = Harness::connected(o);
+            h.take_events();
+            let payloads: Vec<Vec<u8>> = (1..=kept).map(|i| vec![b'0' + i as u8]).collect();
+            for p in &payloads {
+                h.publish("t", p, qos);
+            }
+            // Not taken by the driver before end(true).
+            h.session.end_keeping_session(h.now, true, 0, true);
+            assert!(h.sent().is_empty(), "qos {qos}, {kept} kept");
+            h.session.reconnect(h.now);
+            let resent = h.open_and_ack(false, None);
+            h.publish("t", b"new", qos);
+            let mut got: Vec<Vec<u8>> = publishes(&resent)
+                .iter()
+                .map(|p| p.payload.to_vec())
+                .collect();
+            got.extend(publishes(&h.sent()).iter().map(|p| p.payload.to_vec()));
+            let mut want = payloads.clone();
+            want.push(b"new".to_vec());
+            assert_eq!(got, want, "qos {qos}, {kept} kept");
+        }
+    }
+    // A graceful end still sends what was written, then its DISCONNECT.
+    let mut h = Harness::connected(options(ProtocolVersion::V3_1_1));
+    h.take_events();
+    h.publish("t", b"q0", 0);
+    h.session.end(h.now, false, 0);
+    let sent = h.sent();
+    assert_eq!(publishes(&sent).len(), 1);
+    assert!(matches!(sent.last(), Some(Packet::Disconnect(_))));
+}

@@ -182,6 +182,7 @@ impl Session {
             );
         }
         self.phase = Phase::Connected { since: now };
+        self.connection_first_op = self.next_op;
         self.timers.stop(Timer::Connect);
         self.failures = 0;
         self.attempts = 0;
@@ -505,6 +506,12 @@ impl Session {
         if self.is_connected() && graceful {
             let properties = properties.map(Box::new);
             let _ = self.write_packet(now, &Packet::Disconnect(Disconnect { reason, properties }));
+        } else if !graceful {
+            // What the driver has not taken yet stays unsent, as what MQTT.js wrote in the turn
+            // of its `end(true)` (corked until the next tick) dies with its stream: a message
+            // kept for `reconnect` then reaches the broker once, on the next connection, ahead
+            // of new ones; one not kept fails with nothing of it sent.
+            self.tx.clear();
         }
         self.drop_link();
         if had_transport {

@@ -109,6 +109,11 @@ impl Session {
         {
             self.incoming_qos2.remove(pkid);
         }
+        if self.is_connected() {
+            // For what was published on this connection or after it and goes out on another.
+            self.last_aliases =
+                core::mem::replace(&mut self.link.outbound_aliases, SmallMap::new());
+        }
         self.link = Link::new(&self.opts);
         self.timers.stop(Timer::Connect);
         self.timers.stop(Timer::Ping);

@@ -167,6 +167,11 @@ pub struct Session {
     outgoing_empty_emitted: bool,
     /// Set while the driver wants packet events.
     packet_events: Option<PacketDescriber>,
+    /// The topic aliases we had set when the last connection ended, for what the page
+    /// published with an alias before the current one (`forget_alias`).
+    last_aliases: SmallMap<String, u16>,
+    /// The first operation called after this connection's CONNACK.
+    connection_first_op: OpId,
     /// The page acknowledges incoming messages itself (`message_handled`).
     page_acks: bool,
 }
@@ -210,6 +215,8 @@ impl Session {
             keep_session: false,
             outgoing_empty_emitted: true,
             packet_events: None,
+            last_aliases: SmallMap::new(),
+            connection_first_op: 0,
             page_acks: false,
         })
     }

@@ -295,7 +295,7 @@ impl Session {
         } else {
             OutState::Qos2Sent
         };
-        let publish = Publish {
+        let mut publish = Publish {
             dup: true,
             qos,
             retain,
@@ -304,6 +304,10 @@ impl Session {
             payload,
             properties,
         };
+        // Its alias was an earlier connection's [MQTT-3.3.2-12]; the topic is there in full.
+        if let Some(pp) = publish.properties.as_mut() {
+            pp.topic_alias = None;
+        }
         self.track_outgoing(message_id, op, publish, external, state);
         op
     }

@@ -9,6 +9,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::queue::Queued;
+use super::small_map::SmallMap;
 use super::{
     push_number, ExternalPayload, OpError, OpId, OutState, Outgoing, PendingAck, Request, Session,
     DEFAULT_MAX_INFLIGHT,
@@ -114,6 +115,11 @@ impl Session {
         mut publish: Publish,
         external: Option<ExternalPayload>,
     ) {
+        if op < self.connection_first_op {
+            // Published before this connection: a topic alias is for one connection
+            // [MQTT-3.3.2-12], the page's meant the last one's topic.
+            forget_alias(&mut publish, &mut self.last_aliases);
+        }
         // An id given at the call (publish_with_id) is reserved already; the refusals
         // below give it back.
         self.ids.release(publish.pkid);
@@ -205,9 +211,9 @@ impl Session {
     }
 
     /// Encodes a PUBLISH for this connection: applies topic aliases (v5) and the broker's size
-    /// limit. The alias is undone afterwards, so `p` stays as the page gave it (and can be
-    /// resent on a connection with other aliases) without being copied first. `external`:
-    /// the payload, when the driver keeps it.
+    /// limit. An automatic alias is undone afterwards and the page's own dropped (an alias
+    /// alone becomes its topic), so `p` can be resent on a connection with other aliases
+    /// without being copied first. `external`: the payload, when the driver keeps it.
     pub(super) fn write_publish(
         &mut self,
         now: u64,
@@ -215,6 +221,10 @@ impl Session {
         external: Option<&ExternalPayload>,
     ) -> Result<(), OpError> {
         let had_properties = p.properties.is_some();
+        let explicit = p
+            .properties
+            .as_ref()
+            .is_some_and(|pp| pp.topic_alias.is_some());
         let aliased = if self.opts.protocol.is_v5() {
             self.apply_outbound_alias(p)?
         } else {
@@ -233,6 +243,10 @@ impl Session {
                 pp.topic_alias = None;
             }
         }
+        if explicit {
+            // Kept for a resend on a later connection, where the page's alias means nothing.
+            forget_alias(p, &mut self.link.outbound_aliases);
+        }
         result
     }
 
@@ -245,13 +259,11 @@ impl Session {
         let explicit = p.properties.as_ref().and_then(|pp| pp.topic_alias);
         if let Some(alias) = explicit {
             if p.topic.is_empty() {
-                if !aliases.values().any(|a| *a == alias) {
+                if aliases.key_of(&alias).is_none() {
                     return Err(OpError::NotSupportedByServer);
                 }
             } else {
-                // Rebinding moves the entry last: the map is kept in order of use.
-                aliases.retain(|t, a| *a != alias && *t != p.topic);
-                aliases.insert(p.topic.clone(), alias);
+                bind_alias(aliases, &p.topic, alias);
             }
             return Ok(None);
         }
@@ -322,4 +334,34 @@ impl Session {
         self.requests.insert(pkid, PendingAck { op, request });
         self.outgoing_empty_emitted = false;
     }
+}
+
+/// Takes the page's Topic Alias out of `p` for a connection other than the one it was given
+/// on (MQTT.js does the same): a topic with it is registered in `aliases` (the last
+/// connection's, for alias-only publishes after it) and sent in full; an alias alone gets its
+/// topic from `aliases`. An alias alone that `aliases` does not know stays as given and fails
+/// when sent ("Unregistered Topic Alias") unless that connection set it by then.
+pub(super) fn forget_alias(p: &mut Publish, aliases: &mut SmallMap<String, u16>) {
+    let Some(pp) = p.properties.as_mut() else {
+        return;
+    };
+    let Some(alias) = pp.topic_alias else {
+        return;
+    };
+    if p.topic.is_empty() {
+        match aliases.key_of(&alias) {
+            Some(topic) => p.topic = topic.clone(),
+            None => return,
+        }
+    } else {
+        bind_alias(aliases, &p.topic, alias);
+    }
+    pp.topic_alias = None;
+}
+
+/// `topic` is named by `alias` from now on; rebinding moves the entry last, as the map is
+/// kept in order of use.
+fn bind_alias(aliases: &mut SmallMap<String, u16>, topic: &str, alias: u16) {
+    aliases.retain(|t, a| *a != alias && t != topic);
+    aliases.insert(String::from(topic), alias);
 }

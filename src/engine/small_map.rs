@@ -55,6 +55,17 @@ impl<K: PartialEq, V> SmallMap<K, V> {
         self.entries.retain(|(k, v)| keep(k, v));
     }
 
+    /// The key of the first entry holding `value`.
+    pub fn key_of(&self, value: &V) -> Option<&K>
+    where
+        V: PartialEq,
+    {
+        self.entries
+            .iter()
+            .find(|(_, v)| v == value)
+            .map(|(k, _)| k)
+    }
+
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.entries.iter().map(|(_, v)| v)
     }

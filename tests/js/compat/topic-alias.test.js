@@ -106,3 +106,106 @@ for (const [what, send, properties, message] of [
     if (!/over our maximum, alone/.test(what)) assert.strictEqual(results.mpmqtt.code, results['MQTT.js'].code);
   });
 }
+
+/**
+ * A broker with Topic Alias Maximum 3 on every connection that acknowledges nothing on the
+ * first one and closes it once `publishes` PUBLISHes came (0: right after CONNACK); on later
+ * connections it acknowledges every QoS 1/2 PUBLISH (Session Present 1).
+ */
+function droppingBroker(publishes) {
+  return {
+    protocolVersion: 5,
+    onConnection: async (conn, index) => {
+      await conn.next('connect');
+      conn.send(conn.packet({ cmd: 'connack', reasonCode: 0, sessionPresent: index > 0, properties: { topicAliasMaximum: 3 } }));
+      if (index === 0) {
+        for (let i = 0; i < publishes; i++) await conn.next('publish');
+        setImmediate(() => conn.terminate());
+        return;
+      }
+      const answer = () => {
+        for (const p of conn.received) {
+          if (p.answered || p.cmd !== 'publish') continue;
+          p.answered = true;
+          if (p.qos === 1) conn.send(conn.packet({ cmd: 'puback', messageId: p.messageId }));
+          if (p.qos === 2) conn.send(conn.packet({ cmd: 'pubrec', messageId: p.messageId }));
+        }
+        for (const p of conn.received) {
+          if (p.cmd === 'pubrel' && !p.answered) {
+            p.answered = true;
+            conn.send(conn.packet({ cmd: 'pubcomp', messageId: p.messageId }));
+          }
+        }
+      };
+      answer();
+      conn.ws.on('message', () => setImmediate(answer));
+    },
+  };
+}
+
+const wire = (p) => [p.topic, (p.properties && p.properties.topicAlias) || null, p.qos, String(p.payload)];
+
+// MQTT.js' "topicAlias should be removed and topic restored on resend", swept over QoS and
+// over the alias given by the page or assigned by autoAssignTopicAlias.
+for (const qos of [1, 2]) {
+  for (const auto of [false, true]) {
+    test(`QoS ${qos} publishes ${auto ? 'aliased by autoAssignTopicAlias' : 'given a topic alias (with the topic, then alone)'}, resent after a reconnect: the topic in full, not the old alias`, { skip, timeout: 20000 }, async () => {
+      const results = await sideBySide(droppingBroker(2), async ({ mqtt, broker: b }) => {
+        const client = mqtt.connect(b.url, {
+          protocolVersion: 5, clientId: 'alias-resend', clean: false, reconnectPeriod: 100, autoAssignTopicAlias: auto,
+          incomingStore: new mqtt.Store({ clean: false }), outgoingStore: new mqtt.Store({ clean: false }),
+        });
+        client.on('error', () => {});
+        const done = [];
+        client.once('connect', () => {
+          const opts = (alias) => (auto ? { qos } : { qos, properties: { topicAlias: alias } });
+          client.publish('test1', 'one', opts(1), (err) => done.push(['one', err ? err.message : 'ok']));
+          client.publish(auto ? 'test1' : '', 'two', opts(1), (err) => done.push(['two', err ? err.message : 'ok']));
+        });
+        try {
+          await waitFor(() => done.length === 2, 'both callbacks');
+          return { first: b.connections[0].received.filter((p) => p.cmd === 'publish').map(wire), resent: b.connections[1].received.filter((p) => p.cmd === 'publish').map(wire), done: done.sort() };
+        } finally {
+          client.end(true);
+        }
+      });
+      assert.deepStrictEqual(results.mpmqtt, results['MQTT.js']);
+      const resent = results.mpmqtt.resent;
+      assert.deepStrictEqual(resent.map((p) => p[3]), ['one', 'two']);
+      if (auto) {
+        // autoAssignTopicAlias: the topic in full sets an alias on the new connection, which
+        // the second resend then uses.
+        assert.strictEqual(resent[0][0], 'test1');
+        assert.ok(resent[0][1] >= 1 && resent[1][1] === resent[0][1], JSON.stringify(resent));
+      } else {
+        assert.deepStrictEqual(resent.map((p) => [p[0], p[1]]), [['test1', null], ['test1', null]]);
+      }
+    });
+  }
+}
+
+// MQTT.js' "topicAlias should be removed and topic restored on offline publish", swept over
+// QoS: published after the connection dropped, with the alias and topic, then the alias alone.
+for (const qos of [0, 1, 2]) {
+  test(`QoS ${qos} publishes given a topic alias while the connection is down: sent on the next one with the topic in full`, { skip, timeout: 20000 }, async () => {
+    const results = await sideBySide(droppingBroker(1), async ({ mqtt, broker: b }) => {
+      const client = mqtt.connect(b.url, { protocolVersion: 5, clientId: 'alias-offline', clean: false, reconnectPeriod: 100 });
+      client.on('error', () => {});
+      const done = [];
+      await new Promise((resolve) => client.once('connect', resolve));
+      client.publish('test1', 'set', { qos: 0, properties: { topicAlias: 1 } });
+      await new Promise((resolve) => client.once('close', resolve));
+      client.publish('test1', 'with topic', { qos, properties: { topicAlias: 1 } }, (err) => done.push(err ? err.message : 'ok'));
+      client.publish('', 'alone', { qos, properties: { topicAlias: 1 } }, (err) => done.push(err ? err.message : 'ok'));
+      try {
+        await waitFor(() => done.length === 2, 'both callbacks');
+        await waitFor(() => b.connections.length > 1 && b.connections[1].received.filter((p) => p.cmd === 'publish').length === 2, 'both on the next connection');
+        return { sent: b.connections[1].received.filter((p) => p.cmd === 'publish').map(wire), done };
+      } finally {
+        client.end(true);
+      }
+    });
+    assert.deepStrictEqual(results.mpmqtt, results['MQTT.js']);
+    assert.deepStrictEqual(results.mpmqtt.sent, [['test1', null, qos, 'with topic'], ['test1', null, qos, 'alone']]);
+  });
+}
