@@ -301,3 +301,24 @@ test('MQTT.js\' flaky connection test, acknowledgements of one read in one write
     assert.deepStrictEqual(await flakyConnection(mqtt), { ends: [null], duplicates: 0 }, name);
   }
 });
+
+test('end(true) that keeps nothing (clean, reconnectPeriod 0): the other callbacks at once, with success where MQTT.js says Connection closed', { skip, timeout: 20000 }, async () => {
+  const results = await sideBySide({ onConnection: oneMessageBroker(3, 1) }, async ({ mqtt, broker }) => {
+    const client = mqtt.connect(broker.url, { reconnectPeriod: 0 });
+    client.on('error', () => {});
+    const log = [];
+    client.on('end', () => log.push('end'));
+    await waitFor(() => client.connected, 'connect');
+    for (let i = 0; i < 4; i++) {
+      client.publish('t', 'm' + i, { qos: 1 }, (err) => {
+        log.push(err ? 'error ' + i : 'done ' + i);
+        if (i === 0) client.end(true);
+      });
+    }
+    await waitFor(() => log.includes('end'), 'end');
+    await sleep(100);
+    return log;
+  });
+  assert.deepStrictEqual(results['MQTT.js'], ['done 0', 'error 1', 'error 2', 'error 3', 'end'], 'MQTT.js');
+  assert.deepStrictEqual(results.mpmqtt, ['done 0', 'done 1', 'done 2', 'error 3', 'end']);
+});
