@@ -9,7 +9,9 @@
  *   packets it parsed from that message; those of later messages it never reads). We hold
  *   them: they are called when the client connects again (reconnect()), each once, and the
  *   broker is not sent again what it acknowledged.
- * - end() without force: both call every callback before 'end'.
+ * - end() without force: both call every callback before 'end'; an end(true) that keeps
+ *   nothing (clean, reconnectPeriod 0) too, MQTT.js with 'Connection closed', we with success.
+ * - with the page's outgoingStore handed to reconnect(), only the message in flight is resent.
  * - messages received in that socket message are delivered at once, by both, each once (their
  *   PUBACK/PUBREC has left: holding them back would lose them if the page never reconnects).
  * - MQTT.js' own test "should not send the same publish multiple times on a flaky connection",
@@ -321,4 +323,25 @@ test('end(true) that keeps nothing (clean, reconnectPeriod 0): the other callbac
   });
   assert.deepStrictEqual(results['MQTT.js'], ['done 0', 'error 1', 'error 2', 'error 3', 'end'], 'MQTT.js');
   assert.deepStrictEqual(results.mpmqtt, ['done 0', 'done 1', 'done 2', 'error 3', 'end']);
+});
+
+test('end(true) amid one message\'s acknowledgements, then reconnect({outgoingStore}) with the page\'s store: only the message in flight is resent', { skip, timeout: 20000 }, async () => {
+  const results = await sideBySide({ onConnection: oneMessageBroker(2, 1) }, async ({ mqtt, broker }) => {
+    const store = new mqtt.Store({ clean: false });
+    const client = mqtt.connect(broker.url, { reconnectPeriod: 1000, outgoingStore: store });
+    client.on('error', () => {});
+    const calls = [0, 0, 0];
+    await waitFor(() => client.connected, 'connect');
+    for (let i = 0; i < 3; i++) client.publish('t', 'm' + i, { qos: 1 }, () => { calls[i]++; if (i === 0) client.end(true); });
+    await waitFor(() => client.disconnected, 'the end');
+    await sleep(100);
+    client.reconnect({ outgoingStore: store });
+    await waitFor(() => broker.connections.length === 2 && broker.connections[1].received.some((p) => p.cmd === 'publish'), 'the resend');
+    await sleep(300);
+    client.end(true);
+    return { resent: published(broker.connections[1]), calls };
+  });
+  // Each callback once by the end (MQTT.js calls the second at once, we after the reconnection).
+  assert.deepStrictEqual(results['MQTT.js'], { resent: ['m2'], calls: [1, 1, 1] }, 'MQTT.js');
+  assert.deepStrictEqual(results.mpmqtt, { resent: ['m2'], calls: [1, 1, 1] });
 });
