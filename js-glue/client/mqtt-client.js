@@ -13,6 +13,7 @@ const { askCredentials } = require('./credentials')
 const { toError } = require('../shared/errors')
 const args = require('./args')
 const acks = require('./acks')
+const heldAcks = require('./held-acks')
 const extras = require('./extras')
 const clouds = require('./clouds')
 const Outgoing = require('./outgoing')
@@ -130,7 +131,9 @@ class MqttClient extends EventEmitter {
     this.log('core unavailable: ' + e.message)
     this._loadError = e
     const pending = this._takePending()
-    this.emit('error', e)
+    // Options MQTT.js refuses by ending the client (platform/index.js) end this one too, then 'error'.
+    if (e.endsClient) this.end(true, () => this.emit('error', e))
+    else this.emit('error', e)
     pending.forEach((p) => p._fail(e))
   }
 
@@ -373,6 +376,7 @@ class MqttClient extends EventEmitter {
   _closeSocket () {
     const sock = this._sock
     this._sock = null
+    this._holdAcks = false
     if (sock && sock._transport) {
       try {
         sock._transport.close(1000, '')
@@ -409,6 +413,7 @@ class MqttClient extends EventEmitter {
     this._offline = false
     acks.sync(this, core)
     this.emit('connect', connack)
+    heldAcks.release(this)
   }
 
   _onMessage (core) {
@@ -458,7 +463,7 @@ class MqttClient extends EventEmitter {
   _takeOp (id) {
     const op = this._ops.get(id)
     if (op) this._ops.delete(id)
-    return op
+    return heldAcks.take(this, op)
   }
 
   _onOpDone (core) {
@@ -716,6 +721,7 @@ class MqttClient extends EventEmitter {
     this._deferredReconnect = false
     // end(true) keeps QoS 1/2 messages for a reconnect() unless clean and not reconnecting (MQTT.js).
     const keep = a._force && !(this.options.clean && this.options.reconnectPeriod === 0) ? 0x100 : 0
+    if (keep && this._driving) this._holdAcks = true // the rest of this input's acks: held-acks.js
     // Nothing connects once the page asked to end before the core was ready.
     this._pending = this._pending.filter((p) => !p._connect)
     this._call((core, now) => {

@@ -49,12 +49,17 @@ function selectPlatform(options) {
 }
 
 /**
- * MQTT.js refuses AUTH data without an AUTH method with this message (an 'error', no
- * connection): a check of the universal build only; the one-platform builds leave it to the
- * broker, which refuses such a CONNECT (docs/compat.md).
+ * MQTT.js refuses AUTH data without an AUTH method with this message: it ends the client,
+ * then emits 'error' (end()'s callback), so the client reports `disconnected` there; the
+ * `endsClient` mark asks the client for the same (mqtt-client.js `_onLoadError`). A check of
+ * the universal build only; the one-platform builds leave it to the broker, which refuses
+ * such a CONNECT (docs/compat.md).
  */
 function refuseAuthDataWithoutMethod(props) {
-  if (props && props.authenticationData && !props.authenticationMethod) throw new Error('Packet has no Authentication Method');
+  if (!(props && props.authenticationData && !props.authenticationMethod)) return;
+  const err = new Error('Packet has no Authentication Method');
+  Object.defineProperty(err, 'endsClient', { value: true }); // not enumerable: MQTT.js' error has no such field
+  throw err;
 }
 
 module.exports = { selectPlatform };

@@ -1,0 +1,347 @@
+'use strict';
+/**
+ * end(true) called from a publish callback while acknowledgements of other publishes came in
+ * the same socket message (issue #21, docs/compat.md, docs/decisions.md "Acknowledgements
+ * after end(true)"). Side by side with MQTT.js 5.16 on a scripted broker that answers several
+ * publishes in one WebSocket message:
+ *
+ * - MQTT.js calls the other callbacks right after end(true) (it keeps working through the
+ *   packets it parsed from that message; those of later messages it never reads). We hold
+ *   them: they are called when the client connects again (reconnect()), each once, and the
+ *   broker is not sent again what it acknowledged.
+ * - end() without force: both call every callback before 'end'; an end(true) that keeps
+ *   nothing (clean, reconnectPeriod 0) too, MQTT.js with 'Connection closed', we with success.
+ * - with the page's outgoingStore handed to reconnect(), only the message in flight is resent.
+ * - messages received in that socket message are delivered at once, by both, each once (their
+ *   PUBACK/PUBREC has left: holding them back would lose them if the page never reconnects).
+ * - MQTT.js' own test "should not send the same publish multiple times on a flaky connection",
+ *   on TCP, with a broker that answers all it read at once in one write.
+ */
+const test = require('node:test');
+const assert = require('node:assert');
+const net = require('net');
+const mqttPacket = require('mqtt-packet');
+const { bundleMissing, libraries, sideBySide, waitFor, sleep } = require('./helpers');
+
+const skip = bundleMissing;
+
+/** Sends `packets` (mqtt-packet objects) as one WebSocket message. */
+const sendTogether = (conn, packets) => conn.send(Buffer.concat(packets.map((p) => conn.packet(p))));
+
+async function accept(conn) {
+  await conn.next('connect');
+  conn.send(conn.packet({ cmd: 'connack', returnCode: 0, reasonCode: 0, sessionPresent: false }));
+}
+
+/** Answers every PUBLISH and PUBREL from now on, one message each. */
+function answerEverything(conn, qos) {
+  conn.ws.on('message', () => setImmediate(() => {
+    for (const p of conn.received) {
+      if (p.answered) continue;
+      p.answered = true;
+      if (p.cmd === 'publish') conn.send(conn.packet({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: p.messageId }));
+      if (p.cmd === 'pubrel') conn.send(conn.packet({ cmd: 'pubcomp', messageId: p.messageId }));
+    }
+  }));
+}
+
+/**
+ * The first connection gets `count` + 1 publishes and completes the first `count` in one
+ * message (QoS 2: their PUBRECs in one, then their PUBCOMPs in one); the last stays in flight.
+ * Later connections get everything answered.
+ */
+function oneMessageBroker(count, qos) {
+  return async (conn, index) => {
+    await accept(conn);
+    if (index > 0) return answerEverything(conn, qos);
+    const publishes = [];
+    for (let i = 0; i <= count; i++) publishes.push(await conn.next('publish'));
+    const acked = publishes.slice(0, count);
+    for (const p of publishes) p.answered = true;
+    if (qos === 1) return sendTogether(conn, acked.map((p) => ({ cmd: 'puback', messageId: p.messageId })));
+    sendTogether(conn, acked.map((p) => ({ cmd: 'pubrec', messageId: p.messageId })));
+    const releases = [];
+    for (let i = 0; i < count; i++) releases.push(await conn.next('pubrel'));
+    sendTogether(conn, releases.map((p) => ({ cmd: 'pubcomp', messageId: p.messageId })));
+  };
+}
+
+/** The payloads ('m' + index) of the PUBLISHes a connection received. */
+const published = (conn) => (conn ? conn.received.filter((p) => p.cmd === 'publish').map((p) => p.payload.toString()) : []);
+
+for (const qos of [1, 2]) {
+  test(`QoS ${qos}: end(true) in the first of N callbacks completed in one socket message: the others wait for reconnect(), each once, none resent`, { skip, timeout: 60000 }, async () => {
+    for (const count of [2, 3, 10]) {
+      const results = await sideBySide({ onConnection: oneMessageBroker(count, qos) }, async ({ mqtt, broker }) => {
+        const client = mqtt.connect(broker.url, { reconnectPeriod: 1000 });
+        client.on('error', () => {});
+        const log = [];
+        client.on('end', () => log.push('end'));
+        await waitFor(() => client.connected, 'connect');
+        client.on('connect', () => log.push('connect'));
+        for (let i = 0; i <= count; i++) {
+          client.publish('t', 'm' + i, { qos }, (err) => {
+            log.push(err ? 'error ' + i : 'done ' + i);
+            if (i === 0) client.end(true);
+          });
+        }
+        await waitFor(() => log.includes('end'), 'end');
+        await sleep(200);
+        const beforeReconnect = log.splice(0);
+        client.reconnect();
+        await waitFor(() => log.includes('connect'), 'reconnect');
+        await sleep(300);
+        const afterReconnect = log.slice();
+        client.end(true);
+        return { beforeReconnect, afterReconnect, resent: published(broker.connections[1]) };
+      });
+      const label = `QoS ${qos}, ${count} in one message`;
+      const inOrder = (from, to) => Array.from({ length: to - from }, (_, k) => 'done ' + (from + k));
+      // MQTT.js: the callbacks of every packet it parsed from that message, at once.
+      assert.deepStrictEqual(results['MQTT.js'].beforeReconnect, [...inOrder(0, count), 'end'], label + ': MQTT.js');
+      // Ours: only the first; the rest are called once connected again, the one in flight
+      // when the broker answers it on the new connection.
+      assert.deepStrictEqual(results.mpmqtt.beforeReconnect, ['done 0', 'end'], label);
+      assert.deepStrictEqual(results.mpmqtt.afterReconnect, ['connect', ...inOrder(1, count + 1)], label);
+      // Nothing the broker acknowledged goes out again; the one it had not is resent by us
+      // (end(true) keeps it for reconnect()); MQTT.js' reconnect() without stores does not.
+      assert.deepStrictEqual(results.mpmqtt.resent, ['m' + count], label);
+      assert.deepStrictEqual(results['MQTT.js'].resent, [], label + ': MQTT.js');
+    }
+  });
+}
+
+test('end(true) in the first callback, then no reconnect: the held callbacks are never called, a later reconnect calls them once', { skip, timeout: 20000 }, async () => {
+  const [, mqtt] = libraries()[1];
+  const { startFakeBroker } = require('../../reliability/fake-broker');
+  const broker = await startFakeBroker({ onConnection: oneMessageBroker(3, 1) });
+  try {
+    const client = mqtt.connect(broker.url, { reconnectPeriod: 100 });
+    client.on('error', () => {});
+    await waitFor(() => client.connected, 'connect');
+    const calls = [0, 0, 0, 0];
+    for (let i = 0; i < 4; i++) client.publish('t', 'm' + i, { qos: 1 }, () => { calls[i]++; if (i === 0) client.end(true); });
+    await waitFor(() => calls[0] === 1 && client.disconnected, 'the end');
+    await sleep(500); // past reconnectPeriod: an ended client does not come back by itself
+    assert.deepStrictEqual(calls, [1, 0, 0, 0]);
+    assert.strictEqual(broker.connections.length, 1);
+    // end(true) again while they wait: still held, and still kept for the next connection.
+    client.end(true);
+    await sleep(100);
+    assert.deepStrictEqual(calls, [1, 0, 0, 0]);
+    client.reconnect();
+    await waitFor(() => calls[3] === 1, 'the last one, answered on the new connection');
+    await sleep(200);
+    assert.deepStrictEqual(calls, [1, 1, 1, 1]);
+    assert.deepStrictEqual(published(broker.connections[1]), ['m3']);
+    client.end(true);
+  } finally {
+    await broker.stop();
+  }
+});
+
+test('end(true) in a held callback released by the reconnect: the rest stay held for the next one', { skip, timeout: 20000 }, async () => {
+  const [, mqtt] = libraries()[1];
+  const { startFakeBroker } = require('../../reliability/fake-broker');
+  const broker = await startFakeBroker({ onConnection: oneMessageBroker(3, 1) });
+  try {
+    const client = mqtt.connect(broker.url, { reconnectPeriod: 1000 });
+    client.on('error', () => {});
+    await waitFor(() => client.connected, 'connect');
+    const order = [];
+    for (let i = 0; i < 4; i++) {
+      client.publish('t', 'm' + i, { qos: 1 }, () => {
+        order.push(i);
+        if (i <= 1) client.end(true);
+      });
+    }
+    await waitFor(() => client.disconnected, 'the first end');
+    client.reconnect(); // releases 1, whose callback ends again: 2 waits
+    await waitFor(() => order.length === 2 && client.disconnected, 'the second end');
+    await sleep(100);
+    assert.deepStrictEqual(order, [0, 1]);
+    client.reconnect();
+    await waitFor(() => order.length === 4, 'the rest');
+    assert.deepStrictEqual(order, [0, 1, 2, 3]);
+    client.end(true);
+  } finally {
+    await broker.stop();
+  }
+});
+
+test('end() (not forced) in the first of N callbacks completed in one message: every callback, then end, as MQTT.js', { skip, timeout: 30000 }, async () => {
+  for (const qos of [1, 2]) {
+    for (const count of [2, 3, 10]) {
+      const results = await sideBySide({ onConnection: oneMessageBroker(count - 1, qos) }, async ({ mqtt, broker }) => {
+        const client = mqtt.connect(broker.url, { reconnectPeriod: 1000 });
+        client.on('error', () => {});
+        const log = [];
+        client.on('end', () => log.push('end'));
+        await waitFor(() => client.connected, 'connect');
+        for (let i = 0; i < count; i++) {
+          client.publish('t', 'm' + i, { qos }, (err) => {
+            log.push((err ? 'error ' : 'done ') + i);
+            if (i === 0) client.end();
+          });
+        }
+        // The last is answered by the broker only now: a graceful end waits for it.
+        await waitFor(() => log.length >= count - 1, 'the callbacks of the one message');
+        const conn = broker.connections[0];
+        const last = conn.received.filter((p) => p.cmd === 'publish').pop();
+        conn.send(conn.packet({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: last.messageId }));
+        if (qos === 2) conn.send(conn.packet({ cmd: 'pubcomp', messageId: (await conn.next('pubrel')).messageId }));
+        await waitFor(() => log.includes('end'), 'end');
+        return log;
+      });
+      const expected = [...Array.from({ length: count }, (_, i) => 'done ' + i), 'end'];
+      assert.deepStrictEqual(results['MQTT.js'], expected, `QoS ${qos}, ${count}: MQTT.js`);
+      assert.deepStrictEqual(results.mpmqtt, expected, `QoS ${qos}, ${count}`);
+    }
+  }
+});
+
+test('messages that came in the socket message of the end(true): delivered at once and once, their PUBACK/PUBREC sent; a QoS 2 one is not delivered again on the PUBREL after reconnect()', { skip, timeout: 30000 }, async () => {
+  const script = async (conn, index) => {
+    await conn.next('connect');
+    conn.send(conn.packet({ cmd: 'connack', returnCode: 0, sessionPresent: index > 0 }));
+    if (index > 0) {
+      // The broker got the PUBREC: it goes on with the PUBREL only [MQTT-4.3.3].
+      conn.send(conn.packet({ cmd: 'pubrel', messageId: 8 }));
+      return;
+    }
+    const publishes = [await conn.next('publish'), await conn.next('publish')];
+    sendTogether(conn, [
+      ...publishes.map((p) => ({ cmd: 'puback', messageId: p.messageId })),
+      { cmd: 'publish', topic: 'in/1', payload: 'one', qos: 1, messageId: 7 },
+      { cmd: 'publish', topic: 'in/2', payload: 'two', qos: 2, messageId: 8 },
+    ]);
+  };
+  const results = await sideBySide({ onConnection: script }, async ({ mqtt, broker }) => {
+    const client = mqtt.connect(broker.url, { clean: false, clientId: 'held-acks', reconnectPeriod: 1000 });
+    client.on('error', () => {});
+    const messages = [];
+    client.on('message', (topic) => messages.push(topic));
+    await waitFor(() => client.connected, 'connect');
+    client.publish('t', 'm0', { qos: 1 }, () => client.end(true));
+    client.publish('t', 'm1', { qos: 1 });
+    await waitFor(() => client.disconnected, 'the end');
+    await sleep(100);
+    const atEnd = messages.slice();
+    const answers = broker.connections[0].received.filter((p) => p.cmd === 'puback' || p.cmd === 'pubrec').map((p) => p.cmd + ' ' + p.messageId);
+    client.reconnect();
+    await waitFor(() => client.connected, 'reconnect');
+    const pubcomp = await broker.connections[1].next('pubcomp').catch(() => null);
+    await sleep(100);
+    client.end(true);
+    return { atEnd, answers, afterReconnect: messages.slice(atEnd.length), pubcomp: pubcomp && pubcomp.messageId };
+  });
+  // MQTT.js delivers the QoS 1 one but its PUBACK never leaves (the stream is destroyed), so
+  // the broker sends it again on the next connection; the QoS 2 one it delivers on a PUBREL
+  // that cannot come (its PUBREC never left either). The rest of its run is not compared: the
+  // script is the broker's answer to a client whose PUBREC it got.
+  const { atEnd, answers } = results['MQTT.js'];
+  assert.deepStrictEqual({ atEnd, answers }, { atEnd: ['in/1'], answers: [] }, 'MQTT.js');
+  // Ours acknowledges before the page hears of anything (the acknowledgements of a socket
+  // message leave before its first event): it delivers both at once, each once.
+  assert.deepStrictEqual(results.mpmqtt, { atEnd: ['in/1', 'in/2'], answers: ['puback 7', 'pubrec 8'], afterReconnect: [], pubcomp: 8 });
+});
+
+/**
+ * MQTT.js' "should not send the same publish multiple times on a flaky connection" (test/node/
+ * client.ts): a publish at every connection, each callback ending the client by force; the
+ * broker drops the first 4 connections at their first PUBLISH, then acknowledges. Here on TCP
+ * with a broker that answers what it read in one write, so acknowledgements of the messages
+ * resent together arrive together (with MQTT.js' broker that depends on timing).
+ */
+async function flakyConnection(mqtt) {
+  const killCount = 4;
+  let killed = 0;
+  const acked = {};
+  const ends = [];
+  let client = null;
+  const server = net.createServer((socket) => {
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    let listening = true;
+    socket.on('error', () => {});
+    client.publish('topic', 'data', { qos: 1 }, () => client.end(true, (err) => ends.push(err || null)));
+    parser.on('error', () => socket.destroy());
+    socket.on('data', (chunk) => {
+      const answers = [];
+      parser.on('packet', onPacket);
+      parser.parse(chunk);
+      parser.removeListener('packet', onPacket);
+      if (answers.length) socket.write(Buffer.concat(answers.map((p) => mqttPacket.generate(p))));
+      function onPacket(packet) {
+        if (packet.cmd === 'connect') answers.push({ cmd: 'connack', returnCode: 0 });
+        if (packet.cmd !== 'publish' || !listening) return;
+        if (killed < killCount) {
+          killed++;
+          listening = false;
+          socket.destroy();
+          return;
+        }
+        acked[packet.messageId] = (acked[packet.messageId] || 0) + 1;
+        answers.push({ cmd: 'puback', messageId: packet.messageId });
+      }
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    client = mqtt.connect({ port: server.address().port, host: '127.0.0.1', connectTimeout: 350, reconnectPeriod: 300 });
+    client.on('error', () => {});
+    await waitFor(() => ends.length > 0, 'the end', 5000);
+    await sleep(500);
+    return { ends, duplicates: Object.values(acked).filter((n) => n > 1).length };
+  } finally {
+    if (client) client.end(true);
+    server.close();
+  }
+}
+
+test('MQTT.js\' flaky connection test, acknowledgements of one read in one write: end()\'s callback once, no publish acknowledged twice', { skip, timeout: 30000 }, async () => {
+  for (const [name, mqtt] of libraries()) {
+    assert.deepStrictEqual(await flakyConnection(mqtt), { ends: [null], duplicates: 0 }, name);
+  }
+});
+
+test('end(true) that keeps nothing (clean, reconnectPeriod 0): the other callbacks at once, with success where MQTT.js says Connection closed', { skip, timeout: 20000 }, async () => {
+  const results = await sideBySide({ onConnection: oneMessageBroker(3, 1) }, async ({ mqtt, broker }) => {
+    const client = mqtt.connect(broker.url, { reconnectPeriod: 0 });
+    client.on('error', () => {});
+    const log = [];
+    client.on('end', () => log.push('end'));
+    await waitFor(() => client.connected, 'connect');
+    for (let i = 0; i < 4; i++) {
+      client.publish('t', 'm' + i, { qos: 1 }, (err) => {
+        log.push(err ? 'error ' + i : 'done ' + i);
+        if (i === 0) client.end(true);
+      });
+    }
+    await waitFor(() => log.includes('end'), 'end');
+    await sleep(100);
+    return log;
+  });
+  assert.deepStrictEqual(results['MQTT.js'], ['done 0', 'error 1', 'error 2', 'error 3', 'end'], 'MQTT.js');
+  assert.deepStrictEqual(results.mpmqtt, ['done 0', 'done 1', 'done 2', 'error 3', 'end']);
+});
+
+test('end(true) amid one message\'s acknowledgements, then reconnect({outgoingStore}) with the page\'s store: only the message in flight is resent', { skip, timeout: 20000 }, async () => {
+  const results = await sideBySide({ onConnection: oneMessageBroker(2, 1) }, async ({ mqtt, broker }) => {
+    const store = new mqtt.Store({ clean: false });
+    const client = mqtt.connect(broker.url, { reconnectPeriod: 1000, outgoingStore: store });
+    client.on('error', () => {});
+    const calls = [0, 0, 0];
+    await waitFor(() => client.connected, 'connect');
+    for (let i = 0; i < 3; i++) client.publish('t', 'm' + i, { qos: 1 }, () => { calls[i]++; if (i === 0) client.end(true); });
+    await waitFor(() => client.disconnected, 'the end');
+    await sleep(100);
+    client.reconnect({ outgoingStore: store });
+    await waitFor(() => broker.connections.length === 2 && broker.connections[1].received.some((p) => p.cmd === 'publish'), 'the resend');
+    await sleep(300);
+    client.end(true);
+    return { resent: published(broker.connections[1]), calls };
+  });
+  // Each callback once by the end (MQTT.js calls the second at once, we after the reconnection).
+  assert.deepStrictEqual(results['MQTT.js'], { resent: ['m2'], calls: [1, 1, 1] }, 'MQTT.js');
+  assert.deepStrictEqual(results.mpmqtt, { resent: ['m2'], calls: [1, 1, 1] });
+});
