@@ -31,4 +31,10 @@ const INPUT_IN_PLACE = typeof MPMQTT_INPUT_IN_PLACE === 'undefined' || MPMQTT_IN
 // (Cargo.toml `splice-payloads`): js-glue/core/flat-core.js then keeps none in JS.
 const KEPT_PAYLOADS = typeof MPMQTT_KEPT_PAYLOADS === 'undefined' || MPMQTT_KEPT_PAYLOADS;
 
-module.exports = { CLOUD_SIGNING, ID_PROVIDER, PACKET_RECORDS, INPUT_IN_PLACE, KEPT_PAYLOADS };
+/* global MPMQTT_HELD_ACKS */
+// False in the WeChat build (dist/wx), held to a hard size limit: publish callbacks decoded
+// with the one that called end(true) are then called at once, as MQTT.js calls them, instead
+// of waiting for the reconnection (client/held-acks.js, docs/compat.md).
+const HELD_ACKS = typeof MPMQTT_HELD_ACKS === 'undefined' || MPMQTT_HELD_ACKS;
+
+module.exports = { CLOUD_SIGNING, ID_PROVIDER, PACKET_RECORDS, INPUT_IN_PLACE, KEPT_PAYLOADS, HELD_ACKS };

@@ -180,7 +180,7 @@ function esbuildOptions(entry, wasmDir, platform) {
     banner: { js: '/*! mpmqtt ' + packageVersion() + ' | MIT OR Apache-2.0 */\n"use strict";' },
     // A core without the cloud signers (not scripts/build-wasm --variant clouds): clouds.js
     // leaves its signing paths out and only says where they are.
-    define: { MPMQTT_CLOUD_SIGNING: String(coreHasCloudSigning(wasmDir)), MPMQTT_ID_PROVIDER: String(!build), MPMQTT_PACKET_RECORDS: String(platform !== 'wx'), MPMQTT_INPUT_IN_PLACE: String(platform !== 'wx'), MPMQTT_KEPT_PAYLOADS: String(platform !== 'wx') },
+    define: { MPMQTT_CLOUD_SIGNING: String(coreHasCloudSigning(wasmDir)), MPMQTT_ID_PROVIDER: String(!build), MPMQTT_PACKET_RECORDS: String(platform !== 'wx'), MPMQTT_INPUT_IN_PLACE: String(platform !== 'wx'), MPMQTT_KEPT_PAYLOADS: String(platform !== 'wx'), MPMQTT_HELD_ACKS: String(platform !== 'wx') },
   };
 }
 
@@ -293,25 +293,42 @@ function wechatWasm(wechatDir, main, renames) {
   return renameExports(built, renames);
 }
 
-/** The .wasm.br from the wasm build when it decompresses to exactly our .wasm, else fresh. */
+/** The smaller of the wasm build's .wasm.br (when it decompresses to exactly our .wasm) and a fresh one. */
 function brotli(wasm, wasmDir) {
+  const fresh = smallestBrotli(wasm);
   const prebuilt = path.join(wasmDir, BINDGEN_BASENAME + '.wasm.br');
   if (fs.existsSync(prebuilt)) {
     const br = fs.readFileSync(prebuilt);
     try {
-      if (zlib.brotliDecompressSync(br).equals(wasm)) return br;
+      if (br.length < fresh.length && zlib.brotliDecompressSync(br).equals(wasm)) return br;
     } catch (_) {
-      // corrupt or stale: recompress below
+      // corrupt or stale: the fresh one
     }
   }
-  return zlib.brotliCompressSync(wasm, {
-    params: {
-      [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_GENERIC,
-      [zlib.constants.BROTLI_PARAM_QUALITY]: zlib.constants.BROTLI_MAX_QUALITY,
-      [zlib.constants.BROTLI_PARAM_LGWIN]: zlib.constants.BROTLI_MAX_WINDOW_BITS,
-      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: wasm.length,
-    },
-  });
+  return fresh;
+}
+
+/**
+ * Brotli at its maximum quality, the smallest of a few encoder settings: every brotli decoder
+ * reads them all, and on this core the font mode with small blocks is ~50 B under the default.
+ */
+function smallestBrotli(wasm) {
+  const C = zlib.constants;
+  const settings = [[C.BROTLI_MODE_GENERIC, 0], [C.BROTLI_MODE_GENERIC, 16], [C.BROTLI_MODE_FONT, 16], [C.BROTLI_MODE_FONT, 0]];
+  let best = null;
+  for (const [mode, lgblock] of settings) {
+    const br = zlib.brotliCompressSync(wasm, {
+      params: {
+        [C.BROTLI_PARAM_MODE]: mode,
+        [C.BROTLI_PARAM_QUALITY]: C.BROTLI_MAX_QUALITY,
+        [C.BROTLI_PARAM_LGWIN]: C.BROTLI_MAX_WINDOW_BITS,
+        [C.BROTLI_PARAM_LGBLOCK]: lgblock,
+        [C.BROTLI_PARAM_SIZE_HINT]: wasm.length,
+      },
+    });
+    if (!best || br.length < best.length) best = br;
+  }
+  return best;
 }
 
 /**

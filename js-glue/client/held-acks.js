@@ -1,5 +1,6 @@
 'use strict'
 const { guarded } = require('./callbacks')
+const { HELD_ACKS } = require('../build-flags')
 
 /**
  * Completions of our QoS 1/2 publishes decoded with the one whose callback called end(true).
@@ -17,6 +18,7 @@ const { guarded } = require('./callbacks')
 
 /** The op of a completion (`_takeOp`), its callback held when it is one of those. */
 function take (client, op) {
+  if (!HELD_ACKS) return op // the WeChat build calls them at once, as MQTT.js (build-flags.js)
   if (op && client._holdAcks && op._kind === 'publish' && op._packet && op._packet.qos > 0) {
     const cb = op._cb
     op._cb = (...args) => { (client._heldAcks = client._heldAcks || []).push([cb, args]) }
@@ -26,6 +28,7 @@ function take (client, op) {
 
 /** Connected again: the held callbacks, in order, until the page ends by force once more. */
 function release (client) {
+  if (!HELD_ACKS) return
   const held = client._heldAcks
   while (held && held.length && !client._holdAcks) {
     const [cb, args] = held.shift()
