@@ -84,6 +84,20 @@ struct Client {
 }
 
 impl Client {
+    /// The broker's side of a QoS 1/2 exchange for `pkid`: PUBACK, or PUBREC then PUBCOMP.
+    fn acknowledge(&mut self, qos: u8, pkid: u16) {
+        let kind = if qos == 1 {
+            AckKind::PubAck
+        } else {
+            AckKind::PubRec
+        };
+        self.receive(ack(kind, pkid));
+        if qos == 2 {
+            self.sent();
+            self.receive(ack(AckKind::PubComp, pkid));
+        }
+    }
+
     fn new(opts: Options) -> Client {
         Client {
             h: Harness::new(opts),
@@ -296,16 +310,7 @@ fn resent_after_reconnect_with_the_same_bytes_and_dup() {
                     "QoS {qos}, {len} B: resent bytes"
                 );
                 assert!(c.is_kept(c.kept.next));
-                let kind = if qos == 1 {
-                    AckKind::PubAck
-                } else {
-                    AckKind::PubRec
-                };
-                c.receive(ack(kind, again.pkid));
-                if qos == 2 {
-                    c.sent();
-                    c.receive(ack(AckKind::PubComp, again.pkid));
-                }
+                c.acknowledge(qos, again.pkid);
                 assert_eq!(done_ops(&c.events()), vec![op]);
                 assert_eq!(c.kept.released.len(), 1);
             }
@@ -426,16 +431,7 @@ fn end_keeping_the_session_then_reconnect_resends_the_kept_payload() {
         c.h.session.reconnect(c.h.now);
         let again = only_publish(&c.open_and_ack(true, None));
         assert!(again.dup && again.pkid == first.pkid && again.payload[..] == bytes[..]);
-        let kind = if qos == 1 {
-            AckKind::PubAck
-        } else {
-            AckKind::PubRec
-        };
-        c.receive(ack(kind, again.pkid));
-        if qos == 2 {
-            c.sent();
-            c.receive(ack(AckKind::PubComp, again.pkid));
-        }
+        c.acknowledge(qos, again.pkid);
         assert_eq!(done_ops(&c.events()), vec![op]);
         assert_eq!(c.kept.released, vec![1]);
     }
