@@ -37,4 +37,11 @@ const KEPT_PAYLOADS = typeof MPMQTT_KEPT_PAYLOADS === 'undefined' || MPMQTT_KEPT
 // of waiting for the reconnection (client/held-acks.js, docs/compat.md).
 const HELD_ACKS = typeof MPMQTT_HELD_ACKS === 'undefined' || MPMQTT_HELD_ACKS;
 
-module.exports = { CLOUD_SIGNING, ID_PROVIDER, PACKET_RECORDS, INPUT_IN_PLACE, KEPT_PAYLOADS, HELD_ACKS };
+/* global MPMQTT_STORED_ALIAS_TOPICS */
+// False in the WeChat build (dist/wx), held to a hard size limit, whose core does not resolve
+// them (Cargo.toml `stored-alias-topics`): a publish given a Topic Alias then goes into a
+// page's outgoing store as given, an alias alone with the topic '' (client/outgoing.js,
+// docs/compat.md).
+const STORED_ALIAS_TOPICS = typeof MPMQTT_STORED_ALIAS_TOPICS === 'undefined' || MPMQTT_STORED_ALIAS_TOPICS;
+
+module.exports = { CLOUD_SIGNING, ID_PROVIDER, PACKET_RECORDS, INPUT_IN_PLACE, KEPT_PAYLOADS, HELD_ACKS, STORED_ALIAS_TOPICS };

@@ -180,7 +180,7 @@ function esbuildOptions(entry, wasmDir, platform) {
     banner: { js: '/*! mpmqtt ' + packageVersion() + ' | MIT OR Apache-2.0 */\n"use strict";' },
     // A core without the cloud signers (not scripts/build-wasm --variant clouds): clouds.js
     // leaves its signing paths out and only says where they are.
-    define: { MPMQTT_CLOUD_SIGNING: String(coreHasCloudSigning(wasmDir)), MPMQTT_ID_PROVIDER: String(!build), MPMQTT_PACKET_RECORDS: String(platform !== 'wx'), MPMQTT_INPUT_IN_PLACE: String(platform !== 'wx'), MPMQTT_KEPT_PAYLOADS: String(platform !== 'wx'), MPMQTT_HELD_ACKS: String(platform !== 'wx') },
+    define: { MPMQTT_CLOUD_SIGNING: String(coreHasCloudSigning(wasmDir)), MPMQTT_ID_PROVIDER: String(!build), MPMQTT_PACKET_RECORDS: String(platform !== 'wx'), MPMQTT_INPUT_IN_PLACE: String(platform !== 'wx'), MPMQTT_KEPT_PAYLOADS: String(platform !== 'wx'), MPMQTT_HELD_ACKS: String(platform !== 'wx'), MPMQTT_STORED_ALIAS_TOPICS: String(platform !== 'wx') },
   };
 }
 

@@ -12,7 +12,7 @@ mod engine_support;
 use bytes::Bytes;
 use engine_support::*;
 use mpmqtt::codec::{self, ConnAckProperties, ProtocolVersion, Publish, PublishProperties};
-use mpmqtt::engine::{OpError, OpId, Options};
+use mpmqtt::engine::{Event, OpError, OpId, Options, ASSIGN_NOW};
 
 const TOPIC: &str = "t/aliased";
 
@@ -240,4 +240,187 @@ fn an_alias_alone_the_core_cannot_resolve_fails_when_sent() {
             failed[0].2
         );
     }
+}
+
+/// Where the alias that a later alias-only PUBLISH uses was set, for the store tests.
+#[derive(Clone, Copy, Debug)]
+enum SetBy {
+    /// A publish with the topic, sent on this connection.
+    SentHere,
+    /// A publish with the topic still queued behind a full window (Receive Maximum 1).
+    QueuedHere,
+    /// A publish with the topic sent on the connection that then dropped; the alias
+    /// alone is published before the next one.
+    LastConnection,
+    /// A publish with the topic made while the connection is down, still queued.
+    QueuedOffline,
+    /// autoAssignTopicAlias, for the topic published without one.
+    AutoAssigned,
+}
+
+/// The IN_FLIGHT event of `op`: (message id, topic).
+fn announced(events: &[Event], op: OpId) -> Option<(u16, String)> {
+    events.iter().find_map(|e| match e {
+        Event::InFlight {
+            op: o,
+            message_id,
+            released: false,
+            topic,
+        } if *o == op => Some((*message_id, topic.clone())),
+        _ => None,
+    })
+}
+
+/// A PUBLISH naming its topic by an alias alone announces, with its packet id (for the
+/// page's outgoing store, which a later client restores without the alias), the topic the
+/// alias stands for: the topic the PUBLISH goes to when it is sent again on the next
+/// connection. Swept over where the alias was set, QoS, and the id given at the call (the
+/// core's, as for a page's store, or the page's `messageIdProvider`).
+#[test]
+fn an_alias_alone_announces_the_topic_it_goes_to_when_resent() {
+    use SetBy::*;
+    for set_by in [
+        SentHere,
+        QueuedHere,
+        LastConnection,
+        QueuedOffline,
+        AutoAssigned,
+    ] {
+        for qos in [1u8, 2] {
+            for id in [ASSIGN_NOW, 777] {
+                let case = format!("{set_by:?}, QoS {qos}, id {id}");
+                let mut o = v5(matches!(set_by, AutoAssigned));
+                o.max_inflight = Some(1);
+                let mut h = Harness::new(o);
+                h.establish_with(false, limits());
+                match set_by {
+                    SentHere => {
+                        with_alias(&mut h, TOPIC, 3, b"set", 0);
+                    }
+                    QueuedHere => {
+                        h.publish("other", b"first", 1);
+                        with_alias(&mut h, TOPIC, 3, b"set", 1);
+                    }
+                    LastConnection => {
+                        with_alias(&mut h, TOPIC, 3, b"set", 0);
+                        h.drop_link();
+                    }
+                    QueuedOffline => {
+                        h.drop_link();
+                        with_alias(&mut h, TOPIC, 3, b"set", 1);
+                    }
+                    // With a Topic Alias Maximum of 5, the first topic gets alias 1.
+                    AutoAssigned => {
+                        h.publish(TOPIC, b"set", 0);
+                    }
+                }
+                let alias = if matches!(set_by, AutoAssigned) { 1 } else { 3 };
+                let props = PublishProperties {
+                    topic_alias: Some(alias),
+                    ..codec::empty_publish_properties()
+                };
+                let op = h.session.publish_with_id(
+                    h.now,
+                    "",
+                    Bytes::from_static(b"alone"),
+                    qos,
+                    false,
+                    false,
+                    Some(Box::new(props)),
+                    id,
+                );
+                h.sent();
+                let mut events = h.take_events();
+                assert!(failed_ops(&events).is_empty(), "{case}: {events:?}");
+                let at_call = announced(&events, op).map(|a| a.1);
+                assert_eq!(at_call.as_deref(), Some(TOPIC), "{case}: at the call");
+                // Then on the next connection (Session Present 1), everything acknowledged
+                // but "alone", which is resent there or sent for the first time.
+                if h.session.is_connected() {
+                    h.drop_link();
+                }
+                h.run_for(1_000);
+                let mut all = h.open_and_ack(true, limits());
+                for _ in 0..4 {
+                    let others: Vec<Publish> = publishes(&all)
+                        .into_iter()
+                        .filter(|p| {
+                            p.qos != codec::QoS::AtMostOnce && p.payload != *b"alone".as_slice()
+                        })
+                        .cloned()
+                        .collect();
+                    for p in &others {
+                        h.receive(ack_for(p));
+                    }
+                    all.extend(h.sent());
+                }
+                events.extend(h.take_events());
+                let sent = find(&all, b"alone");
+                let naming = if matches!(set_by, AutoAssigned) {
+                    Naming::AutoAssigned
+                } else {
+                    Naming::AliasAlone
+                };
+                assert_full_topic(sent, naming, &case);
+                let topics: Vec<String> = events
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::InFlight {
+                            op: o,
+                            released: false,
+                            topic,
+                            ..
+                        } if *o == op => Some(topic.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                assert_eq!(topics, vec![String::from(TOPIC)], "{case}: announced once");
+            }
+        }
+    }
+}
+
+/// A PUBLISH with its topic, a PUBREL, and an alias alone no connection set announce no
+/// topic: the glue keeps the page's own (or, unknown, none: restoring it is refused).
+#[test]
+fn only_an_alias_alone_that_the_core_knows_announces_a_topic() {
+    let mut h = Harness::new(v5(false));
+    h.establish_with(false, limits());
+    h.take_events();
+    let mut ops = Vec::new();
+    for (topic, alias) in [(TOPIC, Some(3u16)), (TOPIC, None), ("", Some(4))] {
+        let props = PublishProperties {
+            topic_alias: alias,
+            ..codec::empty_publish_properties()
+        };
+        ops.push(h.session.publish_with_id(
+            h.now,
+            topic,
+            Bytes::from_static(b"x"),
+            2,
+            false,
+            false,
+            Some(Box::new(props)),
+            ASSIGN_NOW,
+        ));
+    }
+    let events = h.take_events();
+    for op in &ops {
+        assert_eq!(
+            announced(&events, *op).map(|a| a.1),
+            Some(String::new()),
+            "{op}"
+        );
+    }
+    let first = find(&h.sent(), b"x").pkid;
+    h.receive(ack(codec::AckKind::PubRec, first));
+    let released = h.take_events().into_iter().find_map(|e| match e {
+        Event::InFlight {
+            released: true,
+            topic,
+            ..
+        } => Some(topic),
+        _ => None,
+    });
+    assert_eq!(released, Some(String::new()));
 }

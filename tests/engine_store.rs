@@ -72,6 +72,7 @@ fn ids_assigned_at_the_call_hold_while_offline_and_go_out_unchanged() {
             op,
             message_id,
             released: false,
+            topic: String::new(),
         };
         assert_eq!(
             announced,
@@ -147,7 +148,8 @@ fn the_pubrec_of_a_qos2_publish_is_announced_before_its_pubrel() {
         vec![Event::InFlight {
             op,
             message_id: pkid,
-            released: true
+            released: true,
+            topic: String::new(),
         }]
     );
     // A repeated PUBREC announces nothing new.
@@ -334,4 +336,87 @@ fn forced_end_leaves_unsent_bytes_unsent_and_the_kept_messages_lead_the_next_con
     let sent = h.sent();
     assert_eq!(publishes(&sent).len(), 1);
     assert!(matches!(sent.last(), Some(Packet::Disconnect(_))));
+}
+
+/// Stores written by older versions hold an alias-only PUBLISH as the page gave it: with a
+/// topic, it is restored without the alias (the topic in full, on the next connection); with
+/// no topic (the alias alone), it fails as an operation of its own, with its id, instead of
+/// being dropped without a word. An invalid topic is not restored (0); a PUBREL needs no
+/// topic.
+#[test]
+fn a_stored_publish_without_a_topic_fails_with_its_id_and_one_with_a_topic_loses_its_alias() {
+    use mpmqtt::codec::PublishProperties;
+    for qos in [1u8, 2] {
+        for (topic, alias) in [
+            ("", Some(3u16)),
+            ("", None),
+            ("a/+", Some(3)),
+            ("t/s", Some(3)),
+            ("t/s", None),
+        ] {
+            let case = format!("topic {topic:?}, alias {alias:?}, QoS {qos}");
+            let mut h = Harness::new(options(ProtocolVersion::V5));
+            let props = PublishProperties {
+                topic_alias: alias,
+                content_type: Some("text/plain".into()),
+                ..mpmqtt::codec::empty_publish_properties()
+            };
+            let id = 4321;
+            let op = h.session.restore(
+                topic,
+                Bytes::from_static(b"kept"),
+                qos,
+                false,
+                Some(Box::new(props)),
+                id,
+                false,
+            );
+            if topic == "a/+" {
+                assert_eq!(op, 0, "{case}");
+                continue;
+            }
+            assert_ne!(op, 0, "{case}");
+            let failed = failed_ops(&h.take_events());
+            if topic.is_empty() {
+                assert_eq!(failed.len(), 1, "{case}");
+                assert_eq!(
+                    (failed[0].0, failed[0].1),
+                    (op, OpError::InvalidTopic),
+                    "{case}"
+                );
+                let first = "Unregistered Topic Alias\n";
+                assert!(failed[0].2.starts_with(first), "{case}: {}", failed[0].2);
+                assert!(
+                    failed[0].2.ends_with("stored message 4321 not restored"),
+                    "{case}: {}",
+                    failed[0].2
+                );
+                // Its id is not taken: the next message may use it.
+                assert_ne!(publish_with(&mut h, b"n", 1, id as u32), 0);
+                assert!(failed_ops(&h.take_events()).is_empty(), "{case}: id free");
+                continue;
+            }
+            assert!(failed.is_empty(), "{case}");
+            let sent = h.establish(false);
+            let p = publishes(&sent)[0].clone();
+            assert_eq!(
+                (p.topic.as_str(), p.pkid, p.payload.as_ref()),
+                ("t/s", id, b"kept".as_slice()),
+                "{case}"
+            );
+            let pp = p.properties.expect("properties kept");
+            assert_eq!(
+                (pp.topic_alias, pp.content_type.as_deref()),
+                (None, Some("text/plain")),
+                "{case}"
+            );
+        }
+    }
+    // A stored PUBREL is restored whatever its (absent) topic.
+    let mut h = Harness::new(options(ProtocolVersion::V5));
+    assert_ne!(
+        h.session.restore("", Bytes::new(), 2, false, None, 9, true),
+        0
+    );
+    assert!(failed_ops(&h.take_events()).is_empty());
 }

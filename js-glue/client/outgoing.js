@@ -13,13 +13,28 @@ const Store = require('./store')
 const payload = require('./payload')
 const options = require('./options')
 const { noop } = require('./args')
-const { ID_PROVIDER } = require('../build-flags')
+const { ID_PROVIDER, STORED_ALIAS_TOPICS } = require('../build-flags')
 
 // mq_publish flags (src/wasm/mod.rs): the core picks the id at the call; restore a stored
 // packet; that packet is a PUBREL.
 const ASSIGN_NOW = 16
 const RESTORE = 32
 const RESTORE_PUBREL = 64
+
+/**
+ * The page's PUBLISH as MQTT.js stores it, for a later connection or client to send: a
+ * Topic Alias is for one connection, so without it, and the topic in full (`aliasTopic`,
+ * what an alias alone stands for, from the core). Other properties are kept; the page's
+ * own objects are left as they are.
+ */
+function storable (packet, aliasTopic) {
+  const p = Object.assign({}, packet, { topic: aliasTopic || packet.topic })
+  if (p.properties) {
+    p.properties = Object.assign({}, p.properties)
+    delete p.properties.topicAlias
+  }
+  return p
+}
 
 class Outgoing {
   constructor (client) {
@@ -82,7 +97,7 @@ class Outgoing {
     if (!op || !op._packet) return
     if (!released) op._packet.messageId = messageId
     if (!this._pageStore) return !released && op._storePut && op._storePut()
-    const packet = released ? { cmd: 'pubrel', messageId } : Object.assign({}, op._packet)
+    const packet = released ? { cmd: 'pubrel', messageId } : STORED_ALIAS_TOPICS ? storable(op._packet, core.ev_topic()) : Object.assign({}, op._packet)
     this._client.outgoingStore.put(packet, (err) => {
       if (err) this._client.emit('error', err)
       else if (!released && op._storePut) op._storePut()

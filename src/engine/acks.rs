@@ -3,6 +3,7 @@
 //! A repeated acknowledgement changes nothing (the first one completed the operation).
 //! The PUBREL for a QoS 2 message the broker sent us is not here: it is inbound.rs's.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{push_number, text_of, Event, OpError, OutState, PendingAck, Session, Subscription};
@@ -30,6 +31,7 @@ impl Session {
                         op,
                         message_id: pkid,
                         released: true,
+                        topic: String::new(),
                     });
                 }
                 self.write_ack(now, AckKind::PubRel, pkid, 0);

@@ -176,6 +176,11 @@ pub enum Event {
         op: OpId,
         message_id: u16,
         released: bool,
+        /// For a PUBLISH naming its topic by a Topic Alias alone, given its id at the call
+        /// (for the page's store): the topic the alias stands for where it goes out, as the
+        /// store keeps it (an alias is for one connection [MQTT-3.3.2-12], the store for
+        /// later ones); empty otherwise or when unknown.
+        topic: String,
     },
     /// Nothing left in flight or queued (MQTT.js `outgoingEmpty`).
     OutgoingEmpty,

@@ -40,6 +40,11 @@ impl<T> Fifo<T> {
         }
     }
 
+    /// The items, first to last (`None` for none: taken already).
+    pub fn as_slice(&self) -> &[Option<T>] {
+        &self.items[self.head..]
+    }
+
     pub fn front(&self) -> Option<&T> {
         self.items.get(self.head)?.as_ref()
     }

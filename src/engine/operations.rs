@@ -9,7 +9,8 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::{
-    text_of, ExternalPayload, OpError, OpId, OutState, Phase, Session, ASSIGN_NOW, MAX_PACKET_SIZE,
+    push_number, text_of, ExternalPayload, OpError, OpId, OutState, Phase, Session, ASSIGN_NOW,
+    MAX_PACKET_SIZE,
 };
 use crate::codec::{
     self, validate, Auth, AuthProperties, Packet, Publish, PublishProperties, QoS, Subscribe,
@@ -176,7 +177,8 @@ impl Session {
             match self.claim_id(op, message_id) {
                 Some(id) => {
                     publish.pkid = id;
-                    self.in_flight(op, id);
+                    let topic = self.alias_topic(op, &publish);
+                    self.in_flight(op, id, topic);
                 }
                 None => return op,
             }
@@ -185,12 +187,40 @@ impl Session {
         op
     }
 
-    pub(super) fn in_flight(&mut self, op: OpId, message_id: u16) {
+    /// `topic`: what an alias alone stands for (`alias_topic`), else empty.
+    pub(super) fn in_flight(&mut self, op: OpId, message_id: u16, topic: String) {
         self.events.push_back(super::Event::InFlight {
             op,
             message_id,
             released: false,
+            topic,
         });
+    }
+
+    /// What a PUBLISH naming its topic by an alias alone stands for when it goes out: the
+    /// topic of the last earlier call still queued that sets the alias (sent first, it binds
+    /// it), else this connection's aliases, or between connections the last one's
+    /// (`forget_alias` resolves it from those on the next). Empty for a PUBLISH with its
+    /// topic, or an alias unknown there (its send fails: "Unregistered Topic Alias"), and
+    /// without the `stored-alias-topics` feature.
+    pub(super) fn alias_topic(&self, op: OpId, publish: &Publish) -> String {
+        let alias = match publish.properties.as_ref().and_then(|p| p.topic_alias) {
+            Some(alias) if publish.topic.is_empty() && cfg!(feature = "stored-alias-topics") => {
+                alias
+            }
+            _ => return String::new(),
+        };
+        let aliases = if self.is_connected() {
+            &self.link.outbound_aliases
+        } else {
+            &self.last_aliases
+        };
+        let topic = self.queue.topic_of_alias(op, alias);
+        String::from(
+            topic
+                .or(aliases.key_of(&alias).map(|t| t.as_str()))
+                .unwrap_or(""),
+        )
     }
 
     /// A SUBSCRIBE/UNSUBSCRIBE's own id in flight: the call fails. (Its id is reserved
@@ -231,7 +261,8 @@ impl Session {
     /// that an earlier client sent, from the page's outgoing store: in flight again with its
     /// id, resent at the next CONNACK as any other (the glue restores before it connects).
     /// 0 when its id is in flight already (this session kept it) or the packet cannot be
-    /// one of ours.
+    /// one of ours. A Topic Alias is dropped (it was another connection's); a PUBLISH with
+    /// no topic fails as an operation (`refuse_stored`).
     #[allow(clippy::too_many_arguments)]
     pub fn restore(
         &mut self,
@@ -278,6 +309,10 @@ impl Session {
         released: bool,
     ) -> OpId {
         let qos = qos_of(qos).unwrap_or(QoS::AtMostOnce);
+        if !released && topic.is_empty() && qos != QoS::AtMostOnce && !self.ids.is_used(message_id)
+        {
+            return self.refuse_stored(message_id);
+        }
         let valid = released || (qos != QoS::AtMostOnce && validate::topic_name(topic).is_ok());
         if !valid || !self.ids.mark(message_id) {
             self.events.push_back(super::Event::Debug {
@@ -309,6 +344,21 @@ impl Session {
             pp.topic_alias = None;
         }
         self.track_outgoing(message_id, op, publish, external, state);
+        op
+    }
+
+    /// A stored PUBLISH with no topic (a store written with the Topic Alias alone of the
+    /// connection it was published on, by older versions of this client) fails as an
+    /// operation of its own, so the page hears of it ('error') and its store lets it go,
+    /// instead of it staying there unsent without a word.
+    fn refuse_stored(&mut self, message_id: u16) -> OpId {
+        let op = self.new_op();
+        let mut text = String::from(
+            "Unregistered Topic Alias\nNo topic, an earlier connection's topic alias alone: stored message ",
+        );
+        push_number(&mut text, message_id as u64);
+        text.push_str(" not restored");
+        self.fail(op, OpError::InvalidTopic, 0, message_id, text);
         op
     }
 

@@ -154,7 +154,8 @@ impl Session {
             match self.ids.allocate() {
                 Some(id) => {
                     publish.pkid = id;
-                    self.in_flight(op, id);
+                    // No store waits for this one (it would have had its id at the call).
+                    self.in_flight(op, id, String::new());
                 }
                 None => return self.enqueue(op, Queued::Publish(op, publish, external)),
             }

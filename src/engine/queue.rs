@@ -98,6 +98,28 @@ impl OpQueue {
         self.line(&item).push_back(item);
     }
 
+    /// The topic of the last queued PUBLISH called before `before` that names a topic with
+    /// `alias`: sent first, it binds the alias for those after it.
+    pub fn topic_of_alias(&self, before: OpId, alias: u16) -> Option<&str> {
+        let mut last: Option<(OpId, &str)> = None;
+        for line in [&self.windowed, &self.other] {
+            for item in line.as_slice() {
+                if let Some(Queued::Publish(op, p, _)) = item {
+                    let aliased =
+                        p.properties.as_ref().and_then(|pp| pp.topic_alias) == Some(alias);
+                    if *op < before
+                        && aliased
+                        && !p.topic.is_empty()
+                        && last.is_none_or(|(o, _)| o < *op)
+                    {
+                        last = Some((*op, &p.topic));
+                    }
+                }
+            }
+        }
+        last.map(|(_, topic)| topic)
+    }
+
     /// For operations that were in flight on a lost connection: first in their line again.
     pub fn push_front(&mut self, item: Queued) {
         self.bytes += item.size();

@@ -650,6 +650,10 @@ pub extern "C" fn mq_ev_topic(core: &mut Core) -> u32 {
             }
             out(m.topic.as_bytes())
         }
+        // Not `last_topic`: that names the last MESSAGE's topic (`mq_ev_flags`).
+        Some(Event::InFlight { topic, .. }) if cfg!(feature = "stored-alias-topics") => {
+            out(topic.as_bytes())
+        }
         _ => out(&[]),
     }
 }

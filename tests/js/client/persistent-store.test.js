@@ -35,11 +35,16 @@ Page({
     var client = mqtt.connect(query.url, opts);
     client.on('connect', function () { self.setData({ events: self.data.events.concat(['connect']) }); });
     client.on('error', function (e) { self.setData({ events: self.data.events.concat(['error ' + e.message]) }); });
-    JSON.parse(query.publish || '[]').forEach(function (m) {
-      client.publish(m.topic, m.payload, { qos: m.qos }, function (err) {
-        self.setData({ done: self.data.done.concat([m.payload + (err ? ' ' + err.message : ' ok')]) });
+    var publish = function () {
+      JSON.parse(query.publish || '[]').forEach(function (m) {
+        client.publish(m.topic, m.payload, m.properties ? { qos: m.qos, properties: m.properties } : { qos: m.qos }, function (err) {
+          self.setData({ done: self.data.done.concat([m.payload + (err ? ' ' + err.message : ' ok')]) });
+        });
       });
-    });
+    };
+    // At once (offline until connected), or once connected.
+    if (query.onConnect) client.once('connect', publish);
+    else publish();
   }
   // No onUnload: closing this page is the app being killed, not the page ending its client.
 });
@@ -55,11 +60,13 @@ function project(platform) {
 const PAGE_URL = { wx: 'wxs://broker.test/mqtt', my: 'alis://broker.test/mqtt' };
 
 /** Launches the page of `dir` on the phone's `storage`, its broker at `brokerUrl`. */
-function launch(platform, dir, storage, brokerUrl, opts, publish) {
+function launch(platform, dir, storage, brokerUrl, opts, publish, onConnect) {
+  const query = { url: PAGE_URL[platform], opts: JSON.stringify(opts), publish: JSON.stringify(publish || []) };
+  if (onConnect) query.onConnect = '1';
   return runPage(dir, 'pages/index/index', {
     rewrite: { 'wss://broker.test': brokerUrl },
     platformOptions: { storage },
-    query: { url: PAGE_URL[platform], opts: JSON.stringify(opts), publish: JSON.stringify(publish || []) },
+    query,
   });
 }
 
@@ -182,6 +189,108 @@ test('Mosquitto: QoS 1/2 publishes made offline in a page killed before it ever 
   } finally {
     subscriber.end(true);
     await broker.stop();
+  }
+});
+
+// An MQTT 5 page, once connected, publishes at QoS 1 by a topic alias alone (set by its QoS 0
+// publish before) and is killed before the broker acknowledged: the store holds the topic in full without the
+// alias (a dead connection's), as MQTT.js stores it, and the relaunched page delivers it.
+// The WeChat page leaves this out for size (build flag STORED_ALIAS_TOPICS, docs/compat.md):
+// its store keeps the alias alone, and the relaunched page refuses it with an error.
+const ALIAS_MESSAGES = [
+  { topic: 'persist/aliased', payload: 'set', qos: 0, properties: { topicAlias: 3 } },
+  { topic: '', payload: 'alone', qos: 1, properties: { topicAlias: 3, userProperties: { k: 'v' } } },
+];
+
+test('Mosquitto: an alias-only QoS 1 publish unacknowledged when the page is killed is delivered after the relaunch, to its topic (WeChat: refused with an error)', { skip: skipMosquitto, timeout: 40000 }, async () => {
+  const mqttjs = require('mqtt');
+  const broker = await startMosquitto();
+  const subscriber = mqttjs.connect(`mqtt://127.0.0.1:${broker.tcpPort}`, { clientId: 'persist-alias-sub', protocolVersion: 5, reconnectPeriod: 0 });
+  const received = [];
+  // Broker 1 allows aliases and acknowledges nothing.
+  const first = await startFakeBroker({
+    protocolVersion: 5,
+    onConnection: async (conn) => {
+      await conn.next('connect');
+      conn.send(conn.packet({ cmd: 'connack', reasonCode: 0, sessionPresent: false, properties: { topicAliasMaximum: 5 } }));
+    },
+  });
+  try {
+    await new Promise((resolve, reject) => {
+      subscriber.once('connect', resolve);
+      subscriber.once('error', reject);
+    });
+    await subscriber.subscribeAsync('persist/#', { qos: 1 });
+    subscriber.on('message', (topic, payload, packet) => received.push([topic, String(payload), packet.qos, packet.properties && Object.assign({}, packet.properties.userProperties)]));
+    for (const platform of ['my', 'wx']) {
+      const resolved = platform !== 'wx';
+      received.length = 0;
+      const storage = createStorage();
+      const clientId = `persist-alias-${platform}`;
+      const opts = { clientId, clean: false, reconnectPeriod: 0, protocolVersion: 5 };
+      const dir = project(platform);
+      let page = await launch(platform, dir, storage, first.url, opts, ALIAS_MESSAGES, true);
+      try {
+        const conn = () => first.connections[first.connections.length - 1];
+        await waitFor(() => conn() && conn().received.filter((p) => p.cmd === 'publish').length === 2 && stored(storage, clientId).length === 1, 10000, 'both publishes sent, one stored');
+        const onWire = conn().received.filter((p) => p.cmd === 'publish')[1];
+        assert.deepStrictEqual([onWire.topic, onWire.properties.topicAlias], ['', 3], `${platform}: the alias alone on the wire`);
+        const kept = stored(storage, clientId)[0];
+        assert.deepStrictEqual([kept.cmd, kept.topic, kept.qos, kept.messageId, kept.properties],
+          ['publish', resolved ? 'persist/aliased' : '', 1, onWire.messageId, resolved ? { userProperties: { k: 'v' } } : { topicAlias: 3, userProperties: { k: 'v' } }], platform);
+      } finally {
+        page.close(); // the app is killed
+      }
+      page = await launch(platform, dir, storage, broker.wsUrl, opts, []);
+      try {
+        await waitFor(() => (resolved ? received.length >= 1 : page.data.events.length >= 2) && stored(storage, clientId).length === 0, 10000, 'delivered (or refused), the store empty');
+        await new Promise((r) => setTimeout(r, 300)); // a duplicate would arrive meanwhile
+        assert.deepStrictEqual(Array.from(page.data.events).sort(), resolved ? ['connect'] : ['connect', 'error Unregistered Topic Alias'], platform);
+      } finally {
+        page.close();
+      }
+      // 'set' was QoS 0 to the dead broker; only 'alone' was kept, and it arrives once.
+      assert.deepStrictEqual(received, resolved ? [['persist/aliased', 'alone', 1, { k: 'v' }]] : [], platform);
+    }
+  } finally {
+    subscriber.end(true);
+    await first.stop();
+    await broker.stop();
+  }
+});
+
+// Stores written by earlier versions hold an alias-only publish as the page gave it.
+test('a store of an earlier version: a publish with topic and alias is resent without the alias; one with the alias alone is refused with an error, not dropped silently', { skip, timeout: 30000 }, async () => {
+  const persistentStore = require(STORE_FILE);
+  for (const platform of ['wx', 'my']) {
+    const storage = createStorage();
+    const clientId = `persist-old-${platform}`;
+    const old = persistentStore(clientId, { get: (k) => storage.get(k), set: (k, v) => storage.set(k, v) });
+    old.put({ cmd: 'publish', topic: 'persist/old', payload: 'with topic', qos: 1, retain: false, dup: false, messageId: 10, properties: { topicAlias: 2, contentType: 'text/plain' } });
+    old.put({ cmd: 'publish', topic: '', payload: 'alias alone', qos: 2, retain: false, dup: false, messageId: 11, properties: { topicAlias: 2 } });
+    const broker = await startFakeBroker({
+      protocolVersion: 5,
+      onConnection: async (conn) => {
+        await conn.next('connect');
+        conn.send(conn.packet({ cmd: 'connack', reasonCode: 0, sessionPresent: true, properties: { topicAliasMaximum: 5 } }));
+        const p = await conn.next('publish', 20000);
+        conn.send(conn.packet({ cmd: 'puback', messageId: p.messageId }));
+      },
+    });
+    let page;
+    try {
+      page = await launch(platform, project(platform), storage, broker.url, { clientId, clean: false, reconnectPeriod: 0, protocolVersion: 5 }, []);
+      const got = () => (broker.connections[0] ? broker.connections[0].received : []).filter((p) => p.cmd === 'publish');
+      await waitFor(() => got().length === 1 && stored(storage, clientId).length === 0 && page.data.events.length === 2, 10000, 'resent, refused, the store empty');
+      await new Promise((r) => setTimeout(r, 200)); // anything else would be sent meanwhile
+      const p = got()[0];
+      assert.deepStrictEqual([p.topic, String(p.payload), p.messageId, p.properties], ['persist/old', 'with topic', 10, { contentType: 'text/plain' }], platform);
+      assert.strictEqual(got().length, 1, platform);
+      assert.deepStrictEqual(Array.from(page.data.events).sort(), ['connect', 'error Unregistered Topic Alias'], platform);
+    } finally {
+      if (page) page.close();
+      await broker.stop();
+    }
   }
 });
 

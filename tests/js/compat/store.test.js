@@ -296,3 +296,131 @@ test('DefaultMessageIdProvider and UniqueMessageIdProvider answer as MQTT.js\' (
   const [[, mq], [, ours]] = libraries();
   assert.deepStrictEqual(run(ours), run(mq));
 });
+
+/**
+ * A store that keeps a copy of each PUBLISH as it was put (topic, properties, qos,
+ * payload), so what a later mutation of the client's objects does cannot hide what it got.
+ */
+function snapshotStore() {
+  const puts = [];
+  const packets = new Map();
+  return {
+    puts,
+    put(packet, cb) {
+      if (packet.cmd === 'publish') {
+        puts.push({ topic: String(packet.topic), properties: packet.properties === undefined ? undefined : JSON.parse(JSON.stringify(packet.properties)), qos: packet.qos, payload: String(packet.payload) });
+      }
+      packets.set(packet.messageId, packet);
+      if (cb) cb();
+      return this;
+    },
+    get(packet, cb) {
+      const p = packets.get(packet.messageId);
+      cb(p ? null : new Error('missing packet'), p);
+      return this;
+    },
+    del(packet, cb) {
+      const p = packets.get(packet.messageId);
+      packets.delete(packet.messageId);
+      if (cb) cb(p ? null : new Error('missing packet'), p);
+      return this;
+    },
+    createStream() {
+      return Readable.from([...packets.values()]);
+    },
+    close(cb) {
+      if (cb) cb();
+    },
+  };
+}
+
+// How the page names the topic of the QoS 1/2 message: [label, autoAssignTopicAlias,
+// (aliasSet, qos, props) => [topic, options]], after a QoS 0 publish to ALIASED set an alias
+// (3, or the one autoAssignTopicAlias chose: `aliasSet`).
+const ALIASED = 't/aliased';
+const NAMINGS = [
+  ['with its topic and alias 3', false, (alias, qos, props) => [ALIASED, { qos, properties: Object.assign({ topicAlias: 3 }, props) }]],
+  ['by alias 3 alone', false, (alias, qos, props) => ['', { qos, properties: Object.assign({ topicAlias: 3 }, props) }]],
+  ['by its topic, autoAssignTopicAlias sending the alias alone', true, (alias, qos, props) => [ALIASED, { qos, properties: props }]],
+  ['by the alias autoAssignTopicAlias assigned, alone', true, (alias, qos, props) => ['', { qos, properties: Object.assign({ topicAlias: alias }, props) }]],
+];
+
+for (const [naming, auto, kept] of NAMINGS) {
+  for (const qos of [1, 2]) {
+    test(`outgoingStore, QoS ${qos} publish named ${naming}: stored with the topic in full and no Topic Alias, the other properties kept`, { skip, timeout: 20000 }, async () => {
+      const results = await sideBySide({
+        protocolVersion: 5,
+        onConnection: async (conn) => {
+          await conn.next('connect');
+          conn.send(conn.packet({ cmd: 'connack', reasonCode: 0, sessionPresent: false, properties: { topicAliasMaximum: 5 } }));
+        },
+      }, async ({ mqtt, broker }) => {
+        const store = snapshotStore();
+        const client = mqtt.connect(broker.url, { protocolVersion: 5, reconnectPeriod: 0, outgoingStore: store, autoAssignTopicAlias: auto });
+        client.on('error', () => {});
+        await new Promise((resolve) => client.once('connect', resolve));
+        const published = () => broker.connections[0].received.filter((p) => p.cmd === 'publish');
+        try {
+          client.publish(ALIASED, 'set', { qos: 0, properties: auto ? undefined : { topicAlias: 3 } });
+          await waitFor(() => published().length === 1, 'the publish that sets the alias');
+          const aliasSet = published()[0].properties.topicAlias;
+          const props = { contentType: 'text/plain', userProperties: { k: 'v' }, messageExpiryInterval: 60 };
+          const [topic, options] = kept(aliasSet, qos, props);
+          const given = JSON.stringify(options);
+          client.publish(topic, 'kept', options);
+          await waitFor(() => published().length === 2 && store.puts.length === 1, 'the stored publish on the wire');
+          const wire = published()[1];
+          return {
+            aliasSet,
+            stored: store.puts,
+            wire: [wire.topic, wire.properties.topicAlias],
+            pageOptionsUntouched: JSON.stringify(options) === given,
+          };
+        } finally {
+          client.end(true);
+        }
+      });
+      assert.deepStrictEqual(results.mpmqtt, results['MQTT.js']);
+      // MQTT.js' result, written out: what a later client can send.
+      assert.deepStrictEqual(results.mpmqtt.stored, [{ topic: ALIASED, properties: { contentType: 'text/plain', userProperties: { k: 'v' }, messageExpiryInterval: 60 }, qos, payload: 'kept' }]);
+      assert.strictEqual(results.mpmqtt.pageOptionsUntouched, true);
+      // While on the wire it used the alias as given or assigned.
+      assert.strictEqual(results.mpmqtt.wire[1], results.mpmqtt.aliasSet);
+    });
+  }
+}
+
+// While the connection is down: the alias alone stands for what the last connection set it to,
+// or what a publish made since (still queued) sets it to; the store gets that topic in full.
+for (const setOffline of [false, true]) {
+  for (const qos of [1, 2]) {
+    test(`outgoingStore, QoS ${qos} publish by an alias alone while the connection is down, the alias set ${setOffline ? 'by a publish queued meanwhile' : 'on the last connection'}: stored with the topic in full`, { skip, timeout: 20000 }, async () => {
+      const results = await sideBySide({
+        protocolVersion: 5,
+        onConnection: async (conn) => {
+          await conn.next('connect');
+          conn.send(conn.packet({ cmd: 'connack', reasonCode: 0, sessionPresent: false, properties: { topicAliasMaximum: 5 } }));
+          await conn.next('publish');
+          setImmediate(() => conn.terminate());
+        },
+      }, async ({ mqtt, broker }) => {
+        const store = snapshotStore();
+        const client = mqtt.connect(broker.url, { protocolVersion: 5, clientId: 'alias-offline-store', clean: false, reconnectPeriod: 60000, outgoingStore: store });
+        client.on('error', () => {});
+        await new Promise((resolve) => client.once('connect', resolve));
+        try {
+          client.publish('t/first', 'set', { qos: 0, properties: { topicAlias: 2 } });
+          await new Promise((resolve) => client.once('close', resolve));
+          if (setOffline) client.publish(ALIASED, 'set again', { qos: 0, properties: { topicAlias: 2 } });
+          client.publish('', 'kept', { qos, properties: { topicAlias: 2, contentType: 'text/plain' } });
+          await waitFor(() => store.puts.length === 1, 'the put');
+          return store.puts;
+        } finally {
+          client.end(true);
+        }
+      });
+      assert.deepStrictEqual(results.mpmqtt, results['MQTT.js']);
+      assert.deepStrictEqual(results.mpmqtt, [{ topic: setOffline ? ALIASED : 't/first', properties: { contentType: 'text/plain' }, qos, payload: 'kept' }]);
+    });
+  }
+}
