@@ -9,9 +9,9 @@
 /** Sends `packets` (mqtt-packet objects) as one WebSocket message. */
 const sendTogether = (conn, packets) => conn.send(Buffer.concat(packets.map((p) => conn.packet(p))));
 
-async function accept(conn) {
+async function accept(conn, sessionPresent) {
   await conn.next('connect');
-  conn.send(conn.packet({ cmd: 'connack', returnCode: 0, reasonCode: 0, sessionPresent: false }));
+  conn.send(conn.packet({ cmd: 'connack', returnCode: 0, reasonCode: 0, sessionPresent }));
 }
 
 /** Answers every PUBLISH and PUBREL from now on, one message each. */
@@ -29,11 +29,12 @@ function answerEverything(conn, qos) {
 /**
  * The first connection gets `count` + 1 publishes and completes the first `count` in one
  * message (QoS 2: their PUBRECs in one, then their PUBCOMPs in one); the last stays in flight.
- * Later connections get everything answered.
+ * Later connections get everything answered; `resumed`: their CONNACK says the session was
+ * kept (for a client that connects with `clean: false`).
  */
-function oneMessageBroker(count, qos) {
+function oneMessageBroker(count, qos, { resumed = false } = {}) {
   return async (conn, index) => {
-    await accept(conn);
+    await accept(conn, resumed && index > 0);
     if (index > 0) return answerEverything(conn, qos);
     const publishes = [];
     for (let i = 0; i <= count; i++) publishes.push(await conn.next('publish'));

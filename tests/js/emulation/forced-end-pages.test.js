@@ -12,8 +12,10 @@
  *   `connect`, in order.
  *
  * Both: each callback once and without error, and the second connection is sent only the
- * publish the broker never answered. tests/js/compat/forced-end.test.js runs the universal
- * build beside MQTT.js.
+ * publish the broker never answered (and its PUBREL), with the client's own session or the
+ * page's `outgoingStore` handed to reconnect(), on a clean or a kept session (`clean: false`,
+ * the CONNACK of the reconnection says sessionPresent). tests/js/compat/forced-end.test.js
+ * runs the universal build beside MQTT.js.
  *
  * MPMQTT_DIST (a folder laid out as dist/) runs the pages on another build, e.g. one bundled
  * with the flag the other way round: every assertion on the order then fails.
@@ -40,10 +42,11 @@ const skip = missing.length ? `${DIST} lacks ${missing.join(', ')}: build it (sc
 const PAGE = `var mqtt = require('../../utils/mqtt.min.js');
 Page({
   onLoad: function () { this.log = []; this.errors = []; },
-  run: function (count, qos, pageStore) {
+  run: function (count, qos, pageStore, resumed) {
     var log = this.log, errors = this.errors, published = false;
-    var store = pageStore ? new mqtt.Store() : undefined;
-    var c = mqtt.connect('${PAGE_URL}', { reconnectPeriod: 1000, outgoingStore: store });
+    // clean: false keeps its messages through end(), as MQTT.js' Store, for reconnect({outgoingStore}).
+    var store = pageStore ? new mqtt.Store({ clean: false }) : undefined;
+    var c = mqtt.connect('${PAGE_URL}', { reconnectPeriod: 1000, outgoingStore: store, clean: !resumed, clientId: 'forced-end-page' });
     this.c = c;
     c.on('error', function (e) { errors.push(String(e && e.message)); });
     c.on('end', function () { log.push('end'); });
@@ -66,17 +69,23 @@ Page({
 `;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The payloads of the first connection's PUBLISHes whose ids `later` was sent a PUBREL for. */
+function released(first, later) {
+  const payloadOf = new Map(first.received.filter((p) => p.cmd === 'publish').map((p) => [p.messageId, p.payload.toString()]));
+  return later ? later.received.filter((p) => p.cmd === 'pubrel').map((p) => payloadOf.get(p.messageId)) : [];
+}
 const done = (from, to) => Array.from({ length: to - from }, (_, k) => 'done ' + (from + k));
 
 /** Runs the page once on `platform`'s build; returns its log, errors and what each connection was sent. */
-async function forcedEndInPage(platform, count, qos, pageStore) {
-  const broker = await startFakeBroker({ onConnection: oneMessageBroker(count, qos) });
+async function forcedEndInPage(platform, count, qos, { pageStore, resumed }) {
+  const broker = await startFakeBroker({ onConnection: oneMessageBroker(count, qos, { resumed }) });
   let page = null;
   try {
     const { dir, copied } = onePageProject(platform, PAGE, 'mpmqtt-forced-end', DIST);
     assert.deepStrictEqual(copied.filter((f) => /^mqtt\.(min\.js|wasm)/.test(f)).sort(), SHIPPED[platform].map((f) => path.basename(f)).sort());
     page = await runPage(dir, 'pages/index/index', { rewrite: originRewrite(PAGE_URL, broker.url), hideCloseDelay: 300 });
-    page.call('run', count, qos, pageStore);
+    page.call('run', count, qos, pageStore, resumed);
     const log = () => Array.from(page.page.log);
     await page.waitFor(() => log().includes('done ' + count), { timeout: 10000, what: `the callback of m${count}, answered on the second connection` });
     // Long enough for a callback called twice, or a resend, to show.
@@ -87,6 +96,7 @@ async function forcedEndInPage(platform, count, qos, pageStore) {
       connections: broker.connections.length,
       firstSent: published(broker.connections[0]),
       resent: published(broker.connections[1]),
+      releasedAgain: released(broker.connections[0], broker.connections[1]),
     };
   } finally {
     if (page) page.close();
@@ -106,15 +116,17 @@ for (const [platform, held, what] of [
   ['my', true, 'Alipay page (dist/my): the other callbacks after the reconnection\'s connect'],
 ]) {
   for (const qos of [1, 2]) {
-    test(`${what}; QoS ${qos}, N = 2, 3 completed in one socket message, with and without the page's outgoingStore; each once, nothing acknowledged resent`, { skip, timeout: 60000 }, async () => {
+    test(`${what}; QoS ${qos}, N = 2, 3 completed in one socket message, with and without the page's outgoingStore and a kept session; each once, nothing acknowledged resent`, { skip, timeout: 60000 }, async () => {
       for (const count of [2, 3]) {
-        for (const pageStore of [false, true]) {
-          const label = `${platform}, QoS ${qos}, N = ${count}${pageStore ? ', outgoingStore' : ''}`;
-          const result = await forcedEndInPage(platform, count, qos, pageStore);
+        for (const [pageStore, resumed] of [[false, false], [true, false], [false, true], [true, true]]) {
+          const label = `${platform}, QoS ${qos}, N = ${count}${pageStore ? ', outgoingStore' : ''}${resumed ? ', session kept' : ''}`;
+          const result = await forcedEndInPage(platform, count, qos, { pageStore, resumed });
           assert.deepStrictEqual(result.firstSent, Array.from({ length: count + 1 }, (_, i) => 'm' + i), label + ': the first connection');
           assert.strictEqual(result.connections, 2, label);
-          // Only the message the broker never answered goes out again.
+          // Only the message the broker never answered goes out again (with a kept session a
+          // completed QoS 2 message still in flight would go out as a PUBREL).
           assert.deepStrictEqual(result.resent, ['m' + count], label + ': sent again on the second connection');
+          assert.deepStrictEqual(result.releasedAgain, qos === 2 ? ['m' + count] : [], label + ': PUBRELs on the second connection');
           assert.deepStrictEqual(result.errors, [], label + ': error events');
           // Every callback once, none with an error, in the build's order.
           assert.deepStrictEqual(result.log, expectedLog(count, held), label + ': the page\'s log');
