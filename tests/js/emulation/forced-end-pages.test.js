@@ -123,8 +123,8 @@ for (const [platform, held, what] of [
           const result = await forcedEndInPage(platform, count, qos, { pageStore, resumed });
           assert.deepStrictEqual(result.firstSent, Array.from({ length: count + 1 }, (_, i) => 'm' + i), label + ': the first connection');
           assert.strictEqual(result.connections, 2, label);
-          // Only the message the broker never answered goes out again (with a kept session a
-          // completed QoS 2 message still in flight would go out as a PUBREL).
+          // Only the message the broker never answered goes out again; a completed QoS 2
+          // message kept by mistake would go out as a PUBREL (on a kept session).
           assert.deepStrictEqual(result.resent, ['m' + count], label + ': sent again on the second connection');
           assert.deepStrictEqual(result.releasedAgain, qos === 2 ? ['m' + count] : [], label + ': PUBRELs on the second connection');
           assert.deepStrictEqual(result.errors, [], label + ': error events');
