@@ -103,10 +103,10 @@ process.on('exit', () => onePageDirs.forEach((d) => fs.rmSync(d, { recursive: tr
 
 /**
  * A WeChat (`wx`) or Alipay (`my`) project in a temporary folder (removed at exit) with one
- * page, pages/index/index.js = `page`, and dist/ installed as a page would ship it.
+ * page, pages/index/index.js = `page`, and dist/ (or `distDir`) installed as a page would ship it.
  * @returns {{dir: string, copied: string[]}} the folder and the files installDist copied
  */
-function onePageProject(platform, page, prefix) {
+function onePageProject(platform, page, prefix, distDir = path.join(REPO, 'dist')) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-${platform}-`));
   onePageDirs.add(dir);
   fs.mkdirSync(path.join(dir, 'pages', 'index'), { recursive: true });
@@ -118,7 +118,7 @@ function onePageProject(platform, page, prefix) {
     fs.writeFileSync(path.join(dir, 'mini.project.json'), JSON.stringify({ format: 2, compileType: 'mini' }));
     fs.writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ pages: ['pages/index/index'], behavior: { connectSocketDefaultMultiple: true } }));
   }
-  return { dir, copied: installDist(path.join(REPO, 'dist'), dir) };
+  return { dir, copied: installDist(distDir, dir) };
 }
 
 module.exports = { installDist, onePageProject, shippedFolder, seedProject, originRewrite, REPO, EXAMPLES, SEED_PAGES, MQTTJS4_DIST };
