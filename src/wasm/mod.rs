@@ -438,8 +438,9 @@ pub unsafe extern "C" fn mq_end(
     } else if props.is_empty() {
         Ok(None)
     } else {
-        // The WeChat core (Cargo.toml `end-properties`): refused by name, not dropped unsaid.
-        Err("DISCONNECT properties: only in the universal build (dist/mqtt.min.js)")
+        // The WeChat and no-WebAssembly cores (Cargo.toml `end-properties`): refused by
+        // name, not dropped unsaid.
+        Err("DISCONNECT properties: not in this core")
     };
     let (props, wrong) = match parsed {
         Ok(p) => (p, 0),
