@@ -712,6 +712,8 @@ class MqttClient extends EventEmitter {
     // end(true) keeps QoS 1/2 messages for a reconnect() unless clean and not reconnecting (MQTT.js).
     const keep = a._force && !(this.options.clean && this.options.reconnectPeriod === 0) ? 0x100 : 0
     if (keep && this._driving) this._holdAcks = true // the rest of this input's acks: held-acks.js
+    // From a handler before any publish of this job: the acks of what the page saw leave (decisions.md).
+    if (a._force && this._driving && !this._unflushed) this._flush(this._core)
     // Nothing connects once the page asked to end before the core was ready.
     this._pending = this._pending.filter((p) => !p._connect)
     this._call((core, now) => {

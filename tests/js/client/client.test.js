@@ -394,6 +394,37 @@ test('socket input: acks and handler publishes leave at the end of the job; past
   assert.deepStrictEqual(closeSeen, [[0x40, 0xe0]])
 })
 
+test('end(true) from a message handler: the acks of the job leave first, unless the page published in it', async () => {
+  for (const publishFirst of [false, true]) {
+    const t = await connected()
+    const sock = t.sock()
+    sock.sent.length = 0
+    const core = t.core()
+    core.on.publish = function () { this.tx.push(Uint8Array.from([0x30, 0])) }
+    core.on.end = function () {
+      this.tx.length = 0 // a forced end drops what the driver has not taken (lifecycle.rs)
+      this.queue(EV.CLOSE_TRANSPORT)
+      this.queue(EV.CLOSED, { code: 1 })
+      this.queue(EV.ENDED)
+    }
+    core.on.handle_bytes = function () {
+      this.tx.push(Uint8Array.from([0x40, 2, 0, 1]))
+      this.queue(EV.MESSAGE, { topic: 'in' })
+    }
+    let messages = 0
+    t.client.on('message', () => {
+      if (++messages < 3) return
+      if (publishFirst) t.client.publish('out', 'x')
+      t.client.end(true)
+    })
+    const closeSeen = []
+    sock.close = () => closeSeen.push(sock.sent.map((b) => b[0]))
+    for (let i = 0; i < 3; i++) sock.handlers.message(Uint8Array.from([0x30]))
+    await tick()
+    assert.deepStrictEqual(closeSeen, [publishFirst ? [] : [0x40, 0x40, 0x40]], 'published first: ' + publishFirst)
+  }
+})
+
 test('close/offline/reconnect events and flags follow MQTT.js', async () => {
   const t = await connected()
   const seen = []
