@@ -43,7 +43,7 @@ function deliver (client, core, topic, message, packet) {
   const finish = (acknowledge, reasonCode) => {
     if (finished || client._sock !== sock) return
     finished = true
-    client._coreCall((c, now) => c.message_handled(now, packet.messageId || 0, acknowledge, reasonCode || 0))
+    client._coreCall((c, now) => c.message_handled(now, packet.messageId || 0, acknowledge, reasonCode || 0), true)
   }
   // As MQTT.js: an error from handleMessage keeps the acknowledgement back, and is not emitted.
   const handle = (reasonCode) => guarded(() => client.handleMessage(packet, (err) => finish(!err, reasonCode)), () => finish(false))

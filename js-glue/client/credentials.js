@@ -2,6 +2,7 @@
 // Credentials before each connection attempt: the core asks (NEED_CREDENTIALS) and gets the
 // page's credentialsProvider answer or, without one, the client's options as they are then.
 const options = require('./options')
+const { nextUrl } = require('./url')
 
 /**
  * Answers the core's NEED_CREDENTIALS. MQTT.js builds each CONNECT from `client.options`,
@@ -15,7 +16,7 @@ function askCredentials (client, core) {
   // The socket URL now, before the CONNECT is built: transformWsUrl may change credentials.
   // When it throws it throws again in _openSocket, where a failed attempt is handled.
   try {
-    client._url = client._nextUrl()
+    client._url = nextUrl(client)
   } catch (ignored) {}
   client._credentialsAttempt = attempt
   let settled = false

@@ -25,11 +25,12 @@ const EV = require('../core/events')
 
 const MAX_DELAY = 0x7fffffff // setTimeout's limit
 
-// Packets a page call produces wait for the end of the current job, so a burst of
-// publishes (a loop, or one per message of a burst received) leaves as one WebSocket frame
-// instead of one each: the per-frame cost (framing, masking, a socket write) dominates
-// small messages. Past this many bytes a burst is flushed at once, which bounds the memory
-// held back and sends large payloads without delay.
+// Packets a page call or socket input produces wait for the end of the current job, so a
+// burst of publishes (a loop, or one per message of a burst received) and the acks of the
+// WebSocket messages read in one turn leave as one WebSocket frame instead of one each: the
+// per-frame cost (framing, masking, a socket write) dominates small messages. Past this many
+// bytes a burst is flushed at once, which bounds the memory held back and sends large
+// payloads without delay.
 const COALESCE_BYTES = 32768
 
 // The same function args.js hands out for "no callback", so `cb === noop` means exactly that.
@@ -161,12 +162,12 @@ class MqttClient extends EventEmitter {
     }
   }
 
-  /** Calls into a live core from a socket, timer or lifecycle callback. */
-  _coreCall (fn) {
+  /** Calls into a live core from a socket, timer or lifecycle callback; `batch`: see _drive. */
+  _coreCall (fn, batch) {
     const core = this._core
     if (!core) return
     fn(core, Date.now())
-    this._drive()
+    this._drive(batch)
   }
 
   _watch () {
@@ -191,22 +192,24 @@ class MqttClient extends EventEmitter {
   /**
    * Sends what the core wants sent, dispatches its events, re-arms the timer.
    * Page code called from a listener re-enters here; the outer loop picks up
-   * whatever that call queued, so events keep their order.
+   * whatever that call queued, so events keep their order. Page calls and `batch` drives
+   * (socket input, page acks) send at the end of the job (COALESCE_BYTES).
    */
-  _drive () {
+  _drive (batch) {
     const core = this._core
     if (!core || this._driving) return
     this._driving = true
-    const coalesce = this._inPageCall && this._unflushed < COALESCE_BYTES
+    const coalesce = (batch || this._inPageCall) && this._unflushed < COALESCE_BYTES
     // Queued before any callback this drive schedules, so a callback finds its bytes sent.
     if (coalesce) this._queueFlush()
     try {
       for (;;) {
-        if (!coalesce) this._flush(core)
+        if (!coalesce || this._unflushed >= COALESCE_BYTES) this._flush(core)
         const kind = core.poll_event()
         if (!kind) break
-        // A socket is closed or replaced only after it got what the core queued for it.
-        if (kind === EV.CLOSE_TRANSPORT || kind === EV.OPEN_TRANSPORT) this._flush(core)
+        // A socket is closed or replaced only after it got what the core queued for it;
+        // 'connect' finds the resent packets on their way, as before batching.
+        if (kind === EV.CLOSE_TRANSPORT || kind === EV.OPEN_TRANSPORT || kind === EV.CONNECTED) this._flush(core)
         try {
           this._dispatch(core, kind)
         } catch (e) {
@@ -284,22 +287,6 @@ class MqttClient extends EventEmitter {
 
   // ---- socket ------------------------------------------------------------------
 
-  _nextUrl () {
-    const o = this.options
-    let protocol = o.protocol
-    let hostname = o.hostname
-    let port = o.port
-    if (o.servers) {
-      const server = o.servers[this._serverIndex % o.servers.length]
-      this._serverIndex++
-      hostname = server.host || server.hostname
-      port = server.port
-      protocol = server.protocol || o.protocol
-    }
-    const built = url.buildUrl(protocol, hostname, port, o.path)
-    return o.transformWsUrl ? o.transformWsUrl(built, o, this) : built
-  }
-
   _openSocket (core) {
     this._closeSocket()
     const sock = { _transport: null, _error: null }
@@ -312,7 +299,7 @@ class MqttClient extends EventEmitter {
         if (live()) this._coreCall((c, now) => { c.transport_opened(now); extras.sendAuthPacket(this.options, c, now) })
       },
       message: (bytes) => {
-        if (live()) this._coreCall((c, now) => c.handle_bytes(now, bytes))
+        if (live()) this._coreCall((c, now) => c.handle_bytes(now, bytes), true)
       },
       error: (err) => {
         if (!live()) return
@@ -340,7 +327,7 @@ class MqttClient extends EventEmitter {
         wsOptions: o.wsOptions
       }
       // Prepared by askCredentials (none in tests that open without asking).
-      sock._url = this._url || this._nextUrl()
+      sock._url = this._url || url.nextUrl(this)
       this._url = null
       sock._transport = this._platform.openSocket(sock._url, socketOptions, handlers)
     } catch (e) {
@@ -476,7 +463,10 @@ class MqttClient extends EventEmitter {
     if (op._kind === 'publish') {
       if (messageId) op._packet.messageId = messageId
       if (code >= 0x80) return this._complete(op._cb, refusal('Publish error', code), op._packet)
-      return op._packet.qos > 0 ? this._complete(op._cb, null, op._packet) : this._complete(op._cb)
+      if (op._packet.qos > 0) return this._complete(op._cb, null, op._packet)
+      // Done once written: called now (a socket drive), it finds the packet handed over.
+      if (!this._inPageCall) this._flush(core)
+      return this._complete(op._cb)
     }
     const codes = Array.from(core.ev_codes() || [])
     const ack = withProperties({ cmd: op._kind === 'subscribe' ? 'suback' : 'unsuback', granted: codes }, core)
@@ -722,6 +712,8 @@ class MqttClient extends EventEmitter {
     // end(true) keeps QoS 1/2 messages for a reconnect() unless clean and not reconnecting (MQTT.js).
     const keep = a._force && !(this.options.clean && this.options.reconnectPeriod === 0) ? 0x100 : 0
     if (keep && this._driving) this._holdAcks = true // the rest of this input's acks: held-acks.js
+    // From a handler before any publish of this job: the acks of what the page saw leave (decisions.md).
+    if (a._force && this._driving && !this._unflushed) this._flush(this._core)
     // Nothing connects once the page asked to end before the core was ready.
     this._pending = this._pending.filter((p) => !p._connect)
     this._call((core, now) => {

@@ -96,4 +96,21 @@ function buildUrl (protocol, hostname, port, path) {
   return scheme + '://' + host + portPart + tail
 }
 
-module.exports = { parseUrl, parseQuery, wsScheme, buildUrl }
+/** The URL of the client's next connection attempt: `servers` in turn, then transformWsUrl. */
+function nextUrl (client) {
+  const o = client.options
+  let protocol = o.protocol
+  let hostname = o.hostname
+  let port = o.port
+  if (o.servers) {
+    const server = o.servers[client._serverIndex % o.servers.length]
+    client._serverIndex++
+    hostname = server.host || server.hostname
+    port = server.port
+    protocol = server.protocol || o.protocol
+  }
+  const built = buildUrl(protocol, hostname, port, o.path)
+  return o.transformWsUrl ? o.transformWsUrl(built, o, client) : built
+}
+
+module.exports = { parseUrl, parseQuery, wsScheme, buildUrl, nextUrl }

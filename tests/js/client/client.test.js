@@ -304,11 +304,14 @@ test('page calls in one job are flushed together after it; large payloads, socke
   t.client.publish('t', new Uint8Array(40000))
   assert.strictEqual(sock.sent.length, 3)
 
-  // Bytes a socket event makes (acks) leave at once, along with what page calls queued.
+  // Bytes socket input makes (acks) join them: every WebSocket message read in the job, one flush.
   t.client.publish('t', 'c')
   core.on.handle_bytes = function () { this.tx.push(Uint8Array.from([0x40, 2, 0, 1])) }
   sock.handlers.message(Uint8Array.from([0x30]))
-  assert.deepStrictEqual(sock.sent.slice(3).map((b) => b[0]), [0x30, 0x40])
+  sock.handlers.message(Uint8Array.from([0x30]))
+  assert.strictEqual(sock.sent.length, 3, 'acks wait for the end of the job')
+  await tick()
+  assert.deepStrictEqual(sock.sent.slice(3).map((b) => b[0]), [0x30, 0x40, 0x40])
 
   // end(): what was queued is sent before the socket is closed.
   t.client.publish('t', 'd')
@@ -319,9 +322,107 @@ test('page calls in one job are flushed together after it; large payloads, socke
     this.queue(EV.ENDED)
   }
   const closeSeen = []
-  sock.close = () => closeSeen.push(sock.sent.map((b) => b[0]).slice(5))
+  sock.close = () => closeSeen.push(sock.sent.map((b) => b[0]).slice(6))
   t.client.end(true)
   assert.deepStrictEqual(closeSeen, [[0x30, 0xe0]])
+})
+
+test('socket input: acks and handler publishes leave at the end of the job; past the bound, before a QoS 0 callback, a CONNACK\'s \'connect\' and a close, at once', async () => {
+  const t = await connected()
+  const sock = t.sock()
+  sock.sent.length = 0
+  const core = t.core()
+  core.on.publish = function (topic, bytes, qos) {
+    this.tx.push(Uint8Array.from([0x30, bytes.length >> 8]))
+    if (qos === 0) this.queue(EV.OP_DONE, { op: this.nextOp - 1 })
+  }
+  const ack = () => core.tx.push(Uint8Array.from([0x40, 2, 0, 1]))
+  // One message each: its ack, then its event; the handler publishes a reply.
+  core.on.handle_bytes = function () { ack(); this.queue(EV.MESSAGE, { topic: 'in' }) }
+  const sentAtMessage = []
+  const onMessage = (size) => () => { sentAtMessage.push(sock.sent.length); t.client.publish('out', new Uint8Array(size)) }
+  for (const [size, expected] of [[16, [0, 0, 0]], [20000, [0, 0, 4]], [40000, [0, 2, 4]]]) {
+    t.client.removeAllListeners('message')
+    t.client.on('message', onMessage(size))
+    sentAtMessage.length = 0
+    sock.sent.length = 0
+    for (let i = 0; i < 3; i++) sock.handlers.message(Uint8Array.from([0x30]))
+    // Below the bound everything waits; past it a handler's publish leaves before the next message.
+    assert.deepStrictEqual(sentAtMessage, expected, size + ' B')
+    await tick()
+    assert.deepStrictEqual(sock.sent.map((b) => b[0]), [0x40, 0x30, 0x40, 0x30, 0x40, 0x30], size + ' B: every ack and reply, in order')
+  }
+
+  // A QoS 0 publish's callback, run inside the socket drive, finds its packet handed over:
+  // an end(true) there keeps it (the core drops what the driver has not taken).
+  t.client.removeAllListeners('message')
+  sock.sent.length = 0
+  core.on.end = function () {
+    this.tx.length = 0
+    this.queue(EV.CLOSE_TRANSPORT)
+    this.queue(EV.CLOSED, { code: 1 })
+    this.queue(EV.ENDED)
+  }
+  let sentAtCallback = -1
+  t.client.once('message', () => t.client.publish('out', 'x', () => { sentAtCallback = sock.sent.length }))
+  sock.handlers.message(Uint8Array.from([0x30]))
+  assert.deepStrictEqual(sock.sent.map((b) => b[0]), [0x40, 0x30])
+  assert.strictEqual(sentAtCallback, 2)
+  await tick()
+
+  // A CONNACK's resent packets are on their way when 'connect' is emitted.
+  sock.sent.length = 0
+  core.on.handle_bytes = function () {
+    this.tx.push(Uint8Array.from([0x32, 0]))
+    this.queue(EV.CONNECTED, { code: 0, sessionPresent: true })
+  }
+  let sentAtConnect = -1
+  t.client.once('connect', () => { sentAtConnect = sock.sent.length })
+  sock.handlers.message(Uint8Array.from([0x20]))
+  assert.strictEqual(sentAtConnect, 1)
+
+  // A socket closed by the core (a graceful end completed by this input) gets its bytes first.
+  sock.sent.length = 0
+  core.on.handle_bytes = function () {
+    ack()
+    this.tx.push(Uint8Array.from([0xe0, 0]))
+    this.queue(EV.CLOSE_TRANSPORT)
+  }
+  const closeSeen = []
+  sock.close = () => closeSeen.push(sock.sent.map((b) => b[0]))
+  sock.handlers.message(Uint8Array.from([0x40]))
+  assert.deepStrictEqual(closeSeen, [[0x40, 0xe0]])
+})
+
+test('end(true) from a message handler: the acks of the job leave first, unless the page published in it', async () => {
+  for (const publishFirst of [false, true]) {
+    const t = await connected()
+    const sock = t.sock()
+    sock.sent.length = 0
+    const core = t.core()
+    core.on.publish = function () { this.tx.push(Uint8Array.from([0x30, 0])) }
+    core.on.end = function () {
+      this.tx.length = 0 // a forced end drops what the driver has not taken (lifecycle.rs)
+      this.queue(EV.CLOSE_TRANSPORT)
+      this.queue(EV.CLOSED, { code: 1 })
+      this.queue(EV.ENDED)
+    }
+    core.on.handle_bytes = function () {
+      this.tx.push(Uint8Array.from([0x40, 2, 0, 1]))
+      this.queue(EV.MESSAGE, { topic: 'in' })
+    }
+    let messages = 0
+    t.client.on('message', () => {
+      if (++messages < 3) return
+      if (publishFirst) t.client.publish('out', 'x')
+      t.client.end(true)
+    })
+    const closeSeen = []
+    sock.close = () => closeSeen.push(sock.sent.map((b) => b[0]))
+    for (let i = 0; i < 3; i++) sock.handlers.message(Uint8Array.from([0x30]))
+    await tick()
+    assert.deepStrictEqual(closeSeen, [publishFirst ? [] : [0x40, 0x40, 0x40]], 'published first: ' + publishFirst)
+  }
 })
 
 test('close/offline/reconnect events and flags follow MQTT.js', async () => {
