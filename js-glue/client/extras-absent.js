@@ -26,7 +26,10 @@ function batches (size, subs, cb) {
 
 function sendAuthPacket () {}
 
+// No option here ends the client before it connects: mqtt-client.js emits the error itself.
+const reportLoadError = null
+
 // acks.js delivers without it.
 const customAcks = null
 
-module.exports = { check, batches, customAcks, sendAuthPacket, DefaultMessageIdProvider, UniqueMessageIdProvider }
+module.exports = { check, batches, customAcks, sendAuthPacket, reportLoadError, DefaultMessageIdProvider, UniqueMessageIdProvider }

@@ -12,4 +12,14 @@ function check (options) {
   return options
 }
 
-module.exports = { check, batches, customAcks, sendAuthPacket, DefaultMessageIdProvider, UniqueMessageIdProvider }
+/**
+ * The core could not be had (`err`): options MQTT.js refuses by ending the client (AUTH data
+ * without a method, platform/index.js, a check of this build only) end this one too, then
+ * 'error', so the page sees the state MQTT.js reports there.
+ */
+function reportLoadError (client, err) {
+  if (err.endsClient) client.end(true, () => client.emit('error', err))
+  else client.emit('error', err)
+}
+
+module.exports = { check, batches, customAcks, sendAuthPacket, reportLoadError, DefaultMessageIdProvider, UniqueMessageIdProvider }

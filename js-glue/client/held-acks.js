@@ -12,8 +12,9 @@ const { HELD_ACKS } = require('../build-flags')
  * messages: they leave the stores now and are not resent (docs/decisions.md).
  *
  * `client._holdAcks` is set by end(true) when it keeps the session and is called while a
- * drive delivers events; it is cleared once the socket is closed (mqtt-client.js
- * `_closeSocket`): what comes after is the end's own outcome, not the rest of the input.
+ * drive delivers events (`hold`); it is cleared once the socket is closed (`stopHolding`,
+ * from mqtt-client.js `_closeSocket`): what comes after is the end's own outcome, not the
+ * rest of the input.
  */
 
 /** The op of a completion (`_takeOp`), its callback held when it is one of those. */
@@ -36,4 +37,14 @@ function release (client) {
   }
 }
 
-module.exports = { take, release }
+/** end(true) keeping the session (`keeps`): the rest of the input's completions are held. */
+function hold (client, keeps) {
+  if (HELD_ACKS && keeps && client._driving) client._holdAcks = true
+}
+
+/** The socket is closed: nothing more of its input can arrive. */
+function stopHolding (client) {
+  if (HELD_ACKS) client._holdAcks = false
+}
+
+module.exports = { take, release, hold, stopHolding }

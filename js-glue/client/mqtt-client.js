@@ -132,8 +132,7 @@ class MqttClient extends EventEmitter {
     this.log('core unavailable: ' + e.message)
     this._loadError = e
     const pending = this._takePending()
-    // Options MQTT.js refuses by ending the client (platform/index.js) end this one too, then 'error'.
-    if (e.endsClient) this.end(true, () => this.emit('error', e))
+    if (extras.reportLoadError) extras.reportLoadError(this, e)
     else this.emit('error', e)
     pending.forEach((p) => p._fail(e))
   }
@@ -363,7 +362,7 @@ class MqttClient extends EventEmitter {
   _closeSocket () {
     const sock = this._sock
     this._sock = null
-    this._holdAcks = false
+    heldAcks.stopHolding(this)
     if (sock && sock._transport) {
       try {
         sock._transport.close(1000, '')
@@ -711,7 +710,7 @@ class MqttClient extends EventEmitter {
     this._deferredReconnect = false
     // end(true) keeps QoS 1/2 messages for a reconnect() unless clean and not reconnecting (MQTT.js).
     const keep = a._force && !(this.options.clean && this.options.reconnectPeriod === 0) ? 0x100 : 0
-    if (keep && this._driving) this._holdAcks = true // the rest of this input's acks: held-acks.js
+    heldAcks.hold(this, keep)
     // From a handler before any publish of this job: the acks of what the page saw leave (decisions.md).
     if (a._force && this._driving && !this._unflushed) this._flush(this._core)
     // Nothing connects once the page asked to end before the core was ready.
