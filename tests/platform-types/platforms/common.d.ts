@@ -18,6 +18,7 @@ declare const MPMQTT_PACKET_RECORDS: boolean
 declare const MPMQTT_INPUT_IN_PLACE: boolean
 declare const MPMQTT_KEPT_PAYLOADS: boolean
 declare const MPMQTT_HELD_ACKS: boolean
+declare const MPMQTT_STORED_ALIAS_TOPICS: boolean
 declare const mpmqttFallback: any
 interface Error {
   code?: string | number
