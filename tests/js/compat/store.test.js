@@ -13,23 +13,16 @@ const { bundleMissing, sideBySide, waitFor, sleep } = require('./helpers');
 
 const skip = bundleMissing;
 
-/** A store with MQTT.js' interface that logs what the client does with it (ids by first use). */
-function recordingStore(broker, opts = {}) {
+/**
+ * A store with MQTT.js' interface over a Map (`packets`, by message id); `hooks.put(packet)`,
+ * `hooks.del(packet, found)` and `hooks.close(cb)` see what the client does with it.
+ */
+function mapStore(hooks = {}) {
   const packets = new Map();
-  const log = [];
-  const names = new Map();
-  const name = (id) => {
-    if (!names.has(id)) names.set(id, 'm' + names.size);
-    return names.get(id);
-  };
-  // Whether the broker already received a packet of this kind and id when the store is told.
-  const seen = (cmd, id) => broker.connections.some((c) => c.received.some((p) => p.cmd === cmd && p.messageId === id));
   return {
-    log,
     packets,
     put(packet, cb) {
-      log.push(['put', packet.cmd, name(packet.messageId), packet.cmd === 'publish' ? String(packet.payload) : '', seen(packet.cmd, packet.messageId)]);
-      packets.set(packet.messageId, Object.assign({}, packet));
+      packets.set(packet.messageId, hooks.put ? hooks.put(packet) : packet);
       if (cb) cb();
       return this;
     },
@@ -40,7 +33,7 @@ function recordingStore(broker, opts = {}) {
     },
     del(packet, cb) {
       const p = packets.get(packet.messageId);
-      log.push(['del', name(packet.messageId), !!p]);
+      if (hooks.del) hooks.del(packet, !!p);
       packets.delete(packet.messageId);
       if (cb) cb(p ? null : new Error('missing packet'), p);
       return this;
@@ -50,11 +43,37 @@ function recordingStore(broker, opts = {}) {
       return Readable.from([...packets.values()]);
     },
     close(cb) {
+      if (hooks.close) return hooks.close(cb);
+      if (cb) cb();
+    },
+  };
+}
+
+/** A store that logs what the client does with it (ids by first use). */
+function recordingStore(broker, opts = {}) {
+  const log = [];
+  const names = new Map();
+  const name = (id) => {
+    if (!names.has(id)) names.set(id, 'm' + names.size);
+    return names.get(id);
+  };
+  // Whether the broker already received a packet of this kind and id when the store is told.
+  const seen = (cmd, id) => broker.connections.some((c) => c.received.some((p) => p.cmd === cmd && p.messageId === id));
+  const store = mapStore({
+    put(packet) {
+      log.push(['put', packet.cmd, name(packet.messageId), packet.cmd === 'publish' ? String(packet.payload) : '', seen(packet.cmd, packet.messageId)]);
+      return Object.assign({}, packet);
+    },
+    del(packet, found) {
+      log.push(['del', name(packet.messageId), found]);
+    },
+    close(cb) {
       log.push(['close']);
       if (opts.closeError) return cb(new Error(opts.closeError));
       if (cb) cb();
     },
-  };
+  });
+  return Object.assign(store, { log });
 }
 
 function connack(conn, sessionPresent) {
@@ -303,35 +322,15 @@ test('DefaultMessageIdProvider and UniqueMessageIdProvider answer as MQTT.js\' (
  */
 function snapshotStore() {
   const puts = [];
-  const packets = new Map();
-  return {
-    puts,
-    put(packet, cb) {
+  const store = mapStore({
+    put(packet) {
       if (packet.cmd === 'publish') {
         puts.push({ topic: String(packet.topic), properties: packet.properties === undefined ? undefined : JSON.parse(JSON.stringify(packet.properties)), qos: packet.qos, payload: String(packet.payload) });
       }
-      packets.set(packet.messageId, packet);
-      if (cb) cb();
-      return this;
+      return packet;
     },
-    get(packet, cb) {
-      const p = packets.get(packet.messageId);
-      cb(p ? null : new Error('missing packet'), p);
-      return this;
-    },
-    del(packet, cb) {
-      const p = packets.get(packet.messageId);
-      packets.delete(packet.messageId);
-      if (cb) cb(p ? null : new Error('missing packet'), p);
-      return this;
-    },
-    createStream() {
-      return Readable.from([...packets.values()]);
-    },
-    close(cb) {
-      if (cb) cb();
-    },
-  };
+  });
+  return Object.assign(store, { puts });
 }
 
 // How the page names the topic of the QoS 1/2 message: [label, autoAssignTopicAlias,
